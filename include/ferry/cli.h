@@ -1,0 +1,73 @@
+/*
+ * cli.h - the run context, the command table and the shared option parsers.
+ *
+ * main.c parses global options into a struct fy_ctx, looks the command word
+ * up in cli_commands[] and calls its function with argv starting at the
+ * command word.  Commands parse their own options with cli_getopt(), which
+ * turns getopt's complaints into one usage error line, validate, and call an
+ * engine.  Numbers go through cli_parse_*(): strict, with the option name
+ * in the error.
+ */
+#ifndef FERRY_CLI_H
+#define FERRY_CLI_H
+
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+#include "ferry/out.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Everything one run of ferry carries: output settings and the error. */
+struct fy_ctx {
+    struct out out;
+    struct fy_err err;
+};
+
+struct cmd {
+    const char *name;
+    enum fy_rc (*fn)(int argc, char **argv, struct fy_ctx *ctx);
+    const char *summary;
+};
+
+extern const struct cmd cli_commands[];
+const struct cmd *cli_find(const char *name);
+
+/*
+ * getopt_long for a command: returns the option, -1 at the end of options,
+ * or '?' after recording a usage error ("<cmd>: unknown option '--x' (see
+ * 'ferry <cmd> --help')").  shortopts must not start with ':' (added here).
+ */
+int cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
+               const char *shortopts, const struct option *longopts);
+/* Record a usage error for cmd, pointing at 'ferry cmd --help'. */
+enum fy_rc cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
+    FY_PRINTF(3, 4);
+/* Print a command's help text to stdout; returns FY_OK. */
+enum fy_rc cli_help(const char *text);
+
+/* Whole decimal number in [min, max]. */
+enum fy_rc cli_parse_i64(const char *opt, const char *s, int64_t min,
+                         int64_t max, int64_t *out, struct fy_err *err);
+/* Non-negative decimal (e.g. 1.5). */
+enum fy_rc cli_parse_double(const char *opt, const char *s, double max,
+                            double *out, struct fy_err *err);
+/*
+ * A rate in bytes per second: "0" (no limit), "500K", "4M", "1.5G", "1000"
+ * (bytes); suffixes are powers of 1024, case-insensitive, optional "iB/s".
+ */
+enum fy_rc cli_parse_rate(const char *opt, const char *s, int64_t *out,
+                          struct fy_err *err);
+/* "HOST:PORT" or "[V6]:PORT", port 1-65535 (0 allowed if allow_zero). */
+enum fy_rc cli_parse_hostport(const char *opt, const char *s, bool allow_zero,
+                              struct fy_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

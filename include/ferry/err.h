@@ -1,0 +1,76 @@
+/*
+ * err.h - exit codes and error recording.
+ *
+ * Every function that can fail returns an enum fy_rc and, on failure, records
+ * one message in a struct fy_err passed down by its caller.  The deepest layer
+ * that knows *why* records it; the first error recorded wins, so outer layers
+ * may call fy_fail() again without hiding the real cause.  Nothing below
+ * main.c prints an error: main prints "ferry: <msg>" once and returns rc.
+ *
+ * The message has the form "<what>: <why>": lower case, no "ferry:" prefix,
+ * no trailing newline or full stop.
+ */
+#ifndef FERRY_ERR_H
+#define FERRY_ERR_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FY_PRINTF(fmt, args) __attribute__((format(printf, fmt, args)))
+#else
+#define FY_PRINTF(fmt, args)
+#endif
+
+/* SPEC: exit codes.  The numeric value is the process exit status. */
+enum fy_rc {
+    FY_OK = 0,
+    FY_ERUNTIME = 1, /* I/O, network, remote refused */
+    FY_EUSAGE = 2,   /* unknown flag, missing argument */
+    FY_EINPUT = 3,   /* malformed magnet, torrent, archive, URL, manifest */
+    FY_EREFUSED = 4, /* hash mismatch, unsafe entry, target exists */
+    FY_ETIMEOUT = 5, /* --timeout / --stall-timeout reached */
+    FY_EINTR = 130   /* SIGINT / SIGTERM; state saved */
+};
+
+#define FY_ERR_MSG_MAX 1024
+
+struct fy_err {
+    enum fy_rc rc;
+    char msg[FY_ERR_MSG_MAX];
+};
+
+#define FY_ERR_INIT {FY_OK, {0}}
+
+/*
+ * Record an error (if none is recorded yet) and return rc, so callers can
+ * write `return fy_fail(err, FY_EINPUT, "%s: bad magnet", s);`.
+ */
+enum fy_rc fy_fail(struct fy_err *err, enum fy_rc rc, const char *fmt, ...)
+    FY_PRINTF(3, 4);
+
+/* As fy_fail(), appending ": strerror(errno)" (errno read on entry). */
+enum fy_rc fy_fail_errno(struct fy_err *err, enum fy_rc rc, const char *fmt,
+                         ...) FY_PRINTF(3, 4);
+
+/* Forget any recorded error. */
+void fy_err_clear(struct fy_err *err);
+
+/*
+ * Signals.  fy_signals_install() makes SIGINT/SIGTERM set a flag (and ignores
+ * SIGPIPE); long loops poll fy_interrupted() and return FY_EINTR.
+ */
+void fy_signals_install(void);
+bool fy_interrupted(void);
+/* Which signal arrived (0 if none). */
+int fy_interrupt_signal(void);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

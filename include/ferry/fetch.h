@@ -1,0 +1,63 @@
+/*
+ * fetch.h - the fetch engine: one torrent from a magnet link, a .torrent
+ * file or the URL of one, into a directory, resumable and verified.
+ * Used by `ferry fetch` and (later) `ferry up`.
+ *
+ * SPEC promises kept here: resume state in DIR/.ferry/<infohash>.resume
+ * (saved every 2 s while data arrives, on SIGINT/SIGTERM and on
+ * completion); a magnet's info-hash checked before libtorrent sees it;
+ * no file path of the torrent may leave DIR (refused with FY_EREFUSED);
+ * exit FY_OK only when every selected file is complete and verified.
+ */
+#ifndef FERRY_FETCH_H
+#define FERRY_FETCH_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/cli.h"
+#include "ferry/xalloc.h"
+
+struct fetch_opts {
+    const char *source;      /* magnet, path to .torrent, or URL of one */
+    const char *dir;         /* -o, default "." */
+    struct strlist select;   /* --select GLOB */
+    struct strlist peers;    /* --peer HOST:PORT */
+    struct strlist webseeds; /* --webseed URL */
+    struct strlist trackers; /* --tracker URL */
+    bool list;               /* --list: print files, download nothing */
+    double seed_ratio;       /* < 0: not asked for */
+    double seed_time;        /* seconds, < 0: not asked for */
+    double timeout;          /* seconds in all, 0: none */
+    double stall_timeout;    /* seconds without payload, 0: none */
+    int64_t max_down, max_up;
+    const char *listen;      /* NULL: libtorrent's default */
+    bool dht, lsd, upnp;     /* upnp also means NAT-PMP */
+};
+
+/* Defaults: dir ".", no seeding, no timeout, stall timeout 600 s. */
+void fetch_opts_init(struct fetch_opts *o);
+void fetch_opts_release(struct fetch_opts *o);
+
+/* Run the fetch; errors are recorded in ctx->err. */
+enum fy_rc fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx);
+
+/*
+ * Seed o->source (a .torrent file or URL) from o->dir: check every piece,
+ * refuse (FY_EREFUSED) if any is missing or wrong, then upload until
+ * SIGINT/SIGTERM (FY_OK) or o->seed_time / o->seed_ratio.  Never downloads.
+ */
+enum fy_rc fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx);
+
+/*
+ * Does the file path inside the torrent (with its top directory, as
+ * tor_file_at gives it) match the --select glob?  A glob without '/' is
+ * matched against the file name; one with '/' against the path, with or
+ * without the top directory.  '*' also matches '/' in that case.
+ */
+bool fetch_select_match(const char *glob, const char *path);
+
+/* Is the torrent path safe to write below DIR (relative, no "..")? */
+bool fetch_path_safe(const char *path);
+
+#endif

@@ -1,0 +1,73 @@
+/*
+ * fs.h - safe file writes and small file helpers.
+ *
+ * Atomic write of one file (SPEC: never a truncated file under a final name):
+ *
+ *     struct fs_atomic af = FS_ATOMIC_INIT;
+ *     if (fs_atomic_open(&af, "out.tar.zst", 0644, err) != FY_OK) ...
+ *     write(af.fd, ...);                       (or fs_write_all)
+ *     if (fs_atomic_commit(&af, err) != FY_OK) ...   (removes .part on error)
+ *     fs_atomic_abort(&af);    (always safe; does nothing after commit)
+ *
+ * open creates "<path>.part" with O_EXCL and mode 0600 (a stale regular
+ * .part is removed first); commit fsyncs, closes, chmods, renames and
+ * fsyncs the directory.  Every open .part is in a registry: an exit()
+ * removes those this process made.  The path "-" is never handled here.
+ */
+#ifndef FERRY_FS_H
+#define FERRY_FS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "ferry/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct sbuf;
+
+struct fs_atomic {
+    int fd;
+    char *path; /* final name */
+    char *tmp;  /* <path>.part */
+    mode_t mode;
+};
+#define FS_ATOMIC_INIT {-1, NULL, NULL, 0}
+
+enum fy_rc fs_atomic_open(struct fs_atomic *af, const char *path, mode_t mode,
+                          struct fy_err *err);
+enum fy_rc fs_atomic_commit(struct fs_atomic *af, struct fy_err *err);
+void fs_atomic_abort(struct fs_atomic *af);
+
+/* Write all of buf to fd (retrying short writes and EINTR). */
+enum fy_rc fs_write_all(int fd, const void *buf, size_t len, const char *what,
+                        struct fy_err *err);
+/* Atomically replace path with data. */
+enum fy_rc fs_write_file(const char *path, const void *data, size_t len,
+                         mode_t mode, struct fy_err *err);
+/*
+ * Append the whole file to sb.  More than max bytes is an FY_EINPUT error.
+ * A missing file is FY_ERUNTIME with errno ENOENT kept in *enoent if given.
+ */
+enum fy_rc fs_read_file(const char *path, size_t max, struct sbuf *sb,
+                        bool *enoent, struct fy_err *err);
+/* mkdir -p; existing directories are fine. */
+enum fy_rc fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err);
+/* fsync a directory (after a rename inside it). */
+enum fy_rc fs_fsync_dir(const char *dir, struct fy_err *err);
+/* The directory part of path ("." if none). Caller frees. */
+char *fs_dirname(const char *path);
+/* The last element of path, ignoring trailing slashes. Caller frees. */
+char *fs_basename(const char *path);
+/* Path a joined with b by one '/'. Caller frees. */
+char *fs_join(const char *a, const char *b);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

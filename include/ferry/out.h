@@ -1,0 +1,117 @@
+/*
+ * out.h - everything ferry shows a person or a program: messages, progress
+ * (redrawn line on a TTY, plain lines otherwise, NDJSON with --json), the one
+ * error line, and the final close of stdout.
+ *
+ * Engines never format text for progress: they fill a struct out_progress
+ * with numbers and call out_progress(), which rate-limits and renders.
+ * JSON events are one compact object per line, "event" first, then "v"
+ * (the format version).  They go to stdout, or to stderr when stdout carries
+ * data (out_data_on_stdout()).
+ */
+#ifndef FERRY_OUT_H
+#define FERRY_OUT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "ferry/err.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define OUT_JSON_VERSION 1
+
+enum out_mode { OUT_NONE, OUT_PLAIN, OUT_TTY, OUT_JSON };
+enum out_color { OUT_COLOR_AUTO, OUT_COLOR_ALWAYS, OUT_COLOR_NEVER };
+
+struct out_opts {
+    int verbosity; /* -1 quiet, 0 normal, 1 verbose */
+    bool json;
+    bool no_progress;
+    enum out_color color;
+};
+
+#define OUT_RATE_SAMPLES 16
+
+struct out {
+    enum out_mode mode;
+    int verbosity;
+    bool json;
+    bool color;
+    FILE *jsonfp;       /* where events go (stdout or stderr) */
+    double last_draw;   /* monotonic seconds of the last render */
+    double interval;    /* seconds between renders */
+    size_t last_len;    /* length of the line drawn on the TTY */
+    bool line_open;     /* a TTY line is drawn and not ended */
+    double sample_t[OUT_RATE_SAMPLES];
+    int64_t sample_v[OUT_RATE_SAMPLES];
+    int nsamples, sample_head;
+};
+
+/* What an engine reports.  Unknown numbers are -1. */
+struct out_progress {
+    const char *phase; /* "fetch", "check", "metadata", "seed", ... */
+    int64_t done;      /* bytes done (verified, for fetch) */
+    int64_t total;     /* bytes in all, -1 unknown */
+    double rate;       /* bytes/s; < 0 lets out.c compute it from done */
+    int peers;         /* connected peers, -1 n/a */
+    int seeds;         /* of which seeds, -1 n/a */
+    double eta;        /* seconds, < 0 lets out.c compute it */
+    int64_t session_down; /* payload bytes received this run, -1 n/a */
+    int64_t session_up;   /* payload bytes sent this run, -1 n/a */
+};
+
+#define OUT_PROGRESS_INIT {NULL, 0, -1, -1, -1, -1, -1, -1, -1}
+
+void out_init(struct out *o, const struct out_opts *opts);
+/* stdout carries data (pack -o -): JSON events move to stderr. */
+void out_data_on_stdout(struct out *o);
+/* Monotonic clock in seconds. */
+double out_now(void);
+
+/* A chatty line on stderr (suppressed by -q); verbose only with -v. */
+void out_info(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
+void out_verbose(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
+/* "ferry: warning: <msg>" on stderr plus a "warning" event. */
+void out_warn(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
+
+/*
+ * A JSON event (only with --json).  fields is a jansson json_pack() format
+ * for an object, e.g. out_event(o, "file", "{sssI}", "path", p, "size", n),
+ * or NULL for no fields.  "event" and "v" are added first.
+ */
+void out_event(struct out *o, const char *event, const char *fields, ...);
+
+/* Render progress now if enough time has passed (force: always). */
+void out_progress(struct out *o, const struct out_progress *p, bool force);
+/* End a redrawn TTY line, so the next message starts on a fresh line. */
+void out_progress_end(struct out *o);
+
+/* Print the one error line "ferry: <msg>" (and an "error" event). */
+void out_error(struct out *o, const struct fy_err *err);
+/* Flush and close stdout; a failure turns rc 0 into 1. Returns the code. */
+int out_finish(struct out *o, int rc);
+
+/*
+ * Pure formatting helpers (unit-tested).  Each writes a NUL-terminated
+ * string into buf and returns buf.
+ * out_fmt_size: 1023 B, 1.0 KiB, 12.3 MiB, 1.00 GiB
+ * out_fmt_eta:  0:05, 12:34, 1:02:03, "--:--" for < 0, "99+ days" beyond
+ */
+char *out_fmt_size(char *buf, size_t len, int64_t bytes);
+char *out_fmt_eta(char *buf, size_t len, double seconds);
+/*
+ * A copy of s with control characters, backslash and invalid UTF-8 written
+ * as \xNN, so a hostile name cannot move the cursor or forge lines.
+ * Caller frees.
+ */
+char *out_escape(const char *s);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

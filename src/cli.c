@@ -1,0 +1,196 @@
+/*
+ * cli.c - the command table and the option/number parsers every command
+ * shares, so "--timeout x" fails the same way in fetch as in up.
+ */
+#include "ferry/cli.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "ferry/cmds.h"
+
+const struct cmd cli_commands[] = {
+    {"fetch", cmd_fetch, "download a bundle over BitTorrent"},
+    {"make-torrent", cmd_make_torrent, "create a .torrent of a directory"},
+    {"seed", cmd_seed, "verify a directory and seed it"},
+    /* FERRY_COMMANDS (new commands are listed above this line) */
+    {NULL, NULL, NULL},
+};
+
+const struct cmd *
+cli_find(const char *name)
+{
+    for (const struct cmd *c = cli_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+enum fy_rc
+cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
+                   msg, cmd);
+}
+
+enum fy_rc
+cli_help(const char *text)
+{
+    fputs(text, stdout);
+    return FY_OK;
+}
+
+int
+cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
+           const char *shortopts, const struct option *longopts)
+{
+    char spec[64];
+    /* ':' reports missing values; it goes after a leading '+' */
+    if (shortopts[0] == '+')
+        snprintf(spec, sizeof spec, "+:%s", shortopts + 1);
+    else
+        snprintf(spec, sizeof spec, ":%s", shortopts);
+    int prev = optind;
+    opterr = 0;
+    int c = getopt_long(argc, argv, spec, longopts, NULL);
+    if (c == '?' || c == ':') {
+        const char *word = optind - 1 >= prev && optind - 1 < argc
+                               ? argv[optind - 1]
+                               : "";
+        char name[128];
+        if (strncmp(word, "--", 2) == 0) {
+            snprintf(name, sizeof name, "%s", word);
+            char *eq = strchr(name, '=');
+            if (eq)
+                *eq = '\0';
+        } else {
+            snprintf(name, sizeof name, "-%c", optopt);
+        }
+        if (c == ':')
+            cli_usage(ctx, cmd, "option '%s' needs a value", name);
+        else
+            cli_usage(ctx, cmd, "unknown option '%s'", name);
+        return '?';
+    }
+    return c;
+}
+
+enum fy_rc
+cli_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
+              int64_t *out, struct fy_err *err)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE)
+        return fy_fail(err, FY_EUSAGE, "%s: '%s' is not a whole number", opt,
+                       s);
+    if (v < min || v > max)
+        return fy_fail(err, FY_EUSAGE, "%s: %lld is out of range (%lld-%lld)",
+                       opt, v, (long long)min, (long long)max);
+    *out = v;
+    return FY_OK;
+}
+
+enum fy_rc
+cli_parse_double(const char *opt, const char *s, double max, double *out,
+                 struct fy_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) ||
+        strchr(s, 'x') || strchr(s, 'X'))
+        return fy_fail(err, FY_EUSAGE, "%s: '%s' is not a number", opt, s);
+    if (v < 0 || v > max)
+        return fy_fail(err, FY_EUSAGE, "%s: %s is out of range (0-%g)", opt, s,
+                       max);
+    *out = v;
+    return FY_OK;
+}
+
+enum fy_rc
+cli_parse_rate(const char *opt, const char *s, int64_t *out,
+               struct fy_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v) || v < 0 ||
+        strchr(s, 'x') || strchr(s, 'X'))
+        goto bad;
+    double mult = 1;
+    switch (*end) {
+    case 'k':
+    case 'K':
+        mult = 1024.0;
+        end++;
+        break;
+    case 'm':
+    case 'M':
+        mult = 1024.0 * 1024;
+        end++;
+        break;
+    case 'g':
+    case 'G':
+        mult = 1024.0 * 1024 * 1024;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (mult > 1 && (*end == 'i' || *end == 'I'))
+        end++;
+    if (*end == 'b' || *end == 'B')
+        end++;
+    if (strcasecmp(end, "/s") == 0)
+        end += 2;
+    if (*end != '\0')
+        goto bad;
+    v *= mult;
+    if (v > (double)INT32_MAX)
+        return fy_fail(err, FY_EUSAGE, "%s: '%s' is too large (max 2G)", opt,
+                       s);
+    *out = (int64_t)v;
+    return FY_OK;
+bad:
+    return fy_fail(err, FY_EUSAGE,
+                   "%s: '%s' is not a rate (bytes/s, e.g. 500K, 4M, 0 = "
+                   "unlimited)",
+                   opt, s);
+}
+
+enum fy_rc
+cli_parse_hostport(const char *opt, const char *s, bool allow_zero,
+                   struct fy_err *err)
+{
+    const char *colon;
+    if (s[0] == '[') {
+        const char *close = strchr(s, ']');
+        if (close == NULL || close == s + 1 || close[1] != ':')
+            goto bad;
+        colon = close + 1;
+    } else {
+        colon = strrchr(s, ':');
+        if (colon == NULL || colon == s || memchr(s, ':', (size_t)(colon - s)))
+            goto bad;
+    }
+    int64_t port;
+    struct fy_err tmp = FY_ERR_INIT;
+    if (cli_parse_i64(opt, colon + 1, allow_zero ? 0 : 1, 65535, &port,
+                      &tmp) != FY_OK)
+        goto bad;
+    return FY_OK;
+bad:
+    return fy_fail(err, FY_EUSAGE, "%s: '%s' is not HOST:PORT", opt, s);
+}

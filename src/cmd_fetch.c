@@ -1,0 +1,189 @@
+/*
+ * cmd_fetch.c - `ferry fetch`: options in, fetch_run() out.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "ferry/cmds.h"
+#include "ferry/fetch.h"
+
+static const char usage[] =
+    "usage: ferry fetch SOURCE [-o DIR] [options]\n"
+    "\n"
+    "Download a bundle over BitTorrent, verify every piece, and stop.\n"
+    "SOURCE is a magnet link, a .torrent file, or an http(s):// or file://\n"
+    "URL of a .torrent.  Rerun the same command after any interruption\n"
+    "(Ctrl-C, kill -9, power loss): verified pieces are kept, only the rest\n"
+    "is downloaded.  Resume state lives in DIR/.ferry/.\n"
+    "\n"
+    "  -o, --output DIR        save into DIR (default: the current directory)\n"
+    "      --select GLOB       fetch only matching files (repeatable); a glob\n"
+    "                          without '/' matches file names, one with '/'\n"
+    "                          the path inside the torrent\n"
+    "      --list              print the file list (index, size, path) once\n"
+    "                          the metadata is known; download nothing\n"
+    "      --peer HOST:PORT    connect to this peer (repeatable)\n"
+    "      --webseed URL       add an HTTP web seed (repeatable)\n"
+    "      --tracker URL       add a tracker (repeatable)\n"
+    "      --seed-ratio R      after completion, seed until uploaded/size >= R\n"
+    "      --seed-time SECS    after completion, seed for SECS seconds\n"
+    "      --timeout SECS      give up (exit 5) after SECS in all (default: "
+    "none)\n"
+    "      --stall-timeout SECS  give up (exit 5) after SECS without any data\n"
+    "                          (default 600; 0 waits forever)\n"
+    "      --max-down RATE     download limit, e.g. 20M (bytes/s; 0 = none)\n"
+    "      --max-up RATE       upload limit, e.g. 500K\n"
+    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and [::]:6881)\n"
+    "      --no-dht            no DHT\n"
+    "      --no-lsd            no local service discovery\n"
+    "      --no-upnp           no UPnP or NAT-PMP port mapping\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Examples:\n"
+    "  ferry fetch 'magnet:?xt=urn:btih:...' -o /opt/tools\n"
+    "  ferry fetch https://example.org/tools.torrent -o /opt/tools "
+    "--select '*.whl'\n"
+    "\n"
+    "Exit: 0 done and verified, 2 usage, 3 bad magnet/torrent/URL, 4 unsafe\n"
+    "torrent, 5 timed out (--timeout, --stall-timeout), 130 interrupted.\n";
+
+enum {
+    OPT_SELECT = 256,
+    OPT_LIST,
+    OPT_PEER,
+    OPT_WEBSEED,
+    OPT_TRACKER,
+    OPT_SEED_RATIO,
+    OPT_SEED_TIME,
+    OPT_TIMEOUT,
+    OPT_STALL,
+    OPT_MAX_DOWN,
+    OPT_MAX_UP,
+    OPT_LISTEN,
+    OPT_NO_DHT,
+    OPT_NO_LSD,
+    OPT_NO_UPNP,
+};
+
+static const struct option options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"select", required_argument, NULL, OPT_SELECT},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"peer", required_argument, NULL, OPT_PEER},
+    {"webseed", required_argument, NULL, OPT_WEBSEED},
+    {"tracker", required_argument, NULL, OPT_TRACKER},
+    {"seed-ratio", required_argument, NULL, OPT_SEED_RATIO},
+    {"seed-time", required_argument, NULL, OPT_SEED_TIME},
+    {"timeout", required_argument, NULL, OPT_TIMEOUT},
+    {"stall-timeout", required_argument, NULL, OPT_STALL},
+    {"max-down", required_argument, NULL, OPT_MAX_DOWN},
+    {"max-up", required_argument, NULL, OPT_MAX_UP},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"no-dht", no_argument, NULL, OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, OPT_NO_UPNP},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+#define DAY_SECONDS (86400.0 * 365)
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
+      bool *help)
+{
+    struct fy_err *err = &ctx->err;
+    int c;
+    while ((c = cli_getopt(ctx, "fetch", argc, argv, "o:h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'o':
+            o->dir = optarg;
+            break;
+        case OPT_SELECT:
+            strlist_add(&o->select, optarg);
+            break;
+        case OPT_LIST:
+            o->list = true;
+            break;
+        case OPT_PEER:
+            rc = cli_parse_hostport("--peer", optarg, false, err);
+            strlist_add(&o->peers, optarg);
+            break;
+        case OPT_WEBSEED:
+            strlist_add(&o->webseeds, optarg);
+            break;
+        case OPT_TRACKER:
+            strlist_add(&o->trackers, optarg);
+            break;
+        case OPT_SEED_RATIO:
+            rc = cli_parse_double("--seed-ratio", optarg, 1e6, &o->seed_ratio,
+                                  err);
+            break;
+        case OPT_SEED_TIME:
+            rc = cli_parse_double("--seed-time", optarg, DAY_SECONDS,
+                                  &o->seed_time, err);
+            break;
+        case OPT_TIMEOUT:
+            rc = cli_parse_double("--timeout", optarg, DAY_SECONDS,
+                                  &o->timeout, err);
+            break;
+        case OPT_STALL:
+            rc = cli_parse_double("--stall-timeout", optarg, DAY_SECONDS,
+                                  &o->stall_timeout, err);
+            break;
+        case OPT_MAX_DOWN:
+            rc = cli_parse_rate("--max-down", optarg, &o->max_down, err);
+            break;
+        case OPT_MAX_UP:
+            rc = cli_parse_rate("--max-up", optarg, &o->max_up, err);
+            break;
+        case OPT_LISTEN:
+            rc = cli_parse_hostport("--listen", optarg, true, err);
+            o->listen = optarg;
+            break;
+        case OPT_NO_DHT:
+            o->dht = false;
+            break;
+        case OPT_NO_LSD:
+            o->lsd = false;
+            break;
+        case OPT_NO_UPNP:
+            o->upnp = false;
+            break;
+        case 'h':
+            *help = true;
+            return FY_OK;
+        default:
+            return err->rc;
+        }
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (optind >= argc)
+        return cli_usage(ctx, "fetch", "missing SOURCE");
+    if (optind + 1 < argc)
+        return cli_usage(ctx, "fetch", "unexpected argument '%s'",
+                         argv[optind + 1]);
+    o->source = argv[optind];
+    if (o->source[0] == '\0')
+        return cli_usage(ctx, "fetch", "SOURCE is empty");
+    if (o->dir[0] == '\0')
+        return cli_usage(ctx, "fetch", "-o: empty directory name");
+    return FY_OK;
+}
+
+enum fy_rc
+cmd_fetch(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct fetch_opts o;
+    bool help = false;
+    fetch_opts_init(&o);
+    enum fy_rc rc = parse(argc, argv, ctx, &o, &help);
+    if (rc == FY_OK && help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = fetch_run(&o, ctx);
+    fetch_opts_release(&o);
+    return rc;
+}

@@ -1,0 +1,133 @@
+/*
+ * cmd_seed.c - `ferry seed`: verify a directory against a torrent and
+ * upload it until interrupted.
+ */
+#include "ferry/cmds.h"
+#include "ferry/fetch.h"
+
+static const char usage[] =
+    "usage: ferry seed FILE.torrent -d DIR [options]\n"
+    "\n"
+    "Check every piece of DIR against the torrent, then seed it until\n"
+    "interrupted (Ctrl-C or SIGTERM, exit 0).  A DIR that does not match the\n"
+    "torrent is refused (exit 4); seed never downloads or changes a file.\n"
+    "DIR is the directory that holds the torrent's top directory or file,\n"
+    "i.e. the -o DIR of a fetch.\n"
+    "\n"
+    "  -d, --dir DIR           the data to seed (required)\n"
+    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and [::]:6881;\n"
+    "                          port 0 picks a free one, shown on start)\n"
+    "      --tracker URL       announce to this tracker too (repeatable)\n"
+    "      --peer HOST:PORT    connect to this peer (repeatable)\n"
+    "      --max-up RATE       upload limit, e.g. 10M (bytes/s; 0 = none)\n"
+    "      --seed-time SECS    stop after SECS seconds\n"
+    "      --seed-ratio R      stop after sending R times the torrent's size\n"
+    "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
+    "  -h, --help              this help\n";
+
+enum {
+    OPT_LISTEN = 256,
+    OPT_TRACKER,
+    OPT_PEER,
+    OPT_MAX_UP,
+    OPT_SEED_TIME,
+    OPT_SEED_RATIO,
+    OPT_NO_DHT,
+    OPT_NO_LSD,
+    OPT_NO_UPNP,
+};
+
+static const struct option options[] = {
+    {"dir", required_argument, NULL, 'd'},
+    {"listen", required_argument, NULL, OPT_LISTEN},
+    {"tracker", required_argument, NULL, OPT_TRACKER},
+    {"peer", required_argument, NULL, OPT_PEER},
+    {"max-up", required_argument, NULL, OPT_MAX_UP},
+    {"seed-time", required_argument, NULL, OPT_SEED_TIME},
+    {"seed-ratio", required_argument, NULL, OPT_SEED_RATIO},
+    {"no-dht", no_argument, NULL, OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, OPT_NO_UPNP},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
+      bool *help)
+{
+    struct fy_err *err = &ctx->err;
+    const char *dir = NULL;
+    int c;
+    while ((c = cli_getopt(ctx, "seed", argc, argv, "d:h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'd':
+            dir = optarg;
+            break;
+        case OPT_LISTEN:
+            rc = cli_parse_hostport("--listen", optarg, true, err);
+            o->listen = optarg;
+            break;
+        case OPT_TRACKER:
+            strlist_add(&o->trackers, optarg);
+            break;
+        case OPT_PEER:
+            rc = cli_parse_hostport("--peer", optarg, false, err);
+            strlist_add(&o->peers, optarg);
+            break;
+        case OPT_MAX_UP:
+            rc = cli_parse_rate("--max-up", optarg, &o->max_up, err);
+            break;
+        case OPT_SEED_TIME:
+            rc = cli_parse_double("--seed-time", optarg, 86400.0 * 365,
+                                  &o->seed_time, err);
+            break;
+        case OPT_SEED_RATIO:
+            rc = cli_parse_double("--seed-ratio", optarg, 1e6, &o->seed_ratio,
+                                  err);
+            break;
+        case OPT_NO_DHT:
+            o->dht = false;
+            break;
+        case OPT_NO_LSD:
+            o->lsd = false;
+            break;
+        case OPT_NO_UPNP:
+            o->upnp = false;
+            break;
+        case 'h':
+            *help = true;
+            return FY_OK;
+        default:
+            return err->rc;
+        }
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (optind >= argc)
+        return cli_usage(ctx, "seed", "missing FILE.torrent");
+    if (optind + 1 < argc)
+        return cli_usage(ctx, "seed", "unexpected argument '%s'",
+                         argv[optind + 1]);
+    if (dir == NULL)
+        return cli_usage(ctx, "seed", "missing -d DIR");
+    o->source = argv[optind];
+    o->dir = dir;
+    return FY_OK;
+}
+
+enum fy_rc
+cmd_seed(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct fetch_opts o;
+    bool help = false;
+    fetch_opts_init(&o);
+    enum fy_rc rc = parse(argc, argv, ctx, &o, &help);
+    if (rc == FY_OK && help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = fetch_seed(&o, ctx);
+    fetch_opts_release(&o);
+    return rc;
+}

@@ -1,0 +1,637 @@
+/*
+ * fetch.c - the fetch engine: source -> session -> verified files in DIR.
+ *
+ * One loop drives everything: it drains the session's events (metadata,
+ * hash failures, tracker errors, resume data), takes a status snapshot,
+ * renders progress, saves resume data every RESUME_EVERY seconds while the
+ * download moves, and decides when to stop: done, --timeout, no payload for
+ * --stall-timeout seconds, or a signal.  Every way out saves resume data
+ * first (bounded wait), so rerunning the command resumes.
+ */
+#include "ferry/fetch.h"
+
+#include <fnmatch.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ferry/fs.h"
+#include "ferry/magnet.h"
+#include "ferry/out.h"
+#include "ferry/remote.h"
+#include "ferry/torrent.h"
+
+#define TORRENT_MAX_BYTES (64u * 1024 * 1024) /* a .torrent we will read */
+#define URL_TIMEOUT_S     60
+#define RESUME_EVERY      2.0  /* seconds between resume saves */
+#define RESUME_WAIT       10.0 /* seconds to wait for the last resume save */
+#define POLL_MS           100
+
+void
+fetch_opts_init(struct fetch_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->dir = ".";
+    o->seed_ratio = -1;
+    o->seed_time = -1;
+    o->stall_timeout = 600;
+    o->dht = o->lsd = o->upnp = true;
+}
+
+void
+fetch_opts_release(struct fetch_opts *o)
+{
+    strlist_release(&o->select);
+    strlist_release(&o->peers);
+    strlist_release(&o->webseeds);
+    strlist_release(&o->trackers);
+}
+
+bool
+fetch_select_match(const char *glob, const char *path)
+{
+    if (strchr(glob, '/') == NULL) {
+        const char *base = strrchr(path, '/');
+        return fnmatch(glob, base ? base + 1 : path, 0) == 0;
+    }
+    if (fnmatch(glob, path, 0) == 0)
+        return true;
+    const char *inner = strchr(path, '/');
+    return inner != NULL && fnmatch(glob, inner + 1, 0) == 0;
+}
+
+bool
+fetch_path_safe(const char *path)
+{
+    if (path[0] == '\0' || path[0] == '/')
+        return false;
+    for (const char *p = path; *p;) {
+        size_t n = strcspn(p, "/");
+        if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0)
+            return false;
+        p += n;
+        if (*p == '/')
+            p++;
+    }
+    return true;
+}
+
+/* What the run knows beyond the status snapshot, for the stall message. */
+struct run {
+    const struct fetch_opts *o;
+    struct fy_ctx *ctx;
+    struct tor_session *s;
+    char hex[41];
+    char *resume_path;
+    bool have_meta;
+    bool finished;
+    int max_peers;
+    int hash_failures;
+    char tracker_url[512];
+    char tracker_error[512];
+    int64_t tracker_peers;
+    double last_save;
+    int64_t saved_done; /* wanted_done at the last save */
+};
+
+/* Load the source: magnet (checked), URL or file of a .torrent. */
+static enum fy_rc
+load_source(const struct fetch_opts *o, struct tor_add_params *ap,
+            struct sbuf *torrent, char hex[41], struct fy_err *err)
+{
+    if (magnet_is(o->source)) {
+        enum fy_rc rc = magnet_check(o->source, hex, err);
+        ap->magnet = o->source;
+        return rc;
+    }
+    enum fy_rc rc;
+    if (remote_is_url(o->source)) {
+        long t = URL_TIMEOUT_S;
+        if (o->timeout > 0 && o->timeout < t)
+            t = (long)o->timeout < 1 ? 1 : (long)o->timeout;
+        rc = remote_get_mem(o->source, TORRENT_MAX_BYTES, t, torrent, err);
+    } else {
+        struct stat st;
+        if (stat(o->source, &st) != 0)
+            return fy_fail_errno(err, FY_EINPUT,
+                                 "%s: not a magnet link, URL or .torrent file",
+                                 o->source);
+        rc = fs_read_file(o->source, TORRENT_MAX_BYTES, torrent, NULL, err);
+    }
+    if (rc != FY_OK)
+        return rc;
+    if (tor_torrent_infohash(torrent->buf, torrent->len, hex, err) != FY_OK) {
+        /* say which source was malformed */
+        char why[FY_ERR_MSG_MAX];
+        snprintf(why, sizeof why, "%s", err->msg);
+        fy_err_clear(err);
+        return fy_fail(err, FY_EINPUT, "%s: not a valid .torrent (%s)",
+                       o->source, why);
+    }
+    ap->torrent = torrent->buf;
+    ap->torrent_len = torrent->len;
+    return FY_OK;
+}
+
+static void
+save_resume(struct run *r, bool flush)
+{
+    struct fy_err ignore = FY_ERR_INIT;
+    if (!r->o->list && r->resume_path)
+        tor_save_resume(r->s, flush, &ignore);
+    r->last_save = out_now();
+}
+
+static enum fy_rc
+store_resume(struct run *r, const struct tor_event *ev)
+{
+    if (r->resume_path == NULL)
+        return FY_OK;
+    struct fy_err e = FY_ERR_INIT;
+    if (fs_write_file(r->resume_path, ev->data, ev->len, 0644, &e) != FY_OK)
+        out_warn(&r->ctx->out, "%s", e.msg);
+    return FY_OK;
+}
+
+/* After metadata: check paths, apply --select, print --list. */
+static enum fy_rc
+on_metadata(struct run *r)
+{
+    struct fy_ctx *ctx = r->ctx;
+    const struct fetch_opts *o = r->o;
+    size_t n = tor_file_count(r->s);
+    uint8_t *prio = xcalloc(n, 1);
+    size_t selected = 0;
+    enum fy_rc rc = FY_OK;
+    char *name = tor_name(r->s);
+    for (size_t i = 0; i < n && rc == FY_OK; i++) {
+        int64_t size;
+        char *path;
+        if ((rc = tor_file_at(r->s, i, &size, &path, &ctx->err)) != FY_OK)
+            break;
+        if (!fetch_path_safe(path)) {
+            char *esc = out_escape(path);
+            rc = fy_fail(&ctx->err, FY_EREFUSED,
+                         "%s: unsafe file path in torrent", esc);
+            free(esc);
+            free(path);
+            break;
+        }
+        bool want = o->select.n == 0;
+        for (size_t k = 0; k < o->select.n && !want; k++)
+            want = fetch_select_match(o->select.v[k], path);
+        prio[i] = want ? 4 : 0;
+        selected += want;
+        if (o->list) {
+            if (ctx->out.json) {
+                out_event(&ctx->out, "file", "{sIsIss}", "index",
+                          (long long)i, "size", (long long)size, "path",
+                          path);
+            } else {
+                char *esc = out_escape(path);
+                printf("%zu\t%lld\t%s\n", i, (long long)size, esc);
+                free(esc);
+            }
+        }
+        free(path);
+    }
+    if (rc == FY_OK && o->select.n > 0 && selected == 0)
+        rc = fy_fail(&ctx->err, FY_EINPUT,
+                     "--select: no file of the torrent matches");
+    if (rc == FY_OK && !o->list) {
+        rc = tor_set_file_priorities(r->s, prio, n, &ctx->err);
+        char *esc = out_escape(name ? name : "?");
+        out_event(&ctx->out, "metadata", "{sssIsIsI}", "name", esc, "files",
+                  (long long)n, "selected", (long long)selected, "size",
+                  (long long)tor_total_size(r->s));
+        if (o->select.n > 0)
+            out_info(&ctx->out, "%s: %zu of %zu files selected", esc,
+                     selected, n);
+        free(esc);
+        save_resume(r, false); /* a magnet never waits for metadata twice */
+    }
+    free(name);
+    free(prio);
+    r->have_meta = true;
+    return rc;
+}
+
+static enum fy_rc
+handle_event(struct run *r, const struct tor_event *ev)
+{
+    struct out *out = &r->ctx->out;
+    switch (ev->type) {
+    case TOR_EV_METADATA:
+        return r->have_meta ? FY_OK : on_metadata(r);
+    case TOR_EV_HASH_FAILED:
+        r->hash_failures++;
+        out_verbose(out, "piece %d failed its hash check; fetching it again",
+                    ev->piece);
+        out_event(out, "hash_failed", "{si}", "piece", ev->piece);
+        break;
+    case TOR_EV_PEER_BANNED:
+        out_warn(out, "peer %s banned: it sent data that failed hash checks",
+                 ev->where);
+        break;
+    case TOR_EV_TRACKER_ERROR:
+        snprintf(r->tracker_url, sizeof r->tracker_url, "%s", ev->where);
+        snprintf(r->tracker_error, sizeof r->tracker_error, "%s", ev->msg);
+        out_verbose(out, "tracker %s: %s", ev->where, ev->msg);
+        out_event(out, "tracker_error", "{ssss}", "tracker", ev->where,
+                  "message", ev->msg);
+        break;
+    case TOR_EV_TRACKER_REPLY:
+        r->tracker_peers += ev->count;
+        out_verbose(out, "tracker %s: %lld peers", ev->where,
+                    (long long)ev->count);
+        break;
+    case TOR_EV_FILE_ERROR:
+        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s: %s", ev->where,
+                       ev->msg);
+    case TOR_EV_TORRENT_ERROR:
+        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s%s%s", ev->where,
+                       ev->where[0] ? ": " : "", ev->msg);
+    case TOR_EV_LISTEN_FAILED:
+        out_warn(out, "cannot listen on %s: %s", ev->where, ev->msg);
+        break;
+    case TOR_EV_LISTEN_OK:
+        out_verbose(out, "listening on %s:%lld", ev->where,
+                    (long long)ev->count);
+        break;
+    case TOR_EV_RESUME_DATA:
+        return store_resume(r, ev);
+    case TOR_EV_FINISHED:
+        r->finished = true;
+        break;
+    default:
+        break;
+    }
+    return FY_OK;
+}
+
+/* Drain events for up to wait_ms; returns the first failure. */
+static enum fy_rc
+pump(struct run *r, int wait_ms)
+{
+    struct tor_event ev;
+    enum fy_rc rc = FY_OK;
+    int wait = wait_ms;
+    while (tor_poll(r->s, wait, &ev)) {
+        enum fy_rc e = handle_event(r, &ev);
+        if (rc == FY_OK)
+            rc = e;
+        wait = 0;
+    }
+    return rc;
+}
+
+/* Ask for a final resume save and wait (bounded) until it is stored. */
+static void
+final_save(struct run *r)
+{
+    if (r->o->list || r->resume_path == NULL || !tor_has_metadata(r->s))
+        return;
+    struct fy_err ignore = FY_ERR_INIT;
+    if (tor_save_resume(r->s, true, &ignore) != FY_OK)
+        return;
+    double until = out_now() + RESUME_WAIT;
+    struct tor_event ev;
+    while (out_now() < until) {
+        if (!tor_poll(r->s, POLL_MS, &ev))
+            continue;
+        if (ev.type == TOR_EV_RESUME_DATA) {
+            store_resume(r, &ev);
+            return;
+        }
+        if (ev.type == TOR_EV_RESUME_FAILED)
+            return;
+    }
+}
+
+static const char *
+phase_of(const struct tor_status *st, bool seeding)
+{
+    switch (st->state) {
+    case TOR_CHECKING:
+        return "check";
+    case TOR_METADATA:
+        return "metadata";
+    default:
+        return seeding ? "seed" : "fetch";
+    }
+}
+
+static enum fy_rc
+stall_error(struct run *r, const struct tor_status *st, double secs)
+{
+    char tracker[1100] = "";
+    if (r->tracker_error[0])
+        snprintf(tracker, sizeof tracker, "; tracker %s: %s", r->tracker_url,
+                 r->tracker_error);
+    else if (st->peers_known == 0 && r->tracker_peers == 0)
+        snprintf(tracker, sizeof tracker, "; no tracker, peer or web seed "
+                                          "gave a usable address");
+    return fy_fail(&r->ctx->err, FY_ETIMEOUT,
+                   "%s: no %s for %.0f s: %d peers connected now, %d at most, "
+                   "%d known%s",
+                   r->o->source[0] == 'm' ? "magnet" : r->o->source,
+                   r->have_meta ? "data" : "metadata", secs, st->peers,
+                   r->max_peers, st->peers_known, tracker);
+}
+
+static void
+summary(struct run *r, const struct tor_status *st, double secs)
+{
+    char *name = tor_name(r->s);
+    char *esc = out_escape(name ? name : "?");
+    char size[24], rate[24], got[24];
+    double rt = secs > 0 ? (double)st->session_down / secs : 0;
+    out_fmt_size(size, sizeof size, st->wanted);
+    out_fmt_size(rate, sizeof rate, (int64_t)rt);
+    out_fmt_size(got, sizeof got, st->session_down);
+    out_info(&r->ctx->out, "fetched %s: %s in %.2f s (%s received, %s/s)", esc,
+             size, secs, got, rate);
+    out_event(&r->ctx->out, "done", "{sssIsIsfsfsi}", "name", esc, "bytes",
+              (long long)st->wanted, "session_down",
+              (long long)st->session_down, "seconds", secs, "rate", rt,
+              "hash_failures", r->hash_failures);
+    free(esc);
+    free(name);
+}
+
+static enum fy_rc
+loop(struct run *r)
+{
+    const struct fetch_opts *o = r->o;
+    struct fy_ctx *ctx = r->ctx;
+    struct tor_status st;
+    double start = out_now(), last_move = start, seed_start = -1;
+    int64_t last_down = -1, last_done = -1;
+    enum fy_rc rc;
+    if (tor_has_metadata(r->s) && (rc = on_metadata(r)) != FY_OK)
+        return rc;
+    if (o->list && r->have_meta)
+        return FY_OK;
+    for (;;) {
+        if ((rc = pump(r, POLL_MS)) != FY_OK)
+            return rc;
+        if (o->list && r->have_meta)
+            return FY_OK;
+        if ((rc = tor_get_status(r->s, &st, &ctx->err)) != FY_OK)
+            return rc;
+        if (st.state == TOR_ERROR)
+            return fy_fail(&ctx->err, FY_ERUNTIME, "%s", st.error);
+        double now = out_now();
+        if (st.peers > r->max_peers)
+            r->max_peers = st.peers;
+        bool done = r->have_meta &&
+                    (st.state == TOR_FINISHED || st.state == TOR_SEEDING);
+        struct out_progress p = OUT_PROGRESS_INIT;
+        p.phase = phase_of(&st, seed_start >= 0);
+        p.done = st.state == TOR_CHECKING
+                     ? (int64_t)(st.progress * (double)st.wanted)
+                     : st.wanted_done;
+        p.total = r->have_meta ? st.wanted : -1;
+        p.rate = seed_start >= 0 ? st.up_rate : st.down_rate;
+        p.peers = st.peers;
+        p.seeds = st.seeds;
+        p.session_down = st.session_down;
+        p.session_up = st.session_up;
+        out_progress(&ctx->out, &p, done && seed_start < 0);
+
+        if (st.session_down != last_down || st.wanted_done != last_done ||
+            st.state == TOR_CHECKING) {
+            last_down = st.session_down;
+            last_done = st.wanted_done;
+            last_move = now;
+        }
+        if (st.wanted_done != r->saved_done && now - r->last_save >= RESUME_EVERY) {
+            r->saved_done = st.wanted_done;
+            save_resume(r, false);
+        }
+        if (done && seed_start < 0) {
+            out_progress_end(&ctx->out);
+            summary(r, &st, now - start);
+            if (o->seed_ratio < 0 && o->seed_time < 0)
+                return FY_OK;
+            final_save(r);
+            seed_start = now;
+            out_info(&ctx->out, "seeding until %s", 
+                     o->seed_ratio >= 0 && o->seed_time >= 0
+                         ? "the ratio or the time is reached"
+                         : o->seed_ratio >= 0 ? "the ratio is reached"
+                                              : "the time is up");
+        }
+        if (seed_start >= 0) {
+            double ratio = st.wanted > 0 ? (double)st.all_time_up /
+                                               (double)st.wanted
+                                         : 0;
+            if ((o->seed_ratio >= 0 && ratio >= o->seed_ratio) ||
+                (o->seed_time >= 0 && now - seed_start >= o->seed_time))
+                return FY_OK;
+            last_move = now; /* a seed never stalls */
+        }
+        if (fy_interrupted())
+            return fy_fail(&ctx->err, FY_EINTR,
+                           "interrupted: state saved in %s/.ferry; rerun to "
+                           "resume",
+                           o->dir);
+        if (o->timeout > 0 && now - start >= o->timeout)
+            return fy_fail(&ctx->err, FY_ETIMEOUT,
+                           "%s: --timeout %.0f s reached at %.1f%%",
+                           r->have_meta ? "fetch" : "metadata", o->timeout,
+                           p.total > 0 ? 100.0 * (double)p.done /
+                                             (double)p.total
+                                       : 0.0);
+        if (o->stall_timeout > 0 && now - last_move >= o->stall_timeout)
+            return stall_error(r, &st, now - last_move);
+    }
+}
+
+enum fy_rc
+fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
+{
+    struct run r;
+    struct sbuf torrent = SBUF_INIT, resume = SBUF_INIT;
+    struct tor_add_params ap;
+    memset(&r, 0, sizeof r);
+    memset(&ap, 0, sizeof ap);
+    r.o = o;
+    r.ctx = ctx;
+    r.saved_done = -1;
+    char *state_dir = NULL;
+    enum fy_rc rc = load_source(o, &ap, &torrent, r.hex, &ctx->err);
+    if (rc != FY_OK)
+        goto out;
+    if (!o->list) {
+        state_dir = fs_join(o->dir, ".ferry");
+        if ((rc = fs_mkdir_p(state_dir, 0755, &ctx->err)) != FY_OK)
+            goto out;
+        char *name = xasprintf("%s.resume", r.hex);
+        r.resume_path = fs_join(state_dir, name);
+        free(name);
+        bool missing;
+        struct fy_err ignore = FY_ERR_INIT;
+        if (fs_read_file(r.resume_path, TORRENT_MAX_BYTES * 2, &resume,
+                         &missing, &ignore) == FY_OK) {
+            ap.resume = resume.buf;
+            ap.resume_len = resume.len;
+            out_verbose(&ctx->out, "resuming from %s", r.resume_path);
+        }
+    }
+    struct tor_options to;
+    tor_options_init(&to);
+    to.listen = o->listen;
+    to.dht = o->dht;
+    to.lsd = o->lsd;
+    to.upnp = to.natpmp = o->upnp;
+    to.max_down = o->max_down;
+    to.max_up = o->max_up;
+    to.metadata_only = o->list;
+    if ((r.s = tor_session_new(&to, &ctx->err)) == NULL) {
+        rc = ctx->err.rc;
+        goto out;
+    }
+    ap.save_path = o->dir;
+    ap.peers = (const char *const *)o->peers.v;
+    ap.npeers = o->peers.n;
+    ap.webseeds = (const char *const *)o->webseeds.v;
+    ap.nwebseeds = o->webseeds.n;
+    ap.trackers = (const char *const *)o->trackers.v;
+    ap.ntrackers = o->trackers.n;
+    out_event(&ctx->out, "start", "{sssss?}", "infohash", r.hex, "dir",
+              o->dir, "resume", r.resume_path);
+    if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
+        goto out;
+    rc = loop(&r);
+    if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
+        final_save(&r);
+out:
+    out_progress_end(&ctx->out);
+    tor_session_free(r.s);
+    free(r.resume_path);
+    free(state_dir);
+    sbuf_release(&resume);
+    sbuf_release(&torrent);
+    return rc;
+}
+
+enum fy_rc
+fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
+{
+    struct run r;
+    struct sbuf torrent = SBUF_INIT;
+    struct tor_add_params ap;
+    struct tor_status st;
+    memset(&r, 0, sizeof r);
+    memset(&ap, 0, sizeof ap);
+    r.o = o;
+    r.ctx = ctx;
+    enum fy_rc rc;
+    if (magnet_is(o->source)) {
+        return fy_fail(&ctx->err, FY_EINPUT,
+                       "%s: seed needs a .torrent file, not a magnet link",
+                       o->source);
+    }
+    if ((rc = load_source(o, &ap, &torrent, r.hex, &ctx->err)) != FY_OK)
+        goto out;
+    struct stat sb;
+    if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
+        rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s: not a directory",
+                           o->dir);
+        goto out;
+    }
+    struct tor_options to;
+    tor_options_init(&to);
+    to.listen = o->listen;
+    to.dht = o->dht;
+    to.lsd = o->lsd;
+    to.upnp = to.natpmp = o->upnp;
+    to.max_up = o->max_up;
+    to.seeding = true;
+    if ((r.s = tor_session_new(&to, &ctx->err)) == NULL) {
+        rc = ctx->err.rc;
+        goto out;
+    }
+    ap.save_path = o->dir;
+    ap.upload_only = true;
+    ap.trackers = (const char *const *)o->trackers.v;
+    ap.ntrackers = o->trackers.n;
+    ap.peers = (const char *const *)o->peers.v;
+    ap.npeers = o->peers.n;
+    if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
+        goto out;
+    r.have_meta = true;
+    /* check the files against the torrent */
+    for (;;) {
+        if ((rc = pump(&r, POLL_MS)) != FY_OK)
+            goto out;
+        if ((rc = tor_get_status(r.s, &st, &ctx->err)) != FY_OK)
+            goto out;
+        if (st.state == TOR_ERROR) {
+            rc = fy_fail(&ctx->err, FY_ERUNTIME, "%s", st.error);
+            goto out;
+        }
+        if (st.state != TOR_CHECKING && st.state != TOR_METADATA)
+            break;
+        struct out_progress p = OUT_PROGRESS_INIT;
+        p.phase = "check";
+        p.total = tor_total_size(r.s);
+        p.done = (int64_t)(st.progress * (double)p.total);
+        out_progress(&ctx->out, &p, false);
+        if (fy_interrupted()) {
+            rc = fy_fail(&ctx->err, FY_EINTR, "interrupted while checking");
+            goto out;
+        }
+    }
+    out_progress_end(&ctx->out);
+    if (st.state != TOR_SEEDING) {
+        rc = fy_fail(&ctx->err, FY_EREFUSED,
+                     "%s: does not match the torrent: %d of %d pieces "
+                     "verified",
+                     o->dir, st.pieces_done, st.pieces);
+        goto out;
+    }
+    char *name = tor_name(r.s), *esc = out_escape(name ? name : "?");
+    out_info(&ctx->out, "seeding %s (%d pieces verified) on port %d; Ctrl-C "
+                        "stops",
+             esc, st.pieces, st.listen_port);
+    out_event(&ctx->out, "seeding", "{sssssi}", "name", esc, "infohash",
+              r.hex, "port", st.listen_port);
+    free(esc);
+    free(name);
+    fflush(stderr);
+    double start = out_now();
+    while (!fy_interrupted()) {
+        if ((rc = pump(&r, 200)) != FY_OK)
+            goto out;
+        if ((rc = tor_get_status(r.s, &st, &ctx->err)) != FY_OK)
+            goto out;
+        struct out_progress p = OUT_PROGRESS_INIT;
+        p.phase = "seed";
+        p.done = st.session_up;
+        p.rate = st.up_rate;
+        p.peers = st.peers;
+        p.seeds = st.seeds;
+        p.session_up = st.session_up;
+        out_progress(&ctx->out, &p, false);
+        double ratio =
+            st.wanted > 0 ? (double)st.session_up / (double)st.wanted : 0;
+        if ((o->seed_time >= 0 && out_now() - start >= o->seed_time) ||
+            (o->seed_ratio >= 0 && ratio >= o->seed_ratio))
+            break;
+    }
+    out_progress_end(&ctx->out);
+    char up[24];
+    out_fmt_size(up, sizeof up, st.session_up);
+    out_info(&ctx->out, "stopped seeding: %s sent", up);
+    out_event(&ctx->out, "done", "{sI}", "session_up",
+              (long long)st.session_up);
+    rc = FY_OK;
+out:
+    out_progress_end(&ctx->out);
+    tor_session_free(r.s);
+    sbuf_release(&torrent);
+    return rc;
+}

@@ -1,0 +1,271 @@
+/*
+ * fs.c - atomic file writes, a registry of our own temp files, helpers.
+ *
+ * Invariant: a file under its final name is complete.  Output is written to
+ * "<name>.part" (0600, O_EXCL), fsynced, then renamed; the directory is
+ * fsynced after.  Every .part this process creates is registered, and an
+ * atexit handler unlinks those still registered, so an exit(1) from deep
+ * inside (out of memory) leaves nothing half-written behind.
+ */
+#include "ferry/fs.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ferry/xalloc.h"
+
+#define MAX_TEMPS 64
+
+static char *temps[MAX_TEMPS];
+static pid_t temps_owner;
+static bool atexit_set;
+
+static void
+cleanup_temps(void)
+{
+    if (temps_owner != getpid())
+        return;
+    for (size_t i = 0; i < MAX_TEMPS; i++)
+        if (temps[i] != NULL)
+            unlink(temps[i]);
+}
+
+static void
+register_temp(char *path)
+{
+    if (!atexit_set) {
+        atexit(cleanup_temps);
+        atexit_set = true;
+    }
+    temps_owner = getpid();
+    for (size_t i = 0; i < MAX_TEMPS; i++)
+        if (temps[i] == NULL) {
+            temps[i] = path;
+            return;
+        }
+}
+
+static void
+unregister_temp(const char *path)
+{
+    for (size_t i = 0; i < MAX_TEMPS; i++)
+        if (temps[i] == path)
+            temps[i] = NULL;
+}
+
+enum fy_rc
+fs_atomic_open(struct fs_atomic *af, const char *path, mode_t mode,
+               struct fy_err *err)
+{
+    af->path = xstrdup(path);
+    af->tmp = xasprintf("%s.part", path);
+    af->mode = mode;
+    for (int attempt = 0; attempt < 2; attempt++) {
+        af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+        if (af->fd >= 0)
+            break;
+        struct stat st;
+        /* a stale .part from a killed run: remove it only if it is a file */
+        if (errno != EEXIST || attempt > 0 || lstat(af->tmp, &st) != 0 ||
+            !S_ISREG(st.st_mode) || unlink(af->tmp) != 0)
+            break;
+    }
+    if (af->fd < 0) {
+        enum fy_rc rc = fy_fail_errno(err, FY_ERUNTIME, "%s", af->tmp);
+        free(af->path);
+        free(af->tmp);
+        af->path = af->tmp = NULL;
+        return rc;
+    }
+    register_temp(af->tmp);
+    return FY_OK;
+}
+
+enum fy_rc
+fs_atomic_commit(struct fs_atomic *af, struct fy_err *err)
+{
+    enum fy_rc rc = FY_OK;
+    if (fsync(af->fd) != 0)
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", af->tmp);
+    else if (fchmod(af->fd, af->mode) != 0)
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: chmod", af->tmp);
+    if (close(af->fd) != 0 && rc == FY_OK)
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: close", af->tmp);
+    af->fd = -1;
+    if (rc == FY_OK && rename(af->tmp, af->path) != 0)
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s", af->path);
+    if (rc != FY_OK) {
+        fs_atomic_abort(af);
+        return rc;
+    }
+    unregister_temp(af->tmp);
+    char *dir = fs_dirname(af->path);
+    rc = fs_fsync_dir(dir, err);
+    free(dir);
+    free(af->tmp);
+    free(af->path);
+    af->tmp = af->path = NULL;
+    return rc;
+}
+
+void
+fs_atomic_abort(struct fs_atomic *af)
+{
+    if (af->fd >= 0)
+        close(af->fd);
+    af->fd = -1;
+    if (af->tmp != NULL) {
+        unlink(af->tmp);
+        unregister_temp(af->tmp);
+    }
+    free(af->tmp);
+    free(af->path);
+    af->tmp = af->path = NULL;
+}
+
+enum fy_rc
+fs_write_all(int fd, const void *buf, size_t len, const char *what,
+             struct fy_err *err)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return fy_fail_errno(err, FY_ERUNTIME, "%s", what);
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+    return FY_OK;
+}
+
+enum fy_rc
+fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
+              struct fy_err *err)
+{
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    enum fy_rc rc = fs_atomic_open(&af, path, mode, err);
+    if (rc == FY_OK)
+        rc = fs_write_all(af.fd, data, len, af.tmp, err);
+    if (rc == FY_OK)
+        rc = fs_atomic_commit(&af, err);
+    fs_atomic_abort(&af);
+    return rc;
+}
+
+enum fy_rc
+fs_read_file(const char *path, size_t max, struct sbuf *sb, bool *enoent,
+             struct fy_err *err)
+{
+    if (enoent)
+        *enoent = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        if (enoent && errno == ENOENT)
+            *enoent = true;
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+    }
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
+        close(fd);
+        return fy_fail(err, FY_EINPUT, "%s: is a directory", path);
+    }
+    enum fy_rc rc = FY_OK;
+    size_t start = sb->len;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+            break;
+        }
+        if (n == 0)
+            break;
+        if (sb->len - start + (size_t)n > max) {
+            rc = fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", path,
+                         max);
+            break;
+        }
+        sbuf_add(sb, buf, (size_t)n);
+    }
+    close(fd);
+    return rc;
+}
+
+enum fy_rc
+fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err)
+{
+    char *p = xstrdup(path);
+    enum fy_rc rc = FY_OK;
+    for (char *s = p + 1;; s++) {
+        if (*s != '/' && *s != '\0')
+            continue;
+        char c = *s;
+        *s = '\0';
+        struct stat st;
+        if (mkdir(p, mode) != 0 && errno != EEXIST) {
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s", p);
+            break;
+        }
+        if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode)) {
+            errno = ENOTDIR;
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s", p);
+            break;
+        }
+        *s = c;
+        if (c == '\0')
+            break;
+    }
+    free(p);
+    return rc;
+}
+
+enum fy_rc
+fs_fsync_dir(const char *dir, struct fy_err *err)
+{
+    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd < 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
+    int r = fsync(fd);
+    close(fd);
+    if (r != 0 && errno != EINVAL)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", dir);
+    return FY_OK;
+}
+
+char *
+fs_dirname(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *d = xstrdup(dirname(copy));
+    free(copy);
+    return d;
+}
+
+char *
+fs_basename(const char *path)
+{
+    char *copy = xstrdup(path);
+    char *b = xstrdup(basename(copy));
+    free(copy);
+    return b;
+}
+
+char *
+fs_join(const char *a, const char *b)
+{
+    size_t n = strlen(a);
+    if (n > 0 && a[n - 1] == '/')
+        return xasprintf("%s%s", a, b);
+    return xasprintf("%s/%s", a, b);
+}

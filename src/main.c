@@ -1,0 +1,151 @@
+/*
+ * main.c - global options, command dispatch, the one error line, the exit
+ * code.  Below this file nothing prints an error or calls exit() (except
+ * out of memory).
+ */
+#include <fcntl.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "ferry/cli.h"
+#include "ferry/err.h"
+#include "ferry/out.h"
+
+static const char usage_text[] =
+    "usage: ferry [GLOBAL] COMMAND [ARGS]\n"
+    "\n"
+    "Carry a work environment onto a short-lived VM and back.\n"
+    "\n"
+    "Commands:\n"
+    "%s"
+    "\n"
+    "Global options:\n"
+    "  -q, --quiet          print only errors\n"
+    "  -v, --verbose        say more about what happens\n"
+    "      --json           progress and results as JSON lines (on stdout, or\n"
+    "                       on stderr when stdout carries data)\n"
+    "      --no-progress    no progress display\n"
+    "      --color=WHEN     auto (default), always or never; NO_COLOR is "
+    "honoured\n"
+    "  -h, --help           this help; 'ferry COMMAND --help' for a command\n"
+    "  -V, --version        print the version\n"
+    "\n"
+    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid input,\n"
+    "4 refused for safety or integrity, 5 timed out, 130 interrupted.\n";
+
+static void
+print_usage(FILE *fp)
+{
+    char cmds[2048] = "";
+    size_t n = 0;
+    for (const struct cmd *c = cli_commands; c->name && n < sizeof cmds; c++)
+        n += (size_t)snprintf(cmds + n, sizeof cmds - n, "  %-14s %s\n",
+                              c->name, c->summary);
+    fprintf(fp, usage_text, cmds);
+}
+
+/* Make sure fds 0-2 are open, so no file we open becomes stdout. */
+static void
+check_fds(void)
+{
+    for (int fd = 0; fd < 3; fd++)
+        if (fcntl(fd, F_GETFD) < 0)
+            open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
+}
+
+enum { OPT_JSON = 256, OPT_NO_PROGRESS, OPT_COLOR };
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"quiet", no_argument, NULL, 'q'},
+        {"verbose", no_argument, NULL, 'v'},
+        {"json", no_argument, NULL, OPT_JSON},
+        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+        {"color", required_argument, NULL, OPT_COLOR},
+        {"colour", required_argument, NULL, OPT_COLOR},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    struct fy_ctx ctx;
+    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO};
+    memset(&ctx, 0, sizeof ctx);
+    check_fds();
+    fy_signals_install();
+
+    int c;
+    enum fy_rc rc = FY_OK;
+    while (rc == FY_OK &&
+           (c = cli_getopt(&ctx, "ferry", argc, argv, "+qvhV", opts)) != -1) {
+        switch (c) {
+        case 'q':
+            oo.verbosity = -1;
+            break;
+        case 'v':
+            oo.verbosity = 1;
+            break;
+        case OPT_JSON:
+            oo.json = true;
+            break;
+        case OPT_NO_PROGRESS:
+            oo.no_progress = true;
+            break;
+        case OPT_COLOR:
+            if (strcmp(optarg, "auto") == 0)
+                oo.color = OUT_COLOR_AUTO;
+            else if (strcmp(optarg, "always") == 0)
+                oo.color = OUT_COLOR_ALWAYS;
+            else if (strcmp(optarg, "never") == 0)
+                oo.color = OUT_COLOR_NEVER;
+            else
+                rc = fy_fail(&ctx.err, FY_EUSAGE,
+                             "--color: '%s' is not auto, always or never",
+                             optarg);
+            break;
+        case 'h':
+            print_usage(stdout);
+            return out_finish(&ctx.out, 0);
+        case 'V':
+            printf("ferry %s\n", FERRY_VERSION);
+            return out_finish(&ctx.out, 0);
+        default:
+            rc = ctx.err.rc;
+            break;
+        }
+    }
+    out_init(&ctx.out, &oo);
+    if (rc == FY_OK && optind >= argc) {
+        print_usage(stderr);
+        rc = fy_fail(&ctx.err, FY_EUSAGE, "no command given");
+    }
+    if (rc == FY_OK) {
+        const char *name = argv[optind];
+        const struct cmd *cmd = NULL;
+        if (strcmp(name, "help") == 0 && optind + 1 < argc) {
+            /* "ferry help fetch" == "ferry fetch --help" */
+            static char help_flag[] = "--help";
+            argv[optind] = argv[optind + 1];
+            argv[optind + 1] = help_flag;
+            name = argv[optind];
+        } else if (strcmp(name, "help") == 0) {
+            print_usage(stdout);
+            return out_finish(&ctx.out, 0);
+        }
+        cmd = cli_find(name);
+        if (cmd == NULL) {
+            rc = fy_fail(&ctx.err, FY_EUSAGE,
+                         "%s: unknown command (see 'ferry --help')", name);
+        } else {
+            int first = optind;
+            optind = 0; /* glibc: full reset for the command's own parse */
+            rc = cmd->fn(argc - first, argv + first, &ctx);
+        }
+    }
+    if (rc != FY_OK)
+        out_error(&ctx.out, &ctx.err);
+    return out_finish(&ctx.out, rc);
+}

@@ -1,0 +1,373 @@
+/*
+ * out.c - messages, progress and JSON events.
+ *
+ * The mode is chosen once in out_init(): OUT_JSON with --json, OUT_NONE with
+ * -q or --no-progress, OUT_TTY when stderr is a terminal (or FERRY_TEST_TTY=1),
+ * else OUT_PLAIN.  The TTY line is redrawn at most 8 times a second and only
+ * while we are in the foreground process group; plain lines come every few
+ * seconds.  Rates not given by the engine come from a ring of samples.
+ */
+#include "ferry/out.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "ferry/xalloc.h"
+
+double
+out_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static bool
+env_true(const char *name)
+{
+    const char *v = getenv(name);
+    return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
+}
+
+void
+out_init(struct out *o, const struct out_opts *opts)
+{
+    memset(o, 0, sizeof *o);
+    o->verbosity = opts->verbosity;
+    o->json = opts->json;
+    o->jsonfp = stdout;
+    bool tty = isatty(STDERR_FILENO) || env_true("FERRY_TEST_TTY");
+    if (opts->json)
+        o->mode = OUT_JSON;
+    else if (opts->verbosity < 0 || opts->no_progress)
+        o->mode = OUT_NONE;
+    else if (tty)
+        o->mode = OUT_TTY;
+    else
+        o->mode = OUT_PLAIN;
+    switch (opts->color) {
+    case OUT_COLOR_ALWAYS:
+        o->color = true;
+        break;
+    case OUT_COLOR_NEVER:
+        o->color = false;
+        break;
+    default:
+        o->color = tty && getenv("NO_COLOR") == NULL;
+    }
+    o->interval = o->mode == OUT_TTY ? 0.125 : 3.0;
+    const char *iv = getenv("FERRY_PROGRESS_INTERVAL");
+    if (iv != NULL && *iv) {
+        char *end;
+        double d = strtod(iv, &end);
+        if (*end == '\0' && d >= 0)
+            o->interval = d;
+    }
+    o->last_draw = -1e9;
+}
+
+void
+out_data_on_stdout(struct out *o)
+{
+    o->jsonfp = stderr;
+}
+
+static void
+vline(struct out *o, const char *prefix, const char *fmt, va_list ap)
+    FY_PRINTF(3, 0);
+
+static void
+vline(struct out *o, const char *prefix, const char *fmt, va_list ap)
+{
+    out_progress_end(o);
+    if (prefix)
+        fputs(prefix, stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+}
+
+void
+out_info(struct out *o, const char *fmt, ...)
+{
+    if (o->verbosity < 0 || o->json)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vline(o, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+out_verbose(struct out *o, const char *fmt, ...)
+{
+    if (o->verbosity < 1)
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vline(o, NULL, fmt, ap);
+    va_end(ap);
+}
+
+void
+out_warn(struct out *o, const char *fmt, ...)
+{
+    char msg[FY_ERR_MSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (o->verbosity >= 0) {
+        out_progress_end(o);
+        fprintf(stderr, "ferry: warning: %s\n", msg);
+    }
+    out_event(o, "warning", "{ss}", "message", msg);
+}
+
+void
+out_event(struct out *o, const char *event, const char *fields, ...)
+{
+    if (!o->json)
+        return;
+    json_t *obj = json_object();
+    json_object_set_new(obj, "event", json_string(event));
+    json_object_set_new(obj, "v", json_integer(OUT_JSON_VERSION));
+    if (fields != NULL) {
+        va_list ap;
+        va_start(ap, fields);
+        json_error_t jerr;
+        json_t *extra = json_vpack_ex(&jerr, 0, fields, ap);
+        va_end(ap);
+        if (extra != NULL) {
+            json_object_update(obj, extra);
+            json_decref(extra);
+        }
+    }
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    json_decref(obj);
+    if (s != NULL) {
+        fputs(s, o->jsonfp);
+        fputc('\n', o->jsonfp);
+        fflush(o->jsonfp);
+        free(s);
+    }
+}
+
+char *
+out_fmt_size(char *buf, size_t len, int64_t bytes)
+{
+    static const char *const units[] = {"KiB", "MiB", "GiB", "TiB", "PiB"};
+    if (bytes < 0) {
+        snprintf(buf, len, "?");
+        return buf;
+    }
+    if (bytes < 1024) {
+        snprintf(buf, len, "%lld B", (long long)bytes);
+        return buf;
+    }
+    double v = (double)bytes / 1024.0;
+    size_t u = 0;
+    while (v >= 1024.0 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024.0;
+        u++;
+    }
+    if (v >= 100.0)
+        snprintf(buf, len, "%.0f %s", v, units[u]);
+    else if (v >= 10.0)
+        snprintf(buf, len, "%.1f %s", v, units[u]);
+    else
+        snprintf(buf, len, "%.2f %s", v, units[u]);
+    return buf;
+}
+
+char *
+out_fmt_eta(char *buf, size_t len, double seconds)
+{
+    if (seconds < 0 || seconds != seconds) {
+        snprintf(buf, len, "--:--");
+        return buf;
+    }
+    if (seconds >= 99.0 * 86400) {
+        snprintf(buf, len, "99+ days");
+        return buf;
+    }
+    long s = (long)(seconds + 0.5);
+    long h = s / 3600, m = (s / 60) % 60, sec = s % 60;
+    if (h > 0)
+        snprintf(buf, len, "%ld:%02ld:%02ld", h, m, sec);
+    else
+        snprintf(buf, len, "%ld:%02ld", m, sec);
+    return buf;
+}
+
+/* Length of a valid UTF-8 sequence at p (1-4), or 0 if invalid. */
+static size_t
+utf8_len(const unsigned char *p)
+{
+    size_t n;
+    if (p[0] < 0x80)
+        return 1;
+    if (p[0] >= 0xc2 && p[0] <= 0xdf)
+        n = 2;
+    else if (p[0] >= 0xe0 && p[0] <= 0xef)
+        n = 3;
+    else if (p[0] >= 0xf0 && p[0] <= 0xf4)
+        n = 4;
+    else
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if ((p[i] & 0xc0) != 0x80)
+            return 0;
+    return n;
+}
+
+char *
+out_escape(const char *s)
+{
+    size_t cap = strlen(s) * 4 + 1;
+    char *buf = xmalloc(cap), *w = buf;
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        size_t n = utf8_len(p);
+        if (n == 1 && *p >= 0x20 && *p != 0x7f && *p != '\\') {
+            *w++ = (char)*p++;
+        } else if (n > 1) {
+            memcpy(w, p, n);
+            w += n;
+            p += n;
+        } else {
+            snprintf(w, 5, "\\x%02x", *p++);
+            w += 4;
+        }
+    }
+    *w = '\0';
+    return buf;
+}
+
+static double
+sampled_rate(struct out *o, double now, int64_t done)
+{
+    int i = o->sample_head;
+    o->sample_t[i] = now;
+    o->sample_v[i] = done;
+    o->sample_head = (i + 1) % OUT_RATE_SAMPLES;
+    if (o->nsamples < OUT_RATE_SAMPLES)
+        o->nsamples++;
+    int oldest = (o->sample_head - o->nsamples + OUT_RATE_SAMPLES) %
+                 OUT_RATE_SAMPLES;
+    double dt = now - o->sample_t[oldest];
+    if (dt <= 0)
+        return -1;
+    return (double)(done - o->sample_v[oldest]) / dt;
+}
+
+static bool
+foreground(void)
+{
+    pid_t pg = tcgetpgrp(STDERR_FILENO);
+    return pg == -1 || pg == getpgrp();
+}
+
+static size_t
+term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 10)
+        return ws.ws_col;
+    return 80;
+}
+
+void
+out_progress(struct out *o, const struct out_progress *p, bool force)
+{
+    if (o->mode == OUT_NONE)
+        return;
+    double now = out_now();
+    double rate = p->rate >= 0 ? p->rate : sampled_rate(o, now, p->done);
+    if (!force && now - o->last_draw < o->interval)
+        return;
+    o->last_draw = now;
+    double eta = p->eta;
+    if (eta < 0 && rate > 0 && p->total >= 0)
+        eta = (double)(p->total - p->done) / rate;
+    if (p->total >= 0 && p->done >= p->total)
+        eta = 0;
+
+    if (o->mode == OUT_JSON) {
+        out_event(o, "progress", "{sssIsIsfsisisfsIsI}", "phase",
+                  p->phase ? p->phase : "", "done", (long long)p->done,
+                  "total", (long long)p->total, "rate", rate < 0 ? 0.0 : rate,
+                  "peers", p->peers, "seeds", p->seeds, "eta", eta,
+                  "session_down", (long long)p->session_down, "session_up",
+                  (long long)p->session_up);
+        return;
+    }
+
+    char line[256], done[24], total[24], rbuf[24], ebuf[24];
+    out_fmt_size(done, sizeof done, p->done);
+    out_fmt_size(total, sizeof total, p->total);
+    out_fmt_size(rbuf, sizeof rbuf, rate < 0 ? 0 : (int64_t)rate);
+    out_fmt_eta(ebuf, sizeof ebuf, eta);
+    double pct = p->total > 0 ? 100.0 * (double)p->done / (double)p->total
+                              : (p->total == 0 ? 100.0 : 0.0);
+    int n = snprintf(line, sizeof line, "%s %5.1f%%  %s / %s  %s/s",
+                     p->phase ? p->phase : "", pct, done, total, rbuf);
+    if (p->peers >= 0 && n > 0 && (size_t)n < sizeof line)
+        n += snprintf(line + n, sizeof line - (size_t)n,
+                      "  peers %d (%d seeds)", p->peers,
+                      p->seeds < 0 ? 0 : p->seeds);
+    if (n > 0 && (size_t)n < sizeof line)
+        snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", ebuf);
+
+    if (o->mode == OUT_PLAIN) {
+        fprintf(stderr, "%s\n", line);
+        return;
+    }
+    if (!foreground())
+        return;
+    size_t width = term_width() - 1, len = strlen(line);
+    if (len > width)
+        line[len = width] = '\0';
+    fprintf(stderr, "\r%s", line);
+    for (size_t i = len; i < o->last_len; i++)
+        fputc(' ', stderr);
+    o->last_len = len;
+    o->line_open = true;
+    fflush(stderr);
+}
+
+void
+out_progress_end(struct out *o)
+{
+    if (o->line_open) {
+        fputc('\n', stderr);
+        o->line_open = false;
+        o->last_len = 0;
+    }
+}
+
+void
+out_error(struct out *o, const struct fy_err *err)
+{
+    out_progress_end(o);
+    fprintf(stderr, "ferry: %s\n", err->msg[0] ? err->msg : "failed");
+    out_event(o, "error", "{sssi}", "message", err->msg, "code", (int)err->rc);
+}
+
+int
+out_finish(struct out *o, int rc)
+{
+    out_progress_end(o);
+    if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
+        if (rc == 0) {
+            fprintf(stderr, "ferry: stdout: %s\n", strerror(errno));
+            rc = FY_ERUNTIME;
+        }
+    }
+    return rc;
+}

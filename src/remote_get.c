@@ -1,0 +1,90 @@
+/*
+ * remote_get.c - small whole-document downloads (a .torrent by URL).
+ *
+ * The body is collected in memory with a hard cap, so a hostile server
+ * cannot make us allocate without bound; nothing is written to disk.
+ */
+#include "ferry/remote.h"
+
+#include <curl/curl.h>
+#include <strings.h>
+
+#include "ferry/xalloc.h"
+
+struct sink {
+    struct sbuf *out;
+    size_t max, start;
+    int too_big;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct sink *k = arg;
+    size_t n = size * nmemb;
+    if (k->out->len - k->start + n > k->max) {
+        k->too_big = 1;
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    sbuf_add(k->out, ptr, n);
+    return n;
+}
+
+int
+remote_is_url(const char *s)
+{
+    return strncasecmp(s, "http://", 7) == 0 ||
+           strncasecmp(s, "https://", 8) == 0 ||
+           strncasecmp(s, "file://", 7) == 0;
+}
+
+enum fy_rc
+remote_get_mem(const char *url, size_t max, long timeout_s, struct sbuf *out,
+               struct fy_err *err)
+{
+    static int global_init;
+    if (!global_init) {
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", url);
+        global_init = 1;
+    }
+    CURL *c = curl_easy_init();
+    if (c == NULL)
+        return fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", url);
+    char ebuf[CURL_ERROR_SIZE] = "";
+    struct sink k = {out, max, out->len, 0};
+    curl_easy_setopt(c, CURLOPT_URL, url);
+    curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https,file");
+    curl_easy_setopt(c, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
+    curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
+    curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 30 ? timeout_s : 30);
+    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(c, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
+    curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
+    curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
+    curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
+    curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
+    curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+    CURLcode r = curl_easy_perform(c);
+    long status = 0;
+    curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
+    enum fy_rc rc = FY_OK;
+    if (k.too_big || r == CURLE_FILESIZE_EXCEEDED)
+        rc = fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", url, max);
+    else if (r == CURLE_OPERATION_TIMEDOUT)
+        rc = fy_fail(err, FY_ETIMEOUT, "%s: no answer within %ld s", url,
+                     timeout_s);
+    else if (r == CURLE_UNSUPPORTED_PROTOCOL || r == CURLE_URL_MALFORMAT)
+        rc = fy_fail(err, FY_EINPUT, "%s: %s", url,
+                     ebuf[0] ? ebuf : curl_easy_strerror(r));
+    else if (r != CURLE_OK)
+        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", url,
+                     ebuf[0] ? ebuf : curl_easy_strerror(r));
+    else if (status >= 400)
+        rc = fy_fail(err, FY_ERUNTIME, "%s: server answered HTTP %ld%s", url,
+                     status, status == 404 ? " (not found)" : "");
+    curl_easy_cleanup(c);
+    return rc;
+}

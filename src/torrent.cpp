@@ -1,0 +1,740 @@
+/*
+ * torrent.cpp - libtorrent-rasterbar 2.0 behind the plain C API of
+ * include/ferry/torrent.h.  The only C++ in ferry.
+ *
+ * Invariants: every exported function is noexcept and catches everything;
+ * errors are reported through struct fy_err with libtorrent's message.
+ * The session holds at most one torrent.  Alerts are turned into C events
+ * in a queue drained by tor_poll(); data an event points at lives until
+ * the next tor_poll() call.
+ *
+ * Tuning (see the README's benchmark notes): outgoing uTP is off (peers
+ * that speak only TCP made every first connection wait for a uTP timeout),
+ * many connections per IP are allowed (all peers of a LAN or a loopback
+ * swarm share one), the request queue and disk queue are deep, torrents are
+ * not auto-managed, and tracker goodbyes are waited for at most 1 s.
+ */
+#include "ferry/torrent.h"
+
+#include <netdb.h>
+#include <sys/socket.h>
+
+#include <chrono>
+#include <cstring>
+#include <deque>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include <libtorrent/add_torrent_params.hpp>
+#include <libtorrent/alert_types.hpp>
+#include <libtorrent/bencode.hpp>
+#include <libtorrent/create_torrent.hpp>
+#include <libtorrent/disabled_disk_io.hpp>
+#include <libtorrent/load_torrent.hpp>
+#include <libtorrent/magnet_uri.hpp>
+#include <libtorrent/mmap_disk_io.hpp>
+#include <libtorrent/posix_disk_io.hpp>
+#include <libtorrent/read_resume_data.hpp>
+#include <libtorrent/session.hpp>
+#include <libtorrent/session_params.hpp>
+#include <libtorrent/torrent_handle.hpp>
+#include <libtorrent/torrent_info.hpp>
+#include <libtorrent/torrent_status.hpp>
+#include <libtorrent/write_resume_data.hpp>
+
+#include "ferry/xalloc.h"
+
+namespace lt = libtorrent;
+
+struct tor_session {
+    lt::session *ses = nullptr;
+    lt::torrent_handle h;
+    std::deque<tor_event> queue;
+    std::vector<char> held; /* data of the last event handed out */
+    std::deque<std::vector<char>> datas; /* data of queued events */
+    int listen_port = 0;
+};
+
+namespace {
+
+void
+copy_str(char *dst, size_t n, const std::string &s)
+{
+    std::snprintf(dst, n, "%s", s.c_str());
+}
+
+enum fy_rc
+fail(struct fy_err *err, enum fy_rc rc, const char *what, const std::string &why)
+{
+    return fy_fail(err, rc, "%s: %s", what, why.c_str());
+}
+
+/* "HOST:PORT" / "[V6]:PORT" -> endpoint; hostnames are resolved. */
+bool
+parse_endpoint(const char *s, lt::tcp::endpoint &ep)
+{
+    std::string str(s), host, port;
+    if (!str.empty() && str[0] == '[') {
+        auto close = str.find(']');
+        if (close == std::string::npos || close + 1 >= str.size() ||
+            str[close + 1] != ':')
+            return false;
+        host = str.substr(1, close - 1);
+        port = str.substr(close + 2);
+    } else {
+        auto colon = str.rfind(':');
+        if (colon == std::string::npos)
+            return false;
+        host = str.substr(0, colon);
+        port = str.substr(colon + 1);
+    }
+    lt::error_code ec;
+    auto addr = lt::make_address(host, ec);
+    if (ec) {
+        struct addrinfo hints, *res = nullptr;
+        std::memset(&hints, 0, sizeof hints);
+        hints.ai_socktype = SOCK_STREAM;
+        if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res)
+            return false;
+        char buf[NI_MAXHOST];
+        int r = getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof buf,
+                            nullptr, 0, NI_NUMERICHOST);
+        freeaddrinfo(res);
+        if (r != 0)
+            return false;
+        addr = lt::make_address(buf, ec);
+        if (ec)
+            return false;
+    }
+    char *end = nullptr;
+    long p = std::strtol(port.c_str(), &end, 10);
+    if (port.empty() || *end || p < 1 || p > 65535)
+        return false;
+    ep = lt::tcp::endpoint(addr, static_cast<unsigned short>(p));
+    return true;
+}
+
+std::string
+hex_of(lt::info_hash_t const &ih)
+{
+    std::string hex;
+    if (ih.has_v1()) {
+        std::ostringstream os;
+        os << ih.v1;
+        hex = os.str();
+    } else {
+        std::ostringstream os;
+        os << ih.v2;
+        hex = os.str();
+        hex.resize(40);
+    }
+    return hex;
+}
+
+void
+push(tor_session *s, tor_event const &ev)
+{
+    s->queue.push_back(ev);
+}
+
+tor_event
+make_event(tor_event_type t)
+{
+    tor_event ev;
+    std::memset(&ev, 0, sizeof ev);
+    ev.type = t;
+    ev.piece = -1;
+    return ev;
+}
+
+void
+translate(tor_session *s, lt::alert *a)
+{
+    if (auto *m = lt::alert_cast<lt::metadata_received_alert>(a)) {
+        (void)m;
+        push(s, make_event(TOR_EV_METADATA));
+    } else if (lt::alert_cast<lt::torrent_checked_alert>(a)) {
+        push(s, make_event(TOR_EV_CHECKED));
+    } else if (lt::alert_cast<lt::torrent_finished_alert>(a)) {
+        push(s, make_event(TOR_EV_FINISHED));
+    } else if (auto *hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_HASH_FAILED);
+        ev.piece = static_cast<int>(hf->piece_index);
+        push(s, ev);
+    } else if (auto *pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_PEER_BANNED);
+        copy_str(ev.where, sizeof ev.where,
+                 pb->endpoint.address().to_string() + ":" +
+                     std::to_string(pb->endpoint.port()));
+        push(s, ev);
+    } else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_TRACKER_ERROR);
+        copy_str(ev.where, sizeof ev.where, te->tracker_url());
+        std::string why = te->error.message();
+        if (te->failure_reason() && *te->failure_reason())
+            why = te->failure_reason();
+        copy_str(ev.msg, sizeof ev.msg, why);
+        push(s, ev);
+    } else if (auto *tr = lt::alert_cast<lt::tracker_reply_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_TRACKER_REPLY);
+        copy_str(ev.where, sizeof ev.where, tr->tracker_url());
+        ev.count = tr->num_peers;
+        push(s, ev);
+    } else if (auto *fe = lt::alert_cast<lt::file_error_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_FILE_ERROR);
+        copy_str(ev.where, sizeof ev.where, fe->filename());
+        copy_str(ev.msg, sizeof ev.msg, fe->error.message());
+        push(s, ev);
+    } else if (auto *ter = lt::alert_cast<lt::torrent_error_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_TORRENT_ERROR);
+        copy_str(ev.where, sizeof ev.where, ter->filename());
+        copy_str(ev.msg, sizeof ev.msg, ter->error.message());
+        push(s, ev);
+    } else if (auto *lf = lt::alert_cast<lt::listen_failed_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_LISTEN_FAILED);
+        copy_str(ev.where, sizeof ev.where,
+                 lf->address.to_string() + ":" + std::to_string(lf->port));
+        copy_str(ev.msg, sizeof ev.msg, lf->error.message());
+        push(s, ev);
+    } else if (auto *ls = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
+        if (ls->socket_type != lt::socket_type_t::tcp)
+            return;
+        tor_event ev = make_event(TOR_EV_LISTEN_OK);
+        copy_str(ev.where, sizeof ev.where, ls->address.to_string());
+        ev.count = ls->port;
+        if (s->listen_port == 0)
+            s->listen_port = ls->port;
+        push(s, ev);
+    } else if (auto *rd = lt::alert_cast<lt::save_resume_data_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_RESUME_DATA);
+        s->datas.push_back(lt::write_resume_data_buf(rd->params));
+        ev.len = s->datas.back().size();
+        push(s, ev);
+    } else if (auto *rf = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
+        tor_event ev = make_event(TOR_EV_RESUME_FAILED);
+        copy_str(ev.msg, sizeof ev.msg, rf->error.message());
+        push(s, ev);
+    } else if (lt::alert_cast<lt::cache_flushed_alert>(a)) {
+        push(s, make_event(TOR_EV_FLUSHED));
+    } else if (auto *ad = lt::alert_cast<lt::alerts_dropped_alert>(a)) {
+        (void)ad;
+        push(s, make_event(TOR_EV_ALERTS_DROPPED));
+    }
+}
+
+void
+drain(tor_session *s, int timeout_ms)
+{
+    if (timeout_ms > 0 &&
+        !s->ses->wait_for_alert(std::chrono::milliseconds(timeout_ms)))
+        return;
+    std::vector<lt::alert *> alerts;
+    s->ses->pop_alerts(&alerts);
+    for (lt::alert *a : alerts)
+        translate(s, a);
+}
+
+bool
+has_ti(tor_session *s)
+{
+    return s->h.is_valid() && s->h.torrent_file() != nullptr;
+}
+
+/* The files a user sees: pad files are libtorrent's business. */
+std::vector<lt::file_index_t>
+real_files(lt::file_storage const &fs)
+{
+    std::vector<lt::file_index_t> v;
+    for (lt::file_index_t i : fs.file_range())
+        if (!fs.pad_file_at(i))
+            v.push_back(i);
+    return v;
+}
+
+std::vector<lt::download_priority_t>
+full_priorities(lt::file_storage const &fs, const uint8_t *prio, size_t n)
+{
+    std::vector<lt::download_priority_t> out(
+        static_cast<size_t>(fs.num_files()), lt::default_priority);
+    auto files = real_files(fs);
+    for (size_t k = 0; k < files.size() && k < n; k++)
+        out[static_cast<size_t>(static_cast<int>(files[k]))] =
+            lt::download_priority_t{prio[k]};
+    return out;
+}
+
+} // namespace
+
+extern "C" {
+
+void
+tor_options_init(struct tor_options *o) noexcept
+{
+    std::memset(o, 0, sizeof *o);
+    o->dht = o->lsd = o->upnp = o->natpmp = true;
+}
+
+struct tor_session *
+tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
+{
+    try {
+        lt::settings_pack sp;
+        sp.set_int(lt::settings_pack::alert_mask,
+                   lt::alert_category::error | lt::alert_category::status |
+                       lt::alert_category::storage |
+                       lt::alert_category::tracker |
+                       lt::alert_category::port_mapping |
+                       lt::alert_category::peer);
+        sp.set_bool(lt::settings_pack::enable_dht, o->dht);
+        sp.set_bool(lt::settings_pack::enable_lsd, o->lsd);
+        sp.set_bool(lt::settings_pack::enable_upnp, o->upnp);
+        sp.set_bool(lt::settings_pack::enable_natpmp, o->natpmp);
+        if (o->listen)
+            sp.set_str(lt::settings_pack::listen_interfaces, o->listen);
+        sp.set_str(lt::settings_pack::user_agent, "ferry/" FERRY_VERSION);
+        sp.set_str(lt::settings_pack::peer_fingerprint, "-FY0100-");
+        sp.set_int(lt::settings_pack::download_rate_limit,
+                   static_cast<int>(o->max_down));
+        sp.set_int(lt::settings_pack::upload_rate_limit,
+                   static_cast<int>(o->max_up));
+        /* throughput */
+        sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip,
+                    true);
+        sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
+        sp.set_int(lt::settings_pack::connections_limit, 500);
+        sp.set_int(lt::settings_pack::connection_speed, 200);
+        sp.set_int(lt::settings_pack::max_out_request_queue, 1500);
+        sp.set_int(lt::settings_pack::max_allowed_in_request_queue, 2000);
+        sp.set_int(lt::settings_pack::max_queued_disk_bytes, 16 * 1024 * 1024);
+        sp.set_int(lt::settings_pack::max_peer_recv_buffer_size,
+                   5 * 1024 * 1024);
+        sp.set_int(lt::settings_pack::send_buffer_watermark, 3 * 1024 * 1024);
+        sp.set_int(lt::settings_pack::send_buffer_low_watermark, 1024 * 1024);
+        sp.set_int(lt::settings_pack::request_timeout, 10);
+        sp.set_int(lt::settings_pack::peer_timeout, 20);
+        sp.set_int(lt::settings_pack::hashing_threads, 2);
+        sp.set_int(lt::settings_pack::stop_tracker_timeout, 1);
+        sp.set_int(lt::settings_pack::tick_interval, 100);
+        sp.set_int(lt::settings_pack::min_reconnect_time, 1);
+        sp.set_int(lt::settings_pack::peer_connect_timeout, 7);
+        if (o->seeding) {
+            sp.set_int(lt::settings_pack::unchoke_slots_limit, 64);
+            sp.set_int(lt::settings_pack::choking_algorithm,
+                       lt::settings_pack::fixed_slots_choker);
+        }
+        lt::session_params params(std::move(sp));
+        const char *dio = std::getenv("FERRY_DISK_IO");
+        if (o->metadata_only)
+            params.disk_io_constructor = lt::disabled_disk_io_constructor;
+        else if (dio && std::strcmp(dio, "mmap") == 0)
+            params.disk_io_constructor = lt::mmap_disk_io_constructor;
+        else if (dio && std::strcmp(dio, "posix") == 0)
+            params.disk_io_constructor = lt::posix_disk_io_constructor;
+        else
+            params.disk_io_constructor = lt::posix_disk_io_constructor;
+        auto *s = new tor_session;
+        s->ses = new lt::session(std::move(params));
+        return s;
+    } catch (std::exception const &e) {
+        fy_fail(err, FY_ERUNTIME, "bittorrent session: %s", e.what());
+    } catch (...) {
+        fy_fail(err, FY_ERUNTIME, "bittorrent session: unknown error");
+    }
+    return nullptr;
+}
+
+void
+tor_session_free(struct tor_session *s) noexcept
+{
+    if (s == nullptr)
+        return;
+    try {
+        lt::session_proxy proxy = s->ses->abort();
+        delete s->ses;
+        s->ses = nullptr;
+        /* ~session_proxy waits (stop_tracker_timeout bounds it) */
+    } catch (...) {
+    }
+    delete s;
+}
+
+enum fy_rc
+tor_torrent_infohash(const void *data, size_t len, char hex[41],
+                     struct fy_err *err) noexcept
+{
+    try {
+        lt::error_code ec;
+        lt::torrent_info ti(
+            lt::span<char const>(static_cast<char const *>(data),
+                                 static_cast<std::ptrdiff_t>(len)),
+            ec, lt::from_span);
+        if (ec)
+            return fail(err, FY_EINPUT, "torrent", ec.message());
+        copy_str(hex, 41, hex_of(ti.info_hashes()));
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_EINPUT, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_EINPUT, "torrent: cannot be parsed");
+    }
+}
+
+enum fy_rc
+tor_add(struct tor_session *s, const struct tor_add_params *p,
+        struct fy_err *err) noexcept
+{
+    try {
+        lt::error_code ec;
+        lt::add_torrent_params atp;
+        if (p->magnet) {
+            atp = lt::parse_magnet_uri(p->magnet, ec);
+            if (ec)
+                return fail(err, FY_EINPUT, "magnet link", ec.message());
+        } else {
+            lt::load_torrent_limits lim;
+            atp.ti = std::make_shared<lt::torrent_info>(
+                lt::span<char const>(static_cast<char const *>(p->torrent),
+                                     static_cast<std::ptrdiff_t>(p->torrent_len)),
+                lim, lt::from_span);
+            atp.info_hashes = atp.ti->info_hashes();
+        }
+        if (p->resume && p->resume_len > 0) {
+            lt::add_torrent_params r = lt::read_resume_data(
+                lt::span<char const>(static_cast<char const *>(p->resume),
+                                     static_cast<std::ptrdiff_t>(p->resume_len)),
+                ec);
+            /* resume data for another torrent (or corrupt) is ignored */
+            if (!ec && r.info_hashes == atp.info_hashes) {
+                for (auto &t : atp.trackers)
+                    r.trackers.push_back(t);
+                for (auto &w : atp.url_seeds)
+                    r.url_seeds.push_back(w);
+                for (auto &e : atp.peers)
+                    r.peers.push_back(e);
+                if (!r.ti && atp.ti)
+                    r.ti = atp.ti;
+                r.file_priorities.clear();
+                atp = std::move(r);
+            }
+        }
+        atp.save_path = p->save_path;
+        for (size_t i = 0; i < p->npeers; i++) {
+            lt::tcp::endpoint ep;
+            if (!parse_endpoint(p->peers[i], ep))
+                return fy_fail(err, FY_EINPUT,
+                               "--peer: '%s' is not HOST:PORT", p->peers[i]);
+            atp.peers.push_back(ep);
+        }
+        for (size_t i = 0; i < p->nwebseeds; i++)
+            atp.url_seeds.push_back(p->webseeds[i]);
+        for (size_t i = 0; i < p->ntrackers; i++)
+            atp.trackers.push_back(p->trackers[i]);
+        atp.tracker_tiers.clear();
+        if (atp.ti && p->file_prio)
+            atp.file_priorities =
+                full_priorities(atp.ti->files(), p->file_prio, p->nfile_prio);
+        atp.flags &= ~lt::torrent_flags::auto_managed;
+        atp.flags &= ~lt::torrent_flags::paused;
+        atp.flags &= ~lt::torrent_flags::duplicate_is_error;
+        atp.flags |= lt::torrent_flags::update_subscribe;
+        if (p->upload_only)
+            atp.flags |= lt::torrent_flags::upload_mode;
+        s->h = s->ses->add_torrent(std::move(atp), ec);
+        if (ec)
+            return fail(err, FY_EINPUT, "torrent", ec.message());
+        return FY_OK;
+    } catch (lt::system_error const &e) {
+        return fail(err, FY_EINPUT, "torrent", e.code().message());
+    } catch (std::exception const &e) {
+        return fail(err, FY_EINPUT, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+bool
+tor_has_metadata(struct tor_session *s) noexcept
+{
+    try {
+        return has_ti(s);
+    } catch (...) {
+        return false;
+    }
+}
+
+void
+tor_infohash(struct tor_session *s, char hex[41]) noexcept
+{
+    hex[0] = '\0';
+    try {
+        if (s->h.is_valid())
+            copy_str(hex, 41, hex_of(s->h.info_hashes()));
+    } catch (...) {
+    }
+}
+
+char *
+tor_name(struct tor_session *s) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return nullptr;
+        return xstrdup(s->h.torrent_file()->name().c_str());
+    } catch (...) {
+        return nullptr;
+    }
+}
+
+int64_t
+tor_total_size(struct tor_session *s) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return -1;
+        auto ti = s->h.torrent_file();
+        int64_t total = 0;
+        for (lt::file_index_t i : real_files(ti->files()))
+            total += ti->files().file_size(i);
+        return total;
+    } catch (...) {
+        return -1;
+    }
+}
+
+size_t
+tor_file_count(struct tor_session *s) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return 0;
+        return real_files(s->h.torrent_file()->files()).size();
+    } catch (...) {
+        return 0;
+    }
+}
+
+enum fy_rc
+tor_file_at(struct tor_session *s, size_t i, int64_t *size, char **path,
+            struct fy_err *err) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+        auto ti = s->h.torrent_file();
+        auto files = real_files(ti->files());
+        if (i >= files.size())
+            return fy_fail(err, FY_ERUNTIME, "torrent: no file %zu", i);
+        *size = ti->files().file_size(files[i]);
+        *path = xstrdup(ti->files().file_path(files[i]).c_str());
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+enum fy_rc
+tor_set_file_priorities(struct tor_session *s, const uint8_t *prio, size_t n,
+                        struct fy_err *err) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+        s->h.prioritize_files(
+            full_priorities(s->h.torrent_file()->files(), prio, n));
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+enum fy_rc
+tor_metadata(struct tor_session *s, struct sbuf *out,
+             struct fy_err *err) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+        lt::create_torrent ct(*s->h.torrent_file());
+        std::vector<char> buf;
+        lt::bencode(std::back_inserter(buf), ct.generate());
+        sbuf_add(out, buf.data(), buf.size());
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+enum fy_rc
+tor_get_status(struct tor_session *s, struct tor_status *st,
+               struct fy_err *err) noexcept
+{
+    std::memset(st, 0, sizeof *st);
+    try {
+        if (!s->h.is_valid())
+            return fy_fail(err, FY_ERUNTIME, "torrent: not added");
+        lt::torrent_status ts = s->h.status();
+        switch (ts.state) {
+        case lt::torrent_status::checking_files:
+        case lt::torrent_status::checking_resume_data:
+            st->state = TOR_CHECKING;
+            break;
+        case lt::torrent_status::downloading_metadata:
+            st->state = TOR_METADATA;
+            break;
+        case lt::torrent_status::finished:
+            st->state = TOR_FINISHED;
+            break;
+        case lt::torrent_status::seeding:
+            st->state = TOR_SEEDING;
+            break;
+        default:
+            st->state = TOR_DOWNLOADING;
+        }
+        if (ts.errc) {
+            st->state = TOR_ERROR;
+            std::string why = ts.errc.message();
+            if (ts.error_file >= lt::file_index_t{0} && has_ti(s))
+                why = s->h.torrent_file()->files().file_path(ts.error_file) +
+                      ": " + why;
+            copy_str(st->error, sizeof st->error, why);
+        }
+        st->progress = static_cast<double>(ts.progress);
+        st->wanted = ts.total_wanted;
+        st->wanted_done = ts.total_wanted_done;
+        st->session_down = ts.total_payload_download;
+        st->session_up = ts.total_payload_upload;
+        st->all_time_up = ts.all_time_upload;
+        st->down_rate = ts.download_payload_rate;
+        st->up_rate = ts.upload_payload_rate;
+        st->peers = ts.num_peers;
+        st->seeds = ts.num_seeds;
+        st->peers_known = ts.list_peers;
+        st->pieces = ts.pieces.size();
+        st->pieces_done = ts.num_pieces;
+        st->listen_port = s->listen_port;
+        if (st->listen_port == 0)
+            st->listen_port = s->ses->listen_port();
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+bool
+tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
+{
+    try {
+        s->held.clear();
+        if (s->queue.empty())
+            drain(s, 0);
+        if (s->queue.empty() && timeout_ms > 0)
+            drain(s, timeout_ms);
+        if (s->queue.empty())
+            return false;
+        *ev = s->queue.front();
+        s->queue.pop_front();
+        if (ev->type == TOR_EV_RESUME_DATA) {
+            s->held = std::move(s->datas.front());
+            s->datas.pop_front();
+            ev->data = s->held.data();
+            ev->len = s->held.size();
+        }
+        return true;
+    } catch (...) {
+        return false;
+    }
+}
+
+enum fy_rc
+tor_save_resume(struct tor_session *s, bool flush, struct fy_err *err) noexcept
+{
+    try {
+        lt::resume_data_flags_t f = lt::torrent_handle::save_info_dict;
+        if (flush)
+            f |= lt::torrent_handle::flush_disk_cache;
+        s->h.save_resume_data(f);
+        return FY_OK;
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, "resume data", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "resume data: unknown error");
+    }
+}
+
+void
+tor_pause(struct tor_session *s) noexcept
+{
+    try {
+        if (s->h.is_valid())
+            s->h.pause(lt::torrent_handle::graceful_pause);
+    } catch (...) {
+    }
+}
+
+enum fy_rc
+tor_create(const struct tor_create_params *p, struct sbuf *out, char **magnet,
+           void (*progress)(void *arg, int64_t done, int64_t total), void *arg,
+           struct fy_err *err) noexcept
+{
+    try {
+        std::string dir(p->dir);
+        while (dir.size() > 1 && dir.back() == '/')
+            dir.pop_back();
+        lt::file_storage fs;
+        std::string top = dir + "/.ferry";
+        lt::add_files(fs, dir, [&top](std::string const &path) {
+            return path != top && path.rfind(top + "/", 0) != 0;
+        });
+        if (fs.num_files() == 0)
+            return fy_fail(err, FY_EINPUT, "%s: no files to share", p->dir);
+        lt::create_torrent ct(fs, p->piece_kib * 1024,
+                              lt::create_torrent::v1_only);
+        for (size_t i = 0; i < p->ntrackers; i++)
+            ct.add_tracker(p->trackers[i], static_cast<int>(i));
+        for (size_t i = 0; i < p->nwebseeds; i++)
+            ct.add_url_seed(p->webseeds[i]);
+        if (p->creator)
+            ct.set_creator(p->creator);
+        std::string parent = dir;
+        auto slash = parent.rfind('/');
+        parent = slash == std::string::npos ? "." : parent.substr(0, slash);
+        if (parent.empty())
+            parent = "/";
+        lt::error_code ec;
+        int64_t total = fs.total_size();
+        int64_t plen = ct.piece_length();
+        lt::set_piece_hashes(
+            ct, parent,
+            [&](lt::piece_index_t i) {
+                int64_t done = (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
+                if (progress)
+                    progress(arg, done < total ? done : total, total);
+            },
+            ec);
+        if (ec)
+            return fail(err, FY_ERUNTIME, p->dir, ec.message());
+        std::vector<char> buf;
+        lt::bencode(std::back_inserter(buf), ct.generate());
+        lt::torrent_info ti(buf, lt::from_span);
+        *magnet = xstrdup(lt::make_magnet_uri(ti).c_str());
+        sbuf_add(out, buf.data(), buf.size());
+        return FY_OK;
+    } catch (lt::system_error const &e) {
+        return fail(err, FY_ERUNTIME, p->dir, e.code().message());
+    } catch (std::exception const &e) {
+        return fail(err, FY_ERUNTIME, p->dir, e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "%s: unknown error", p->dir);
+    }
+}
+
+} /* extern "C" */
