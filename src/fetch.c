@@ -340,6 +340,29 @@ stall_error(struct run *r, const struct tor_status *st, double secs)
                    r->max_peers, st->peers_known, tracker);
 }
 
+/* Give files the torrent marks executable their x bits (umask applies). */
+static void
+apply_exec_bits(struct run *r)
+{
+    size_t n = tor_file_count(r->s);
+    mode_t mask = umask(0);
+    umask(mask);
+    for (size_t i = 0; i < n; i++) {
+        int64_t size;
+        char *path, *full;
+        struct fy_err ignore = FY_ERR_INIT;
+        if (!tor_file_executable(r->s, i) ||
+            tor_file_at(r->s, i, &size, &path, &ignore) != FY_OK)
+            continue;
+        full = fs_join(r->o->dir, path);
+        struct stat st;
+        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode))
+            chmod(full, (st.st_mode | (0111 & ~mask)) & 07777);
+        free(full);
+        free(path);
+    }
+}
+
 static void
 summary(struct run *r, const struct tor_status *st, double secs)
 {
@@ -398,6 +421,8 @@ loop(struct run *r)
         p.seeds = st.seeds;
         p.session_down = st.session_down;
         p.session_up = st.session_up;
+        if (done && seed_start < 0 && now > start)
+            p.rate = (double)st.session_down / (now - start);
         out_progress(&ctx->out, &p, done && seed_start < 0);
 
         if (st.session_down != last_down || st.wanted_done != last_done ||
@@ -412,6 +437,7 @@ loop(struct run *r)
         }
         if (done && seed_start < 0) {
             out_progress_end(&ctx->out);
+            apply_exec_bits(r);
             summary(r, &st, now - start);
             if (o->seed_ratio < 0 && o->seed_time < 0)
                 return FY_OK;

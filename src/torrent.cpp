@@ -535,6 +535,22 @@ tor_file_at(struct tor_session *s, size_t i, int64_t *size, char **path,
     }
 }
 
+bool
+tor_file_executable(struct tor_session *s, size_t i) noexcept
+{
+    try {
+        if (!has_ti(s))
+            return false;
+        auto ti = s->h.torrent_file();
+        auto files = real_files(ti->files());
+        return i < files.size() &&
+               (ti->files().file_flags(files[i]) &
+                lt::file_storage::flag_executable);
+    } catch (...) {
+        return false;
+    }
+}
+
 enum fy_rc
 tor_set_file_priorities(struct tor_session *s, const uint8_t *prio, size_t n,
                         struct fy_err *err) noexcept

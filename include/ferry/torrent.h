@@ -99,6 +99,8 @@ size_t tor_file_count(struct tor_session *s) TOR_NOEXCEPT;
  */
 enum fy_rc tor_file_at(struct tor_session *s, size_t i, int64_t *size,
                        char **path, struct fy_err *err) TOR_NOEXCEPT;
+/* Does file i carry the executable attribute? */
+bool tor_file_executable(struct tor_session *s, size_t i) TOR_NOEXCEPT;
 /* Apply priorities (0 skip, 4 normal), one per file as tor_file_at counts. */
 enum fy_rc tor_set_file_priorities(struct tor_session *s, const uint8_t *prio,
                                    size_t n, struct fy_err *err) TOR_NOEXCEPT;

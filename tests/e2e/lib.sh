@@ -1,0 +1,173 @@
+# tests/e2e/lib.sh - shared helpers for end-to-end scripts.  Source it first:
+#   . "$(dirname "$0")/../lib.sh"
+#
+# Gives: $FERRY (the binary under test), $WORK (a fresh private directory,
+# removed on exit), start_bg/stop_bg (processes this script started, by PID,
+# always stopped on exit), free_port, wait_for, assert_* helpers, and
+# LOOPBACK_FLAGS (every ferry session here runs with DHT, LSD, UPnP and
+# NAT-PMP off and listens on 127.0.0.1 only).
+#
+# Exit status: 0 pass, 1 fail, 77 skip (a tool the test needs is missing).
+set -u
+
+: "${FERRY:?FERRY must point at the ferry binary (ctest sets it)}"
+FERRY_TESTS_DIR=${FERRY_TESTS_DIR:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+TEST_NAME=$(basename "$0" .sh)
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e-$TEST_NAME.XXXXXX")
+LOOPBACK_FLAGS=(--no-dht --no-lsd --no-upnp)
+_bg_pids=()
+
+_cleanup() {
+  local rc=$?
+  for pid in "${_bg_pids[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${_bg_pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null
+  done
+  if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -z "${KEEP_WORK:-}" ]; then
+    echo "--- logs in $WORK (kept for this failure) ---" >&2
+    for f in "$WORK"/*.log "$WORK"/*.err; do
+      [ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }
+    done
+    rm -rf -- "$WORK"
+  elif [ -z "${KEEP_WORK:-}" ]; then
+    rm -rf -- "$WORK"
+  fi
+  exit "$rc"
+}
+trap _cleanup EXIT
+trap 'exit 130' INT TERM
+
+fail() { echo "FAIL: $TEST_NAME: $*" >&2; exit 1; }
+skip() { echo "SKIP: $TEST_NAME: $*" >&2; exit 77; }
+need() { for t in "$@"; do command -v "$t" >/dev/null 2>&1 || skip "needs $t"; done; }
+
+# start_bg NAME CMD...: run CMD in the background under a time limit, output
+# in $WORK/NAME.log; the PID goes in $BG_PID and is stopped on exit.
+start_bg() {
+  local name=$1; shift
+  timeout --signal=TERM --kill-after=5 600 "$@" >"$WORK/$name.log" 2>&1 </dev/null &
+  BG_PID=$!
+  _bg_pids+=("$BG_PID")
+}
+
+# stop_bg PID [SIGNAL]: stop one process we started and wait for it.
+stop_bg() {
+  local pid=$1 sig=${2:-TERM}
+  kill "-$sig" "$pid" 2>/dev/null
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -KILL "$pid" 2>/dev/null
+  wait "$pid" 2>/dev/null
+  return 0
+}
+
+# free_port: a TCP port on 127.0.0.1 nobody listens on right now.
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'
+}
+
+# wait_for SECONDS CMD...: retry CMD every 0.1 s until it succeeds.
+wait_for() {
+  local secs=$1; shift
+  local n=$((secs * 10))
+  for _ in $(seq 1 "$n"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  return 1
+}
+
+# port_open PORT: something listens on 127.0.0.1:PORT.
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# run_ferry ARGS...: run ferry; stdout in $WORK/out, stderr in $WORK/err,
+# exit code in $RC.  Never fails by itself.
+run_ferry() {
+  "$FERRY" "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  if [ "$RC" -gt 128 ] && [ "$RC" -ne 130 ]; then
+    cat "$WORK/err" >&2
+    fail "ferry $* crashed (exit $RC)"
+  fi
+  return 0
+}
+
+# assert_exit CODE: the last run_ferry exited CODE.
+assert_exit() {
+  [ "$RC" -eq "$1" ] || { cat "$WORK/err" >&2; fail "expected exit $1, got $RC"; }
+}
+
+# assert_one_error_line PATTERN: stderr is exactly one "ferry: " line that
+# matches the extended regex PATTERN.
+assert_one_error_line() {
+  local n
+  n=$(grep -c '^ferry: ' "$WORK/err")
+  [ "$n" -eq 1 ] || { cat "$WORK/err" >&2; fail "expected one 'ferry:' line, got $n"; }
+  grep -qE "$1" "$WORK/err" || { cat "$WORK/err" >&2; fail "stderr does not match: $1"; }
+}
+
+# make_payload DIR MB [NFILES]: deterministic pseudo-random files (not
+# piece-aligned), half of them in DIR/sub/.
+make_payload() {
+  python3 - "$@" <<'PY'
+import hashlib, os, sys
+d, mb = sys.argv[1], int(sys.argv[2])
+n = int(sys.argv[3]) if len(sys.argv) > 3 else 3
+os.makedirs(os.path.join(d, "sub"), exist_ok=True)
+total = mb * 1024 * 1024
+for i in range(n):
+    size = total // n + i * 4099 + 17
+    path = os.path.join(d, "sub" if i % 2 else "", "file%d.bin" % i)
+    seed = hashlib.sha256(b"ferry-%d" % i).digest()
+    with open(path, "wb") as f:
+        block, ctr = b"", 0
+        left = size
+        while left > 0:
+            chunk = b"".join(hashlib.sha256(seed + (ctr + k).to_bytes(8, "little")).digest() for k in range(2048))
+            ctr += 2048
+            f.write(chunk[:left])
+            left -= len(chunk[:left])
+PY
+}
+
+# same_tree A B: every regular file under A is in B with the same content.
+same_tree() {
+  (cd "$1" && find . -type f ! -path './.ferry/*' -print0 | sort -z | xargs -0 sha256sum) >"$WORK/a.sum"
+  (cd "$2" && find . -type f ! -path './.ferry/*' ! -name '.*.parts' -print0 | sort -z | xargs -0 sha256sum) >"$WORK/b.sum"
+  diff -u "$WORK/a.sum" "$WORK/b.sum" >&2
+}
+
+# start_seed TORRENT DIR: `ferry seed` on 127.0.0.1 with a free port;
+# sets SEED_PID and SEED_PORT once it is seeding.
+start_seed() {
+  local torrent=$1 dir=$2 name=${3:-seed}
+  start_bg "$name" "$FERRY" --json seed "$torrent" -d "$dir" --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" "${@:4}"
+  SEED_PID=$BG_PID
+  wait_for 60 grep -q '"event":"seeding"' "$WORK/$name.log" || fail "ferry seed did not start: $(tail -3 "$WORK/$name.log")"
+  SEED_PORT=$(sed -n 's/.*"event":"seeding".*"port":\([0-9]*\).*/\1/p' "$WORK/$name.log" | head -1)
+  [ -n "$SEED_PORT" ] || fail "ferry seed printed no port"
+}
+
+# start_tracker INFOHASH...: opentracker on a free port with a whitelist of
+# these info-hashes (Debian's build serves only whitelisted ones); sets
+# TRACKER_URL and TRACKER_PID.
+start_tracker() {
+  need opentracker
+  local port; port=$(free_port)
+  mkdir -p "$WORK/ot"
+  printf '%s\n' "$@" >"$WORK/ot/whitelist.txt"
+  chmod 755 "$WORK" "$WORK/ot"; chmod 644 "$WORK/ot/whitelist.txt"
+  if [ "$(id -u)" -eq 0 ]; then
+    start_bg tracker opentracker -i 127.0.0.1 -p "$port" -P "$port" -d "$WORK/ot" -u nobody -w whitelist.txt
+  else
+    start_bg tracker opentracker -i 127.0.0.1 -p "$port" -P "$port" -w "$WORK/ot/whitelist.txt"
+  fi
+  TRACKER_PID=$BG_PID
+  wait_for 10 port_open "$port" || fail "opentracker did not start"
+  TRACKER_URL="http://127.0.0.1:$port/announce"
+}
+
+# infohash_of TORRENT: the v1 info-hash (hex) of a .torrent file.
+infohash_of() {
+  "$FERRY" --json fetch "$1" --list --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" 2>/dev/null \
+    | sed -n 's/.*"event":"start".*"infohash":"\([0-9a-f]*\)".*/\1/p' | head -1
+}
