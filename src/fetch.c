@@ -10,11 +10,14 @@
  */
 #include "ferry/fetch.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ferry/fs.h"
 #include "ferry/magnet.h"
@@ -84,6 +87,7 @@ struct run {
     struct tor_session *s;
     char hex[41];
     char *resume_path;
+    char *marker_path; /* exists while data may be ahead of the disk */
     bool have_meta;
     bool finished;
     int max_peers;
@@ -149,9 +153,10 @@ store_resume(struct run *r, const struct tor_event *ev)
     if (r->resume_path == NULL)
         return FY_OK;
     struct fy_err e = FY_ERR_INIT;
-    if (fs_write_file(r->resume_path, ev->data, ev->len, 0644, &e) != FY_OK)
-        out_warn(&r->ctx->out, "%s", e.msg);
-    return FY_OK;
+    enum fy_rc rc = fs_write_file(r->resume_path, ev->data, ev->len, 0644, &e);
+    if (rc != FY_OK)
+        out_warn(&r->ctx->out, "cannot save resume state: %s", e.msg);
+    return rc;
 }
 
 /* After metadata: check paths, apply --select, print --list. */
@@ -260,7 +265,8 @@ handle_event(struct run *r, const struct tor_event *ev)
                     (long long)ev->count);
         break;
     case TOR_EV_RESUME_DATA:
-        return store_resume(r, ev);
+        store_resume(r, ev); /* a failure is a warning; the fetch goes on */
+        break;
     case TOR_EV_FINISHED:
         r->finished = true;
         break;
@@ -287,26 +293,71 @@ pump(struct run *r, int wait_ms)
 }
 
 /* Ask for a final resume save and wait (bounded) until it is stored. */
-static void
+static bool
 final_save(struct run *r)
 {
     if (r->o->list || r->resume_path == NULL || !tor_has_metadata(r->s))
-        return;
+        return false;
     struct fy_err ignore = FY_ERR_INIT;
     if (tor_save_resume(r->s, true, &ignore) != FY_OK)
-        return;
+        return false;
     double until = out_now() + RESUME_WAIT;
     struct tor_event ev;
     while (out_now() < until) {
         if (!tor_poll(r->s, POLL_MS, &ev))
             continue;
-        if (ev.type == TOR_EV_RESUME_DATA) {
-            store_resume(r, &ev);
-            return;
-        }
+        if (ev.type == TOR_EV_RESUME_DATA)
+            return store_resume(r, &ev) == FY_OK;
         if (ev.type == TOR_EV_RESUME_FAILED)
-            return;
+            return false;
     }
+    return false;
+}
+
+/*
+ * Make the payload durable (fdatasync every file of the torrent that
+ * exists), so resume data saved after this claims only data on disk.
+ */
+static bool
+sync_payload(struct run *r)
+{
+    size_t n = tor_file_count(r->s);
+    bool ok = true;
+    for (size_t i = 0; i < n; i++) {
+        int64_t size;
+        char *path;
+        struct fy_err ignore = FY_ERR_INIT;
+        if (tor_file_at(r->s, i, &size, &path, &ignore) != FY_OK)
+            return false;
+        char *full = fs_join(r->o->dir, path);
+        int fd = open(full, O_RDONLY | O_CLOEXEC);
+        if (fd >= 0) {
+            ok = fdatasync(fd) == 0 && ok;
+            close(fd);
+        } else if (errno != ENOENT) {
+            ok = false;
+        }
+        free(full);
+        free(path);
+    }
+    return ok;
+}
+
+/*
+ * A clean end: stop transfers, make the data durable, store resume data
+ * and only then drop the "running" marker.  A run that dies before this
+ * leaves the marker, and the next run re-checks the files instead of
+ * trusting piece claims that may be ahead of the disk.
+ */
+static void
+finish_clean(struct run *r)
+{
+    if (r->o->list || r->marker_path == NULL || !tor_has_metadata(r->s))
+        return;
+    tor_pause(r->s);
+    bool synced = sync_payload(r);
+    if (final_save(r) && synced)
+        unlink(r->marker_path);
 }
 
 static const char *
@@ -497,14 +548,26 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
         char *name = xasprintf("%s.resume", r.hex);
         r.resume_path = fs_join(state_dir, name);
         free(name);
+        name = xasprintf("%s.running", r.hex);
+        r.marker_path = fs_join(state_dir, name);
+        free(name);
         bool missing;
         struct fy_err ignore = FY_ERR_INIT;
         if (fs_read_file(r.resume_path, TORRENT_MAX_BYTES * 2, &resume,
                          &missing, &ignore) == FY_OK) {
             ap.resume = resume.buf;
             ap.resume_len = resume.len;
-            out_verbose(&ctx->out, "resuming from %s", r.resume_path);
+            ap.recheck = access(r.marker_path, F_OK) == 0;
+            out_verbose(&ctx->out, "resuming from %s%s", r.resume_path,
+                        ap.recheck ? " (the last run was cut off: checking "
+                                     "the files)"
+                                   : "");
         }
+        char pid[32];
+        int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
+        if ((rc = fs_write_file(r.marker_path, pid, (size_t)n, 0644,
+                                &ctx->err)) != FY_OK)
+            goto out;
     }
     struct tor_options to;
     tor_options_init(&to);
@@ -526,17 +589,18 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     ap.nwebseeds = o->webseeds.n;
     ap.trackers = (const char *const *)o->trackers.v;
     ap.ntrackers = o->trackers.n;
-    out_event(&ctx->out, "start", "{sssss?}", "infohash", r.hex, "dir",
+    out_event(&ctx->out, "start", "{ssssss?}", "infohash", r.hex, "dir",
               o->dir, "resume", r.resume_path);
     if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
         goto out;
     rc = loop(&r);
     if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
-        final_save(&r);
+        finish_clean(&r);
 out:
     out_progress_end(&ctx->out);
     tor_session_free(r.s);
     free(r.resume_path);
+    free(r.marker_path);
     free(state_dir);
     sbuf_release(&resume);
     sbuf_release(&torrent);

@@ -5,6 +5,7 @@
  */
 #include <fcntl.h>
 #include <getopt.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,6 +58,32 @@ check_fds(void)
 
 enum { OPT_JSON = 256, OPT_NO_PROGRESS, OPT_COLOR };
 
+/*
+ * Global flags are also accepted after the command word ("ferry fetch X -q"):
+ * move them in front of it, so one getopt pass sees them.  Stops at "--".
+ * Only flags without a separate value qualify (--color=WHEN, not --color WHEN).
+ */
+static void
+hoist_globals(int argc, char **argv)
+{
+    static const char *const flags[] = {"-q", "--quiet", "-v", "--verbose",
+                                        "--json", "--no-progress", NULL};
+    int cmd = 1;
+    while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "--") != 0)
+        cmd++;
+    for (int i = cmd + 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
+        bool global = strncmp(argv[i], "--color=", 8) == 0 ||
+                      strncmp(argv[i], "--colour=", 9) == 0;
+        for (size_t k = 0; flags[k] && !global; k++)
+            global = strcmp(argv[i], flags[k]) == 0;
+        if (!global)
+            continue;
+        char *g = argv[i];
+        memmove(argv + cmd + 1, argv + cmd, (size_t)(i - cmd) * sizeof *argv);
+        argv[cmd++] = g;
+    }
+}
+
 int
 main(int argc, char **argv)
 {
@@ -76,6 +103,7 @@ main(int argc, char **argv)
     memset(&ctx, 0, sizeof ctx);
     check_fds();
     fy_signals_install();
+    hoist_globals(argc, argv);
 
     int c;
     enum fy_rc rc = FY_OK;

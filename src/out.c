@@ -9,6 +9,7 @@
  */
 #include "ferry/out.h"
 
+#include <assert.h>
 #include <errno.h>
 #include <jansson.h>
 #include <stdarg.h>
@@ -61,7 +62,7 @@ out_init(struct out *o, const struct out_opts *opts)
     default:
         o->color = tty && getenv("NO_COLOR") == NULL;
     }
-    o->interval = o->mode == OUT_TTY ? 0.125 : 3.0;
+    o->interval = o->mode == OUT_TTY ? 0.125 : o->mode == OUT_JSON ? 1.0 : 3.0;
     const char *iv = getenv("FERRY_PROGRESS_INTERVAL");
     if (iv != NULL && *iv) {
         char *end;
@@ -143,6 +144,7 @@ out_event(struct out *o, const char *event, const char *fields, ...)
         json_error_t jerr;
         json_t *extra = json_vpack_ex(&jerr, 0, fields, ap);
         va_end(ap);
+        assert(extra != NULL && "bad out_event() format");
         if (extra != NULL) {
             json_object_update(obj, extra);
             json_decref(extra);

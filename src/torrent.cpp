@@ -31,6 +31,7 @@
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/disabled_disk_io.hpp>
+#include <libtorrent/ip_filter.hpp>
 #include <libtorrent/load_torrent.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/mmap_disk_io.hpp>
@@ -44,6 +45,7 @@
 #include <libtorrent/write_resume_data.hpp>
 
 #include "ferry/xalloc.h"
+#include "torrent_disk.hpp"
 
 namespace lt = libtorrent;
 
@@ -235,6 +237,48 @@ drain(tor_session *s, int timeout_ms)
         translate(s, a);
 }
 
+/*
+ * FERRY_LT_SETTINGS="name=value,name=value": libtorrent settings for
+ * experiments and benchmarks (names as in libtorrent's settings_pack).
+ * Unknown names are ignored.
+ */
+void
+apply_env_settings(lt::settings_pack &sp)
+{
+    const char *env = std::getenv("FERRY_LT_SETTINGS");
+    if (env == nullptr)
+        return;
+    std::string all(env);
+    std::size_t pos = 0;
+    while (pos < all.size()) {
+        std::size_t end = all.find(',', pos);
+        if (end == std::string::npos)
+            end = all.size();
+        std::string item = all.substr(pos, end - pos);
+        pos = end + 1;
+        std::size_t eq = item.find('=');
+        if (eq == std::string::npos)
+            continue;
+        int name = lt::setting_by_name(item.substr(0, eq));
+        std::string val = item.substr(eq + 1);
+        if (name < 0)
+            continue;
+        switch (name & lt::settings_pack::type_mask) {
+        case lt::settings_pack::string_type_base:
+            sp.set_str(name, val);
+            break;
+        case lt::settings_pack::int_type_base:
+            sp.set_int(name, static_cast<int>(std::strtol(val.c_str(), nullptr, 10)));
+            break;
+        case lt::settings_pack::bool_type_base:
+            sp.set_bool(name, val == "1" || val == "true");
+            break;
+        default:
+            break;
+        }
+    }
+}
+
 bool
 has_ti(tor_session *s)
 {
@@ -304,11 +348,11 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
         sp.set_int(lt::settings_pack::connections_limit, 500);
         sp.set_int(lt::settings_pack::connection_speed, 200);
-        sp.set_int(lt::settings_pack::max_out_request_queue, 1500);
+        sp.set_int(lt::settings_pack::max_out_request_queue, 500);
         sp.set_int(lt::settings_pack::max_allowed_in_request_queue, 2000);
-        sp.set_int(lt::settings_pack::max_queued_disk_bytes, 16 * 1024 * 1024);
+        sp.set_int(lt::settings_pack::max_queued_disk_bytes, 4 * 1024 * 1024);
         sp.set_int(lt::settings_pack::max_peer_recv_buffer_size,
-                   5 * 1024 * 1024);
+                   2 * 1024 * 1024);
         sp.set_int(lt::settings_pack::send_buffer_watermark, 3 * 1024 * 1024);
         sp.set_int(lt::settings_pack::send_buffer_low_watermark, 1024 * 1024);
         sp.set_int(lt::settings_pack::request_timeout, 10);
@@ -323,6 +367,7 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
             sp.set_int(lt::settings_pack::choking_algorithm,
                        lt::settings_pack::fixed_slots_choker);
         }
+        apply_env_settings(sp);
         lt::session_params params(std::move(sp));
         const char *dio = std::getenv("FERRY_DISK_IO");
         if (o->metadata_only)
@@ -332,9 +377,23 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         else if (dio && std::strcmp(dio, "posix") == 0)
             params.disk_io_constructor = lt::posix_disk_io_constructor;
         else
-            params.disk_io_constructor = lt::posix_disk_io_constructor;
+            params.disk_io_constructor = ferry::disk_io_constructor;
         auto *s = new tor_session;
         s->ses = new lt::session(std::move(params));
+        if (o->max_down > 0 || o->max_up > 0) {
+            /* libtorrent exempts LAN and loopback peers from rate limits;
+             * a limit the user asked for applies to every peer */
+            lt::ip_filter all;
+            std::uint32_t const global = 1u << static_cast<std::uint32_t>(
+                lt::session::global_peer_class_id);
+            all.add_rule(lt::make_address("0.0.0.0"),
+                         lt::make_address("255.255.255.255"), global);
+            all.add_rule(lt::make_address("::"),
+                         lt::make_address(
+                             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                         global);
+            s->ses->set_peer_class_filter(all);
+        }
         return s;
     } catch (std::exception const &e) {
         fy_fail(err, FY_ERUNTIME, "bittorrent session: %s", e.what());
@@ -415,6 +474,13 @@ tor_add(struct tor_session *s, const struct tor_add_params *p,
                 if (!r.ti && atp.ti)
                     r.ti = atp.ti;
                 r.file_priorities.clear();
+                if (p->recheck) {
+                    /* the run that wrote this died: its piece claims
+                     * may be ahead of the disk; hash the files instead */
+                    r.have_pieces.clear();
+                    r.verified_pieces.clear();
+                    r.unfinished_pieces.clear();
+                }
                 atp = std::move(r);
             }
         }
@@ -691,7 +757,7 @@ tor_pause(struct tor_session *s) noexcept
 {
     try {
         if (s->h.is_valid())
-            s->h.pause(lt::torrent_handle::graceful_pause);
+            s->h.pause();
     } catch (...) {
     }
 }

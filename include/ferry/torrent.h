@@ -69,6 +69,7 @@ struct tor_add_params {
     const uint8_t *file_prio; /* per file: 0 skip, 4 normal; NULL = all */
     size_t nfile_prio;
     bool upload_only; /* never download (ferry seed) */
+    bool recheck;     /* use resume data for metadata only: check files */
 };
 
 /*
@@ -174,7 +175,7 @@ bool tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) TOR_N
 /* Ask for resume data (answered by TOR_EV_RESUME_DATA or _FAILED). */
 enum fy_rc tor_save_resume(struct tor_session *s, bool flush,
                            struct fy_err *err) TOR_NOEXCEPT;
-/* Ask the torrent to stop downloading/uploading (pause). */
+/* Stop downloading and uploading now (disconnects every peer). */
 void tor_pause(struct tor_session *s) TOR_NOEXCEPT;
 
 struct tor_create_params {
