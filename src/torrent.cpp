@@ -56,6 +56,7 @@ struct tor_session {
     std::vector<char> held; /* data of the last event handed out */
     std::deque<std::vector<char>> datas; /* data of queued events */
     int listen_port = 0;
+    bool metadata_only = false;
 };
 
 namespace {
@@ -379,6 +380,7 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         else
             params.disk_io_constructor = ferry::disk_io_constructor;
         auto *s = new tor_session;
+        s->metadata_only = o->metadata_only;
         s->ses = new lt::session(std::move(params));
         if (o->max_down > 0 || o->max_up > 0) {
             /* libtorrent exempts LAN and loopback peers from rate limits;
@@ -506,6 +508,9 @@ tor_add(struct tor_session *s, const struct tor_add_params *p,
         atp.flags |= lt::torrent_flags::update_subscribe;
         if (p->upload_only)
             atp.flags |= lt::torrent_flags::upload_mode;
+        if (s->metadata_only) /* metadata, then nothing: no piece at all */
+            atp.flags |= lt::torrent_flags::default_dont_download |
+                         lt::torrent_flags::upload_mode;
         s->h = s->ses->add_torrent(std::move(atp), ec);
         if (ec)
             return fail(err, FY_EINPUT, "torrent", ec.message());
