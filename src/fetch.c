@@ -467,7 +467,8 @@ loop(struct run *r)
                      ? (int64_t)(st.progress * (double)st.wanted)
                      : st.wanted_done;
         p.total = r->have_meta ? st.wanted : -1;
-        p.rate = seed_start >= 0 ? st.up_rate : st.down_rate;
+        /* libtorrent's rates lag by seconds: out.c measures ours */
+        p.rate = seed_start >= 0 ? st.up_rate : -1;
         p.peers = st.peers;
         p.seeds = st.seeds;
         p.session_down = st.session_down;
