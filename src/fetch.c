@@ -95,6 +95,7 @@ struct run {
     char tracker_url[512];
     char tracker_error[512];
     int64_t tracker_peers;
+    int64_t selected_bytes; /* size of the files asked for */
     double last_save;
     int64_t saved_done; /* wanted_done at the last save */
 };
@@ -188,6 +189,8 @@ on_metadata(struct run *r)
             want = fetch_select_match(o->select.v[k], path);
         prio[i] = want ? 4 : 0;
         selected += want;
+        if (want)
+            r->selected_bytes += size;
         if (o->list) {
             if (ctx->out.json) {
                 out_event(&ctx->out, "file", "{sIsIss}", "index",
@@ -421,13 +424,13 @@ summary(struct run *r, const struct tor_status *st, double secs)
     char *esc = out_escape(name ? name : "?");
     char size[24], rate[24], got[24];
     double rt = secs > 0 ? (double)st->session_down / secs : 0;
-    out_fmt_size(size, sizeof size, st->wanted);
+    out_fmt_size(size, sizeof size, r->selected_bytes);
     out_fmt_size(rate, sizeof rate, (int64_t)rt);
     out_fmt_size(got, sizeof got, st->session_down);
     out_info(&r->ctx->out, "fetched %s: %s in %.2f s (%s received, %s/s)", esc,
              size, secs, got, rate);
     out_event(&r->ctx->out, "done", "{sssIsIsfsfsi}", "name", esc, "bytes",
-              (long long)st->wanted, "session_down",
+              (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
               "hash_failures", r->hash_failures);
     free(esc);

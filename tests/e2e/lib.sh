@@ -27,7 +27,7 @@ _cleanup() {
     kill -KILL "$pid" 2>/dev/null
   done
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -z "${KEEP_WORK:-}" ]; then
-    echo "--- logs in $WORK (kept for this failure) ---" >&2
+    echo "--- last lines of the logs in $WORK (set KEEP_WORK=1 to keep it) ---" >&2
     for f in "$WORK"/*.log "$WORK"/*.err; do
       [ -f "$f" ] && { echo "== $f" >&2; tail -n 20 "$f" >&2; }
     done
@@ -171,3 +171,115 @@ infohash_of() {
   "$FERRY" --json fetch "$1" --list --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" 2>/dev/null \
     | sed -n 's/.*"event":"start".*"infohash":"\([0-9a-f]*\)".*/\1/p' | head -1
 }
+
+# ---------------------------------------------------------------------------
+# Helpers for the fetch/seed tests: other clients, servers, JSON events.
+
+# Loopback traffic never goes through a proxy (libcurl honours these).
+unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY ftp_proxy
+export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
+SERVERS_DIR="$FERRY_TESTS_DIR/e2e/servers"
+
+# aria2c, loopback only: no DHT/DHT6/LPD/PEX, no IPv6, every socket on
+# 127.0.0.1, no config file, no console noise.
+ARIA2_FLAGS=(--no-conf=true --enable-dht=false --enable-dht6=false
+  --bt-enable-lpd=false --enable-peer-exchange=false --disable-ipv6=true
+  --interface=127.0.0.1 --summary-interval=0 --show-console-readout=false
+  --console-log-level=warn --download-result=hide --file-allocation=none)
+
+# start_aria2_seed NAME TORRENT DIR [aria2c options...]: aria2c seeding the
+# complete copy in DIR (which holds the torrent's top directory) forever,
+# after verifying it (pass --bt-seed-unverified=true to skip that).  Sets
+# ARIA2_PID and ARIA2_PORT once it listens.
+start_aria2_seed() {
+  local name=$1 torrent=$2 dir=$3; shift 3
+  need aria2c
+  ARIA2_PORT=$(free_port)
+  local verify=(-V --bt-hash-check-seed=true)
+  case " $* " in *" --bt-seed-unverified=true "*) verify=() ;; esac
+  start_bg "$name" aria2c "${ARIA2_FLAGS[@]}" "${verify[@]}" --seed-ratio=0.0 \
+    --listen-port="$ARIA2_PORT" --dir="$dir" --bt-tracker-interval=1 \
+    --log="$WORK/$name.aria2.log" --log-level=info "$@" "$torrent"
+  ARIA2_PID=$BG_PID
+  wait_for 60 port_open "$ARIA2_PORT" || fail "aria2c seeder $name did not listen: $(tail -3 "$WORK/$name.log")"
+}
+
+# start_http NAME ROOT: tests/e2e/servers/http_range.py serving ROOT on a free
+# 127.0.0.1 port (byte ranges, one log line per request in $WORK/NAME.log).
+# Sets HTTP_PORT, HTTP_PID and HTTP_URL (ending with '/').
+start_http() {
+  local name=$1 root=$2
+  HTTP_PORT=$(free_port)
+  start_bg "$name" python3 -u "$SERVERS_DIR/http_range.py" "$root" "$HTTP_PORT"
+  HTTP_PID=$BG_PID
+  wait_for 10 port_open "$HTTP_PORT" || fail "http_range.py did not start: $(tail -3 "$WORK/$name.log")"
+  HTTP_URL="http://127.0.0.1:$HTTP_PORT/"
+}
+
+# scrape TRACKER_ANNOUNCE_URL INFOHASH: prints "complete incomplete downloaded"
+# (0 0 0 when the tracker does not know the torrent).
+scrape() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys, urllib.parse, urllib.request
+url, ih = sys.argv[1], bytes.fromhex(sys.argv[2])
+url = url.replace("/announce", "/scrape") + "?info_hash=" + urllib.parse.quote(ih, safe="")
+opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+body = opener.open(url, timeout=5).read()
+i = body.find(b"20:" + ih)
+if i < 0:
+    print("0 0 0"); sys.exit(0)
+d = body[i + 23:]
+def num(key):
+    m = re.search(rb"%d:%si(\d+)e" % (len(key), key), d)
+    return int(m.group(1)) if m else 0
+print(num(b"complete"), num(b"incomplete"), num(b"downloaded"))
+PY
+}
+
+# tracker_has FIELD MIN TRACKER_URL INFOHASH: the tracker's scrape shows at
+# least MIN seeders (FIELD 1) or leechers (FIELD 2); for wait_for.
+tracker_has() {
+  local n
+  n=$(scrape "$3" "$4" 2>/dev/null | cut -d' ' -f"$1")
+  [ -n "$n" ] && [ "$n" -ge "$2" ]
+}
+
+# json_count EVENT FILE: how many JSON lines of that event FILE holds.
+json_count() {
+  grep -c "^{\"event\":\"$1\"" "$2" 2>/dev/null || true
+}
+
+# json_last EVENT FIELD FILE: the numeric FIELD of the last EVENT line
+# (empty if none).
+json_last() {
+  grep "^{\"event\":\"$1\"" "$3" 2>/dev/null | tail -1 \
+    | sed -n "s/.*\"$2\":\\(-\\{0,1\\}[0-9.e+]*\\).*/\\1/p"
+}
+
+# child_of PID: the (first) child of a process start_bg started, i.e. the
+# real command under its `timeout` wrapper.
+child_of() {
+  local c
+  c=$(cut -d' ' -f1 2>/dev/null <"/proc/$1/task/$1/children")
+  [ -n "$c" ] && echo "$c"
+}
+
+# tree_snapshot DIR [EXCLUDE_PATH...]: every path under DIR (sorted), minus
+# the excluded subtrees; to compare before/after a run.
+tree_snapshot() {
+  local dir=$1; shift
+  local args=() x
+  for x in "$@"; do args+=(-path "$x" -prune -o); done
+  find "$dir" "${args[@]}" -print | sort
+}
+
+# bt ARGS...: tests/e2e/servers/bt.py (infohash, piece-length, resume-have,
+# craft); see its header.
+bt() { python3 "$SERVERS_DIR/bt.py" "$@"; }
+
+# torrent_infohash TORRENT: the v1 info-hash (hex) of a .torrent, computed
+# by the test itself (not by ferry).
+torrent_infohash() { bt infohash "$1"; }
+
+# payload_bytes DIR: total size of the regular files under DIR.
+payload_bytes() { find "$1" -type f -printf '%s\n' | awk '{s += $1} END {print s + 0}'; }

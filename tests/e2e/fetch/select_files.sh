@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# --select fetches only the matching files: each selected file matches the
+# source; no unselected file exists with its full content.  Globs without
+# '/' match file names, globs with '/' match the path inside the torrent
+# with or without its top directory.  A glob that matches nothing: exit 3.
+. "$(dirname "$0")/../lib.sh"
+
+make_payload "$WORK/src/bundle" 6 4   # file0.bin sub/file1.bin file2.bin sub/file3.bin
+run_ferry make-torrent "$WORK/src/bundle" -o "$WORK/b.torrent" --piece-size 16
+assert_exit 0
+start_seed "$WORK/b.torrent" "$WORK/src"
+
+all=(file0.bin sub/file1.bin file2.bin sub/file3.bin)
+
+# check_only DIR WANTED...: the wanted files are complete and right, the
+# others are absent or not a complete copy.
+check_only() {
+  local dir=$1; shift
+  local f w want
+  for f in "${all[@]}"; do
+    want=0
+    for w in "$@"; do [ "$w" = "$f" ] && want=1; done
+    if [ "$want" -eq 1 ]; then
+      cmp -s "$WORK/src/bundle/$f" "$dir/bundle/$f" || fail "$dir: selected $f is missing or differs"
+    elif [ -e "$dir/bundle/$f" ] && cmp -s "$WORK/src/bundle/$f" "$dir/bundle/$f"; then
+      fail "$dir: unselected $f was downloaded in full"
+    fi
+  done
+}
+
+n=0
+try_select() {  # EXPECTED_FILES... -- GLOBS...
+  local want=() sel=()
+  while [ "$1" != -- ]; do want+=("$1"); shift; done
+  shift
+  for g in "$@"; do sel+=(--select "$g"); done
+  n=$((n + 1))
+  run_ferry --json fetch "$WORK/b.torrent" -o "$WORK/dst$n" "${sel[@]}" --peer "127.0.0.1:$SEED_PORT" \
+    --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --stall-timeout 20 --timeout 50
+  assert_exit 0
+  check_only "$WORK/dst$n" "${want[@]}"
+  local s
+  s=$(json_last metadata selected "$WORK/out")
+  [ "$s" = "${#want[@]}" ] || fail "--select $*: metadata.selected=$s, expected ${#want[@]}"
+  local bytes=0 f
+  for f in "${want[@]}"; do bytes=$((bytes + $(stat -c %s "$WORK/src/bundle/$f"))); done
+  # done.bytes counts whole pieces (libtorrent's total_wanted): at least
+  # the selected size, at most one extra piece at each end of each file
+  local got max
+  got=$(json_last "done" bytes "$WORK/out")
+  max=$((bytes + 2 * 16384 * ${#want[@]}))
+  [ "${got:-0}" -ge "$bytes" ] && [ "$got" -le "$max" ] \
+    || fail "--select $*: done.bytes=${got:-none}, expected $bytes..$max"
+}
+
+try_select file2.bin -- 'file2.bin'
+try_select sub/file1.bin sub/file3.bin -- 'sub/*'
+try_select sub/file3.bin -- 'bundle/sub/file3.bin'
+try_select file0.bin sub/file1.bin -- 'file0.*' '*1.bin'
+
+run_ferry fetch "$WORK/b.torrent" -o "$WORK/dst-none" --select 'nothing*' --peer "127.0.0.1:$SEED_PORT" \
+  --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --stall-timeout 20
+assert_exit 3
+assert_one_error_line '^ferry: --select: '
+for f in "${all[@]}"; do
+  [ -e "$WORK/dst-none/bundle/$f" ] && fail "--select matching nothing wrote $f"
+done
+exit 0
