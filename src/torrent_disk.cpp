@@ -182,6 +182,12 @@ class fast_disk final : public lt::disk_interface,
                 std::free(buf);
                 /* let the posix back end give the canonical answer */
                 lt::post(ioc_, [=, h2 = std::move(h)]() mutable {
+                    if (!alive(idx, st)) {
+                        h2(lt::disk_buffer_holder(*this, nullptr, 0),
+                           aborted());
+                        return;
+                    }
+                    drain();
                     inner_->async_read(idx, r, std::move(h2), flags);
                 });
                 return;
@@ -230,6 +236,10 @@ class fast_disk final : public lt::disk_interface,
             lt::hasher hasher;
             if (!read_slices(*st, slices, nullptr, &hasher, e)) {
                 lt::post(ioc_, [=, h2 = std::move(h)]() mutable {
+                    if (!alive(idx, st)) {
+                        h2(piece, lt::sha1_hash(), aborted());
+                        return;
+                    }
                     drain();
                     inner_->async_hash(idx, piece, {}, flags, std::move(h2));
                 });
@@ -365,6 +375,21 @@ class fast_disk final : public lt::disk_interface,
     static std::size_t index(lt::storage_index_t idx)
     {
         return static_cast<std::size_t>(static_cast<std::uint32_t>(idx));
+    }
+
+    /* Is st still the storage at idx (not removed since a job began)? */
+    bool alive(lt::storage_index_t idx, std::shared_ptr<storage> const &st)
+    {
+        auto i = index(idx);
+        return i < storages_.size() && storages_[i] == st;
+    }
+
+    static lt::storage_error aborted()
+    {
+        lt::storage_error e;
+        e.ec = boost::asio::error::operation_aborted;
+        e.operation = lt::operation_t::file_read;
+        return e;
     }
 
     /* Drain the workers and close our descriptors of this torrent. */
