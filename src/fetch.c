@@ -87,7 +87,8 @@ struct run {
     struct tor_session *s;
     char hex[41];
     char *resume_path;
-    char *marker_path; /* exists while data may be ahead of the disk */
+    char *marker_path; /* <hex>.state: "<boot id> running|clean" */
+    char boot[64];     /* this boot's id */
     bool have_meta;
     bool finished;
     int max_peers;
@@ -318,49 +319,59 @@ final_save(struct run *r)
 }
 
 /*
- * Make the payload durable (fdatasync every file of the torrent that
- * exists), so resume data saved after this claims only data on disk.
+ * The state marker says whether the resume data can be trusted: it reads
+ * "<boot id> clean" only after a clean end in that boot.  A run that was
+ * killed (marker still "running") or whose data may have been lost with
+ * the page cache (a later boot: power loss, VM restart) makes the next run
+ * check the files on disk instead: every verified piece there is kept,
+ * nothing unverified is trusted.  So the payload needs no fsync.
  */
-static bool
-sync_payload(struct run *r)
+static enum fy_rc
+write_marker(struct run *r, const char *state, struct fy_err *err)
 {
-    size_t n = tor_file_count(r->s);
-    bool ok = true;
-    for (size_t i = 0; i < n; i++) {
-        int64_t size;
-        char *path;
-        struct fy_err ignore = FY_ERR_INIT;
-        if (tor_file_at(r->s, i, &size, &path, &ignore) != FY_OK)
-            return false;
-        char *full = fs_join(r->o->dir, path);
-        int fd = open(full, O_RDONLY | O_CLOEXEC);
-        if (fd >= 0) {
-            ok = fdatasync(fd) == 0 && ok;
-            close(fd);
-        } else if (errno != ENOENT) {
-            ok = false;
-        }
-        free(full);
-        free(path);
-    }
-    return ok;
+    char line[128];
+    int n = snprintf(line, sizeof line, "%s %s\n", r->boot, state);
+    return fs_write_file(r->marker_path, line, (size_t)n, 0644, err);
 }
 
-/*
- * A clean end: stop transfers, make the data durable, store resume data
- * and only then drop the "running" marker.  A run that dies before this
- * leaves the marker, and the next run re-checks the files instead of
- * trusting piece claims that may be ahead of the disk.
- */
+/* A clean end: stop transfers, store resume data, mark it trusted. */
 static void
 finish_clean(struct run *r)
 {
-    if (r->o->list || r->marker_path == NULL || !tor_has_metadata(r->s))
+    if (r->o->list || !tor_has_metadata(r->s))
         return;
     tor_pause(r->s);
-    bool synced = sync_payload(r);
-    if (final_save(r) && synced)
-        unlink(r->marker_path);
+    struct fy_err ignore = FY_ERR_INIT;
+    if (final_save(r))
+        write_marker(r, "clean", &ignore);
+}
+
+/* This boot's id (Linux), or "unknown". */
+static void
+boot_id(char id[64])
+{
+    struct sbuf sb = SBUF_INIT;
+    struct fy_err ignore = FY_ERR_INIT;
+    snprintf(id, 64, "unknown");
+    if (fs_read_file("/proc/sys/kernel/random/boot_id", 63, &sb, NULL,
+                     &ignore) == FY_OK && sb.len > 0)
+        snprintf(id, 64, "%.*s", (int)strcspn(sb.buf, "\n"), sb.buf);
+    sbuf_release(&sb);
+}
+
+/* Did the run that wrote the resume data end cleanly in this boot? */
+static bool
+trusted(const struct run *r)
+{
+    struct sbuf sb = SBUF_INIT;
+    struct fy_err ignore = FY_ERR_INIT;
+    char want[128];
+    snprintf(want, sizeof want, "%s clean\n", r->boot);
+    bool ok = strcmp(r->boot, "unknown") != 0 &&
+              fs_read_file(r->marker_path, 256, &sb, NULL, &ignore) == FY_OK &&
+              sb.len == strlen(want) && memcmp(sb.buf, want, sb.len) == 0;
+    sbuf_release(&sb);
+    return ok;
 }
 
 static const char *
@@ -552,25 +563,23 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
         char *name = xasprintf("%s.resume", r.hex);
         r.resume_path = fs_join(state_dir, name);
         free(name);
-        name = xasprintf("%s.running", r.hex);
+        name = xasprintf("%s.state", r.hex);
         r.marker_path = fs_join(state_dir, name);
         free(name);
+        boot_id(r.boot);
         bool missing;
         struct fy_err ignore = FY_ERR_INIT;
         if (fs_read_file(r.resume_path, TORRENT_MAX_BYTES * 2, &resume,
                          &missing, &ignore) == FY_OK) {
             ap.resume = resume.buf;
             ap.resume_len = resume.len;
-            ap.recheck = access(r.marker_path, F_OK) == 0;
+            ap.recheck = !trusted(&r);
             out_verbose(&ctx->out, "resuming from %s%s", r.resume_path,
-                        ap.recheck ? " (the last run was cut off: checking "
-                                     "the files)"
+                        ap.recheck ? " (the last run did not end cleanly: "
+                                     "checking the files)"
                                    : "");
         }
-        char pid[32];
-        int n = snprintf(pid, sizeof pid, "%ld\n", (long)getpid());
-        if ((rc = fs_write_file(r.marker_path, pid, (size_t)n, 0644,
-                                &ctx->err)) != FY_OK)
+        if ((rc = write_marker(&r, "running", &ctx->err)) != FY_OK)
             goto out;
     }
     struct tor_options to;
