@@ -47,46 +47,26 @@ static const char usage[] =
     "Exit: 0 done and verified, 2 usage, 3 bad magnet/torrent/URL, 4 unsafe\n"
     "torrent, 5 timed out (--timeout, --stall-timeout), 130 interrupted.\n";
 
-enum {
-    OPT_SELECT = 256,
-    OPT_LIST,
-    OPT_PEER,
-    OPT_WEBSEED,
-    OPT_TRACKER,
-    OPT_SEED_RATIO,
-    OPT_SEED_TIME,
-    OPT_TIMEOUT,
-    OPT_STALL,
-    OPT_MAX_DOWN,
-    OPT_MAX_UP,
-    OPT_LISTEN,
-    OPT_NO_DHT,
-    OPT_NO_LSD,
-    OPT_NO_UPNP,
-};
-
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
-    {"select", required_argument, NULL, OPT_SELECT},
-    {"list", no_argument, NULL, OPT_LIST},
-    {"peer", required_argument, NULL, OPT_PEER},
-    {"webseed", required_argument, NULL, OPT_WEBSEED},
-    {"tracker", required_argument, NULL, OPT_TRACKER},
-    {"seed-ratio", required_argument, NULL, OPT_SEED_RATIO},
-    {"seed-time", required_argument, NULL, OPT_SEED_TIME},
-    {"timeout", required_argument, NULL, OPT_TIMEOUT},
-    {"stall-timeout", required_argument, NULL, OPT_STALL},
-    {"max-down", required_argument, NULL, OPT_MAX_DOWN},
-    {"max-up", required_argument, NULL, OPT_MAX_UP},
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"no-dht", no_argument, NULL, OPT_NO_DHT},
-    {"no-lsd", no_argument, NULL, OPT_NO_LSD},
-    {"no-upnp", no_argument, NULL, OPT_NO_UPNP},
+    {"select", required_argument, NULL, FETCH_OPT_SELECT},
+    {"list", no_argument, NULL, FETCH_OPT_LIST},
+    {"peer", required_argument, NULL, FETCH_OPT_PEER},
+    {"webseed", required_argument, NULL, FETCH_OPT_WEBSEED},
+    {"tracker", required_argument, NULL, FETCH_OPT_TRACKER},
+    {"seed-ratio", required_argument, NULL, FETCH_OPT_SEED_RATIO},
+    {"seed-time", required_argument, NULL, FETCH_OPT_SEED_TIME},
+    {"timeout", required_argument, NULL, FETCH_OPT_TIMEOUT},
+    {"stall-timeout", required_argument, NULL, FETCH_OPT_STALL},
+    {"max-down", required_argument, NULL, FETCH_OPT_MAX_DOWN},
+    {"max-up", required_argument, NULL, FETCH_OPT_MAX_UP},
+    {"listen", required_argument, NULL, FETCH_OPT_LISTEN},
+    {"no-dht", no_argument, NULL, FETCH_OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, FETCH_OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, FETCH_OPT_NO_UPNP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
-
-#define DAY_SECONDS (86400.0 * 365)
 
 static enum fy_rc
 parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
@@ -100,62 +80,13 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
         case 'o':
             o->dir = optarg;
             break;
-        case OPT_SELECT:
-            strlist_add(&o->select, optarg);
-            break;
-        case OPT_LIST:
-            o->list = true;
-            break;
-        case OPT_PEER:
-            rc = cli_parse_hostport("--peer", optarg, false, err);
-            strlist_add(&o->peers, optarg);
-            break;
-        case OPT_WEBSEED:
-            strlist_add(&o->webseeds, optarg);
-            break;
-        case OPT_TRACKER:
-            strlist_add(&o->trackers, optarg);
-            break;
-        case OPT_SEED_RATIO:
-            rc = cli_parse_double("--seed-ratio", optarg, 1e6, &o->seed_ratio,
-                                  err);
-            break;
-        case OPT_SEED_TIME:
-            rc = cli_parse_double("--seed-time", optarg, DAY_SECONDS,
-                                  &o->seed_time, err);
-            break;
-        case OPT_TIMEOUT:
-            rc = cli_parse_double("--timeout", optarg, DAY_SECONDS,
-                                  &o->timeout, err);
-            break;
-        case OPT_STALL:
-            rc = cli_parse_double("--stall-timeout", optarg, DAY_SECONDS,
-                                  &o->stall_timeout, err);
-            break;
-        case OPT_MAX_DOWN:
-            rc = cli_parse_rate("--max-down", optarg, &o->max_down, err);
-            break;
-        case OPT_MAX_UP:
-            rc = cli_parse_rate("--max-up", optarg, &o->max_up, err);
-            break;
-        case OPT_LISTEN:
-            rc = cli_parse_hostport("--listen", optarg, true, err);
-            o->listen = optarg;
-            break;
-        case OPT_NO_DHT:
-            o->dht = false;
-            break;
-        case OPT_NO_LSD:
-            o->lsd = false;
-            break;
-        case OPT_NO_UPNP:
-            o->upnp = false;
-            break;
         case 'h':
             *help = true;
             return FY_OK;
         default:
-            return err->rc;
+            if (!fetch_opt_is(c))
+                return err->rc;
+            rc = fetch_opt_set(o, c, optarg, err);
         }
         if (rc != FY_OK)
             return rc;

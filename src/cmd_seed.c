@@ -25,29 +25,17 @@ static const char usage[] =
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
     "  -h, --help              this help\n";
 
-enum {
-    OPT_LISTEN = 256,
-    OPT_TRACKER,
-    OPT_PEER,
-    OPT_MAX_UP,
-    OPT_SEED_TIME,
-    OPT_SEED_RATIO,
-    OPT_NO_DHT,
-    OPT_NO_LSD,
-    OPT_NO_UPNP,
-};
-
 static const struct option options[] = {
     {"dir", required_argument, NULL, 'd'},
-    {"listen", required_argument, NULL, OPT_LISTEN},
-    {"tracker", required_argument, NULL, OPT_TRACKER},
-    {"peer", required_argument, NULL, OPT_PEER},
-    {"max-up", required_argument, NULL, OPT_MAX_UP},
-    {"seed-time", required_argument, NULL, OPT_SEED_TIME},
-    {"seed-ratio", required_argument, NULL, OPT_SEED_RATIO},
-    {"no-dht", no_argument, NULL, OPT_NO_DHT},
-    {"no-lsd", no_argument, NULL, OPT_NO_LSD},
-    {"no-upnp", no_argument, NULL, OPT_NO_UPNP},
+    {"listen", required_argument, NULL, FETCH_OPT_LISTEN},
+    {"tracker", required_argument, NULL, FETCH_OPT_TRACKER},
+    {"peer", required_argument, NULL, FETCH_OPT_PEER},
+    {"max-up", required_argument, NULL, FETCH_OPT_MAX_UP},
+    {"seed-time", required_argument, NULL, FETCH_OPT_SEED_TIME},
+    {"seed-ratio", required_argument, NULL, FETCH_OPT_SEED_RATIO},
+    {"no-dht", no_argument, NULL, FETCH_OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, FETCH_OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, FETCH_OPT_NO_UPNP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -65,42 +53,13 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
         case 'd':
             dir = optarg;
             break;
-        case OPT_LISTEN:
-            rc = cli_parse_hostport("--listen", optarg, true, err);
-            o->listen = optarg;
-            break;
-        case OPT_TRACKER:
-            strlist_add(&o->trackers, optarg);
-            break;
-        case OPT_PEER:
-            rc = cli_parse_hostport("--peer", optarg, false, err);
-            strlist_add(&o->peers, optarg);
-            break;
-        case OPT_MAX_UP:
-            rc = cli_parse_rate("--max-up", optarg, &o->max_up, err);
-            break;
-        case OPT_SEED_TIME:
-            rc = cli_parse_double("--seed-time", optarg, 86400.0 * 365,
-                                  &o->seed_time, err);
-            break;
-        case OPT_SEED_RATIO:
-            rc = cli_parse_double("--seed-ratio", optarg, 1e6, &o->seed_ratio,
-                                  err);
-            break;
-        case OPT_NO_DHT:
-            o->dht = false;
-            break;
-        case OPT_NO_LSD:
-            o->lsd = false;
-            break;
-        case OPT_NO_UPNP:
-            o->upnp = false;
-            break;
         case 'h':
             *help = true;
             return FY_OK;
         default:
-            return err->rc;
+            if (!fetch_opt_is(c))
+                return err->rc;
+            rc = fetch_opt_set(o, c, optarg, err);
         }
         if (rc != FY_OK)
             return rc;

@@ -51,6 +51,76 @@ fetch_opts_release(struct fetch_opts *o)
     strlist_release(&o->trackers);
 }
 
+#define YEAR_SECONDS (86400.0 * 365)
+
+bool
+fetch_opt_is(int opt)
+{
+    return opt >= FETCH_OPT_BASE && opt < FETCH_OPT_END;
+}
+
+enum fy_rc
+fetch_opt_set(struct fetch_opts *o, int opt, const char *arg,
+              struct fy_err *err)
+{
+    enum fy_rc rc = FY_OK;
+    switch (opt) {
+    case FETCH_OPT_SELECT:
+        strlist_add(&o->select, arg);
+        break;
+    case FETCH_OPT_LIST:
+        o->list = true;
+        break;
+    case FETCH_OPT_PEER:
+        if ((rc = cli_parse_hostport("--peer", arg, false, err)) == FY_OK)
+            strlist_add(&o->peers, arg);
+        break;
+    case FETCH_OPT_WEBSEED:
+        strlist_add(&o->webseeds, arg);
+        break;
+    case FETCH_OPT_TRACKER:
+        strlist_add(&o->trackers, arg);
+        break;
+    case FETCH_OPT_SEED_RATIO:
+        rc = cli_parse_double("--seed-ratio", arg, 1e6, &o->seed_ratio, err);
+        break;
+    case FETCH_OPT_SEED_TIME:
+        rc = cli_parse_double("--seed-time", arg, YEAR_SECONDS, &o->seed_time,
+                              err);
+        break;
+    case FETCH_OPT_TIMEOUT:
+        rc = cli_parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout,
+                              err);
+        break;
+    case FETCH_OPT_STALL:
+        rc = cli_parse_double("--stall-timeout", arg, YEAR_SECONDS,
+                              &o->stall_timeout, err);
+        break;
+    case FETCH_OPT_MAX_DOWN:
+        rc = cli_parse_rate("--max-down", arg, &o->max_down, err);
+        break;
+    case FETCH_OPT_MAX_UP:
+        rc = cli_parse_rate("--max-up", arg, &o->max_up, err);
+        break;
+    case FETCH_OPT_LISTEN:
+        rc = cli_parse_hostport("--listen", arg, true, err);
+        o->listen = arg;
+        break;
+    case FETCH_OPT_NO_DHT:
+        o->dht = false;
+        break;
+    case FETCH_OPT_NO_LSD:
+        o->lsd = false;
+        break;
+    case FETCH_OPT_NO_UPNP:
+        o->upnp = false;
+        break;
+    default:
+        break;
+    }
+    return rc;
+}
+
 bool
 fetch_select_match(const char *glob, const char *path)
 {

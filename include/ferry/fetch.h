@@ -35,6 +35,34 @@ struct fetch_opts {
     bool dht, lsd, upnp;     /* upnp also means NAT-PMP */
 };
 
+/*
+ * The options fetch and seed share, as getopt values for their option
+ * tables; fetch_opt_set() applies one (usage errors name the option).
+ */
+enum {
+    FETCH_OPT_BASE = 0x200,
+    FETCH_OPT_SELECT = FETCH_OPT_BASE,
+    FETCH_OPT_LIST,
+    FETCH_OPT_PEER,
+    FETCH_OPT_WEBSEED,
+    FETCH_OPT_TRACKER,
+    FETCH_OPT_SEED_RATIO,
+    FETCH_OPT_SEED_TIME,
+    FETCH_OPT_TIMEOUT,
+    FETCH_OPT_STALL,
+    FETCH_OPT_MAX_DOWN,
+    FETCH_OPT_MAX_UP,
+    FETCH_OPT_LISTEN,
+    FETCH_OPT_NO_DHT,
+    FETCH_OPT_NO_LSD,
+    FETCH_OPT_NO_UPNP,
+    FETCH_OPT_END
+};
+
+bool fetch_opt_is(int opt);
+enum fy_rc fetch_opt_set(struct fetch_opts *o, int opt, const char *arg,
+                         struct fy_err *err);
+
 /* Defaults: dir ".", no seeding, no timeout, stall timeout 600 s. */
 void fetch_opts_init(struct fetch_opts *o);
 void fetch_opts_release(struct fetch_opts *o);
