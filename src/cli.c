@@ -18,6 +18,14 @@ const struct cmd cli_commands[] = {
     {"fetch", cmd_fetch, "download a bundle over BitTorrent"},
     {"make-torrent", cmd_make_torrent, "create a .torrent of a directory"},
     {"seed", cmd_seed, "verify a directory and seed it"},
+    {"pack", cmd_pack, "pack a directory into an archive"},
+    {"unpack", cmd_unpack, "unpack an archive safely and atomically"},
+    {"list", cmd_list, "list the entries of an archive"},
+    {"verify", cmd_verify, "check an archive and its checksums"},
+    {"push", cmd_push, "upload a file to S3, HTTP(S), SFTP or file://"},
+    {"pull", cmd_pull, "download a file from remote storage"},
+    {"save", cmd_save, "pack a directory straight into an upload"},
+    {"restore", cmd_restore, "download straight into a safe unpack"},
     /* FERRY_COMMANDS (new commands are listed above this line) */
     {NULL, NULL, NULL},
 };

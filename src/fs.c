@@ -9,6 +9,7 @@
  */
 #include "ferry/fs.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <libgen.h>
@@ -268,4 +269,92 @@ fs_join(const char *a, const char *b)
     if (n > 0 && a[n - 1] == '/')
         return xasprintf("%s%s", a, b);
     return xasprintf("%s/%s", a, b);
+}
+
+/* Remove everything inside the open directory fd (then closes it). */
+static int
+empty_dir(int fd, const char *path, struct fy_err *err, int depth)
+{
+    DIR *d = fdopendir(fd);
+    if (d == NULL) {
+        fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+        close(fd);
+        return -1;
+    }
+    int rc = 0;
+    bool again = true;
+    /* deleting while reading may hide entries: repeat until a pass is
+     * empty */
+    while (rc == 0 && again) {
+        again = false;
+        rewinddir(d);
+        struct dirent *de;
+        while (rc == 0 && (de = readdir(d)) != NULL) {
+            if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+                continue;
+            again = true;
+            if (unlinkat(dirfd(d), de->d_name, 0) == 0 || errno == ENOENT)
+                continue;
+            if (errno != EISDIR && errno != EPERM) {
+                char *p = fs_join(path, de->d_name);
+                fy_fail_errno(err, FY_ERUNTIME, "%s", p);
+                free(p);
+                rc = -1;
+                break;
+            }
+            char *sub = fs_join(path, de->d_name);
+            if (depth > 4096) {
+                errno = ELOOP;
+                fy_fail_errno(err, FY_ERUNTIME, "%s", sub);
+                rc = -1;
+            } else {
+                int cfd =
+                    openat(dirfd(d), de->d_name,
+                           O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (cfd < 0 && errno == EACCES &&
+                    fchmodat(dirfd(d), de->d_name, S_IRWXU, 0) == 0)
+                    cfd =
+                        openat(dirfd(d), de->d_name,
+                               O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (cfd < 0) {
+                    fy_fail_errno(err, FY_ERUNTIME, "%s", sub);
+                    rc = -1;
+                } else {
+                    (void)fchmod(cfd, S_IRWXU);
+                    rc = empty_dir(cfd, sub, err, depth + 1);
+                    if (rc == 0 &&
+                        unlinkat(dirfd(d), de->d_name, AT_REMOVEDIR) != 0 &&
+                        errno != ENOENT) {
+                        fy_fail_errno(err, FY_ERUNTIME, "%s", sub);
+                        rc = -1;
+                    }
+                }
+            }
+            free(sub);
+        }
+    }
+    closedir(d);
+    return rc;
+}
+
+enum fy_rc
+fs_remove_tree_at(int dirfd, const char *name, struct fy_err *err)
+{
+    if (unlinkat(dirfd, name, 0) == 0 || errno == ENOENT)
+        return FY_OK;
+    if (errno != EISDIR && errno != EPERM)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", name);
+    int fd =
+        openat(dirfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == EACCES && fchmodat(dirfd, name, S_IRWXU, 0) == 0)
+        fd = openat(dirfd, name,
+                    O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", name);
+    (void)fchmod(fd, S_IRWXU);
+    if (empty_dir(fd, name, err, 0) != 0)
+        return err->rc;
+    if (unlinkat(dirfd, name, AT_REMOVEDIR) != 0 && errno != ENOENT)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", name);
+    return FY_OK;
 }

@@ -66,6 +66,14 @@ char *fs_basename(const char *path);
 /* Path a joined with b by one '/'. Caller frees. */
 char *fs_join(const char *a, const char *b);
 
+/*
+ * Remove name under the directory dirfd (AT_FDCWD for the cwd) and, if it
+ * is a directory, everything below it.  Symlinks are removed, never
+ * followed; read-only directories are made writable first.  A missing
+ * name is fine.  Errors name the path that could not be removed.
+ */
+enum fy_rc fs_remove_tree_at(int dirfd, const char *name, struct fy_err *err);
+
 #ifdef __cplusplus
 }
 #endif

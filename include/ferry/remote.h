@@ -1,24 +1,71 @@
 /*
- * remote.h - transfers through libcurl (src/remote*.c; the only place that
- * includes <curl/curl.h>).
+ * remote.h - transfers to and from remote storage through libcurl
+ * (src/remote*.c; the only place that includes <curl/curl.h>).
+ *
+ * URL schemes (remote_url_parse):
+ *   s3://BUCKET/KEY              S3 or S3-compatible (src/remote_s3.c)
+ *   http://..., https://...      PUT / GET (src/remote_http.c)
+ *   sftp://[USER@]HOST[:PORT]/PATH  (src/remote_sftp.c)
+ *   file:///PATH                 local file system (src/remote_file.c)
+ * Anything else is FY_EINPUT (exit 3).
+ *
+ * Whole files:
+ *
+ *     struct remote_opts o;
+ *     remote_opts_init(&o);                       (5 retries, 4 in flight)
+ *     rc = remote_push("ws.tar.zst", "s3://b/ws.tar.zst", &o, out, &st, err);
+ *     rc = remote_pull("s3://b/ws.tar.zst", "ws.tar.zst", &o, out, &st, err);
+ *     remote_opts_release(&o);
+ *
+ * Streams (save / restore; no temporary file anywhere):
+ *
+ *     remote_upload_open(&os, url, &o, out, err);   then arc_pack(.., &os, ..)
+ *     remote_download_open(&is, url, &o, out, err); then arc_unpack(&is, ..)
+ *
+ * SPEC: an upload is never visible under its final name until complete
+ * (S3: one PUT or a completed multipart upload; HTTP: the PUT of the whole
+ * body; SFTP: written to PATH.part, then renamed; file: PATH.part, fsync,
+ * rename).  An upload stream's close(commit=false) discards everything
+ * (an S3 multipart upload is aborted).  A download into a file goes to
+ * FILE.part and is renamed only when every byte arrived.
+ *
+ * Transient failures (timeouts, connection resets, HTTP 408/429/5xx) are
+ * retried with exponential backoff and jitter, honouring Retry-After, at
+ * most o->retries times per request; each S3 part and each ranged GET is
+ * retried on its own, and an interrupted GET resumes where it stopped.  A
+ * transfer that moves no byte for o->stall_timeout seconds counts as
+ * failed (and is retried); once retries are exhausted that is FY_ETIMEOUT.
+ * Other failures are FY_ERUNTIME with one line saying why: "access denied
+ * (HTTP 403): check credentials and permissions", "no such object (HTTP
+ * 404)", DNS, TLS, SSH host key.  SIGINT/SIGTERM: FY_EINTR.
+ *
+ * Progress goes through out_progress() with the phase given in the
+ * options ("push", "pull", "save", "restore"), from whichever thread runs
+ * the transfers; nothing else prints while a stream is open.
  *
  * remote_get_mem() fetches a small document (a .torrent) whole into memory:
  * http://, https:// and file:// URLs, redirects followed (at most 5),
- * bounded in size and time.  Errors name the URL and say why: the HTTP
- * status, DNS, TLS or connection failure as curl reports it.
+ * bounded in size and time (src/remote_get.c).
  */
 #ifndef FERRY_REMOTE_H
 #define FERRY_REMOTE_H
 
+#include <getopt.h>
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "ferry/err.h"
+#include "ferry/xalloc.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 struct sbuf;
+struct out;
+struct fy_ostream;
+struct fy_istream;
 
 /* Is s a URL ferry can fetch with remote_get_mem()? */
 int remote_is_url(const char *s);
@@ -28,8 +75,187 @@ int remote_is_url(const char *s);
  * answer within timeout_s seconds in all: FY_ETIMEOUT.  HTTP status >= 400,
  * connection, DNS, TLS errors: FY_ERUNTIME.
  */
-enum fy_rc remote_get_mem(const char *url, size_t max, long timeout_s,
-                          struct sbuf *out, struct fy_err *err);
+enum fy_rc remote_get_mem(const char *url,
+                          size_t max,
+                          long timeout_s,
+                          struct sbuf *out,
+                          struct fy_err *err);
+
+/* ------------------------------------------------------------- options */
+
+#define REMOTE_RETRIES_DEFAULT  5
+#define REMOTE_PARALLEL_DEFAULT 4
+#define REMOTE_STALL_DEFAULT    60.0
+
+struct remote_opts {
+    int retries;            /* retries per request (--retries, default 5) */
+    int parallel;           /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;   /* seconds without a byte (0: never) */
+    struct strlist headers; /* --header "Name: value" (http/https only) */
+    const char *ssh_key;    /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
+    bool insecure_host;     /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;      /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;      /* S3 part / GET chunk size; 0 = automatic.
+                             * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                             * tests. */
+};
+
+void remote_opts_init(struct remote_opts *o);
+void remote_opts_release(struct remote_opts *o);
+
+/*
+ * The options every remote command shares, for a command's option table:
+ * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
+ * FILE, --insecure-host.  REMOTE_LONGOPTS expands to their struct option
+ * entries (values REMOTE_OPT_BASE and up); remote_opts_set() takes one.
+ * REMOTE_OPTS_HELP is their help text.
+ */
+enum {
+    REMOTE_OPT_BASE = 0x300,
+    REMOTE_OPT_RETRIES = REMOTE_OPT_BASE,
+    REMOTE_OPT_STALL,
+    REMOTE_OPT_PARALLEL,
+    REMOTE_OPT_HEADER,
+    REMOTE_OPT_SSH_KEY,
+    REMOTE_OPT_INSECURE_HOST,
+    REMOTE_OPT_END
+};
+#define REMOTE_LONGOPTS                                                        \
+    {"retries", required_argument, NULL, REMOTE_OPT_RETRIES},                  \
+        {"stall-timeout", required_argument, NULL, REMOTE_OPT_STALL},          \
+        {"parallel", required_argument, NULL, REMOTE_OPT_PARALLEL},            \
+        {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
+        {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
+    {                                                                          \
+        "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
+    }
+#define REMOTE_OPTS_HELP                                                       \
+    "      --retries N         retry a failed request N times (default 5)\n"   \
+    "      --stall-timeout SECS  a transfer without data for SECS fails and\n" \
+    "                          is retried (default 60; 0 waits forever)\n"     \
+    "      --parallel N        S3 parts / ranged downloads in flight "         \
+    "(default 4)\n"                                                            \
+    "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
+    "repeatable)\n"                                                            \
+    "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
+    "      --insecure-host     sftp: accept a host not in known_hosts\n"
+
+/* Is opt one of REMOTE_LONGOPTS? */
+bool remote_opt_is(int opt);
+/* Apply one of REMOTE_LONGOPTS (usage errors name the option). */
+enum fy_rc remote_opts_set(struct remote_opts *o,
+                           int opt,
+                           const char *arg,
+                           struct fy_err *err);
+
+/* --------------------------------------------------------------- URLs */
+
+enum remote_scheme { REMOTE_S3, REMOTE_HTTP, REMOTE_SFTP, REMOTE_FILE };
+
+struct remote_url {
+    enum remote_scheme scheme;
+    char *url;    /* as given */
+    char *bucket; /* s3 */
+    char *key;    /* s3: the object key (not encoded) */
+    char *path;   /* file: the local path (decoded) */
+};
+#define REMOTE_URL_INIT                                                        \
+    {                                                                          \
+        REMOTE_FILE, NULL, NULL, NULL, NULL                                    \
+    }
+
+/*
+ * Parse a storage URL.  Unsupported scheme, missing bucket, key, host or
+ * path, or a URL naming a directory: FY_EINPUT.
+ */
+enum fy_rc
+remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err);
+void remote_url_release(struct remote_url *u);
+/* The last path element of a URL (for pull's default output), or NULL if
+ * none.  Caller frees. */
+char *remote_url_basename(const char *url);
+
+/* ---------------------------------------------------------- transfers */
+
+struct remote_stats {
+    int64_t bytes;   /* payload bytes moved */
+    int64_t parts;   /* requests that carried payload (parts, chunks) */
+    int64_t retries; /* requests retried */
+    double seconds;
+};
+
+/* Upload the regular file path to url. */
+enum fy_rc remote_push(const char *path,
+                       const char *url,
+                       const struct remote_opts *o,
+                       struct out *out,
+                       struct remote_stats *st,
+                       struct fy_err *err);
+
+/* Download url into path (atomically; "-" is stdout). */
+enum fy_rc remote_pull(const char *url,
+                       const char *path,
+                       const struct remote_opts *o,
+                       struct out *out,
+                       struct remote_stats *st,
+                       struct fy_err *err);
+
+/*
+ * An output stream whose bytes become the object at url.  Memory stays
+ * bounded: S3 holds at most o->parallel parts in flight plus the one being
+ * filled; HTTP and SFTP stream through a small pipe.  close(commit=true)
+ * completes the upload and returns its error; close(false) discards it.
+ * o and out must outlive the stream; st (optional) is filled at close.
+ */
+enum fy_rc remote_upload_open(struct fy_ostream *os,
+                              const char *url,
+                              const struct remote_opts *o,
+                              struct out *out,
+                              struct remote_stats *st,
+                              struct fy_err *err);
+
+/*
+ * An input stream reading the object at url, downloaded in o->parallel
+ * ranged requests at once into a bounded window of memory.  A missing
+ * object fails here ("no such object").  A read error (after retries) is
+ * returned by read(); the stream never returns a short object as EOF.
+ */
+enum fy_rc remote_download_open(struct fy_istream *is,
+                                const char *url,
+                                const struct remote_opts *o,
+                                struct out *out,
+                                struct remote_stats *st,
+                                struct fy_err *err);
+
+/* ------------------------------------------- retry policy (unit-tested) */
+
+enum remote_action { REMOTE_DONE, REMOTE_RETRY, REMOTE_FAIL };
+
+struct remote_verdict {
+    enum remote_action action;
+    enum fy_rc rc;   /* what it is when given up (FY_ERUNTIME, ...) */
+    const char *why; /* a few words, static; NULL for DONE */
+};
+
+/*
+ * The one place that decides what a finished request means.  curl_code is
+ * the CURLcode, status the HTTP status (0 when not HTTP), get true for a
+ * download (a 404 is then "no such object").
+ */
+struct remote_verdict remote_classify(int curl_code, long status, bool get);
+
+/*
+ * Seconds to wait before retry number attempt (1, 2, ...): 1 s doubling
+ * to at most 30 s, times a jitter factor in [0.5, 1.5) from jitter (in
+ * [0, 1)); a server's Retry-After (> 0) wins, capped at 120 s.
+ */
+double remote_backoff(int attempt, double retry_after, double jitter);
+
+/*
+ * Retry-After value: delta seconds ("120") or an HTTP date; now is the
+ * current Unix time.  Returns seconds to wait, or -1 if unparsable.
+ */
+double remote_parse_retry_after(const char *v, double now);
 
 #ifdef __cplusplus
 }

@@ -1,0 +1,389 @@
+/*
+ * arc.h - the archive engine: pack a directory into an archive, unpack one
+ * safely and atomically, list and verify.  Used by `ferry pack`, `unpack`,
+ * `list`, `verify`, and (later) `save`/`restore`, which hand in an upload
+ * or download stream instead of a file.
+ *
+ * src/arc.c is the only file that includes <archive.h> (and <zstd.h>);
+ * src/arc_rules.c holds the pure rules (paths, entry safety, excludes,
+ * formats) and src/arc_manifest.c the manifest, all declared here so the
+ * unit tests reach them.
+ *
+ * Calling sequence (pack):
+ *
+ *     struct arc_pack_opts o;
+ *     arc_pack_opts_init(&o);               (tar.zst, level 3, every core)
+ *     strlist_add(&o.excludes, "*.tmp");
+ *     stream_out_open(&os, "ws.tar.zst", err);
+ *     rc = arc_pack("ws", &o, &os, out, &stats, err);   (closes os)
+ *     arc_pack_opts_release(&o);
+ *
+ * arc_pack and arc_unpack consume their stream: they always close it, and
+ * commit an output only when everything succeeded.  Errors are recorded in
+ * err (the first one wins) with the SPEC exit codes: FY_EINPUT for a
+ * corrupt, truncated or unknown archive, FY_EREFUSED for an unsafe entry,
+ * a checksum mismatch or an existing target without --force, FY_ERUNTIME
+ * for I/O, FY_EINTR after SIGINT/SIGTERM.  Warnings (a file changed while
+ * it was read, a device skipped) go through out_warn(); progress through
+ * out_progress() with phase "scan", "pack", "unpack" or "verify".
+ *
+ * Threads: pack runs libzstd's worker threads; unpack, list and verify read
+ * and decompress in one helper thread.  unpack creates every file, link and
+ * directory on the calling thread (libarchive 3.6.2 flips the umask in
+ * archive_write_disk_header, CVE-2023-30571, so no other thread of the
+ * process may create files while arc_unpack runs); the data of files of
+ * 16 KiB and more is then written and hashed by writer threads (one per
+ * core, at most 8; FERRY_UNPACK_WRITERS=N overrides, 0 writes inline) that
+ * only pwrite() into files already created.  arc_unpack changes the working
+ * directory while it extracts and restores it before returning.
+ */
+#ifndef FERRY_ARC_H
+#define FERRY_ARC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+#include "ferry/stream.h"
+#include "ferry/xalloc.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct out;
+
+/* ---------------------------------------------------------------- formats */
+
+enum arc_format {
+    ARC_FMT_NONE = 0, /* unknown / not given */
+    ARC_FMT_TAR_ZST,  /* default */
+    ARC_FMT_TAR_GZ,
+    ARC_FMT_TAR_XZ,
+    ARC_FMT_TAR,
+    ARC_FMT_ZIP
+};
+
+/* "tar.zst" (also "tzst", "zst"), "tar.gz"/"tgz", "tar.xz"/"txz", "tar",
+ * "zip" -> *f; false for anything else. */
+bool arc_format_parse(const char *name, enum arc_format *f);
+/* The format a file name asks for by its extension, or ARC_FMT_NONE. */
+enum arc_format arc_format_from_path(const char *path);
+/* "tar.zst", "tar.gz", ... (the canonical extension, without a dot). */
+const char *arc_format_name(enum arc_format f);
+/* The base name of path without a known archive extension
+ * ("/x/ws.tar.zst" -> "ws"); NULL if nothing would be left.  Caller frees. */
+char *arc_strip_ext(const char *path);
+/* Allowed --level range for a format; false if it takes no level. */
+bool arc_level_range(enum arc_format f, int *min, int *max);
+
+/* ----------------------------------------------------------- pack / unpack */
+
+struct arc_pack_opts {
+    enum arc_format format;       /* ARC_FMT_TAR_ZST by default */
+    int level;                    /* 0: the format's default */
+    int threads;                  /* compression threads, 0: every core */
+    struct strlist excludes;      /* --exclude GLOB, in order */
+    struct strlist exclude_files; /* --exclude-from FILE, in order */
+};
+
+void arc_pack_opts_init(struct arc_pack_opts *o);
+void arc_pack_opts_release(struct arc_pack_opts *o);
+
+/* What a run did; all counts exclude ferry's own manifest entry. */
+struct arc_stats {
+    int64_t files; /* regular files (hardlinks not counted) */
+    int64_t dirs;
+    int64_t symlinks;
+    int64_t hardlinks;
+    int64_t skipped;       /* devices, FIFOs, sockets, vanished files */
+    int64_t unstable;      /* files that changed while read (pack) */
+    int64_t bytes;         /* file data */
+    int64_t archive_bytes; /* archive size written or read */
+    bool manifest;         /* unpack/verify: checked against a manifest */
+    double seconds;
+};
+
+/*
+ * Pack the tree under dir into os (consumed: closed, committed only on
+ * success).  Regular files, directories (also empty), symlinks as links,
+ * hardlinks as links (tar formats), modes and mtimes (with nanoseconds);
+ * sockets, devices and FIFOs are skipped with a warning.  Paths are stored
+ * relative to dir, without a leading "./", sorted per directory.  The last
+ * entry is ".ferry/manifest" (see arc_manifest_* below).
+ */
+enum fy_rc arc_pack(const char *dir,
+                    const struct arc_pack_opts *o,
+                    struct fy_ostream *os,
+                    struct out *out,
+                    struct arc_stats *st,
+                    struct fy_err *err);
+
+struct arc_unpack_opts {
+    bool force;      /* replace a non-empty target */
+    int strip;       /* --strip-components N */
+    bool same_owner; /* restore owners (only as root) */
+};
+
+/*
+ * Unpack is (consumed) into dir.  SPEC: every entry is checked by
+ * arc_entry_check() first (refusal: FY_EREFUSED naming the entry), then
+ * extracted by libarchive with SECURE_NODOTDOT|SECURE_SYMLINKS|
+ * SECURE_NOABSOLUTEPATHS into "<dir>.ferry-XXXXXX" beside dir; every file
+ * is hashed while it is written and compared with the manifest at the end;
+ * the staging tree is synced to disk and renamed into place.  A failure at
+ * any point removes the staging tree and leaves dir as it was.  Staging
+ * directories of this target left by a killed run are removed first.
+ */
+enum fy_rc arc_unpack(struct fy_istream *is,
+                      const char *dir,
+                      const struct arc_unpack_opts *o,
+                      struct out *out,
+                      struct arc_stats *st,
+                      struct fy_err *err);
+
+/* One entry as list shows it. */
+struct arc_entry_info {
+    const char *path; /* as stored (cleaned of "./"), never NULL */
+    char type;        /* 'f' 'd' 'l' 'h' 'c' 'b' 'p' 's' */
+    unsigned mode;    /* permission bits incl. setuid etc. */
+    int64_t size;
+    int64_t mtime;    /* seconds since the epoch */
+    const char *link; /* symlink or hardlink target, or NULL */
+};
+
+/*
+ * Read is (consumed) and call cb for every entry but ferry's manifest.
+ * cb returns FY_OK to go on.  The strings live until cb returns.
+ */
+enum fy_rc arc_list(struct fy_istream *is,
+                    enum fy_rc (*cb)(void *ctx,
+                                     const struct arc_entry_info *e,
+                                     struct fy_err *err),
+                    void *ctx,
+                    struct out *out,
+                    struct fy_err *err);
+
+/*
+ * Read is (consumed) whole: the compressed stream's checksums (zstd frame
+ * checksums, gzip/xz CRCs), the archive structure, and every file against
+ * the manifest.  FY_OK, FY_EINPUT (corrupt/truncated) or FY_EREFUSED
+ * (checksum mismatch).  Without a manifest only the structure is checked
+ * (st->manifest false).
+ */
+enum fy_rc arc_verify(struct fy_istream *is,
+                      struct out *out,
+                      struct arc_stats *st,
+                      struct fy_err *err);
+
+/*
+ * How a libarchive error number maps to an exit code: format and internal
+ * errors (ARCHIVE_ERRNO_FILE_FORMAT, ARCHIVE_ERRNO_MISC, EINVAL) are
+ * FY_EINPUT when reading; an errno from the system (ENOSPC, EACCES, EIO..)
+ * is FY_ERUNTIME.  While extracting, libarchive's own refusals
+ * (ARCHIVE_ERRNO_MISC from its SECURE checks) are FY_EREFUSED.
+ */
+enum arc_side { ARC_SIDE_READ, ARC_SIDE_WRITE, ARC_SIDE_EXTRACT };
+enum fy_rc arc_rc_from_errno(int archive_errno, enum arc_side side);
+
+/* ------------------------------------------------------ paths and safety */
+
+enum arc_path_rc {
+    ARC_PATH_OK,
+    ARC_PATH_EMPTY,    /* "", ".", "./" : the root itself */
+    ARC_PATH_ABSOLUTE, /* starts with '/' */
+    ARC_PATH_DOTDOT    /* has a ".." component */
+};
+
+/*
+ * Normalise an archive path: drop "." and empty components and a trailing
+ * '/'.  On ARC_PATH_OK *out is the clean path (caller frees); otherwise
+ * *out is NULL.
+ */
+enum arc_path_rc arc_path_clean(const char *in, char **out);
+
+/* path without its first n components, or NULL if none remain (borrowed). */
+const char *arc_path_strip(const char *path, int n);
+
+/*
+ * What earlier entries of this extraction created, by path: the entry
+ * safety check needs to know the symlinks (no later entry may pass through
+ * one) and the files (a hardlink may only point at one of those).
+ */
+struct arc_guard;
+struct arc_guard *arc_guard_new(void);
+void arc_guard_free(struct arc_guard *g);
+/* Record that path now holds an entry of this type ('f' 'd' 'l'). */
+void arc_guard_add(struct arc_guard *g, const char *path, char type);
+/* The type recorded for path, or 0 if none. */
+char arc_guard_type(const struct arc_guard *g, const char *path);
+
+enum arc_unsafe {
+    ARC_SAFE = 0,
+    ARC_UNSAFE_ABSOLUTE,      /* absolute path */
+    ARC_UNSAFE_DOTDOT,        /* ".." component */
+    ARC_UNSAFE_SYMLINK,       /* path passes through a symlink entry */
+    ARC_UNSAFE_LINK_ABSOLUTE, /* hardlink target absolute */
+    ARC_UNSAFE_LINK_DOTDOT,   /* hardlink target with ".." */
+    ARC_UNSAFE_LINK_SYMLINK,  /* hardlink target passes through a symlink */
+    ARC_UNSAFE_LINK_TARGET    /* hardlink target not an earlier file */
+};
+
+/*
+ * SPEC unpack safety for one entry, given its clean path (after
+ * --strip-components) and, for a hardlink, its clean target (NULL
+ * otherwise).  Raw paths go through arc_path_clean() first, whose
+ * ABSOLUTE/DOTDOT verdicts map to ARC_UNSAFE_*.
+ */
+enum arc_unsafe arc_entry_check(const struct arc_guard *g,
+                                const char *path,
+                                const char *hardlink);
+/* Why, in a few words ("path goes through a symlink"). */
+const char *arc_unsafe_why(enum arc_unsafe u);
+
+/*
+ * A small hash map from a path (by its 64-bit XXH3 hash; collisions are
+ * ignored as negligible) to what the engine knows about it.  Used by the
+ * guard above and by the manifest check.
+ */
+struct arc_map_val {
+    char type;    /* 'f' 'd' 'l' 'h' */
+    bool matched; /* seen on the other side (manifest check) */
+    int64_t size;
+    unsigned char hash[16]; /* canonical XXH128 of the data ('f') */
+};
+struct arc_map {
+    uint64_t *keys; /* 0 = free slot */
+    struct arc_map_val *vals;
+    size_t cap, n;
+};
+#define ARC_MAP_INIT                                                           \
+    {                                                                          \
+        NULL, NULL, 0, 0                                                       \
+    }
+uint64_t arc_path_key(const char *path);
+/* The value for key, or NULL. */
+struct arc_map_val *arc_map_get(const struct arc_map *m, uint64_t key);
+/* The value for key, added (zeroed) if it was not there. */
+struct arc_map_val *arc_map_put(struct arc_map *m, uint64_t key);
+void arc_map_release(struct arc_map *m);
+
+/* ----------------------------------------------------------------- excludes */
+
+/*
+ * gitignore-style exclude rules, matched against paths relative to the
+ * packed directory:
+ *   - blank lines and lines starting with '#' are ignored ("\#" for a
+ *     literal '#'); trailing spaces are dropped unless escaped with '\';
+ *   - "!" in front re-includes what an earlier rule excluded ("\!" for a
+ *     literal '!'); the last rule that matches decides;
+ *   - a trailing '/' matches directories only;
+ *   - a pattern without any other '/' matches a name at any depth; one with
+ *     a '/' (leading or inside) is anchored at the top of the tree;
+ *   - '*' and '?' and '[a-z]' / '[!a-z]' do not match '/'; "**" matches
+ *     across directories ("**" + "/x", "a/" + "**", "a/" + "**" + "/b");
+ *   - an excluded directory is not descended into, so nothing below it can
+ *     be re-included (as in git).
+ */
+struct arc_rule {
+    char *pat;     /* the glob, without '!' and trailing '/' */
+    bool negate;   /* '!' */
+    bool dir_only; /* trailing '/' */
+    bool anchored; /* contains '/': match the whole path */
+};
+
+struct arc_excludes {
+    struct arc_rule *v;
+    size_t n, cap;
+};
+#define ARC_EXCLUDES_INIT                                                      \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
+
+/* Add one rule (one line of a .ferryignore); blank/comment lines no-op. */
+void arc_excludes_add(struct arc_excludes *ex, const char *line);
+/* Add every line of a file.  A missing file is an error unless
+ * missing_ok (used for .ferryignore). */
+enum fy_rc arc_excludes_load(struct arc_excludes *ex,
+                             const char *path,
+                             bool missing_ok,
+                             struct fy_err *err);
+/* Is the entry at path (relative, no leading "./") excluded? */
+bool arc_excludes_match(const struct arc_excludes *ex,
+                        const char *path,
+                        bool is_dir);
+void arc_excludes_release(struct arc_excludes *ex);
+/* The glob matcher alone (see the rules above; '\' escapes). */
+bool arc_glob_match(const char *pat, const char *path);
+
+/* ---------------------------------------------------------------- manifest */
+
+/*
+ * The manifest ".ferry/manifest" is the last entry of every archive ferry
+ * writes.  Text, one entry per line, fields separated by one space:
+ *
+ *     ferry-manifest 1
+ *     f <size> <xxh3-128 hex> <path>      regular file with data
+ *     d 0 - <path>                        directory
+ *     l 0 - <path>                        symlink
+ *     h 0 - <path>                        hardlink (no data of its own)
+ *     u 0 - <path>                        that file changed while read
+ *     end <entries> <files> <bytes>       totals (f+d+l+h lines, f lines,
+ *                                         sum of f sizes); nothing after
+ *
+ * The hash is XXH3-128 of the bytes stored, in canonical (big-endian) hex,
+ * the same as `xxh128sum` prints.  Paths are stored as in the archive,
+ * with bytes <= 0x20, 0x7f and '%' written as %XX.  Readers skip lines of
+ * other types (room for later additions).
+ */
+#define ARC_MANIFEST_PATH  ".ferry/manifest"
+#define ARC_MANIFEST_MAGIC "ferry-manifest 1\n"
+
+struct arc_mf_line {
+    char type; /* 'f' 'd' 'l' 'h' 'u' */
+    int64_t size;
+    bool has_hash;
+    unsigned char hash[16]; /* canonical XXH128 */
+    const char *path;       /* unescaped; valid during the callback */
+};
+
+struct arc_mf_totals {
+    int64_t entries, files, bytes;
+};
+
+/* Start a manifest in sb (writes the magic line). */
+void arc_manifest_begin(struct sbuf *sb);
+/* Append one line (hash may be NULL: written as "-"). */
+void arc_manifest_add(struct sbuf *sb,
+                      char type,
+                      int64_t size,
+                      const unsigned char *hash,
+                      const char *path);
+/* Append the end line with the totals. */
+void arc_manifest_end(struct sbuf *sb, const struct arc_mf_totals *t);
+/*
+ * Parse a whole manifest, calling cb for each entry line (including 'u').
+ * A bad magic, malformed line, or missing/inconsistent end line is
+ * FY_EINPUT ("<name>: manifest line N: ...").
+ */
+enum fy_rc arc_manifest_parse(const char *buf,
+                              size_t len,
+                              const char *name,
+                              enum fy_rc (*cb)(void *ctx,
+                                               const struct arc_mf_line *l,
+                                               struct fy_err *err),
+                              void *ctx,
+                              struct arc_mf_totals *tot,
+                              struct fy_err *err);
+/* %XX-escape a path as the manifest stores it (appends to sb). */
+void arc_path_escape(struct sbuf *sb, const char *path);
+/* Undo arc_path_escape; false on a malformed %XX or %00. Caller frees. */
+bool arc_path_unescape(const char *s, size_t len, char **out);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,2831 @@
+/*
+ * arc.c - the archive engine behind pack, unpack, list and verify; the only
+ * file that includes <archive.h> and <zstd.h>.
+ *
+ * pack: a pre-scan walks the tree (sorted per directory, excludes applied,
+ * the output file skipped) and gives the totals for progress; then every
+ * entry is written as a pax tar entry (or zip).  File data is read in
+ * ARC_BLOCK pieces, hashed with XXH3-128 and handed to libarchive, whose
+ * uncompressed tar stream goes to our write callback: for tar.zst that is
+ * the zstd writer below ("zw": libzstd frames for compressible bytes,
+ * stored frames for random-looking file data), for the other formats the
+ * stream already filtered by libarchive.  The manifest is the last entry.
+ * Output goes to a struct fy_ostream, committed only if all went well.
+ *
+ * unpack/list/verify: a helper thread reads the input stream and, for
+ * zstd, decompresses it into a ring of RING_SLOTS blocks; libarchive reads
+ * the blocks in place (no copy) on the calling thread.  Each entry passes
+ * arc_entry_check() before libarchive's archive_write_disk (with the
+ * SECURE_* flags) creates it; the data of bigger files is then written by
+ * writer threads ("pw"), the rest by libarchive; all of it is hashed as it
+ * is written and compared with the manifest (the last entry) at the end.
+ * Extraction happens in a locked staging directory beside the target,
+ * which is synced (syncfs) and renamed into place only when every check
+ * passed.
+ *
+ * Invariants: nothing is written outside the staging directory; the target
+ * is touched only by the final rename (or RENAME_EXCHANGE with --force);
+ * every error path removes the staging tree and restores the cwd.
+ */
+#include "ferry/arc.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <inttypes.h>
+#include <locale.h>
+#include <poll.h>
+#include <pthread.h>
+#include <pwd.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <archive.h>
+#include <archive_entry.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "ferry/fs.h"
+#include "ferry/out.h"
+#include "ferry/xalloc.h"
+
+#define ARC_BLOCK     (256u << 10) /* file data read per call (pack) */
+#define RING_SLOTS    8            /* blocks in flight (unpack) */
+#define RING_SLOT     (1u << 20)   /* bytes per block */
+#define IN_CHUNK      (1u << 20)   /* compressed bytes read per call */
+#define ZOUT_CAP      (1u << 20)   /* output buffered before a write */
+#define ZIN_CAP       (1u << 20)   /* compressible input gathered per call */
+#define ZJOB_SIZE     (4 << 20)    /* libzstd worker job */
+#define RAW_BLOCK     (128u << 10) /* zstd's largest block */
+#define RAW_MIN       (16u << 10)  /* smaller pieces are always compressed */
+#define RAW_CHI2      568u         /* below this, store (see looks_random) */
+#define MANIFEST_MAX  (256u << 20) /* a bigger ".ferry/manifest" is not ours */
+#define KICK_MIN      (256u << 10) /* start writeback of files this big */
+#define MSG_TRUNCATED "truncated (the zstd stream ends inside a frame)"
+
+/*
+ * libarchive's own error numbers (archive_private.h, not installed): format
+ * errors are EILSEQ on Linux (no EFTYPE), internal ones -1 and EINVAL.
+ */
+#define ARCHIVE_ERRNO_FILE_FORMAT EILSEQ
+#define ARCHIVE_ERRNO_PROGRAMMER  EINVAL
+#define ARCHIVE_ERRNO_MISC        (-1)
+
+/* ---------------------------------------------------------------- common */
+
+enum fy_rc
+arc_rc_from_errno(int e, enum arc_side side)
+{
+    bool lib = e == 0 || e == ARCHIVE_ERRNO_FILE_FORMAT ||
+               e == ARCHIVE_ERRNO_MISC || e == ARCHIVE_ERRNO_PROGRAMMER;
+    if (!lib)
+        return FY_ERUNTIME;
+    switch (side) {
+    case ARC_SIDE_READ:
+        return FY_EINPUT;
+    case ARC_SIDE_EXTRACT:
+        return FY_EREFUSED;
+    default:
+        return FY_ERUNTIME;
+    }
+}
+
+void
+arc_pack_opts_init(struct arc_pack_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->format = ARC_FMT_TAR_ZST;
+}
+
+void
+arc_pack_opts_release(struct arc_pack_opts *o)
+{
+    strlist_release(&o->excludes);
+    strlist_release(&o->exclude_files);
+}
+
+static int
+ncpus(void)
+{
+    cpu_set_t set;
+    if (sched_getaffinity(0, sizeof set, &set) == 0 && CPU_COUNT(&set) > 0)
+        return CPU_COUNT(&set);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (int)n : 1;
+}
+
+static void
+xx_digest(XXH3_state_t *xx, unsigned char out[16])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits_digest(xx));
+    memcpy(out, c.digest, 16);
+}
+
+static XXH3_state_t *
+xx_new(void)
+{
+    XXH3_state_t *xx = XXH3_createState();
+    if (xx == NULL) {
+        fputs("ferry: out of memory\n", stderr);
+        exit(FY_ERUNTIME);
+    }
+    return xx;
+}
+
+/*
+ * Progress that keeps quiet on quick runs: nothing is drawn during the
+ * first second, and the final line only if a line was drawn before.
+ */
+struct tick {
+    struct out_progress p;
+    double t0;
+    bool shown;
+};
+
+static void
+tick_init(struct tick *t, const char *phase, int64_t total)
+{
+    t->p = (struct out_progress)OUT_PROGRESS_INIT;
+    t->p.phase = phase;
+    t->p.total = total;
+    t->t0 = out_now();
+    t->shown = false;
+}
+
+static void
+tick(struct out *out, struct tick *t, bool final)
+{
+    if (t->p.phase == NULL)
+        return;
+    if (!final) {
+        if (!t->shown && out_now() - t->t0 < 1.0)
+            return;
+        t->shown = true;
+        out_progress(out, &t->p, false);
+    } else if (t->shown) {
+        out_progress(out, &t->p, true);
+        out_progress_end(out);
+    }
+}
+
+/*
+ * Archive names are UTF-8 in pax headers.  libarchive converts from the
+ * thread's locale, which is "C" unless main() set one, and then stores
+ * every non-ASCII name as raw bytes with hdrcharset=BINARY (GNU tar warns
+ * about that keyword).  Run the engine in C.UTF-8: valid UTF-8 names are
+ * stored as such, only invalid ones fall back to BINARY.
+ */
+static locale_t
+utf8_enter(locale_t *old)
+{
+    locale_t loc = newlocale(LC_CTYPE_MASK, "C.UTF-8", (locale_t)0);
+    *old = loc != (locale_t)0 ? uselocale(loc) : (locale_t)0;
+    return loc;
+}
+
+static void
+utf8_leave(locale_t loc, locale_t old)
+{
+    if (loc != (locale_t)0) {
+        uselocale(old);
+        freelocale(loc);
+    }
+}
+
+/* "<archive>: entry '<path>': <why>", the path escaped. */
+static enum fy_rc
+entry_fail(struct fy_err *err,
+           enum fy_rc rc,
+           const char *arc,
+           const char *path,
+           const char *why)
+{
+    char *e = out_escape(path);
+    fy_fail(err, rc, "%s: entry '%s': %s", arc, e, why);
+    free(e);
+    return err->rc;
+}
+
+static char
+entry_type(struct archive_entry *e)
+{
+    if (archive_entry_hardlink(e) != NULL)
+        return 'h';
+    switch (archive_entry_filetype(e)) {
+    case AE_IFREG:
+        return 'f';
+    case AE_IFDIR:
+        return 'd';
+    case AE_IFLNK:
+        return 'l';
+    case AE_IFCHR:
+        return 'c';
+    case AE_IFBLK:
+        return 'b';
+    case AE_IFIFO:
+        return 'p';
+    case AE_IFSOCK:
+        return 's';
+    default:
+        return 'f'; /* old tar: a type 0 entry is a file */
+    }
+}
+
+static const char *
+special_name(char type)
+{
+    switch (type) {
+    case 'c':
+        return "character device";
+    case 'b':
+        return "block device";
+    case 'p':
+        return "FIFO";
+    case 's':
+        return "socket";
+    default:
+        return "special file";
+    }
+}
+
+/* ------------------------------------------------------------------ pack */
+
+struct pent {
+    size_t path; /* offset into packer.names */
+    mode_t mode;
+    nlink_t nlink;
+    uid_t uid;
+    gid_t gid;
+    struct timespec mtime;
+};
+
+struct packer {
+    const struct arc_pack_opts *o;
+    enum arc_format fmt;
+    struct out *out;
+    struct fy_err *err;
+    struct arc_stats *st;
+    const char *dir;
+    const char *name; /* the archive, for messages */
+    int rootfd;
+    struct arc_excludes ex;
+    struct sbuf names;
+    struct pent *ents;
+    size_t n, cap;
+    struct sbuf path;
+    dev_t skip_dev[2];
+    ino_t skip_ino[2];
+    int nskip;
+    int64_t total;
+    struct archive *a;
+    struct archive_entry *e;
+    struct fy_ostream *os;
+    struct zw *zw; /* tar.zst: our zstd writer */
+    bool raw;      /* the next write is file data that looks random */
+    unsigned char *buf;
+    XXH3_state_t *xx;
+    struct sbuf mf;
+    struct arc_mf_totals tot;
+    struct arc_map links; /* (dev, ino) of files with nlink > 1 */
+    uid_t uid;
+    gid_t gid;
+    bool have_uid, have_gid;
+    char *uname, *gname;
+    struct tick prog;
+};
+
+static int
+cmp_names(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static const char *
+mode_kind(mode_t m)
+{
+    if (S_ISSOCK(m))
+        return "socket";
+    if (S_ISFIFO(m))
+        return "FIFO";
+    if (S_ISCHR(m))
+        return "character device";
+    if (S_ISBLK(m))
+        return "block device";
+    return "special file";
+}
+
+static void
+add_ent(struct packer *p, const char *rel, const struct stat *st)
+{
+    if (p->n == p->cap) {
+        p->cap = p->cap ? p->cap * 2 : 256;
+        p->ents = xrealloc(p->ents, p->cap * sizeof *p->ents);
+    }
+    struct pent *e = &p->ents[p->n++];
+    e->path = p->names.len;
+    sbuf_add(&p->names, rel, strlen(rel) + 1);
+    e->mode = st->st_mode;
+    e->nlink = st->st_nlink;
+    e->uid = st->st_uid;
+    e->gid = st->st_gid;
+    e->mtime = st->st_mtim;
+}
+
+static bool
+is_output(const struct packer *p, const struct stat *st)
+{
+    for (int i = 0; i < p->nskip; i++)
+        if (st->st_dev == p->skip_dev[i] && st->st_ino == p->skip_ino[i])
+            return true;
+    return false;
+}
+
+/* Scan the directory open as dfd (consumed); p->path holds its prefix. */
+static enum fy_rc
+scan_dir(struct packer *p, int dfd)
+{
+    size_t plen = p->path.len;
+    DIR *d = fdopendir(dfd);
+    if (d == NULL) {
+        close(dfd);
+        return fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir,
+                             p->path.buf ? p->path.buf : "");
+    }
+    struct sbuf arena = SBUF_INIT;
+    size_t *offs = NULL, nn = 0, ncap = 0;
+    char **v = NULL;
+    enum fy_rc rc = FY_OK;
+    struct dirent *de;
+    errno = 0;
+    while ((de = readdir(d)) != NULL) {
+        if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+            continue;
+        if (nn == ncap) {
+            ncap = ncap ? ncap * 2 : 64;
+            offs = xrealloc(offs, ncap * sizeof *offs);
+        }
+        offs[nn++] = arena.len;
+        sbuf_add(&arena, de->d_name, strlen(de->d_name) + 1);
+    }
+    if (errno != 0) {
+        rc = fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir,
+                           p->path.buf ? p->path.buf : "");
+        goto done;
+    }
+    v = xmalloc((nn ? nn : 1) * sizeof *v);
+    for (size_t i = 0; i < nn; i++)
+        v[i] = arena.buf + offs[i];
+    qsort(v, nn, sizeof *v, cmp_names);
+    for (size_t i = 0; i < nn && rc == FY_OK; i++) {
+        if (fy_interrupted()) {
+            rc = fy_fail(p->err, FY_EINTR, "%s: interrupted", p->name);
+            break;
+        }
+        p->path.len = plen;
+        sbuf_adds(&p->path, v[i]);
+        const char *rel = p->path.buf;
+        struct stat st;
+        if (fstatat(dirfd(d), v[i], &st, AT_SYMLINK_NOFOLLOW) != 0) {
+            if (errno == ENOENT)
+                continue; /* vanished between readdir and stat */
+            rc = fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir, rel);
+            break;
+        }
+        if (is_output(p, &st))
+            continue;
+        bool isdir = S_ISDIR(st.st_mode);
+        if (p->ex.n > 0 && arc_excludes_match(&p->ex, rel, isdir)) {
+            char *e = out_escape(rel);
+            out_verbose(p->out, "excluded: %s%s", e, isdir ? "/" : "");
+            free(e);
+            continue;
+        }
+        if (S_ISREG(st.st_mode) && strcmp(rel, ARC_MANIFEST_PATH) == 0) {
+            out_verbose(p->out, "skipped %s (ferry's own manifest name)",
+                        ARC_MANIFEST_PATH);
+            continue;
+        }
+        if (!S_ISREG(st.st_mode) && !isdir && !S_ISLNK(st.st_mode)) {
+            char *e = out_escape(rel);
+            out_warn(p->out, "%s/%s: %s skipped", p->dir, e,
+                     mode_kind(st.st_mode));
+            free(e);
+            p->st->skipped++;
+            continue;
+        }
+        add_ent(p, rel, &st);
+        if (S_ISREG(st.st_mode))
+            p->total += (int64_t)st.st_size;
+        if (isdir) {
+            int cfd = openat(dirfd(d), v[i],
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (cfd < 0) {
+                rc = fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir, rel);
+                break;
+            }
+            sbuf_add(&p->path, "/", 1);
+            rc = scan_dir(p, cfd);
+        }
+    }
+done:
+    p->path.len = plen;
+    if (p->path.buf)
+        p->path.buf[plen] = '\0';
+    free(v);
+    free(offs);
+    sbuf_release(&arena);
+    closedir(d);
+    return rc;
+}
+
+static enum fy_rc
+owrite(struct packer *p, const void *buf, size_t n)
+{
+    p->st->archive_bytes += (int64_t)n;
+    return p->os->write(p->os->ctx, buf, n, p->err);
+}
+
+/*
+ * The tar.zst writer.  The archive is a sequence of zstd frames, which
+ * every zstd reader (zstd -d, GNU tar, bsdtar, libarchive) decodes as one
+ * stream:
+ *   - compressed frames from libzstd for tar headers and compressible data
+ *     (level --level, --threads workers, content checksum on);
+ *   - stored frames, written here, for file data that looks random
+ *     (JPEGs, compressed files, encrypted data): raw blocks of up to
+ *     128 KiB and the XXH64 content checksum, exactly what zstd itself
+ *     would emit for such data, without the CPU spent finding that out.
+ * Splitting also helps the ratio: in one long stream, zstd's match finder
+ * accelerates across random data and then skips the small compressible
+ * islands (tar headers, padding) between random files.
+ * Compressible bytes are gathered in zw->in first, so a frame that holds
+ * only a few headers reaches libzstd in one ZSTD_e_end call, which it then
+ * compresses on the calling thread instead of its worker pool.
+ */
+struct zw {
+    ZSTD_CCtx *cctx;
+    struct packer *p;
+    unsigned char *in;
+    size_t in_len;
+    bool zopen; /* libzstd holds input of an unfinished frame */
+    unsigned char *out;
+    size_t out_len;
+    bool raw_open;
+    XXH64_state_t *x64;
+    int64_t frames_z, frames_raw, bytes_raw;
+};
+
+static enum fy_rc
+zw_flush_out(struct zw *z)
+{
+    enum fy_rc rc = z->out_len ? owrite(z->p, z->out, z->out_len) : FY_OK;
+    z->out_len = 0;
+    return rc;
+}
+
+/* Give zw->in to libzstd; ZSTD_e_end finishes the frame. */
+static enum fy_rc
+zw_compress(struct zw *z, ZSTD_EndDirective mode)
+{
+    ZSTD_inBuffer in = {z->in, z->in_len, 0};
+    if (z->in_len == 0 && !z->zopen)
+        return FY_OK; /* nothing to finish: no empty frames */
+    for (;;) {
+        /* libzstd returns at least once per job chunk: a slow level or a
+         * big last job stays interruptible */
+        if (fy_interrupted())
+            return fy_fail(z->p->err, FY_EINTR, "%s: interrupted", z->p->name);
+        ZSTD_outBuffer zo = {z->out, ZOUT_CAP, z->out_len};
+        size_t r = ZSTD_compressStream2(z->cctx, &zo, &in, mode);
+        if (ZSTD_isError(r))
+            return fy_fail(z->p->err, FY_ERUNTIME, "%s: zstd: %s", z->p->name,
+                           ZSTD_getErrorName(r));
+        z->out_len = zo.pos;
+        bool finished = mode == ZSTD_e_end ? r == 0 : in.pos == in.size;
+        if (z->out_len > ZOUT_CAP / 2) {
+            enum fy_rc rc = zw_flush_out(z);
+            if (rc != FY_OK)
+                return rc;
+        }
+        if (finished)
+            break;
+    }
+    z->in_len = 0;
+    z->zopen = mode != ZSTD_e_end;
+    if (mode == ZSTD_e_end)
+        z->frames_z++;
+    return FY_OK;
+}
+
+static void
+zw_out_add(struct zw *z, const void *buf, size_t n)
+{
+    memcpy(z->out + z->out_len, buf, n);
+    z->out_len += n;
+}
+
+static enum fy_rc
+zw_raw_close(struct zw *z)
+{
+    if (!z->raw_open)
+        return FY_OK;
+    /* an empty last block, then the low 32 bits of XXH64 (LE) */
+    uint32_t h = (uint32_t)XXH64_digest(z->x64);
+    unsigned char tail[7] = {1,
+                             0,
+                             0,
+                             (unsigned char)h,
+                             (unsigned char)(h >> 8),
+                             (unsigned char)(h >> 16),
+                             (unsigned char)(h >> 24)};
+    if (z->out_len + sizeof tail > ZOUT_CAP) {
+        enum fy_rc rc = zw_flush_out(z);
+        if (rc != FY_OK)
+            return rc;
+    }
+    zw_out_add(z, tail, sizeof tail);
+    z->raw_open = false;
+    z->frames_raw++;
+    return FY_OK;
+}
+
+static enum fy_rc
+zw_put_raw(struct zw *z, const unsigned char *buf, size_t n)
+{
+    enum fy_rc rc = zw_compress(z, ZSTD_e_end);
+    if (rc != FY_OK)
+        return rc;
+    if (!z->raw_open) {
+        /* magic, descriptor (checksum, no size), window 128 KiB */
+        static const unsigned char head[6] = {0x28, 0xb5, 0x2f,
+                                              0xfd, 0x04, 0x38};
+        if (z->out_len + sizeof head > ZOUT_CAP && (rc = zw_flush_out(z)))
+            return rc;
+        zw_out_add(z, head, sizeof head);
+        XXH64_reset(z->x64, 0);
+        z->raw_open = true;
+    }
+    XXH64_update(z->x64, buf, n);
+    z->bytes_raw += (int64_t)n;
+    while (n > 0) {
+        size_t k = n < RAW_BLOCK ? n : RAW_BLOCK;
+        uint32_t bh = (uint32_t)k << 3; /* raw block, not the last */
+        unsigned char hdr[3] = {(unsigned char)bh, (unsigned char)(bh >> 8),
+                                (unsigned char)(bh >> 16)};
+        if (z->out_len + sizeof hdr + k > ZOUT_CAP && (rc = zw_flush_out(z)))
+            return rc;
+        zw_out_add(z, hdr, sizeof hdr);
+        zw_out_add(z, buf, k);
+        buf += k;
+        n -= k;
+    }
+    return FY_OK;
+}
+
+static enum fy_rc
+zw_put(struct zw *z, const unsigned char *buf, size_t n)
+{
+    enum fy_rc rc = zw_raw_close(z);
+    while (rc == FY_OK && n > 0) {
+        size_t k = ZIN_CAP - z->in_len;
+        k = k < n ? k : n;
+        memcpy(z->in + z->in_len, buf, k);
+        z->in_len += k;
+        buf += k;
+        n -= k;
+        if (z->in_len == ZIN_CAP)
+            rc = zw_compress(z, ZSTD_e_continue);
+    }
+    return rc;
+}
+
+static enum fy_rc
+zw_finish(struct zw *z)
+{
+    enum fy_rc rc = zw_raw_close(z);
+    if (rc == FY_OK)
+        rc = zw_compress(z, ZSTD_e_end);
+    if (rc == FY_OK)
+        rc = zw_flush_out(z);
+    return rc;
+}
+
+static void
+zw_free(struct zw *z)
+{
+    if (z == NULL)
+        return;
+    ZSTD_freeCCtx(z->cctx);
+    if (z->x64 != NULL)
+        XXH64_freeState(z->x64);
+    free(z->in);
+    free(z->out);
+    free(z);
+}
+
+static enum fy_rc
+zw_new(struct packer *p, int level, int threads, struct zw **out)
+{
+    struct zw *z = xcalloc(1, sizeof *z);
+    z->p = p;
+    z->cctx = ZSTD_createCCtx();
+    z->x64 = XXH64_createState();
+    z->in = xmalloc(ZIN_CAP);
+    z->out = xmalloc(ZOUT_CAP);
+    *out = z;
+    if (z->cctx == NULL || z->x64 == NULL)
+        return fy_fail(p->err, FY_ERUNTIME, "%s: out of memory", p->name);
+    size_t r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
+    if (!ZSTD_isError(r))
+        r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+    if (ZSTD_isError(r))
+        return fy_fail(p->err, FY_ERUNTIME, "%s: zstd: %s", p->name,
+                       ZSTD_getErrorName(r));
+    /* a libzstd built without threads refuses: then it works alone */
+    if (!ZSTD_isError(
+            ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, threads)))
+        /* jobs of 4 MiB, not 8-128: bounded memory per worker, and a
+         * Ctrl-C waits for at most one job */
+        (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_jobSize, ZJOB_SIZE);
+    return FY_OK;
+}
+
+/*
+ * Does this piece of file data look random (not worth compressing)?  A
+ * chi-square test of the byte histogram of 8 stripes of 512 bytes spread
+ * over the piece against the uniform distribution: random data scores
+ * about 255 (sd 23); RAW_CHI2 = 568 is a byte entropy of about 7.9 bits.
+ * Text, code, logs and bf16 weights score in the thousands.
+ */
+static bool
+looks_random(const unsigned char *p, size_t n)
+{
+    uint32_t hist[256] = {0};
+    size_t stride = n / 8;
+    if (n < RAW_MIN)
+        return false;
+    for (size_t s = 0; s < 8; s++) {
+        const unsigned char *q = p + s * stride;
+        for (size_t i = 0; i < 512; i++)
+            hist[q[i]]++;
+    }
+    /* 4096 samples, 16 expected per value: chi2 = sum((h - 16)^2) / 16 */
+    uint64_t sum = 0;
+    for (int i = 0; i < 256; i++) {
+        int64_t d = (int64_t)hist[i] - 16;
+        sum += (uint64_t)(d * d);
+    }
+    return sum < RAW_CHI2 * 16;
+}
+
+static la_ssize_t
+pack_write_cb(struct archive *a, void *ctx, const void *buf, size_t n)
+{
+    struct packer *p = ctx;
+    enum fy_rc rc;
+    if (p->zw == NULL)
+        rc = owrite(p, buf, n);
+    else if (p->raw)
+        rc = zw_put_raw(p->zw, buf, n);
+    else
+        rc = zw_put(p->zw, buf, n);
+    if (rc != FY_OK) {
+        archive_set_error(a, ARCHIVE_ERRNO_MISC, "%s", p->err->msg);
+        return -1;
+    }
+    return (la_ssize_t)n;
+}
+
+static enum fy_rc
+writer_open(struct packer *p)
+{
+    const struct arc_pack_opts *o = p->o;
+    int threads = o->threads > 0 ? o->threads : ncpus();
+    char opt[128] = "";
+    int r;
+    p->a = archive_write_new();
+    if (p->a == NULL)
+        return fy_fail(p->err, FY_ERUNTIME, "%s: out of memory", p->name);
+    if (p->fmt == ARC_FMT_ZIP)
+        r = archive_write_set_format_zip(p->a);
+    else
+        r = archive_write_set_format_pax(p->a);
+    switch (p->fmt) {
+    case ARC_FMT_TAR_GZ:
+        if (r == ARCHIVE_OK)
+            r = archive_write_add_filter_gzip(p->a);
+        snprintf(opt, sizeof opt, "gzip:compression-level=%d",
+                 o->level ? o->level : 6);
+        break;
+    case ARC_FMT_TAR_XZ:
+        if (r == ARCHIVE_OK)
+            r = archive_write_add_filter_xz(p->a);
+        snprintf(opt, sizeof opt, "xz:compression-level=%d,xz:threads=%d",
+                 o->level ? o->level : 6, threads);
+        break;
+    case ARC_FMT_ZIP:
+        if (o->level)
+            snprintf(opt, sizeof opt, "zip:compression-level=%d", o->level);
+        break;
+    default:
+        break;
+    }
+    if (r == ARCHIVE_OK && opt[0] &&
+        archive_write_set_options(p->a, opt) < ARCHIVE_WARN)
+        r = ARCHIVE_FATAL;
+    if (r == ARCHIVE_OK)
+        r = archive_write_set_bytes_per_block(p->a, 0);
+    if (r != ARCHIVE_OK)
+        return fy_fail(p->err, FY_ERUNTIME, "%s: %s", p->name,
+                       archive_error_string(p->a));
+    if (p->os->is_file) {
+        struct stat st;
+        if (fstat(p->os->fd, &st) == 0)
+            archive_write_set_skip_file(p->a, (la_int64_t)st.st_dev,
+                                        (la_int64_t)st.st_ino);
+    }
+    if (p->fmt == ARC_FMT_TAR_ZST) {
+        enum fy_rc rc = zw_new(p, o->level ? o->level : 3, threads, &p->zw);
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (archive_write_open2(p->a, p, NULL, pack_write_cb, NULL, NULL) !=
+        ARCHIVE_OK)
+        return p->err->rc ? p->err->rc
+                          : fy_fail(p->err, FY_ERUNTIME, "%s: %s", p->name,
+                                    archive_error_string(p->a));
+    p->e = archive_entry_new();
+    return FY_OK;
+}
+
+static char *
+user_name(uid_t uid)
+{
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(uid, &pw, buf, sizeof buf, &res) == 0 && res != NULL)
+        return xstrdup(res->pw_name);
+    return NULL;
+}
+
+static char *
+group_name(gid_t gid)
+{
+    struct group gr, *res = NULL;
+    char buf[4096];
+    if (getgrgid_r(gid, &gr, buf, sizeof buf, &res) == 0 && res != NULL)
+        return xstrdup(res->gr_name);
+    return NULL;
+}
+
+/* Start a header for path with the metadata of st (mode, owner, mtime). */
+static void
+entry_start(struct packer *p,
+            const char *path,
+            mode_t mode,
+            uid_t uid,
+            gid_t gid,
+            const struct timespec *mtime)
+{
+    archive_entry_clear(p->e);
+    archive_entry_copy_pathname(p->e, path);
+    archive_entry_set_mode(p->e, mode);
+    archive_entry_set_uid(p->e, uid);
+    archive_entry_set_gid(p->e, gid);
+    archive_entry_set_mtime(p->e, mtime->tv_sec, mtime->tv_nsec);
+    if (!p->have_uid || p->uid != uid) {
+        free(p->uname);
+        p->uname = user_name(uid);
+        p->uid = uid;
+        p->have_uid = true;
+    }
+    if (!p->have_gid || p->gid != gid) {
+        free(p->gname);
+        p->gname = group_name(gid);
+        p->gid = gid;
+        p->have_gid = true;
+    }
+    if (p->uname)
+        archive_entry_copy_uname(p->e, p->uname);
+    if (p->gname)
+        archive_entry_copy_gname(p->e, p->gname);
+}
+
+static enum fy_rc
+header_out(struct packer *p, const char *path)
+{
+    int r = archive_write_header(p->a, p->e);
+    if (r >= ARCHIVE_WARN)
+        return FY_OK; /* WARN: a name not in the locale, stored as bytes */
+    if (p->err->rc != FY_OK)
+        return p->err->rc;
+    char *e = out_escape(path);
+    fy_fail(p->err, FY_ERUNTIME, "%s/%s: %s", p->dir, e,
+            archive_error_string(p->a));
+    free(e);
+    return p->err->rc;
+}
+
+static enum fy_rc
+data_out(struct packer *p, const void *buf, size_t n)
+{
+    la_ssize_t w = archive_write_data(p->a, buf, n);
+    if (w >= 0 && (size_t)w == n)
+        return FY_OK;
+    if (p->err->rc != FY_OK)
+        return p->err->rc;
+    return fy_fail(p->err, FY_ERUNTIME, "%s: %s", p->name,
+                   archive_error_string(p->a));
+}
+
+static void
+vanished(struct packer *p, const char *path)
+{
+    char *e = out_escape(path);
+    out_warn(p->out, "%s/%s: vanished before it was read; not archived", p->dir,
+             e);
+    free(e);
+    p->st->skipped++;
+}
+
+static struct arc_map_val *
+link_slot(struct packer *p, const struct stat *st, bool add)
+{
+    uint64_t id[2] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino};
+    uint64_t key = XXH3_64bits(id, sizeof id);
+    key = key ? key : 1;
+    struct arc_map_val *v = arc_map_get(&p->links, key);
+    if (v != NULL && memcmp(v->hash, id, sizeof id) != 0)
+        return NULL; /* a hash collision: never link the wrong file */
+    if (v == NULL && add) {
+        v = arc_map_put(&p->links, key);
+        memcpy(v->hash, id, sizeof id);
+        v->type = 0;
+    }
+    return v;
+}
+
+static enum fy_rc
+pack_file(struct packer *p, const struct pent *pe, const char *path)
+{
+    enum fy_rc rc = FY_OK;
+    int fd = openat(p->rootfd, path,
+                    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
+    if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership */
+        fd = openat(p->rootfd, path,
+                    O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd < 0) {
+        if (errno == ENOENT || errno == ELOOP) {
+            vanished(p, path);
+            return FY_OK;
+        }
+        char *e = out_escape(path);
+        fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir, e);
+        free(e);
+        return p->err->rc;
+    }
+    struct stat a, b;
+    if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode)) {
+        close(fd);
+        vanished(p, path);
+        return FY_OK;
+    }
+    /* a file with several links: the second and later become hardlinks */
+    if (a.st_nlink > 1 && p->fmt != ARC_FMT_ZIP) {
+        struct arc_map_val *v = link_slot(p, &a, false);
+        if (v != NULL && v->type == 'f') {
+            close(fd);
+            const char *first = p->names.buf + (size_t)v->size;
+            entry_start(p, path, a.st_mode, a.st_uid, a.st_gid, &a.st_mtim);
+            archive_entry_copy_hardlink(p->e, first);
+            archive_entry_set_size(p->e, 0);
+            rc = header_out(p, path);
+            if (rc == FY_OK) {
+                arc_manifest_add(&p->mf, 'h', 0, NULL, path);
+                p->tot.entries++;
+                p->st->hardlinks++;
+            }
+            return rc;
+        }
+    }
+    if (a.st_size > (1 << 20))
+        (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    entry_start(p, path, a.st_mode, a.st_uid, a.st_gid, &a.st_mtim);
+    archive_entry_set_size(p->e, a.st_size);
+    archive_entry_set_dev(p->e, a.st_dev);
+    archive_entry_set_ino64(p->e, (la_int64_t)a.st_ino);
+    rc = header_out(p, path);
+    XXH3_128bits_reset(p->xx);
+    int64_t left = (int64_t)a.st_size;
+    bool short_read = false;
+    while (rc == FY_OK && left > 0) {
+        if (fy_interrupted()) {
+            rc = fy_fail(p->err, FY_EINTR, "%s: interrupted", p->name);
+            break;
+        }
+        size_t want = left < (int64_t)ARC_BLOCK ? (size_t)left : ARC_BLOCK;
+        ssize_t n = short_read ? 0 : read(fd, p->buf, want);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            char *e = out_escape(path);
+            rc = fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir, e);
+            free(e);
+            break;
+        }
+        if (n == 0) {
+            /* it shrank: pad with zeros so the archive stays valid */
+            short_read = true;
+            memset(p->buf, 0, want);
+            n = (ssize_t)want;
+        }
+        XXH3_128bits_update(p->xx, p->buf, (size_t)n);
+        p->raw = p->zw != NULL && looks_random(p->buf, (size_t)n);
+        rc = data_out(p, p->buf, (size_t)n);
+        p->raw = false;
+        left -= n;
+        p->prog.p.done += n;
+        tick(p->out, &p->prog, false);
+    }
+    bool unstable = short_read || fstat(fd, &b) != 0 ||
+                    b.st_size != a.st_size ||
+                    b.st_mtim.tv_sec != a.st_mtim.tv_sec ||
+                    b.st_mtim.tv_nsec != a.st_mtim.tv_nsec;
+    close(fd);
+    if (rc != FY_OK)
+        return rc;
+    unsigned char h[16];
+    xx_digest(p->xx, h);
+    arc_manifest_add(&p->mf, 'f', (int64_t)a.st_size, h, path);
+    p->tot.entries++;
+    p->tot.files++;
+    p->tot.bytes += (int64_t)a.st_size;
+    p->st->files++;
+    p->st->bytes += (int64_t)a.st_size;
+    if (unstable) {
+        char *e = out_escape(path);
+        out_warn(p->out,
+                 "%s/%s: changed while it was read; the archive holds the "
+                 "bytes read (listed as unstable in the manifest)",
+                 p->dir, e);
+        free(e);
+        arc_manifest_add(&p->mf, 'u', 0, NULL, path);
+        p->st->unstable++;
+    }
+    if (a.st_nlink > 1 && p->fmt != ARC_FMT_ZIP) {
+        struct arc_map_val *v = link_slot(p, &a, true);
+        if (v != NULL && v->type == 0) {
+            v->type = 'f';
+            v->size = (int64_t)pe->path;
+        }
+    }
+    return FY_OK;
+}
+
+static enum fy_rc
+pack_symlink(struct packer *p, const struct pent *pe, const char *path)
+{
+    size_t cap = 256;
+    char *target = NULL;
+    for (;;) {
+        target = xrealloc(target, cap);
+        ssize_t n = readlinkat(p->rootfd, path, target, cap);
+        if (n < 0) {
+            free(target);
+            if (errno == ENOENT || errno == EINVAL) {
+                vanished(p, path);
+                return FY_OK;
+            }
+            char *e = out_escape(path);
+            fy_fail_errno(p->err, FY_ERUNTIME, "%s/%s", p->dir, e);
+            free(e);
+            return p->err->rc;
+        }
+        if ((size_t)n < cap) {
+            target[n] = '\0';
+            break;
+        }
+        cap *= 2;
+    }
+    entry_start(p, path, pe->mode, pe->uid, pe->gid, &pe->mtime);
+    archive_entry_copy_symlink(p->e, target);
+    free(target);
+    enum fy_rc rc = header_out(p, path);
+    if (rc == FY_OK) {
+        arc_manifest_add(&p->mf, 'l', 0, NULL, path);
+        p->tot.entries++;
+        p->st->symlinks++;
+    }
+    return rc;
+}
+
+static enum fy_rc
+pack_manifest(struct packer *p)
+{
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_nsec = 0;
+    arc_manifest_end(&p->mf, &p->tot);
+    entry_start(p, ARC_MANIFEST_PATH, S_IFREG | 0644, getuid(), getgid(), &now);
+    archive_entry_set_size(p->e, (la_int64_t)p->mf.len);
+    enum fy_rc rc = header_out(p, ARC_MANIFEST_PATH);
+    if (rc == FY_OK)
+        rc = data_out(p, p->mf.buf, p->mf.len);
+    return rc;
+}
+
+static void
+packer_release(struct packer *p)
+{
+    if (p->a != NULL)
+        archive_write_free(p->a); /* after a failure: discards */
+    if (p->e != NULL)
+        archive_entry_free(p->e);
+    zw_free(p->zw);
+    if (p->xx != NULL)
+        XXH3_freeState(p->xx);
+    if (p->rootfd >= 0)
+        close(p->rootfd);
+    free(p->buf);
+    free(p->ents);
+    free(p->uname);
+    free(p->gname);
+    sbuf_release(&p->names);
+    sbuf_release(&p->path);
+    sbuf_release(&p->mf);
+    arc_map_release(&p->links);
+    arc_excludes_release(&p->ex);
+}
+
+static enum fy_rc
+load_excludes(struct packer *p)
+{
+    char *ign = fs_join(p->dir, ".ferryignore");
+    enum fy_rc rc = arc_excludes_load(&p->ex, ign, true, p->err);
+    free(ign);
+    for (size_t i = 0; rc == FY_OK && i < p->o->exclude_files.n; i++)
+        rc = arc_excludes_load(&p->ex, p->o->exclude_files.v[i], false, p->err);
+    for (size_t i = 0; rc == FY_OK && i < p->o->excludes.n; i++)
+        arc_excludes_add(&p->ex, p->o->excludes.v[i]);
+    return rc;
+}
+
+enum fy_rc
+arc_pack(const char *dir,
+         const struct arc_pack_opts *o,
+         struct fy_ostream *os,
+         struct out *out,
+         struct arc_stats *st,
+         struct fy_err *err)
+{
+    struct packer p;
+    struct stat sb;
+    enum fy_rc rc;
+    double t0 = out_now();
+    bool closed = false;
+    locale_t old, loc = utf8_enter(&old);
+
+    memset(&p, 0, sizeof p);
+    memset(st, 0, sizeof *st);
+    p.o = o;
+    p.fmt = o->format == ARC_FMT_NONE ? ARC_FMT_TAR_ZST : o->format;
+    p.out = out;
+    p.err = err;
+    p.st = st;
+    p.dir = dir;
+    p.name = os->name;
+    p.os = os;
+    p.rootfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (p.rootfd < 0) {
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
+        goto done;
+    }
+    rc = load_excludes(&p);
+    if (rc != FY_OK)
+        goto done;
+    /* keep the output (and an older archive of that name) out of itself;
+     * also stdout redirected to a file inside dir */
+    if (os->fd >= 0 && fstat(os->fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        p.skip_dev[p.nskip] = sb.st_dev;
+        p.skip_ino[p.nskip++] = sb.st_ino;
+    }
+    if (os->is_file && stat(os->name, &sb) == 0 && S_ISREG(sb.st_mode)) {
+        p.skip_dev[p.nskip] = sb.st_dev;
+        p.skip_ino[p.nskip++] = sb.st_ino;
+    }
+    int dfd = dup(p.rootfd);
+    if (dfd < 0) {
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
+        goto done;
+    }
+    rc = scan_dir(&p, dfd);
+    if (rc != FY_OK)
+        goto done;
+    out_event(out, "start", "{sssssssIsI}", "op", "pack", "dir", dir, "archive",
+              os->name, "entries", (long long)p.n, "bytes", (long long)p.total);
+    tick_init(&p.prog, "pack", p.total);
+    p.buf = xmalloc(ARC_BLOCK);
+    p.xx = xx_new();
+    arc_manifest_begin(&p.mf);
+    rc = writer_open(&p);
+    for (size_t i = 0; rc == FY_OK && i < p.n; i++) {
+        const struct pent *pe = &p.ents[i];
+        const char *path = p.names.buf + pe->path;
+        if (fy_interrupted()) {
+            rc = fy_fail(err, FY_EINTR, "%s: interrupted", p.name);
+        } else if (S_ISREG(pe->mode)) {
+            rc = pack_file(&p, pe, path);
+        } else if (S_ISLNK(pe->mode)) {
+            rc = pack_symlink(&p, pe, path);
+        } else {
+            entry_start(&p, path, pe->mode, pe->uid, pe->gid, &pe->mtime);
+            rc = header_out(&p, path);
+            if (rc == FY_OK) {
+                arc_manifest_add(&p.mf, 'd', 0, NULL, path);
+                p.tot.entries++;
+                st->dirs++;
+            }
+        }
+    }
+    if (rc == FY_OK)
+        rc = pack_manifest(&p);
+    if (rc == FY_OK && archive_write_close(p.a) != ARCHIVE_OK)
+        rc = err->rc ? err->rc
+                     : fy_fail(err, FY_ERUNTIME, "%s: %s", p.name,
+                               archive_error_string(p.a));
+    if (rc == FY_OK && p.zw != NULL)
+        rc = zw_finish(p.zw);
+    if (rc == FY_OK) {
+        tick(out, &p.prog, true);
+        closed = true;
+        rc = os->close(os->ctx, true, err);
+    }
+done:
+    out_progress_end(out);
+    if (!closed)
+        os->close(os->ctx, false, err);
+    packer_release(&p);
+    utf8_leave(loc, old);
+    st->seconds = out_now() - t0;
+    return rc;
+}
+
+/* ------------------------------------------------- reading: the ring */
+
+struct ring {
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    unsigned char *slot[RING_SLOTS];
+    size_t len[RING_SLOTS];
+    unsigned refs[RING_SLOTS]; /* writes still reading from the slot */
+    unsigned head, tail;       /* blocks published / given back */
+    bool held;                 /* libarchive holds block tail */
+    bool done;                 /* the producer has finished */
+    atomic_bool stop;          /* the consumer is going away */
+    enum fy_rc rc;             /* the producer's result, with err */
+    struct fy_err err;
+    struct fy_istream *is;
+    bool zstd;
+    ZSTD_DCtx *dctx;
+    unsigned char *in;
+    size_t in_len, in_pos;
+    bool in_eof;
+    bool frame_open;
+    atomic_llong raw; /* bytes read from the input */
+    pthread_t th;
+    bool started;
+};
+
+static enum fy_rc
+ring_read(struct ring *r, unsigned char *dst, size_t cap, size_t *got)
+{
+    *got = 0;
+    if (r->is->fd >= 0) {
+        /* wait in short steps so a stop request is seen */
+        struct pollfd pfd = {r->is->fd, POLLIN, 0};
+        for (;;) {
+            if (atomic_load(&r->stop))
+                return fy_fail(&r->err, FY_EINTR, "%s: stopped", r->is->name);
+            int n = poll(&pfd, 1, 200);
+            if (n != 0 && !(n < 0 && errno == EINTR))
+                break;
+        }
+    }
+    enum fy_rc rc = r->is->read(r->is->ctx, dst, cap, got, &r->err);
+    if (rc == FY_OK)
+        atomic_fetch_add(&r->raw, (long long)*got);
+    return rc;
+}
+
+/* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
+static enum fy_rc
+produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    *dlen = 0;
+    *end = false;
+    while (*dlen < cap) {
+        if (!r->zstd && r->in_pos < r->in_len) { /* the sniffed bytes */
+            size_t n = r->in_len - r->in_pos;
+            n = n < cap - *dlen ? n : cap - *dlen;
+            memcpy(dst + *dlen, r->in + r->in_pos, n);
+            r->in_pos += n;
+            *dlen += n;
+            continue;
+        }
+        if (r->in_pos == r->in_len && !r->in_eof) {
+            size_t got;
+            unsigned char *buf = r->zstd ? r->in : dst + *dlen;
+            enum fy_rc rc =
+                ring_read(r, buf, r->zstd ? IN_CHUNK : cap - *dlen, &got);
+            if (rc != FY_OK)
+                return rc;
+            if (got == 0) {
+                r->in_eof = true;
+            } else if (r->zstd) {
+                r->in_pos = 0;
+                r->in_len = got;
+            } else {
+                *dlen += got;
+                continue;
+            }
+        }
+        if (!r->zstd) {
+            if (r->in_eof) {
+                *end = true;
+                return FY_OK;
+            }
+            continue;
+        }
+        ZSTD_inBuffer zi = {r->in, r->in_len, r->in_pos};
+        ZSTD_outBuffer zo = {dst, cap, *dlen};
+        size_t ret = ZSTD_decompressStream(r->dctx, &zo, &zi);
+        if (ZSTD_isError(ret))
+            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt zstd data: %s",
+                           r->is->name, ZSTD_getErrorName(ret));
+        bool progress = zi.pos != r->in_pos || zo.pos != *dlen;
+        if (progress)
+            r->frame_open = ret != 0;
+        r->in_pos = zi.pos;
+        *dlen = zo.pos;
+        if (!progress && r->in_eof && r->in_pos == r->in_len) {
+            *end = true;
+            if (r->frame_open)
+                return fy_fail(&r->err, FY_EINPUT, "%s: %s", r->is->name,
+                               MSG_TRUNCATED);
+            return FY_OK;
+        }
+    }
+    return FY_OK;
+}
+
+static void *
+ring_main(void *arg)
+{
+    struct ring *r = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL); /* signals go to the main thread */
+    enum fy_rc rc = FY_OK;
+    for (;;) {
+        pthread_mutex_lock(&r->mu);
+        while ((r->head - r->tail >= RING_SLOTS ||
+                r->refs[r->head % RING_SLOTS] > 0) &&
+               !atomic_load(&r->stop))
+            pthread_cond_wait(&r->cv, &r->mu);
+        pthread_mutex_unlock(&r->mu);
+        if (atomic_load(&r->stop))
+            break;
+        size_t dlen = 0;
+        bool end = false;
+        rc = produce(r, r->slot[r->head % RING_SLOTS], RING_SLOT, &dlen, &end);
+        if (dlen > 0) {
+            pthread_mutex_lock(&r->mu);
+            r->len[r->head % RING_SLOTS] = dlen;
+            r->head++;
+            pthread_cond_broadcast(&r->cv);
+            pthread_mutex_unlock(&r->mu);
+        }
+        if (rc != FY_OK || end)
+            break;
+    }
+    pthread_mutex_lock(&r->mu);
+    r->done = true;
+    r->rc = rc;
+    pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+    return NULL;
+}
+
+/* --------------------------------------------- reading: the archive */
+
+struct rd {
+    struct ring ring;
+    struct archive *a;
+    struct fy_err *err;
+    struct out *out;
+    const char *name;
+    struct tick prog;
+    bool opened; /* the stream is ours to close */
+};
+
+static la_ssize_t
+rd_read_cb(struct archive *a, void *ctx, const void **buf)
+{
+    struct rd *rd = ctx;
+    struct ring *r = &rd->ring;
+    pthread_mutex_lock(&r->mu);
+    if (r->held) {
+        r->tail++;
+        r->held = false;
+        pthread_cond_broadcast(&r->cv);
+    }
+    while (r->head == r->tail && !r->done && !fy_interrupted()) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        ts.tv_nsec += 200 * 1000 * 1000;
+        if (ts.tv_nsec >= 1000000000L) {
+            ts.tv_sec++;
+            ts.tv_nsec -= 1000000000L;
+        }
+        pthread_cond_timedwait(&r->cv, &r->mu, &ts);
+    }
+    if (r->head != r->tail) {
+        *buf = r->slot[r->tail % RING_SLOTS];
+        size_t n = r->len[r->tail % RING_SLOTS];
+        r->held = true;
+        pthread_mutex_unlock(&r->mu);
+        rd->prog.p.done = (int64_t)atomic_load(&r->raw);
+        tick(rd->out, &rd->prog, false);
+        return (la_ssize_t)n;
+    }
+    bool done = r->done;
+    enum fy_rc rc = r->rc;
+    pthread_mutex_unlock(&r->mu);
+    if (!done) {
+        fy_fail(rd->err, FY_EINTR, "%s: interrupted", rd->name);
+        archive_set_error(a, EINTR, "interrupted");
+        return -1;
+    }
+    if (rc != FY_OK) {
+        fy_fail(rd->err, rc, "%s", r->err.msg);
+        archive_set_error(a, ARCHIVE_ERRNO_MISC, "%s", r->err.msg);
+        return -1;
+    }
+    return 0;
+}
+
+static enum fy_rc
+rd_fail(struct rd *rd)
+{
+    if (rd->err->rc != FY_OK)
+        return rd->err->rc;
+    const char *why = archive_error_string(rd->a);
+    return fy_fail(rd->err,
+                   arc_rc_from_errno(archive_errno(rd->a), ARC_SIDE_READ),
+                   "%s: %s", rd->name, why ? why : "unreadable archive");
+}
+
+static bool
+zstd_magic(const unsigned char *p, size_t n)
+{
+    if (n < 4)
+        return false;
+    uint32_t m = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+                 (uint32_t)p[3] << 24;
+    return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
+}
+
+/*
+ * A zip keeps modes and symlink flags in its central directory, at the end:
+ * libarchive must seek to find them, so a zip file is read by libarchive
+ * directly (no helper thread).
+ */
+static enum fy_rc
+rd_open_zip(struct rd *rd, struct fy_istream *is, struct fy_err *err)
+{
+    rd->a = archive_read_new();
+    if (rd->a == NULL)
+        return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
+    archive_read_support_format_zip(rd->a);
+    if (archive_read_open_fd(rd->a, is->fd, IN_CHUNK) != ARCHIVE_OK)
+        return rd_fail(rd);
+    return FY_OK;
+}
+
+/* Start reading is: sniff, start the helper thread, open libarchive.
+ * From here on is belongs to rd (rd_close closes it). */
+static enum fy_rc
+rd_open(struct rd *rd,
+        struct fy_istream *is,
+        const char *phase,
+        struct out *out,
+        struct fy_err *err)
+{
+    struct ring *r = &rd->ring;
+    memset(rd, 0, sizeof *rd);
+    rd->err = err;
+    rd->out = out;
+    rd->name = is->name;
+    rd->opened = true;
+    tick_init(&rd->prog, phase, is->size);
+    r->is = is;
+    pthread_mutex_init(&r->mu, NULL);
+    pthread_cond_init(&r->cv, NULL);
+    atomic_init(&r->stop, false);
+    atomic_init(&r->raw, 0);
+    r->in = xmalloc(IN_CHUNK);
+    /* the first bytes tell zstd (decoded here) from the rest (libarchive) */
+    while (r->in_len < 4) {
+        size_t got;
+        enum fy_rc rc = is->read(is->ctx, r->in + r->in_len,
+                                 IN_CHUNK - r->in_len, &got, err);
+        if (rc != FY_OK)
+            return rc;
+        if (got == 0) {
+            r->in_eof = true;
+            break;
+        }
+        r->in_len += got;
+        atomic_fetch_add(&r->raw, (long long)got);
+    }
+    if (r->in_len == 0)
+        return fy_fail(err, FY_EINPUT, "%s: empty input, not an archive",
+                       is->name);
+    r->zstd = zstd_magic(r->in, r->in_len);
+    if (r->in_len >= 4 && memcmp(r->in, "PK", 2) == 0) {
+        if (is->fd >= 0 && is->size >= 0 && lseek(is->fd, 0, SEEK_SET) == 0)
+            return rd_open_zip(rd, is, err);
+        out_warn(out,
+                 "%s: a zip read from a pipe shows no modes or "
+                 "symlinks (they are at its end): read it from a file",
+                 is->name);
+    }
+    if (r->zstd) {
+        r->dctx = ZSTD_createDCtx();
+        if (r->dctx == NULL)
+            return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
+        /* accept archives made with zstd --long (windows up to 2 GiB) */
+        (void)ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, 31);
+    }
+    for (int i = 0; i < RING_SLOTS; i++)
+        r->slot[i] = xmalloc(RING_SLOT);
+    if (pthread_create(&r->th, NULL, ring_main, r) != 0)
+        return fy_fail(err, FY_ERUNTIME, "%s: cannot start a thread", is->name);
+    r->started = true;
+    rd->a = archive_read_new();
+    if (rd->a == NULL)
+        return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
+    /* only what ferry and the tools it interoperates with write */
+    archive_read_support_format_tar(rd->a);
+    archive_read_support_format_zip(rd->a);
+    archive_read_support_filter_gzip(rd->a);
+    archive_read_support_filter_xz(rd->a);
+    archive_read_support_filter_zstd(rd->a);
+    if (archive_read_open2(rd->a, rd, NULL, rd_read_cb, NULL, NULL) !=
+        ARCHIVE_OK)
+        return rd_fail(rd);
+    return FY_OK;
+}
+
+static void
+rd_close(struct rd *rd)
+{
+    struct ring *r = &rd->ring;
+    if (rd->a != NULL)
+        archive_read_free(rd->a);
+    rd->a = NULL;
+    if (r->started) {
+        atomic_store(&r->stop, true);
+        pthread_mutex_lock(&r->mu);
+        pthread_cond_broadcast(&r->cv);
+        pthread_mutex_unlock(&r->mu);
+        pthread_join(r->th, NULL);
+        r->started = false;
+    }
+    if (rd->opened) {
+        pthread_mutex_destroy(&r->mu);
+        pthread_cond_destroy(&r->cv);
+        for (int i = 0; i < RING_SLOTS; i++)
+            free(r->slot[i]);
+        free(r->in);
+        if (r->dctx != NULL)
+            ZSTD_freeDCtx(r->dctx);
+        r->is->close(r->is->ctx);
+        rd->opened = false;
+    }
+    rd->prog.p.done = (int64_t)atomic_load(&r->raw);
+    tick(rd->out, &rd->prog, true);
+}
+
+/* ------------------------------------- reading: entries and the manifest */
+
+/* Where an entry's data comes from: the archive, or bytes read already. */
+struct src {
+    struct archive *a;
+    const unsigned char *mem;
+    size_t mem_len;
+    bool mem_done;
+};
+
+static int
+src_next(struct src *s, const void **buf, size_t *len, int64_t *off)
+{
+    if (s->a != NULL) {
+        la_int64_t o = 0;
+        int r = archive_read_data_block(s->a, buf, len, &o);
+        *off = o;
+        return r;
+    }
+    if (s->mem_done || s->mem_len == 0)
+        return ARCHIVE_EOF;
+    *buf = s->mem;
+    *len = s->mem_len;
+    *off = 0;
+    s->mem_done = true;
+    return ARCHIVE_OK;
+}
+
+struct walk;
+typedef enum fy_rc (*walk_fn)(struct walk *w,
+                              struct archive_entry *e,
+                              enum arc_path_rc prc,
+                              const char *clean,
+                              struct src *s);
+
+struct walk {
+    struct rd rd;
+    struct arc_map seen; /* what the manifest check compares */
+    int64_t recorded;
+    bool check;
+    struct archive_entry *pend; /* a ".ferry/manifest" that may be last */
+    struct sbuf pend_data;
+    struct sbuf mf;
+    bool have_mf;
+    XXH3_state_t *xx;
+    walk_fn fn;
+    void *ctx;
+    enum fy_rc (*drain)(struct walk *w); /* before the manifest check */
+    struct arc_stats *st;
+    struct out *out;
+    struct fy_err *err;
+    const char *name;
+};
+
+static void
+walk_record(struct walk *w,
+            const char *path,
+            char type,
+            int64_t size,
+            const unsigned char *hash)
+{
+    if (!w->check)
+        return;
+    struct arc_map_val *v = arc_map_put(&w->seen, arc_path_key(path));
+    v->type = type;
+    v->size = size;
+    if (hash != NULL)
+        memcpy(v->hash, hash, 16);
+    w->recorded++;
+}
+
+static const unsigned char zeros[64 << 10];
+
+static void
+hash_zeros(XXH3_state_t *xx, int64_t n)
+{
+    while (n > 0) {
+        size_t k = n < (int64_t)sizeof zeros ? (size_t)n : sizeof zeros;
+        XXH3_128bits_update(xx, zeros, k);
+        n -= (int64_t)k;
+    }
+}
+
+/*
+ * Read all data of the current entry from s, hash it into hash and, with
+ * disk, write it there.  Holes of sparse entries are hashed as zeros.
+ */
+static enum fy_rc
+pump(struct walk *w,
+     struct src *s,
+     int64_t size,
+     struct archive *disk,
+     const char *raw,
+     unsigned char hash[16],
+     int64_t *bytes)
+{
+    int64_t pos = 0;
+    XXH3_128bits_reset(w->xx);
+    for (;;) {
+        if (fy_interrupted())
+            return fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
+        const void *buf;
+        size_t len;
+        int64_t off;
+        int r = src_next(s, &buf, &len, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+            return rd_fail(&w->rd);
+        if (off > pos)
+            hash_zeros(w->xx, off - pos);
+        XXH3_128bits_update(w->xx, buf, len);
+        pos = off + (int64_t)len;
+        if (disk != NULL) {
+            la_ssize_t wr = archive_write_data_block(disk, buf, len, off);
+            if (wr < ARCHIVE_WARN) {
+                if (w->err->rc != FY_OK)
+                    return w->err->rc;
+                const char *why = archive_error_string(disk);
+                return entry_fail(
+                    w->err,
+                    arc_rc_from_errno(archive_errno(disk), ARC_SIDE_WRITE),
+                    w->name, raw, why ? why : "write failed");
+            }
+        }
+        if (bytes)
+            *bytes += (int64_t)len;
+    }
+    if (pos < size)
+        hash_zeros(w->xx, size - pos);
+    xx_digest(w->xx, hash);
+    return FY_OK;
+}
+
+/* Read the current entry's data whole into sb (at most max bytes). */
+static enum fy_rc
+slurp(struct walk *w, struct sbuf *sb)
+{
+    struct src s = {w->rd.a, NULL, 0, false};
+    for (;;) {
+        const void *buf;
+        size_t len;
+        int64_t off;
+        int r = src_next(&s, &buf, &len, &off);
+        if (r == ARCHIVE_EOF)
+            return FY_OK;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
+            return rd_fail(&w->rd);
+        sbuf_add(sb, buf, len);
+    }
+}
+
+/* The pending ".ferry/manifest" was not the last entry: an ordinary file. */
+static enum fy_rc
+walk_demote(struct walk *w)
+{
+    struct src s = {NULL, (const unsigned char *)w->pend_data.buf,
+                    w->pend_data.len, false};
+    enum fy_rc rc = w->fn(w, w->pend, ARC_PATH_OK, ARC_MANIFEST_PATH, &s);
+    archive_entry_free(w->pend);
+    w->pend = NULL;
+    sbuf_release(&w->pend_data);
+    return rc;
+}
+
+static enum fy_rc
+mf_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
+{
+    struct walk *w = ctx;
+    char *e = NULL;
+    enum fy_rc rc = FY_OK;
+    if (l->type == 'u') {
+        e = out_escape(l->path);
+        out_warn(w->out,
+                 "%s: %s changed while it was packed; its copy may be "
+                 "inconsistent",
+                 w->name, e);
+        w->st->unstable++;
+        free(e);
+        return FY_OK;
+    }
+    struct arc_map_val *v = arc_map_get(&w->seen, arc_path_key(l->path));
+    if (v == NULL)
+        rc = FY_EREFUSED;
+    else if (v->type != l->type)
+        rc = FY_EREFUSED;
+    else if (l->type == 'f' &&
+             (v->size != l->size || memcmp(v->hash, l->hash, 16) != 0))
+        rc = FY_EREFUSED;
+    if (rc != FY_OK) {
+        e = out_escape(l->path);
+        fy_fail(err, rc, "%s: %s: %s", w->name, e,
+                v == NULL            ? "listed in the manifest but missing"
+                : v->type != l->type ? "type differs from the manifest"
+                                     : "checksum mismatch (the archive is "
+                                       "damaged or was changed)");
+        free(e);
+        return rc;
+    }
+    v->matched = true;
+    return FY_OK;
+}
+
+static enum fy_rc
+walk_finish(struct walk *w)
+{
+    if (!w->check || !w->have_mf)
+        return FY_OK;
+    struct arc_mf_totals tot;
+    enum fy_rc rc = arc_manifest_parse(w->mf.buf, w->mf.len, w->name, mf_line,
+                                       w, &tot, w->err);
+    if (rc != FY_OK)
+        return rc;
+    if (w->recorded != tot.entries)
+        return fy_fail(w->err, FY_EREFUSED,
+                       "%s: %" PRId64 " entries of the archive are not in "
+                       "its manifest (it was changed after packing)",
+                       w->name, w->recorded - tot.entries);
+    w->st->manifest = true;
+    return FY_OK;
+}
+
+static bool
+is_manifest(struct archive_entry *e, const char *clean)
+{
+    return clean != NULL && strcmp(clean, ARC_MANIFEST_PATH) == 0 &&
+           archive_entry_filetype(e) == AE_IFREG &&
+           archive_entry_hardlink(e) == NULL &&
+           archive_entry_size(e) <= (la_int64_t)MANIFEST_MAX;
+}
+
+static enum fy_rc
+walk_run(struct walk *w)
+{
+    enum fy_rc rc = FY_OK;
+    for (;;) {
+        if (fy_interrupted()) {
+            rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
+            break;
+        }
+        struct archive_entry *e;
+        int r = archive_read_next_header(w->rd.a, &e);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            rc = rd_fail(&w->rd);
+            break;
+        }
+        if (w->pend != NULL && (rc = walk_demote(w)) != FY_OK)
+            break;
+        char *clean = NULL;
+        enum arc_path_rc prc =
+            arc_path_clean(archive_entry_pathname(e), &clean);
+        if (is_manifest(e, clean)) {
+            struct sbuf data = SBUF_INIT;
+            rc = slurp(w, &data);
+            size_t ml = strlen(ARC_MANIFEST_MAGIC);
+            if (rc == FY_OK && data.len >= ml &&
+                memcmp(data.buf, ARC_MANIFEST_MAGIC, ml) == 0) {
+                w->pend = archive_entry_clone(e);
+                w->pend_data = data;
+            } else if (rc == FY_OK) {
+                struct src s = {NULL, (const unsigned char *)data.buf, data.len,
+                                false};
+                rc = w->fn(w, e, prc, clean, &s);
+                sbuf_release(&data);
+            } else {
+                sbuf_release(&data);
+            }
+        } else {
+            struct src s = {w->rd.a, NULL, 0, false};
+            rc = w->fn(w, e, prc, clean, &s);
+        }
+        free(clean);
+        if (rc != FY_OK)
+            break;
+    }
+    if (rc == FY_OK && w->pend != NULL) {
+        /* the last entry: ferry's manifest */
+        w->mf = w->pend_data;
+        w->have_mf = true;
+        memset(&w->pend_data, 0, sizeof w->pend_data);
+        archive_entry_free(w->pend);
+        w->pend = NULL;
+    }
+    if (rc == FY_OK && w->drain != NULL)
+        rc = w->drain(w);
+    if (rc == FY_OK)
+        rc = walk_finish(w);
+    return rc;
+}
+
+static enum fy_rc
+walk_open(struct walk *w,
+          struct fy_istream *is,
+          const char *phase,
+          walk_fn fn,
+          void *ctx,
+          struct arc_stats *st,
+          struct out *out,
+          struct fy_err *err)
+{
+    memset(w, 0, sizeof *w);
+    w->check = true;
+    w->fn = fn;
+    w->ctx = ctx;
+    w->st = st;
+    w->out = out;
+    w->err = err;
+    w->name = is->name;
+    w->xx = xx_new();
+    return rd_open(&w->rd, is, phase, out, err);
+}
+
+static void
+walk_close(struct walk *w)
+{
+    w->st->archive_bytes = (int64_t)atomic_load(&w->rd.ring.raw);
+    rd_close(&w->rd);
+    if (w->pend != NULL)
+        archive_entry_free(w->pend);
+    sbuf_release(&w->pend_data);
+    sbuf_release(&w->mf);
+    arc_map_release(&w->seen);
+    if (w->xx != NULL)
+        XXH3_freeState(w->xx);
+}
+
+static void
+count(struct arc_stats *st, char type, int64_t size)
+{
+    switch (type) {
+    case 'f':
+        st->files++;
+        st->bytes += size;
+        break;
+    case 'd':
+        st->dirs++;
+        break;
+    case 'l':
+        st->symlinks++;
+        break;
+    case 'h':
+        st->hardlinks++;
+        break;
+    default:
+        break;
+    }
+}
+
+/* ---------------------------------------------------------------- verify */
+
+static enum fy_rc
+verify_entry(struct walk *w,
+             struct archive_entry *e,
+             enum arc_path_rc prc,
+             const char *clean,
+             struct src *s)
+{
+    char type = entry_type(e);
+    const char *path = clean;
+    unsigned char h[16];
+    if (prc == ARC_PATH_EMPTY)
+        return pump(w, s, 0, NULL, "", h, NULL); /* the root: nothing */
+    if (path == NULL)
+        path = archive_entry_pathname(e); /* unsafe: recorded as is */
+    int64_t size = archive_entry_size(e);
+    enum fy_rc rc = pump(w, s, size, NULL, path, h, NULL);
+    if (rc != FY_OK || strchr("fdlh", type) == NULL)
+        return rc;
+    walk_record(w, path, type, type == 'f' ? size : 0, type == 'f' ? h : NULL);
+    count(w->st, type, size);
+    return FY_OK;
+}
+
+enum fy_rc
+arc_verify(struct fy_istream *is,
+           struct out *out,
+           struct arc_stats *st,
+           struct fy_err *err)
+{
+    struct walk w;
+    double t0 = out_now();
+    locale_t old, loc = utf8_enter(&old);
+    memset(st, 0, sizeof *st);
+    enum fy_rc rc =
+        walk_open(&w, is, "verify", verify_entry, NULL, st, out, err);
+    if (rc == FY_OK)
+        rc = walk_run(&w);
+    walk_close(&w);
+    utf8_leave(loc, old);
+    st->seconds = out_now() - t0;
+    return rc;
+}
+
+/* ------------------------------------------------------------------ list */
+
+struct lister {
+    enum fy_rc (*cb)(void *ctx,
+                     const struct arc_entry_info *e,
+                     struct fy_err *err);
+    void *ctx;
+};
+
+static enum fy_rc
+list_entry(struct walk *w,
+           struct archive_entry *e,
+           enum arc_path_rc prc,
+           const char *clean,
+           struct src *s)
+{
+    struct lister *l = w->ctx;
+    if (prc != ARC_PATH_EMPTY) {
+        struct arc_entry_info info;
+        const char *raw = archive_entry_pathname(e);
+        info.path = clean ? clean : (raw ? raw : "");
+        info.type = entry_type(e);
+        info.mode = (unsigned)archive_entry_perm(e);
+        info.size = archive_entry_size(e);
+        info.mtime = archive_entry_mtime(e);
+        info.link = archive_entry_hardlink(e);
+        if (info.link == NULL)
+            info.link = archive_entry_symlink(e);
+        enum fy_rc rc = l->cb(l->ctx, &info, w->err);
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (s->a != NULL && archive_read_data_skip(s->a) < ARCHIVE_WARN)
+        return rd_fail(&w->rd);
+    return FY_OK;
+}
+
+enum fy_rc
+arc_list(struct fy_istream *is,
+         enum fy_rc (*cb)(void *ctx,
+                          const struct arc_entry_info *e,
+                          struct fy_err *err),
+         void *ctx,
+         struct out *out,
+         struct fy_err *err)
+{
+    struct walk w;
+    struct arc_stats st;
+    struct lister l = {cb, ctx};
+    locale_t old, loc = utf8_enter(&old);
+    memset(&st, 0, sizeof st);
+    enum fy_rc rc = walk_open(&w, is, NULL, list_entry, &l, &st, out, err);
+    w.check = false;
+    if (rc == FY_OK)
+        rc = walk_run(&w);
+    walk_close(&w);
+    utf8_leave(loc, old);
+    return rc;
+}
+
+/* ---------------------------------------------------------------- unpack */
+
+/*
+ * Writers: the data of big regular files is written by a few threads, so
+ * copying it into the page cache (most of an unpack's time) runs on
+ * several cores.  libarchive still creates every file (one thread, SECURE
+ * flags, CVE-2023-30571 respected: the writers never create anything);
+ * the main thread then opens the new file, and hands its data blocks, in
+ * order, to one writer, which pwrite()s and hashes them and at the end
+ * puts back the mode and mtime the writes disturbed.  A block stays in its
+ * ring slot until written (the slot's refcount holds the producer off);
+ * blocks outside the ring (libarchive's own buffers) are copied.
+ */
+#define PW_MIN   (16u << 10) /* files this big go to a writer */
+#define PW_MAX   8           /* writer threads at most */
+#define PW_QUEUE 64          /* jobs queued per writer */
+
+struct pw_file {
+    int fd;
+    XXH3_state_t *xx;
+    int64_t size, hashed;
+    bool fix_mode;
+    mode_t mode;
+    struct timespec times[2];
+    char *path;  /* clean archive path, for the manifest check */
+    char *shown; /* for messages */
+    unsigned char hash[16];
+    struct pw_file *next;
+};
+
+struct pw_job {
+    struct pw_file *f;
+    const unsigned char *buf; /* NULL: the end of the file */
+    size_t len;
+    int64_t off;
+    int slot; /* ring slot holding buf, or -1: buf is ours to free */
+};
+
+struct pw_worker {
+    pthread_t th;
+    struct pw *pw;
+    struct pw_job q[PW_QUEUE];
+    unsigned head, tail;
+    bool idle;   /* the writer waits for a job */
+    int blocked; /* threads waiting for room or for the queue to drain */
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+};
+
+struct pw {
+    int n, next;
+    struct pw_worker w[PW_MAX];
+    struct ring *ring;
+    pthread_mutex_t mu; /* done list and error */
+    struct pw_file *done;
+    bool failed;
+    struct fy_err err;
+    atomic_bool cancel;
+    const char *name;
+};
+
+static void
+pw_file_free(struct pw_file *f)
+{
+    if (f->xx != NULL)
+        XXH3_freeState(f->xx);
+    free(f->path);
+    free(f->shown);
+    free(f);
+}
+
+static void
+pw_fail(struct pw *pw, struct pw_file *f, const char *what)
+{
+    pthread_mutex_lock(&pw->mu);
+    if (!pw->failed) {
+        fy_fail_errno(&pw->err, FY_ERUNTIME, "%s: entry '%s': %s", pw->name,
+                      f->shown, what);
+        pw->failed = true;
+    }
+    pthread_mutex_unlock(&pw->mu);
+}
+
+static void
+pw_release_slot(struct pw *pw, int slot)
+{
+    struct ring *r = pw->ring;
+    pthread_mutex_lock(&r->mu);
+    if (--r->refs[slot] == 0)
+        pthread_cond_broadcast(&r->cv);
+    pthread_mutex_unlock(&r->mu);
+}
+
+static void
+pw_do(struct pw *pw, struct pw_job *j)
+{
+    struct pw_file *f = j->f;
+    bool skip = atomic_load(&pw->cancel) || f->fd < 0;
+    if (j->buf != NULL) {
+        if (!skip) {
+            if (j->off > f->hashed)
+                hash_zeros(f->xx, j->off - f->hashed);
+            XXH3_128bits_update(f->xx, j->buf, j->len);
+            f->hashed = j->off + (int64_t)j->len;
+            const unsigned char *p = j->buf;
+            size_t left = j->len;
+            off_t off = (off_t)j->off;
+            while (left > 0) {
+                ssize_t n = pwrite(f->fd, p, left, off);
+                if (n < 0 && errno == EINTR)
+                    continue;
+                if (n < 0) {
+                    pw_fail(pw, f, "write");
+                    close(f->fd);
+                    f->fd = -1;
+                    break;
+                }
+                p += n;
+                left -= (size_t)n;
+                off += n;
+            }
+        }
+        if (j->slot >= 0)
+            pw_release_slot(pw, j->slot);
+        else
+            free((void *)j->buf);
+        return;
+    }
+    /* the end of the file */
+    if (!skip) {
+        if (f->hashed < f->size)
+            hash_zeros(f->xx, f->size - f->hashed);
+        xx_digest(f->xx, f->hash);
+        if ((f->fix_mode && fchmod(f->fd, f->mode) != 0) ||
+            futimens(f->fd, f->times) != 0)
+            pw_fail(pw, f, "set mode/time");
+        /* start writeback now: the final syncfs waits for less */
+        (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    }
+    if (f->fd >= 0 && close(f->fd) != 0 && !skip)
+        pw_fail(pw, f, "close");
+    f->fd = -1;
+    pthread_mutex_lock(&pw->mu);
+    f->next = pw->done;
+    pw->done = f;
+    pthread_mutex_unlock(&pw->mu);
+}
+
+static void *
+pw_main(void *arg)
+{
+    struct pw_worker *w = arg;
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &set, NULL);
+    for (;;) {
+        pthread_mutex_lock(&w->mu);
+        while (w->head == w->tail) {
+            w->idle = true;
+            pthread_cond_wait(&w->cv, &w->mu);
+        }
+        w->idle = false;
+        struct pw_job j = w->q[w->tail % PW_QUEUE];
+        pthread_mutex_unlock(&w->mu);
+        if (j.f == NULL) /* the stop job */
+            return NULL;
+        pw_do(w->pw, &j);
+        pthread_mutex_lock(&w->mu);
+        w->tail++;
+        if (w->blocked > 0) /* wake only who waits: fewer futex calls */
+            pthread_cond_broadcast(&w->cv);
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
+static void
+pw_push(struct pw_worker *w, const struct pw_job *j)
+{
+    pthread_mutex_lock(&w->mu);
+    while (w->head - w->tail >= PW_QUEUE) {
+        w->blocked++;
+        pthread_cond_wait(&w->cv, &w->mu);
+        w->blocked--;
+    }
+    w->q[w->head % PW_QUEUE] = *j;
+    w->head++;
+    if (w->idle)
+        pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+}
+
+/* Wait until every writer has done all its jobs. */
+static void
+pw_wait(struct pw *pw)
+{
+    for (int i = 0; i < pw->n; i++) {
+        struct pw_worker *w = &pw->w[i];
+        pthread_mutex_lock(&w->mu);
+        while (w->head != w->tail) {
+            w->blocked++;
+            pthread_cond_wait(&w->cv, &w->mu);
+            w->blocked--;
+        }
+        pthread_mutex_unlock(&w->mu);
+    }
+}
+
+static struct pw *
+pw_new(struct ring *ring, const char *name)
+{
+    int n = ncpus();
+    const char *env = getenv("FERRY_UNPACK_WRITERS"); /* for benchmarks */
+    if (env != NULL && *env)
+        n = (int)strtol(env, NULL, 10);
+    if (n <= 0 || ring == NULL || !ring->started)
+        return NULL; /* no ring (zip), or asked for none: write inline */
+    struct pw *pw = xcalloc(1, sizeof *pw);
+    pw->ring = ring;
+    pw->name = name;
+    pthread_mutex_init(&pw->mu, NULL);
+    atomic_init(&pw->cancel, false);
+    for (int i = 0; i < n && i < PW_MAX; i++) {
+        struct pw_worker *w = &pw->w[i];
+        w->pw = pw;
+        pthread_mutex_init(&w->mu, NULL);
+        pthread_cond_init(&w->cv, NULL);
+        if (pthread_create(&w->th, NULL, pw_main, w) != 0) {
+            pthread_mutex_destroy(&w->mu);
+            pthread_cond_destroy(&w->cv);
+            break;
+        }
+        pw->n++;
+    }
+    if (pw->n == 0) {
+        pthread_mutex_destroy(&pw->mu);
+        free(pw);
+        return NULL;
+    }
+    return pw;
+}
+
+/* Stop the writers (after a failure: skipping what is queued) and free. */
+static void
+pw_free(struct pw *pw, bool cancel)
+{
+    if (pw == NULL)
+        return;
+    if (cancel)
+        atomic_store(&pw->cancel, true);
+    struct pw_job stop = {NULL, NULL, 0, 0, -1};
+    for (int i = 0; i < pw->n; i++)
+        pw_push(&pw->w[i], &stop);
+    for (int i = 0; i < pw->n; i++) {
+        pthread_join(pw->w[i].th, NULL);
+        pthread_mutex_destroy(&pw->w[i].mu);
+        pthread_cond_destroy(&pw->w[i].cv);
+    }
+    while (pw->done != NULL) {
+        struct pw_file *f = pw->done;
+        pw->done = f->next;
+        pw_file_free(f);
+    }
+    pthread_mutex_destroy(&pw->mu);
+    free(pw);
+}
+
+/* Hand one data block of f to its writer (w); copies it if it is not in
+ * a ring slot. */
+static void
+pw_submit(struct pw *pw,
+          struct pw_worker *w,
+          struct pw_file *f,
+          const void *buf,
+          size_t len,
+          int64_t off)
+{
+    struct ring *r = pw->ring;
+    struct pw_job j = {f, NULL, len, off, -1};
+    const unsigned char *p = buf;
+    uintptr_t a = (uintptr_t)p;
+    for (int i = 0; i < RING_SLOTS; i++) {
+        uintptr_t lo = (uintptr_t)r->slot[i];
+        if (a >= lo && a - lo + len <= RING_SLOT) {
+            j.slot = i;
+            break;
+        }
+    }
+    if (j.slot >= 0) {
+        pthread_mutex_lock(&r->mu);
+        r->refs[j.slot]++;
+        pthread_mutex_unlock(&r->mu);
+        j.buf = p;
+    } else {
+        unsigned char *copy = xmalloc(len ? len : 1);
+        memcpy(copy, p, len);
+        j.buf = copy;
+    }
+    pw_push(w, &j);
+}
+
+struct unpacker {
+    const struct arc_unpack_opts *o;
+    struct out *out;
+    struct fy_err *err;
+    struct arc_stats *st;
+    const char *dir;     /* as given */
+    char *target;        /* absolute */
+    char *parent, *base; /* of target */
+    int parentfd;
+    bool exists, isdir, nonempty;
+    mode_t old_mode;
+    char *stage_name; /* base.ferry-XXXXXX, in parent */
+    int stage_fd;
+    struct archive *disk;
+    struct arc_guard *guard;
+    struct pw *pw; /* data writers, or NULL: write inline */
+};
+
+static bool
+dir_empty(const char *path)
+{
+    DIR *d = opendir(path);
+    if (d == NULL)
+        return false;
+    struct dirent *de;
+    bool empty = true;
+    while (empty && (de = readdir(d)) != NULL)
+        if (strcmp(de->d_name, ".") != 0 && strcmp(de->d_name, "..") != 0)
+            empty = false;
+    closedir(d);
+    return empty;
+}
+
+static bool
+staging_name(const char *name, const char *base)
+{
+    size_t bl = strlen(base), pl = strlen(".ferry-");
+    if (strncmp(name, base, bl) != 0 || strncmp(name + bl, ".ferry-", pl) != 0)
+        return false;
+    const char *x = name + bl + pl;
+    if (strlen(x) != 6)
+        return false;
+    for (; *x; x++)
+        if (!((*x >= 'a' && *x <= 'z') || (*x >= 'A' && *x <= 'Z') ||
+              (*x >= '0' && *x <= '9')))
+            return false;
+    return true;
+}
+
+/* Remove staging directories of this target left by a killed run: only
+ * ours (the name pattern) and only unlocked ones (no live unpack). */
+static void
+clean_stale(struct unpacker *u)
+{
+    int fd = dup(u->parentfd);
+    DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
+    if (d == NULL) {
+        if (fd >= 0)
+            close(fd);
+        return;
+    }
+    struct dirent *de;
+    while ((de = readdir(d)) != NULL) {
+        if (!staging_name(de->d_name, u->base))
+            continue;
+        int sfd = openat(u->parentfd, de->d_name,
+                         O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        struct stat st;
+        if (sfd < 0)
+            continue;
+        /* ours: made by this user, and no live unpack holds its lock */
+        if (fstat(sfd, &st) == 0 && st.st_uid == geteuid() &&
+            flock(sfd, LOCK_EX | LOCK_NB) == 0) {
+            struct fy_err tmp = FY_ERR_INIT;
+            if (fs_remove_tree_at(u->parentfd, de->d_name, &tmp) == FY_OK)
+                out_verbose(u->out,
+                            "removed %s/%s (left by an interrupted "
+                            "unpack)",
+                            u->parent, de->d_name);
+            else
+                out_warn(u->out, "cannot remove leftover %s", tmp.msg);
+        }
+        close(sfd);
+    }
+    closedir(d);
+}
+
+static enum fy_rc
+target_prepare(struct unpacker *u)
+{
+    struct stat st;
+    const char *dir = u->dir;
+    if (lstat(dir, &st) == 0) {
+        u->target = realpath(dir, NULL); /* a symlink: its target */
+        if (u->target == NULL || stat(u->target, &st) != 0)
+            return fy_fail_errno(u->err, FY_ERUNTIME, "%s", dir);
+        u->exists = true;
+        u->isdir = S_ISDIR(st.st_mode);
+        u->old_mode = st.st_mode & 07777;
+    } else if (errno == ENOENT) {
+        char *parent = fs_dirname(dir), *base = fs_basename(dir);
+        enum fy_rc rc = FY_OK;
+        if (strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+            strcmp(base, "/") == 0)
+            rc = fy_fail(u->err, FY_EUSAGE, "%s: not a usable directory name",
+                         dir);
+        if (rc == FY_OK)
+            rc = fs_mkdir_p(parent, 0777, u->err);
+        char *rp = rc == FY_OK ? realpath(parent, NULL) : NULL;
+        if (rc == FY_OK && rp == NULL)
+            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", parent);
+        if (rc == FY_OK)
+            u->target = fs_join(rp, base);
+        free(rp);
+        free(parent);
+        free(base);
+        if (rc != FY_OK)
+            return rc;
+    } else {
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s", dir);
+    }
+    if (strcmp(u->target, "/") == 0)
+        return fy_fail(u->err, FY_EREFUSED, "%s: refusing to replace /", dir);
+    u->parent = fs_dirname(u->target);
+    u->base = fs_basename(u->target);
+    u->parentfd = open(u->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (u->parentfd < 0)
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->parent);
+    clean_stale(u);
+    if (u->exists) {
+        u->nonempty = !(u->isdir && dir_empty(u->target));
+        if (u->nonempty && !u->o->force)
+            return fy_fail(u->err, FY_EREFUSED,
+                           "%s: exists and is not %s (use --force to "
+                           "replace it)",
+                           dir, u->isdir ? "empty" : "a directory");
+    }
+    return FY_OK;
+}
+
+static enum fy_rc
+stage_make(struct unpacker *u)
+{
+    char *tmpl = xasprintf("%s/%s.ferry-XXXXXX", u->parent, u->base);
+    enum fy_rc rc = FY_OK;
+    if (mkdtemp(tmpl) == NULL) {
+        rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", tmpl);
+    } else {
+        u->stage_name = fs_basename(tmpl);
+        u->stage_fd = openat(u->parentfd, u->stage_name,
+                             O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+        if (u->stage_fd < 0)
+            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", tmpl);
+        else if (flock(u->stage_fd, LOCK_EX) != 0)
+            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s: lock", tmpl);
+    }
+    free(tmpl);
+    return rc;
+}
+
+/* Sync the staging tree, then move it into place; --force swaps the old
+ * tree out atomically (RENAME_EXCHANGE) and removes it afterwards. */
+static enum fy_rc
+stage_commit(struct unpacker *u)
+{
+    mode_t um = umask(0); /* single-threaded here: the reader has stopped */
+    umask(um);
+    mode_t mode = u->exists && u->isdir ? u->old_mode : (0777 & ~um);
+    if (fchmod(u->stage_fd, mode) != 0)
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s/%s", u->parent,
+                             u->stage_name);
+    if (syncfs(u->stage_fd) != 0)
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s/%s: sync", u->parent,
+                             u->stage_name);
+    bool swapped = false;
+    if (renameat(u->parentfd, u->stage_name, u->parentfd, u->base) != 0) {
+        if (errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR &&
+            errno != EISDIR)
+            return fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->target);
+        if (!u->o->force)
+            return fy_fail(u->err, FY_EREFUSED,
+                           "%s: exists and is not empty (use --force to "
+                           "replace it)",
+                           u->dir);
+        if (renameat2(u->parentfd, u->stage_name, u->parentfd, u->base,
+                      RENAME_EXCHANGE) != 0)
+            return fy_fail_errno(u->err, FY_ERUNTIME, "%s: swap", u->target);
+        swapped = true;
+    }
+    enum fy_rc rc = fs_fsync_dir(u->parent, u->err);
+    if (swapped) {
+        /* the old tree now sits under the staging name */
+        struct fy_err tmp = FY_ERR_INIT;
+        if (fs_remove_tree_at(u->parentfd, u->stage_name, &tmp) != FY_OK)
+            out_warn(u->out, "cannot remove the old tree: %s", tmp.msg);
+    }
+    free(u->stage_name);
+    u->stage_name = NULL; /* committed: nothing to clean up */
+    return rc;
+}
+
+static void
+kick_writeback(const char *path)
+{
+    int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (fd >= 0) {
+        (void)sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        close(fd);
+    }
+}
+
+/* The parallel path for a big regular file (see "Writers" above). */
+static enum fy_rc
+unpack_file_async(struct walk *w,
+                  struct unpacker *u,
+                  struct archive_entry *e,
+                  struct src *s,
+                  const char *raw,
+                  const char *clean,
+                  const char *fin,
+                  int64_t size)
+{
+    struct pw *pw = u->pw;
+    struct pw_file *f = xcalloc(1, sizeof *f);
+    unsigned perm = (unsigned)archive_entry_perm(e);
+    enum fy_rc rc = FY_OK;
+    f->fd = -1;
+    f->size = size;
+    f->mode = (mode_t)perm;
+    /* the writer must be able to open it: owner-write until the end */
+    f->fix_mode = !(perm & S_IWUSR);
+    if (f->fix_mode)
+        archive_entry_set_perm(e, perm | S_IWUSR);
+    f->times[0].tv_nsec = UTIME_OMIT;
+    f->times[1].tv_nsec = UTIME_OMIT;
+    if (archive_entry_mtime_is_set(e)) {
+        f->times[1].tv_sec = archive_entry_mtime(e);
+        f->times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    }
+    f->path = xstrdup(clean);
+    f->shown = out_escape(raw);
+    int r = archive_write_header(u->disk, e);
+    if (r >= ARCHIVE_WARN)
+        r = archive_write_finish_entry(u->disk); /* sizes the file */
+    if (r < ARCHIVE_WARN) {
+        const char *why = archive_error_string(u->disk);
+        rc = entry_fail(
+            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
+            w->name, raw, why ? why : "cannot extract");
+        pw_file_free(f);
+        return rc;
+    }
+    f->fd = open(fin, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (f->fd < 0) {
+        rc = fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name,
+                           f->shown);
+        pw_file_free(f);
+        return rc;
+    }
+    f->xx = xx_new();
+    XXH3_128bits_reset(f->xx);
+    struct pw_worker *wk = &pw->w[pw->next++ % pw->n];
+    for (;;) {
+        const void *buf;
+        size_t len;
+        int64_t off;
+        if (fy_interrupted()) {
+            rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
+            break;
+        }
+        r = src_next(s, &buf, &len, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+            rc = rd_fail(&w->rd);
+            break;
+        }
+        pw_submit(pw, wk, f, buf, len, off);
+    }
+    /* always end the file, so the writer closes it and lists it done */
+    struct pw_job end = {f, NULL, 0, 0, -1};
+    pw_push(wk, &end);
+    return rc;
+}
+
+/* Wait for the writers; fold their results into the manifest check. */
+static enum fy_rc
+unpack_drain(struct walk *w)
+{
+    struct unpacker *u = w->ctx;
+    struct pw *pw = u->pw;
+    if (pw == NULL)
+        return FY_OK;
+    pw_wait(pw);
+    pthread_mutex_lock(&pw->mu);
+    struct pw_file *done = pw->done;
+    pw->done = NULL;
+    bool failed = pw->failed;
+    pthread_mutex_unlock(&pw->mu);
+    while (done != NULL) {
+        struct pw_file *f = done;
+        done = f->next;
+        walk_record(w, f->path, 'f', f->size, f->hash);
+        pw_file_free(f);
+    }
+    if (failed)
+        return fy_fail(w->err, pw->err.rc, "%s", pw->err.msg);
+    return FY_OK;
+}
+
+static enum fy_rc
+unpack_entry(struct walk *w,
+             struct archive_entry *e,
+             enum arc_path_rc prc,
+             const char *clean,
+             struct src *s)
+{
+    struct unpacker *u = w->ctx;
+    const char *raw = archive_entry_pathname(e);
+    char *hl = NULL;
+    unsigned char h[16];
+    int64_t bytes = 0;
+    enum fy_rc rc = FY_OK;
+    raw = raw ? raw : "";
+    if (u->pw != NULL) {
+        pthread_mutex_lock(&u->pw->mu);
+        bool failed = u->pw->failed;
+        pthread_mutex_unlock(&u->pw->mu);
+        if (failed)
+            return fy_fail(w->err, u->pw->err.rc, "%s", u->pw->err.msg);
+    }
+    /* SPEC: refuse absolute paths, "..", paths through symlinks, and
+     * hardlinks to anything but an earlier entry */
+    if (prc == ARC_PATH_ABSOLUTE || prc == ARC_PATH_DOTDOT)
+        return entry_fail(w->err, FY_EREFUSED, w->name, raw,
+                          arc_unsafe_why(prc == ARC_PATH_ABSOLUTE
+                                             ? ARC_UNSAFE_ABSOLUTE
+                                             : ARC_UNSAFE_DOTDOT));
+    if (prc == ARC_PATH_EMPTY)
+        return pump(w, s, 0, NULL, raw, h, NULL); /* the root "./" */
+    const char *hl_raw = archive_entry_hardlink(e);
+    if (hl_raw != NULL) {
+        enum arc_path_rc hr = arc_path_clean(hl_raw, &hl);
+        if (hr != ARC_PATH_OK)
+            return entry_fail(w->err, FY_EREFUSED, w->name, raw,
+                              arc_unsafe_why(hr == ARC_PATH_ABSOLUTE
+                                                 ? ARC_UNSAFE_LINK_ABSOLUTE
+                                             : hr == ARC_PATH_DOTDOT
+                                                 ? ARC_UNSAFE_LINK_DOTDOT
+                                                 : ARC_UNSAFE_LINK_TARGET));
+    }
+    char type = entry_type(e);
+    int64_t size = archive_entry_size(e);
+    const char *fin = arc_path_strip(clean, u->o->strip);
+    const char *fin_hl = hl ? arc_path_strip(hl, u->o->strip) : NULL;
+    if (strchr("fdlh", type) == NULL) {
+        char *esc = out_escape(raw);
+        out_warn(w->out, "%s: entry '%s': %s skipped", w->name, esc,
+                 special_name(type));
+        free(esc);
+        u->st->skipped++;
+        rc = pump(w, s, 0, NULL, raw, h, NULL);
+        goto out;
+    }
+    if (fin == NULL || (hl != NULL && fin_hl == NULL)) {
+        /* stripped away: only hashed for the manifest check */
+        rc = pump(w, s, size, NULL, raw, h, NULL);
+        if (rc == FY_OK)
+            walk_record(w, clean, type, type == 'f' ? size : 0,
+                        type == 'f' ? h : NULL);
+        goto out;
+    }
+    enum arc_unsafe un = arc_entry_check(u->guard, fin, fin_hl);
+    if (un != ARC_SAFE) {
+        rc = entry_fail(w->err, FY_EREFUSED, w->name, raw, arc_unsafe_why(un));
+        goto out;
+    }
+    /* SPEC: setuid/setgid bits are stripped */
+    unsigned perm = (unsigned)archive_entry_perm(e);
+    if (perm & (S_ISUID | S_ISGID)) {
+        archive_entry_set_perm(e, perm & ~(unsigned)(S_ISUID | S_ISGID));
+        char *esc = out_escape(raw);
+        out_verbose(w->out, "%s: setuid/setgid bits dropped", esc);
+        free(esc);
+    }
+    archive_entry_set_pathname(e, fin);
+    if (fin_hl != NULL)
+        archive_entry_set_hardlink(e, fin_hl);
+    if (type == 'f' && u->pw != NULL && s->a != NULL &&
+        size >= (int64_t)PW_MIN) {
+        rc = unpack_file_async(w, u, e, s, raw, clean, fin, size);
+        if (rc == FY_OK) {
+            arc_guard_add(u->guard, fin, 'f');
+            count(u->st, 'f', size);
+        }
+        goto out;
+    }
+    int r = archive_write_header(u->disk, e);
+    if (r < ARCHIVE_WARN) {
+        const char *why = archive_error_string(u->disk);
+        rc = entry_fail(
+            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
+            w->name, raw, why ? why : "cannot extract");
+        goto out;
+    }
+    rc = pump(w, s, size, u->disk, raw, h, &bytes);
+    if (rc != FY_OK)
+        goto out;
+    r = archive_write_finish_entry(u->disk);
+    if (r < ARCHIVE_WARN) {
+        const char *why = archive_error_string(u->disk);
+        rc = entry_fail(
+            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_WRITE),
+            w->name, raw, why ? why : "cannot extract");
+        goto out;
+    }
+    char gtype = type;
+    if (type == 'h')
+        gtype = arc_guard_type(u->guard, fin_hl);
+    arc_guard_add(u->guard, fin, gtype);
+    walk_record(w, clean, type, type == 'f' ? size : 0, type == 'f' ? h : NULL);
+    count(u->st, type, size);
+    if (type == 'f' && size >= (int64_t)KICK_MIN && u->pw == NULL)
+        kick_writeback(fin);
+out:
+    free(hl);
+    return rc;
+}
+
+static void
+unpacker_release(struct unpacker *u)
+{
+    if (u->disk != NULL)
+        archive_write_free(u->disk);
+    u->disk = NULL;
+    if (u->stage_name != NULL && u->parentfd >= 0) {
+        struct fy_err tmp = FY_ERR_INIT;
+        if (fs_remove_tree_at(u->parentfd, u->stage_name, &tmp) != FY_OK)
+            out_warn(u->out, "cannot remove the staging directory: %s",
+                     tmp.msg);
+    }
+    if (u->stage_fd >= 0)
+        close(u->stage_fd); /* releases the lock */
+    if (u->parentfd >= 0)
+        close(u->parentfd);
+    arc_guard_free(u->guard);
+    free(u->stage_name);
+    free(u->target);
+    free(u->parent);
+    free(u->base);
+}
+
+enum fy_rc
+arc_unpack(struct fy_istream *is,
+           const char *dir,
+           const struct arc_unpack_opts *o,
+           struct out *out,
+           struct arc_stats *st,
+           struct fy_err *err)
+{
+    struct unpacker u;
+    struct walk w;
+    bool walking = false;
+    int cwd = -1;
+    double t0 = out_now();
+    enum fy_rc rc;
+    locale_t old, loc = utf8_enter(&old);
+
+    memset(&u, 0, sizeof u);
+    memset(st, 0, sizeof *st);
+    u.o = o;
+    u.out = out;
+    u.err = err;
+    u.st = st;
+    u.dir = dir;
+    u.parentfd = -1;
+    u.stage_fd = -1;
+    rc = target_prepare(&u);
+    if (rc == FY_OK)
+        rc = stage_make(&u);
+    if (rc != FY_OK) {
+        is->close(is->ctx);
+        goto done;
+    }
+    out_event(out, "start", "{sssssssI}", "op", "unpack", "archive", is->name,
+              "dir", dir, "bytes", (long long)is->size);
+    walking = true;
+    rc = walk_open(&w, is, "unpack", unpack_entry, &u, st, out, err);
+    if (rc != FY_OK)
+        goto done;
+    u.guard = arc_guard_new();
+    u.pw = pw_new(&w.rd.ring, is->name);
+    w.drain = unpack_drain;
+    u.disk = archive_write_disk_new();
+    if (u.disk == NULL) {
+        rc = fy_fail(err, FY_ERUNTIME, "%s: out of memory", dir);
+        goto done;
+    }
+    int flags = ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_PERM |
+                ARCHIVE_EXTRACT_SECURE_NODOTDOT |
+                ARCHIVE_EXTRACT_SECURE_SYMLINKS |
+                ARCHIVE_EXTRACT_SECURE_NOABSOLUTEPATHS;
+    if (o->same_owner && geteuid() == 0)
+        flags |= ARCHIVE_EXTRACT_OWNER;
+    archive_write_disk_set_options(u.disk, flags);
+    if (flags & ARCHIVE_EXTRACT_OWNER)
+        archive_write_disk_set_standard_lookup(u.disk);
+    cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
+    if (cwd < 0 || fchdir(u.stage_fd) != 0) {
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s/%s", u.parent, u.stage_name);
+        goto done;
+    }
+    rc = walk_run(&w);
+    pw_free(u.pw, rc != FY_OK); /* done by now unless something failed */
+    u.pw = NULL;
+    /* directory modes and times are set here, still inside the stage */
+    if (archive_write_close(u.disk) < ARCHIVE_WARN && rc == FY_OK)
+        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", dir,
+                     archive_error_string(u.disk));
+    archive_write_free(u.disk);
+    u.disk = NULL;
+done:
+    pw_free(u.pw, true);
+    u.pw = NULL;
+    if (u.disk != NULL) /* its fixups must run inside the stage, if at all */
+        archive_write_free(u.disk);
+    u.disk = NULL;
+    if (cwd >= 0) {
+        if (fchdir(cwd) != 0 && rc == FY_OK)
+            rc = fy_fail_errno(err, FY_ERUNTIME,
+                               "cannot return to the "
+                               "working directory");
+        close(cwd);
+    }
+    if (walking)
+        walk_close(&w);
+    if (rc == FY_OK)
+        rc = stage_commit(&u);
+    unpacker_release(&u);
+    utf8_leave(loc, old);
+    st->seconds = out_now() - t0;
+    return rc;
+}

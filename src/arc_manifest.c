@@ -1,0 +1,253 @@
+/*
+ * arc_manifest.c - the ".ferry/manifest" text format (see arc.h): writing
+ * one line at a time while packing, and a strict parser for unpack and
+ * verify.  A manifest either parses whole, with an "end" line whose totals
+ * agree with its entry lines, or is rejected (FY_EINPUT): a truncated or
+ * edited manifest never passes for a shorter archive.
+ */
+#include "ferry/arc.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/xalloc.h"
+
+static const char hexdig[] = "0123456789abcdef";
+
+static bool
+must_escape(unsigned char c)
+{
+    return c <= 0x20 || c == 0x7f || c == '%';
+}
+
+void
+arc_path_escape(struct sbuf *sb, const char *path)
+{
+    const unsigned char *p = (const unsigned char *)path;
+    while (*p) {
+        const unsigned char *run = p;
+        while (*p && !must_escape(*p))
+            p++;
+        if (p > run)
+            sbuf_add(sb, run, (size_t)(p - run));
+        if (*p) {
+            char e[3] = {'%', hexdig[*p >> 4], hexdig[*p & 15]};
+            sbuf_add(sb, e, 3);
+            p++;
+        }
+    }
+}
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool
+arc_path_unescape(const char *s, size_t len, char **out)
+{
+    char *buf = xmalloc(len + 1), *w = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            *w++ = s[i];
+            continue;
+        }
+        int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
+        int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(buf);
+            *out = NULL;
+            return false;
+        }
+        *w++ = (char)(hi << 4 | lo);
+        i += 2;
+    }
+    *w = '\0';
+    *out = buf;
+    return true;
+}
+
+void
+arc_manifest_begin(struct sbuf *sb)
+{
+    sbuf_adds(sb, ARC_MANIFEST_MAGIC);
+}
+
+void
+arc_manifest_add(struct sbuf *sb,
+                 char type,
+                 int64_t size,
+                 const unsigned char *hash,
+                 const char *path)
+{
+    sbuf_addf(sb, "%c %" PRId64 " ", type, size);
+    if (hash != NULL) {
+        char hex[33];
+        for (int i = 0; i < 16; i++) {
+            hex[2 * i] = hexdig[hash[i] >> 4];
+            hex[2 * i + 1] = hexdig[hash[i] & 15];
+        }
+        hex[32] = '\0';
+        sbuf_adds(sb, hex);
+    } else {
+        sbuf_adds(sb, "-");
+    }
+    sbuf_adds(sb, " ");
+    arc_path_escape(sb, path);
+    sbuf_adds(sb, "\n");
+}
+
+void
+arc_manifest_end(struct sbuf *sb, const struct arc_mf_totals *t)
+{
+    sbuf_addf(sb, "end %" PRId64 " %" PRId64 " %" PRId64 "\n", t->entries,
+              t->files, t->bytes);
+}
+
+/* A decimal int64 >= 0 spanning exactly [s, e). */
+static bool
+parse_num(const char *s, const char *e, int64_t *v)
+{
+    if (s == e || e - s > 19)
+        return false;
+    int64_t n = 0;
+    for (const char *p = s; p < e; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        if (n > (INT64_MAX - (*p - '0')) / 10)
+            return false;
+        n = n * 10 + (*p - '0');
+    }
+    *v = n;
+    return true;
+}
+
+/* Split the next space-separated field of [*p, end); false if none. */
+static bool
+field(const char **p, const char *end, const char **fs, const char **fe)
+{
+    const char *sp = memchr(*p, ' ', (size_t)(end - *p));
+    if (sp == NULL)
+        return false;
+    *fs = *p;
+    *fe = sp;
+    *p = sp + 1;
+    return true;
+}
+
+static enum fy_rc
+bad(struct fy_err *err, const char *name, size_t lineno, const char *why)
+{
+    return fy_fail(err, FY_EINPUT, "%s: manifest line %zu: %s", name, lineno,
+                   why);
+}
+
+static enum fy_rc
+parse_entry(const char *p,
+            const char *end,
+            size_t lineno,
+            const char *name,
+            struct arc_mf_line *l,
+            char **path,
+            struct fy_err *err)
+{
+    const char *fs, *fe;
+    l->type = *p;
+    p += 2;
+    if (!field(&p, end, &fs, &fe) || !parse_num(fs, fe, &l->size))
+        return bad(err, name, lineno, "bad size");
+    if (!field(&p, end, &fs, &fe))
+        return bad(err, name, lineno, "missing hash");
+    l->has_hash = !(fe - fs == 1 && *fs == '-');
+    if (l->has_hash) {
+        if (fe - fs != 32)
+            return bad(err, name, lineno, "bad hash");
+        for (int i = 0; i < 16; i++) {
+            int hi = hexval(fs[2 * i]), lo = hexval(fs[2 * i + 1]);
+            if (hi < 0 || lo < 0)
+                return bad(err, name, lineno, "bad hash");
+            l->hash[i] = (unsigned char)(hi << 4 | lo);
+        }
+    }
+    if ((l->type == 'f') != l->has_hash)
+        return bad(err, name, lineno, "hash only and always on 'f' lines");
+    if (p == end || !arc_path_unescape(p, (size_t)(end - p), path))
+        return bad(err, name, lineno, "bad path");
+    l->path = *path;
+    return FY_OK;
+}
+
+enum fy_rc
+arc_manifest_parse(const char *buf,
+                   size_t len,
+                   const char *name,
+                   enum fy_rc (*cb)(void *ctx,
+                                    const struct arc_mf_line *l,
+                                    struct fy_err *err),
+                   void *ctx,
+                   struct arc_mf_totals *tot,
+                   struct fy_err *err)
+{
+    size_t mlen = strlen(ARC_MANIFEST_MAGIC);
+    struct arc_mf_totals seen = {0, 0, 0};
+    bool ended = false;
+    if (len < mlen || memcmp(buf, ARC_MANIFEST_MAGIC, mlen) != 0)
+        return fy_fail(err, FY_EINPUT, "%s: manifest: not a ferry manifest",
+                       name);
+    const char *p = buf + mlen, *end = buf + len;
+    for (size_t lineno = 2; p < end; lineno++) {
+        const char *nl = memchr(p, '\n', (size_t)(end - p));
+        if (nl == NULL)
+            return bad(err, name, lineno, "no newline (truncated?)");
+        if (ended)
+            return bad(err, name, lineno, "text after the end line");
+        if (nl - p >= 4 && memcmp(p, "end ", 4) == 0) {
+            const char *q = p + 4, *fs, *fe;
+            struct arc_mf_totals t;
+            if (!field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.entries) ||
+                !field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.files) ||
+                !parse_num(q, nl, &t.bytes))
+                return bad(err, name, lineno, "bad end line");
+            if (t.entries != seen.entries || t.files != seen.files ||
+                t.bytes != seen.bytes)
+                return bad(err, name, lineno,
+                           "totals do not match the entries");
+            ended = true;
+        } else if (nl - p >= 2 && p[1] == ' ' && strchr("fdlhu", *p)) {
+            struct arc_mf_line l;
+            char *path = NULL;
+            memset(&l, 0, sizeof l);
+            enum fy_rc rc = parse_entry(p, nl, lineno, name, &l, &path, err);
+            if (rc == FY_OK) {
+                if (l.type != 'u') {
+                    seen.entries++;
+                    if (l.type == 'f') {
+                        seen.files++;
+                        seen.bytes += l.size;
+                    }
+                }
+                rc = cb(ctx, &l, err);
+            }
+            free(path);
+            if (rc != FY_OK)
+                return rc;
+        }
+        /* other lines: a later version's additions, skipped */
+        p = nl + 1;
+    }
+    if (!ended)
+        return fy_fail(err, FY_EINPUT, "%s: manifest: no end line (truncated)",
+                       name);
+    if (tot)
+        *tot = seen;
+    return FY_OK;
+}

@@ -1,0 +1,557 @@
+/*
+ * arc_rules.c - the pure rules of the archive engine: format names, path
+ * cleaning, the unpack entry-safety check, the path hash map, and
+ * gitignore-style excludes.  No I/O but arc_excludes_load(); every
+ * function here is unit-tested (tests/unit/test_arc.c).
+ *
+ * Invariant kept by arc_entry_check(): an entry is accepted only if its
+ * clean path is relative, has no "..", and no proper prefix of it is a
+ * symlink created earlier in the same extraction; a hardlink only if its
+ * target passes the same test and names an earlier file or symlink.
+ * Extraction starts in an empty directory, so those are all the symlinks
+ * there can be.
+ */
+#include "ferry/arc.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <xxhash.h>
+
+#include "ferry/fs.h"
+#include "ferry/xalloc.h"
+
+/* ------------------------------------------------------------- formats */
+
+static const struct {
+    const char *ext; /* with the leading dot */
+    enum arc_format f;
+} exts[] = {
+    {".tar.zst", ARC_FMT_TAR_ZST},  {".tzst", ARC_FMT_TAR_ZST},
+    {".tar.zstd", ARC_FMT_TAR_ZST}, {".tar.gz", ARC_FMT_TAR_GZ},
+    {".tgz", ARC_FMT_TAR_GZ},       {".tar.xz", ARC_FMT_TAR_XZ},
+    {".txz", ARC_FMT_TAR_XZ},       {".tar", ARC_FMT_TAR},
+    {".zip", ARC_FMT_ZIP},
+};
+
+bool
+arc_format_parse(const char *name, enum arc_format *f)
+{
+    static const struct {
+        const char *name;
+        enum arc_format f;
+    } names[] = {
+        {"tar.zst", ARC_FMT_TAR_ZST}, {"tzst", ARC_FMT_TAR_ZST},
+        {"zst", ARC_FMT_TAR_ZST},     {"zstd", ARC_FMT_TAR_ZST},
+        {"tar.gz", ARC_FMT_TAR_GZ},   {"tgz", ARC_FMT_TAR_GZ},
+        {"gz", ARC_FMT_TAR_GZ},       {"tar.xz", ARC_FMT_TAR_XZ},
+        {"txz", ARC_FMT_TAR_XZ},      {"xz", ARC_FMT_TAR_XZ},
+        {"tar", ARC_FMT_TAR},         {"zip", ARC_FMT_ZIP},
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (strcmp(name, names[i].name) == 0) {
+            *f = names[i].f;
+            return true;
+        }
+    return false;
+}
+
+static size_t
+ext_len(const char *path, enum arc_format *f)
+{
+    size_t n = strlen(path);
+    for (size_t i = 0; i < sizeof exts / sizeof exts[0]; i++) {
+        size_t e = strlen(exts[i].ext);
+        if (n > e && strcmp(path + n - e, exts[i].ext) == 0 &&
+            path[n - e - 1] != '/') {
+            if (f)
+                *f = exts[i].f;
+            return e;
+        }
+    }
+    return 0;
+}
+
+enum arc_format
+arc_format_from_path(const char *path)
+{
+    enum arc_format f = ARC_FMT_NONE;
+    ext_len(path, &f);
+    return f;
+}
+
+const char *
+arc_format_name(enum arc_format f)
+{
+    switch (f) {
+    case ARC_FMT_TAR_ZST:
+        return "tar.zst";
+    case ARC_FMT_TAR_GZ:
+        return "tar.gz";
+    case ARC_FMT_TAR_XZ:
+        return "tar.xz";
+    case ARC_FMT_TAR:
+        return "tar";
+    case ARC_FMT_ZIP:
+        return "zip";
+    default:
+        return "?";
+    }
+}
+
+char *
+arc_strip_ext(const char *path)
+{
+    char *base = fs_basename(path);
+    size_t e = ext_len(base, NULL);
+    base[strlen(base) - e] = '\0';
+    if (base[0] == '\0' || strcmp(base, ".") == 0 || strcmp(base, "..") == 0 ||
+        strcmp(base, "/") == 0 || strcmp(base, "-") == 0) {
+        free(base);
+        return NULL;
+    }
+    return base;
+}
+
+bool
+arc_level_range(enum arc_format f, int *min, int *max)
+{
+    switch (f) {
+    case ARC_FMT_TAR_ZST:
+        *min = -7; /* zstd's fast levels; 1..19 normal, 20..22 ultra */
+        *max = 22;
+        return true;
+    case ARC_FMT_TAR_GZ:
+        *min = 1;
+        *max = 9;
+        return true;
+    case ARC_FMT_TAR_XZ:
+    case ARC_FMT_ZIP:
+        *min = 0;
+        *max = 9;
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* ----------------------------------------------------------------- paths */
+
+enum arc_path_rc
+arc_path_clean(const char *in, char **out)
+{
+    *out = NULL;
+    if (in == NULL || in[0] == '\0')
+        return ARC_PATH_EMPTY;
+    if (in[0] == '/')
+        return ARC_PATH_ABSOLUTE;
+    struct sbuf sb = SBUF_INIT;
+    const char *p = in;
+    while (*p) {
+        const char *slash = strchr(p, '/');
+        size_t len = slash ? (size_t)(slash - p) : strlen(p);
+        if (len == 2 && p[0] == '.' && p[1] == '.') {
+            sbuf_release(&sb);
+            return ARC_PATH_DOTDOT;
+        }
+        if (len > 0 && !(len == 1 && p[0] == '.')) {
+            if (sb.len > 0)
+                sbuf_add(&sb, "/", 1);
+            sbuf_add(&sb, p, len);
+        }
+        p += len;
+        while (*p == '/')
+            p++;
+    }
+    if (sb.len == 0) {
+        sbuf_release(&sb);
+        return ARC_PATH_EMPTY;
+    }
+    *out = sbuf_detach(&sb);
+    return ARC_PATH_OK;
+}
+
+const char *
+arc_path_strip(const char *path, int n)
+{
+    const char *p = path;
+    for (int i = 0; i < n; i++) {
+        const char *slash = strchr(p, '/');
+        if (slash == NULL)
+            return NULL;
+        p = slash + 1;
+    }
+    return *p ? p : NULL;
+}
+
+/* ------------------------------------------------------------------- map */
+
+uint64_t
+arc_path_key(const char *path)
+{
+    uint64_t k = XXH3_64bits(path, strlen(path));
+    return k ? k : 1; /* 0 marks a free slot */
+}
+
+static size_t
+map_find(const struct arc_map *m, uint64_t key)
+{
+    size_t mask = m->cap - 1, i = (size_t)key & mask;
+    while (m->keys[i] != 0 && m->keys[i] != key)
+        i = (i + 1) & mask;
+    return i;
+}
+
+struct arc_map_val *
+arc_map_get(const struct arc_map *m, uint64_t key)
+{
+    if (m->cap == 0)
+        return NULL;
+    size_t i = map_find(m, key);
+    return m->keys[i] == key ? &m->vals[i] : NULL;
+}
+
+static void
+map_grow(struct arc_map *m)
+{
+    struct arc_map old = *m;
+    m->cap = old.cap ? old.cap * 2 : 1024;
+    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    m->vals = xcalloc(m->cap, sizeof *m->vals);
+    for (size_t i = 0; i < old.cap; i++)
+        if (old.keys[i] != 0) {
+            size_t j = map_find(m, old.keys[i]);
+            m->keys[j] = old.keys[i];
+            m->vals[j] = old.vals[i];
+        }
+    free(old.keys);
+    free(old.vals);
+}
+
+struct arc_map_val *
+arc_map_put(struct arc_map *m, uint64_t key)
+{
+    if ((m->n + 1) * 2 > m->cap)
+        map_grow(m);
+    size_t i = map_find(m, key);
+    if (m->keys[i] != key) {
+        m->keys[i] = key;
+        memset(&m->vals[i], 0, sizeof m->vals[i]);
+        m->n++;
+    }
+    return &m->vals[i];
+}
+
+void
+arc_map_release(struct arc_map *m)
+{
+    free(m->keys);
+    free(m->vals);
+    memset(m, 0, sizeof *m);
+}
+
+/* ----------------------------------------------------------------- guard */
+
+struct arc_guard {
+    struct arc_map map;
+    size_t nlinks; /* symlinks recorded: 0 lets the prefix walk be skipped */
+};
+
+struct arc_guard *
+arc_guard_new(void)
+{
+    return xcalloc(1, sizeof(struct arc_guard));
+}
+
+void
+arc_guard_free(struct arc_guard *g)
+{
+    if (g == NULL)
+        return;
+    arc_map_release(&g->map);
+    free(g);
+}
+
+void
+arc_guard_add(struct arc_guard *g, const char *path, char type)
+{
+    struct arc_map_val *v = arc_map_put(&g->map, arc_path_key(path));
+    if (type == 'l' && v->type != 'l')
+        g->nlinks++;
+    v->type = type;
+}
+
+char
+arc_guard_type(const struct arc_guard *g, const char *path)
+{
+    const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(path));
+    return v ? v->type : 0;
+}
+
+/* Does a proper prefix of path (a parent directory) name a symlink? */
+static bool
+through_symlink(const struct arc_guard *g, const char *path)
+{
+    if (g->nlinks == 0)
+        return false;
+    size_t n = strlen(path);
+    char *tmp = xmalloc(n + 1);
+    bool hit = false;
+    memcpy(tmp, path, n + 1);
+    for (size_t i = 0; i < n && !hit; i++) {
+        if (tmp[i] != '/')
+            continue;
+        tmp[i] = '\0';
+        const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(tmp));
+        hit = v != NULL && v->type == 'l';
+        tmp[i] = '/';
+    }
+    free(tmp);
+    return hit;
+}
+
+enum arc_unsafe
+arc_entry_check(const struct arc_guard *g,
+                const char *path,
+                const char *hardlink)
+{
+    if (path[0] == '/')
+        return ARC_UNSAFE_ABSOLUTE;
+    if (through_symlink(g, path))
+        return ARC_UNSAFE_SYMLINK;
+    if (hardlink == NULL)
+        return ARC_SAFE;
+    if (hardlink[0] == '/')
+        return ARC_UNSAFE_LINK_ABSOLUTE;
+    if (through_symlink(g, hardlink))
+        return ARC_UNSAFE_LINK_SYMLINK;
+    const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(hardlink));
+    if (v == NULL || (v->type != 'f' && v->type != 'l'))
+        return ARC_UNSAFE_LINK_TARGET;
+    return ARC_SAFE;
+}
+
+const char *
+arc_unsafe_why(enum arc_unsafe u)
+{
+    switch (u) {
+    case ARC_SAFE:
+        return "safe";
+    case ARC_UNSAFE_ABSOLUTE:
+        return "absolute path";
+    case ARC_UNSAFE_DOTDOT:
+        return "path contains '..'";
+    case ARC_UNSAFE_SYMLINK:
+        return "path goes through a symlink";
+    case ARC_UNSAFE_LINK_ABSOLUTE:
+        return "hardlink to an absolute path";
+    case ARC_UNSAFE_LINK_DOTDOT:
+        return "hardlink target contains '..'";
+    case ARC_UNSAFE_LINK_SYMLINK:
+        return "hardlink target goes through a symlink";
+    case ARC_UNSAFE_LINK_TARGET:
+        return "hardlink target is not an earlier file of the archive";
+    }
+    return "unsafe";
+}
+
+/* ------------------------------------------------------------------ glob */
+
+/* Match a bracket expression at *pp against c; advances *pp past it.
+ * Returns -1 if the bracket is unterminated (then '[' is literal). */
+static int
+bracket(const char **pp, unsigned char c)
+{
+    const char *p = *pp + 1;
+    bool neg = false, hit = false;
+    if (*p == '!' || *p == '^') {
+        neg = true;
+        p++;
+    }
+    const char *start = p;
+    while (*p && (*p != ']' || p == start)) {
+        unsigned char lo = (unsigned char)*p, hi;
+        if (*p == '\\' && p[1])
+            lo = (unsigned char)*++p;
+        p++;
+        hi = lo;
+        if (*p == '-' && p[1] && p[1] != ']') {
+            p++;
+            if (*p == '\\' && p[1])
+                p++;
+            hi = (unsigned char)*p++;
+        }
+        if (c >= lo && c <= hi)
+            hit = true;
+    }
+    if (*p != ']')
+        return -1;
+    *pp = p + 1;
+    return hit != neg;
+}
+
+static bool
+glob(const char *p, const char *s)
+{
+    for (;;) {
+        if (*p == '\0')
+            return *s == '\0';
+        if (p[0] == '*' && p[1] == '*' && (p[2] == '/' || p[2] == '\0')) {
+            const char *rest = p + 2;
+            if (*rest == '/') {
+                /* "**" + "/": zero or more whole directories */
+                rest++;
+                if (glob(rest, s))
+                    return true;
+                for (const char *q = s; *q; q++)
+                    if (*q == '/' && glob(rest, q + 1))
+                        return true;
+                return false;
+            }
+            return true; /* trailing "**": everything below */
+        }
+        if (*p == '*') {
+            while (*p == '*')
+                p++;
+            for (const char *q = s;; q++) {
+                if (glob(p, q))
+                    return true;
+                if (*q == '\0' || *q == '/')
+                    return false;
+            }
+        }
+        if (*s == '\0')
+            return false;
+        if (*p == '?') {
+            if (*s == '/')
+                return false;
+            p++;
+            s++;
+            continue;
+        }
+        if (*p == '[') {
+            const char *q = p;
+            int r = *s == '/' ? 0 : bracket(&q, (unsigned char)*s);
+            if (r == 0)
+                return false;
+            if (r == 1) {
+                p = q;
+                s++;
+                continue;
+            }
+            /* unterminated: a literal '[' */
+        }
+        if (*p == '\\' && p[1])
+            p++;
+        if (*p != *s)
+            return false;
+        p++;
+        s++;
+    }
+}
+
+bool
+arc_glob_match(const char *pat, const char *path)
+{
+    return glob(pat, path);
+}
+
+/* -------------------------------------------------------------- excludes */
+
+void
+arc_excludes_add(struct arc_excludes *ex, const char *line)
+{
+    size_t n = strlen(line);
+    /* drop a trailing CR and unescaped trailing spaces */
+    if (n > 0 && line[n - 1] == '\r')
+        n--;
+    while (n > 0 && line[n - 1] == ' ' && !(n > 1 && line[n - 2] == '\\'))
+        n--;
+    if (n == 0 || line[0] == '#')
+        return;
+    struct arc_rule r = {NULL, false, false, false};
+    const char *p = line;
+    if (*p == '!') {
+        r.negate = true;
+        p++;
+        n--;
+    } else if (p[0] == '\\' && (p[1] == '!' || p[1] == '#')) {
+        p++;
+        n--;
+    }
+    while (n > 0 && p[n - 1] == '/') {
+        r.dir_only = true;
+        n--;
+    }
+    if (n == 0)
+        return;
+    if (memchr(p, '/', n) != NULL) {
+        r.anchored = true;
+        while (n > 0 && *p == '/') {
+            p++;
+            n--;
+        }
+        if (n == 0)
+            return;
+    }
+    r.pat = xmalloc(n + 1);
+    memcpy(r.pat, p, n);
+    r.pat[n] = '\0';
+    if (ex->n == ex->cap) {
+        ex->cap = ex->cap ? ex->cap * 2 : 8;
+        ex->v = xrealloc(ex->v, ex->cap * sizeof *ex->v);
+    }
+    ex->v[ex->n++] = r;
+}
+
+enum fy_rc
+arc_excludes_load(struct arc_excludes *ex,
+                  const char *path,
+                  bool missing_ok,
+                  struct fy_err *err)
+{
+    struct sbuf sb = SBUF_INIT;
+    bool enoent = false;
+    struct fy_err tmp = FY_ERR_INIT;
+    enum fy_rc rc = fs_read_file(path, 16u << 20, &sb, &enoent, &tmp);
+    if (rc != FY_OK) {
+        sbuf_release(&sb);
+        if (enoent && missing_ok)
+            return FY_OK;
+        return fy_fail(err, rc, "%s", tmp.msg);
+    }
+    char *p = sb.buf;
+    while (p != NULL && *p) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        arc_excludes_add(ex, p);
+        p = nl ? nl + 1 : NULL;
+    }
+    sbuf_release(&sb);
+    return FY_OK;
+}
+
+bool
+arc_excludes_match(const struct arc_excludes *ex, const char *path, bool is_dir)
+{
+    const char *base = strrchr(path, '/');
+    base = base ? base + 1 : path;
+    for (size_t i = ex->n; i-- > 0;) {
+        const struct arc_rule *r = &ex->v[i];
+        if (r->dir_only && !is_dir)
+            continue;
+        if (glob(r->pat, r->anchored ? path : base))
+            return !r->negate;
+    }
+    return false;
+}
+
+void
+arc_excludes_release(struct arc_excludes *ex)
+{
+    for (size_t i = 0; i < ex->n; i++)
+        free(ex->v[i].pat);
+    free(ex->v);
+    ex->v = NULL;
+    ex->n = ex->cap = 0;
+}

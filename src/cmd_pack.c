@@ -1,0 +1,244 @@
+/*
+ * cmd_pack.c - `ferry pack`: options in, arc_pack() out, one summary line.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ferry/arc.h"
+#include "ferry/cmds.h"
+#include "ferry/fs.h"
+#include "ferry/stream.h"
+
+static const char usage[] =
+    "usage: ferry pack DIR [-o ARCHIVE] [options]\n"
+    "\n"
+    "Pack DIR into one archive: files, directories (also empty ones),\n"
+    "symlinks as links, hardlinks, modes and mtimes, plus a manifest with\n"
+    "an XXH3-128 checksum of every file (the last entry, .ferry/manifest).\n"
+    "The archive is written to ARCHIVE.part, synced and renamed: an\n"
+    "interrupted or failed pack never leaves a partial archive under the\n"
+    "final name, and never harms an older one.\n"
+    "\n"
+    "  -o, --output ARCHIVE    write here (default ./<name of DIR>.tar.zst);\n"
+    "                          '-' writes to stdout\n"
+    "      --format FMT        tar.zst (default), tar.gz, tar.xz, tar, zip;\n"
+    "                          otherwise taken from ARCHIVE's extension\n"
+    "      --level N           compression level: zstd -7..22 (default 3),\n"
+    "                          gzip 1-9 (6), xz 0-9 (6), zip 0-9\n"
+    "      --threads N         compression threads (default: every core)\n"
+    "      --exclude GLOB      leave out matching paths (repeatable)\n"
+    "      --exclude-from FILE read exclude rules from FILE (repeatable)\n"
+    "  -h, --help              this help\n"
+    "\n"
+    "Exclude rules work like .gitignore, and DIR/.ferryignore is read too:\n"
+    "a rule without '/' matches a name at any depth ('*.pyc'), one with '/'\n"
+    "is anchored at DIR ('data/raw'), a trailing '/' matches directories\n"
+    "only ('cache/'), '**' spans directories, '!' re-includes, the last\n"
+    "matching rule wins.  Sockets, devices and FIFOs are skipped with a\n"
+    "warning; a file that changes while it is read is reported and marked\n"
+    "in the manifest.\n"
+    "\n"
+    "Examples:\n"
+    "  ferry pack ~/work                       # -> ./work.tar.zst\n"
+    "  ferry pack ~/work -o /mnt/ws.tar.zst --exclude '*.tmp' --exclude "
+    "'.cache/'\n"
+    "  ferry pack ~/work -o - | ssh host ferry unpack - -C work\n"
+    "\n"
+    "Exit: 0 done, 1 I/O error, 2 usage, 130 interrupted.\n";
+
+enum {
+    OPT_FORMAT = 256,
+    OPT_LEVEL,
+    OPT_THREADS,
+    OPT_EXCLUDE,
+    OPT_EXCLUDE_FROM,
+};
+
+static const struct option options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct pack_args {
+    const char *dir;
+    const char *output;
+    char *output_owned;
+    const char *level;
+    bool format_given;
+    struct arc_pack_opts o;
+};
+
+static enum fy_rc
+parse(
+    int argc, char **argv, struct fy_ctx *ctx, struct pack_args *pa, bool *help)
+{
+    struct fy_err *err = &ctx->err;
+    int c;
+    while ((c = cli_getopt(ctx, "pack", argc, argv, "o:h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        int64_t v;
+        switch (c) {
+        case 'o':
+            pa->output = optarg;
+            break;
+        case OPT_FORMAT:
+            if (!arc_format_parse(optarg, &pa->o.format))
+                return cli_usage(ctx, "pack",
+                                 "--format: '%s' is not tar.zst, tar.gz, "
+                                 "tar.xz, tar or zip",
+                                 optarg);
+            pa->format_given = true;
+            break;
+        case OPT_LEVEL:
+            pa->level = optarg;
+            break;
+        case OPT_THREADS:
+            rc = cli_parse_i64("--threads", optarg, 0, 256, &v, err);
+            pa->o.threads = (int)v;
+            break;
+        case OPT_EXCLUDE:
+            strlist_add(&pa->o.excludes, optarg);
+            break;
+        case OPT_EXCLUDE_FROM:
+            strlist_add(&pa->o.exclude_files, optarg);
+            break;
+        case 'h':
+            *help = true;
+            return FY_OK;
+        default:
+            return err->rc;
+        }
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (optind >= argc)
+        return cli_usage(ctx, "pack", "missing DIR");
+    if (optind + 1 < argc)
+        return cli_usage(ctx, "pack", "unexpected argument '%s'",
+                         argv[optind + 1]);
+    pa->dir = argv[optind];
+    if (pa->dir[0] == '\0')
+        return cli_usage(ctx, "pack", "DIR is empty");
+    if (pa->output != NULL && pa->output[0] == '\0')
+        return cli_usage(ctx, "pack", "-o: empty file name");
+    return FY_OK;
+}
+
+/* Fill in format and output name, check the level; usage errors only. */
+static enum fy_rc
+settle(struct fy_ctx *ctx, struct pack_args *pa)
+{
+    struct stat st;
+    if (stat(pa->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_usage(ctx, "pack", "%s is not a directory", pa->dir);
+    if (pa->output != NULL && !pa->format_given &&
+        strcmp(pa->output, "-") != 0) {
+        enum arc_format f = arc_format_from_path(pa->output);
+        if (f != ARC_FMT_NONE)
+            pa->o.format = f;
+    }
+    if (pa->output == NULL) {
+        char *abs = realpath(pa->dir, NULL);
+        char *base = abs ? fs_basename(abs) : NULL;
+        if (base == NULL || strcmp(base, "/") == 0) {
+            free(abs);
+            free(base);
+            return cli_usage(ctx, "pack",
+                             "cannot name the archive after "
+                             "'%s': give -o ARCHIVE",
+                             pa->dir);
+        }
+        pa->output_owned =
+            xasprintf("%s.%s", base, arc_format_name(pa->o.format));
+        pa->output = pa->output_owned;
+        free(abs);
+        free(base);
+    }
+    if (strcmp(pa->output, "-") == 0) {
+        if (isatty(STDOUT_FILENO))
+            return cli_usage(ctx, "pack",
+                             "refusing to write an archive to a "
+                             "terminal (use -o FILE)");
+    } else if (stat(pa->output, &st) == 0 && S_ISDIR(st.st_mode)) {
+        return cli_usage(ctx, "pack", "-o: %s is a directory", pa->output);
+    }
+    if (pa->level != NULL) {
+        int min, max;
+        int64_t v;
+        if (!arc_level_range(pa->o.format, &min, &max))
+            return cli_usage(ctx, "pack", "--level: %s is not compressed",
+                             arc_format_name(pa->o.format));
+        if (cli_parse_i64("--level", pa->level, min, max, &v, &ctx->err) !=
+            FY_OK)
+            return ctx->err.rc;
+        if (v == 0 && pa->o.format == ARC_FMT_TAR_ZST)
+            v = 3; /* zstd: 0 means the default */
+        pa->o.level = (int)v;
+    }
+    return FY_OK;
+}
+
+static void
+summary(struct fy_ctx *ctx,
+        const struct pack_args *pa,
+        const struct arc_stats *st)
+{
+    char in[24], outb[24];
+    double ratio =
+        st->bytes > 0 ? (double)st->archive_bytes / (double)st->bytes : 0;
+    const char *name = strcmp(pa->output, "-") == 0 ? "stdout" : pa->output;
+    out_fmt_size(in, sizeof in, st->bytes);
+    out_fmt_size(outb, sizeof outb, st->archive_bytes);
+    out_info(&ctx->out,
+             "packed %lld files, %lld dirs, %lld symlinks, %lld hardlinks "
+             "(%s) into %s: %s, ratio %.3f, in %.1f s",
+             (long long)st->files, (long long)st->dirs, (long long)st->symlinks,
+             (long long)st->hardlinks, in, name, outb, ratio, st->seconds);
+    out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsIsfsf}", "op", "pack",
+              "archive", pa->output, "files", (long long)st->files, "dirs",
+              (long long)st->dirs, "symlinks", (long long)st->symlinks,
+              "hardlinks", (long long)st->hardlinks, "bytes",
+              (long long)st->bytes, "archive_bytes",
+              (long long)st->archive_bytes, "unstable", (long long)st->unstable,
+              "ratio", ratio, "seconds", st->seconds);
+}
+
+enum fy_rc
+cmd_pack(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct pack_args pa;
+    struct fy_ostream os;
+    struct arc_stats st;
+    bool help = false;
+    memset(&pa, 0, sizeof pa);
+    arc_pack_opts_init(&pa.o);
+    enum fy_rc rc = parse(argc, argv, ctx, &pa, &help);
+    if (rc == FY_OK && help) {
+        rc = cli_help(usage);
+        goto done;
+    }
+    if (rc == FY_OK)
+        rc = settle(ctx, &pa);
+    if (rc == FY_OK && strcmp(pa.output, "-") == 0)
+        out_data_on_stdout(&ctx->out);
+    if (rc == FY_OK)
+        rc = stream_out_open(&os, pa.output, &ctx->err);
+    if (rc == FY_OK) {
+        rc = arc_pack(pa.dir, &pa.o, &os, &ctx->out, &st, &ctx->err);
+        if (rc == FY_OK)
+            summary(ctx, &pa, &st);
+    }
+done:
+    arc_pack_opts_release(&pa.o);
+    free(pa.output_owned);
+    return rc;
+}

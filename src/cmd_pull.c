@@ -1,0 +1,112 @@
+/*
+ * cmd_pull.c - `ferry pull URL [-o FILE]`: options in, remote_pull() out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/cmds.h"
+#include "ferry/remote.h"
+
+static const char usage[] =
+    "usage: ferry pull URL [-o FILE] [options]\n"
+    "\n"
+    "Download one object from remote storage into FILE (default: the last\n"
+    "element of URL, in the current directory; '-' is stdout).  Large objects\n"
+    "come in several ranged requests at once; an interrupted request resumes\n"
+    "where it stopped.  FILE is written as FILE.part and renamed only when\n"
+    "every byte has arrived.\n"
+    "\n"
+    "  -o, --output FILE       write here\n" REMOTE_OPTS_HELP
+    "  -h, --help              this help\n"
+    "\n"
+    "Exit: 0 downloaded, 1 failed (\"no such object\", after retries), 2 "
+    "usage,\n"
+    "3 bad URL, 4 SSH host refused, 5 stalled, 130 interrupted.\n";
+
+static const struct option options[] = {
+    REMOTE_LONGOPTS,
+    {"output", required_argument, NULL, 'o'},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+enum fy_rc
+cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct remote_opts o;
+    struct remote_stats st = {0, 0, 0, 0};
+    const char *output = NULL;
+    char *guess = NULL;
+    enum fy_rc rc = FY_OK;
+    int c;
+    remote_opts_init(&o);
+    o.phase = "pull";
+    while (rc == FY_OK &&
+           (c = cli_getopt(ctx, "pull", argc, argv, "o:h", options)) != -1) {
+        if (c == 'h') {
+            rc = cli_help(usage);
+            goto out;
+        }
+        if (c == 'o')
+            output = optarg;
+        else if (remote_opt_is(c))
+            rc = remote_opts_set(&o, c, optarg, &ctx->err);
+        else
+            rc = ctx->err.rc;
+    }
+    if (rc != FY_OK)
+        goto out;
+    if (argc - optind < 1) {
+        rc = cli_usage(ctx, "pull", "missing URL");
+        goto out;
+    }
+    if (argc - optind > 1) {
+        rc = cli_usage(ctx, "pull", "unexpected argument '%s'",
+                       argv[optind + 1]);
+        goto out;
+    }
+    const char *url = argv[optind];
+    if (output == NULL) {
+        struct remote_url u;
+        if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)
+            goto out;
+        remote_url_release(&u);
+        guess = remote_url_basename(url);
+        if (guess == NULL) {
+            rc = cli_usage(ctx, "pull",
+                           "cannot name the output after '%s': "
+                           "give -o FILE",
+                           url);
+            goto out;
+        }
+        output = guess;
+    }
+    if (output[0] == '\0') {
+        rc = cli_usage(ctx, "pull", "-o: empty file name");
+        goto out;
+    }
+    if (strcmp(output, "-") == 0)
+        out_data_on_stdout(&ctx->out);
+    rc = remote_pull(url, output, &o, &ctx->out, &st, &ctx->err);
+    out_progress_end(&ctx->out);
+    if (rc == FY_OK) {
+        char size[24], rate[24];
+        double secs = st.seconds > 0 ? st.seconds : 1e-3;
+        out_fmt_size(size, sizeof size, st.bytes);
+        out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
+        out_info(&ctx->out,
+                 "pulled %s from %s into %s in %.1f s (%s/s, %lld "
+                 "%s, %lld retried)",
+                 size, url, output, st.seconds, rate, (long long)st.parts,
+                 st.parts == 1 ? "request" : "requests", (long long)st.retries);
+        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", url, "file",
+                  output, "bytes", (long long)st.bytes, "parts",
+                  (long long)st.parts, "retries", (long long)st.retries,
+                  "seconds", st.seconds);
+    }
+out:
+    free(guess);
+    remote_opts_release(&o);
+    return rc;
+}

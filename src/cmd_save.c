@@ -1,0 +1,198 @@
+/*
+ * cmd_save.c - `ferry save DIR URL`: arc_pack() straight into
+ * remote_upload_open(); no temporary archive anywhere.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "ferry/arc.h"
+#include "ferry/cmds.h"
+#include "ferry/remote.h"
+#include "ferry/stream.h"
+
+static const char usage[] =
+    "usage: ferry save DIR URL [options]\n"
+    "\n"
+    "Pack DIR (as 'ferry pack' does: manifest, excludes, .ferryignore) and\n"
+    "upload the archive while it is being made, through a bounded memory\n"
+    "pipeline: no temporary file, and faster than pack then push.  The\n"
+    "object appears under URL only once the upload is complete; a failed or\n"
+    "interrupted save leaves nothing there (an S3 multipart upload is\n"
+    "aborted).\n"
+    "\n"
+    "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
+    "sftp://[USER@]HOST[:PORT]/PATH,\n"
+    "     file:///PATH\n"
+    "\n"
+    "      --format FMT        tar.zst (default), tar.gz, tar.xz, tar, zip;\n"
+    "                          otherwise taken from URL's extension\n"
+    "      --level N           compression level (zstd default 3)\n"
+    "      --threads N         compression threads (default: every core)\n"
+    "      --exclude GLOB      leave out matching paths (repeatable)\n"
+    "      --exclude-from FILE read exclude rules from FILE "
+    "(repeatable)\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
+    "\n"
+    "Memory: S3 keeps at most --parallel parts (8 MiB each at first) in\n"
+    "flight plus the one being filled.\n"
+    "\n"
+    "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH host\n"
+    "refused, 5 stalled, 130 interrupted.\n";
+
+enum {
+    OPT_FORMAT = 256,
+    OPT_LEVEL,
+    OPT_THREADS,
+    OPT_EXCLUDE,
+    OPT_EXCLUDE_FROM,
+};
+
+static const struct option options[] = {
+    REMOTE_LONGOPTS,
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {"level", required_argument, NULL, OPT_LEVEL},
+    {"threads", required_argument, NULL, OPT_THREADS},
+    {"exclude", required_argument, NULL, OPT_EXCLUDE},
+    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+struct save_args {
+    const char *dir, *url, *level;
+    bool format_given, help;
+    struct arc_pack_opts pack;
+    struct remote_opts remote;
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
+{
+    struct fy_err *err = &ctx->err;
+    int c;
+    while ((c = cli_getopt(ctx, "save", argc, argv, "h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        int64_t v;
+        if (remote_opt_is(c)) {
+            rc = remote_opts_set(&a->remote, c, optarg, err);
+        } else {
+            switch (c) {
+            case OPT_FORMAT:
+                if (!arc_format_parse(optarg, &a->pack.format))
+                    return cli_usage(ctx, "save",
+                                     "--format: '%s' is not tar.zst, tar.gz, "
+                                     "tar.xz, tar or zip",
+                                     optarg);
+                a->format_given = true;
+                break;
+            case OPT_LEVEL:
+                a->level = optarg;
+                break;
+            case OPT_THREADS:
+                rc = cli_parse_i64("--threads", optarg, 0, 256, &v, err);
+                a->pack.threads = (int)v;
+                break;
+            case OPT_EXCLUDE:
+                strlist_add(&a->pack.excludes, optarg);
+                break;
+            case OPT_EXCLUDE_FROM:
+                strlist_add(&a->pack.exclude_files, optarg);
+                break;
+            case 'h':
+                a->help = true;
+                return FY_OK;
+            default:
+                return err->rc;
+            }
+        }
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (argc - optind < 2)
+        return cli_usage(ctx, "save", "expected DIR and URL");
+    if (argc - optind > 2)
+        return cli_usage(ctx, "save", "unexpected argument '%s'",
+                         argv[optind + 2]);
+    a->dir = argv[optind];
+    a->url = argv[optind + 1];
+    if (a->dir[0] == '\0')
+        return cli_usage(ctx, "save", "DIR is empty");
+    struct stat st;
+    if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
+        return cli_usage(ctx, "save", "%s is not a directory", a->dir);
+    if (!a->format_given) {
+        enum arc_format f = arc_format_from_path(a->url);
+        if (f != ARC_FMT_NONE)
+            a->pack.format = f;
+    }
+    if (a->level != NULL) {
+        int min, max;
+        int64_t v;
+        if (!arc_level_range(a->pack.format, &min, &max))
+            return cli_usage(ctx, "save", "--level: %s is not compressed",
+                             arc_format_name(a->pack.format));
+        if (cli_parse_i64("--level", a->level, min, max, &v, err) != FY_OK)
+            return err->rc;
+        if (v == 0 && a->pack.format == ARC_FMT_TAR_ZST)
+            v = 3;
+        a->pack.level = (int)v;
+    }
+    /* a bad URL is exit 3 before anything is packed */
+    struct remote_url u;
+    enum fy_rc rc = remote_url_parse(a->url, &u, err);
+    remote_url_release(&u);
+    return rc;
+}
+
+enum fy_rc
+cmd_save(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct save_args a;
+    struct remote_stats rs = {0, 0, 0, 0};
+    struct arc_stats st;
+    struct fy_ostream os;
+    memset(&a, 0, sizeof a);
+    arc_pack_opts_init(&a.pack);
+    remote_opts_init(&a.remote);
+    a.remote.phase = "save";
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help) {
+        rc = cli_help(usage);
+        goto out;
+    }
+    if (rc != FY_OK)
+        goto out;
+    /* the uploader draws the progress; the packer keeps its warnings */
+    struct out quiet = ctx->out;
+    quiet.mode = OUT_NONE;
+    double t0 = out_now();
+    rc = remote_upload_open(&os, a.url, &a.remote, &ctx->out, &rs, &ctx->err);
+    if (rc == FY_OK)
+        rc = arc_pack(a.dir, &a.pack, &os, &quiet, &st, &ctx->err);
+    out_progress_end(&ctx->out);
+    if (rc == FY_OK) {
+        char in[24], up[24], rate[24];
+        double secs = out_now() - t0;
+        out_fmt_size(in, sizeof in, st.bytes);
+        out_fmt_size(up, sizeof up, rs.bytes);
+        out_fmt_size(rate, sizeof rate,
+                     (int64_t)((double)rs.bytes / (secs > 0 ? secs : 1e-3)));
+        out_info(&ctx->out,
+                 "saved %s to %s: %lld files, %lld dirs, %lld symlinks (%s) "
+                 "as %s in %.1f s (%s/s, %lld %s, %lld retried)",
+                 a.dir, a.url, (long long)st.files, (long long)st.dirs,
+                 (long long)st.symlinks, in, up, secs, rate,
+                 (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
+                 (long long)rs.retries);
+        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsf}", "op", "save",
+                  "dir", a.dir, "url", a.url, "files", (long long)st.files,
+                  "bytes", (long long)st.bytes, "archive_bytes",
+                  (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
+                  (long long)rs.retries, "seconds", secs);
+    }
+out:
+    arc_pack_opts_release(&a.pack);
+    remote_opts_release(&a.remote);
+    return rc;
+}

@@ -1,0 +1,135 @@
+/*
+ * cmd_unpack.c - `ferry unpack`: options in, arc_unpack() out.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "ferry/arc.h"
+#include "ferry/cmds.h"
+#include "ferry/stream.h"
+
+static const char usage[] =
+    "usage: ferry unpack ARCHIVE [-C DIR] [--force] [--strip-components N]\n"
+    "\n"
+    "Unpack ARCHIVE ('-' reads stdin) into DIR, safely and atomically.  Reads\n"
+    "tar.zst, tar.gz, tar.xz, tar and zip, from ferry, GNU tar or bsdtar.\n"
+    "\n"
+    "Safety: an entry with an absolute path or a '..' component, a path\n"
+    "through a symlink, or a hardlink to anything but an earlier file of the\n"
+    "archive is refused (exit 4, nothing written).  Symlinks are restored as\n"
+    "links and never followed; devices and FIFOs are skipped with a warning;\n"
+    "setuid/setgid bits are dropped; owners are not restored.\n"
+    "\n"
+    "Atomicity: the tree is extracted into DIR.ferry-XXXXXX beside DIR, every\n"
+    "file is checked against the archive's manifest, synced, and renamed to\n"
+    "DIR.  A refused, corrupt or interrupted unpack leaves DIR as it was; a\n"
+    "later run removes what a killed one left.\n"
+    "\n"
+    "  -C, --directory DIR      unpack into DIR (default: ./<ARCHIVE without\n"
+    "                           its extension>; required when reading stdin)\n"
+    "      --force              replace a non-empty DIR (only once the new\n"
+    "                           tree is complete)\n"
+    "      --strip-components N drop the first N path components\n"
+    "      --same-owner         restore owners (only when run as root)\n"
+    "  -h, --help               this help\n"
+    "\n"
+    "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
+    "4 unsafe entry, checksum mismatch or DIR not empty, 130 interrupted.\n";
+
+enum {
+    OPT_FORCE = 256,
+    OPT_STRIP,
+    OPT_SAME_OWNER,
+};
+
+static const struct option options[] = {
+    {"directory", required_argument, NULL, 'C'},
+    {"force", no_argument, NULL, OPT_FORCE},
+    {"strip-components", required_argument, NULL, OPT_STRIP},
+    {"same-owner", no_argument, NULL, OPT_SAME_OWNER},
+    {"help", no_argument, NULL, 'h'},
+    {NULL, 0, NULL, 0},
+};
+
+enum fy_rc
+cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct arc_unpack_opts o = {false, 0, false};
+    struct fy_err *err = &ctx->err;
+    const char *dir = NULL, *archive;
+    char *dir_owned = NULL;
+    int c;
+    enum fy_rc rc = FY_OK;
+    while (rc == FY_OK &&
+           (c = cli_getopt(ctx, "unpack", argc, argv, "C:h", options)) != -1) {
+        int64_t v;
+        switch (c) {
+        case 'C':
+            dir = optarg;
+            break;
+        case OPT_FORCE:
+            o.force = true;
+            break;
+        case OPT_STRIP:
+            rc = cli_parse_i64("--strip-components", optarg, 0, 1024, &v, err);
+            o.strip = (int)v;
+            break;
+        case OPT_SAME_OWNER:
+            o.same_owner = true;
+            break;
+        case 'h':
+            return cli_help(usage);
+        default:
+            return err->rc;
+        }
+    }
+    if (rc != FY_OK)
+        return rc;
+    if (optind >= argc)
+        return cli_usage(ctx, "unpack", "missing ARCHIVE");
+    if (optind + 1 < argc)
+        return cli_usage(ctx, "unpack", "unexpected argument '%s'",
+                         argv[optind + 1]);
+    archive = argv[optind];
+    if (archive[0] == '\0')
+        return cli_usage(ctx, "unpack", "ARCHIVE is empty");
+    if (dir != NULL && dir[0] == '\0')
+        return cli_usage(ctx, "unpack", "-C: empty directory name");
+    if (dir == NULL) {
+        if (strcmp(archive, "-") == 0)
+            return cli_usage(ctx, "unpack", "reading stdin needs -C DIR");
+        dir_owned = arc_strip_ext(archive);
+        if (dir_owned == NULL)
+            return cli_usage(ctx, "unpack",
+                             "cannot name a directory after "
+                             "'%s': give -C DIR",
+                             archive);
+        dir = dir_owned;
+    }
+    struct fy_istream is;
+    struct arc_stats st;
+    rc = stream_in_open(&is, archive, err);
+    if (rc == FY_OK)
+        rc = arc_unpack(&is, dir, &o, &ctx->out, &st, err);
+    if (rc == FY_OK) {
+        char size[24];
+        out_fmt_size(size, sizeof size, st.bytes);
+        out_info(&ctx->out,
+                 "unpacked %lld files, %lld dirs, %lld symlinks, %lld "
+                 "hardlinks (%s) into %s in %.1f s; %s",
+                 (long long)st.files, (long long)st.dirs,
+                 (long long)st.symlinks, (long long)st.hardlinks, size, dir,
+                 st.seconds,
+                 st.manifest ? "every file matches the manifest"
+                             : "no ferry manifest, checksums not verified");
+        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsbsf}", "op", "unpack",
+                  "dir", dir, "files", (long long)st.files, "dirs",
+                  (long long)st.dirs, "symlinks", (long long)st.symlinks,
+                  "hardlinks", (long long)st.hardlinks, "bytes",
+                  (long long)st.bytes, "skipped", (long long)st.skipped,
+                  "verified", st.manifest, "seconds", st.seconds);
+    }
+    free(dir_owned);
+    return rc;
+}

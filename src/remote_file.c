@@ -1,0 +1,265 @@
+/*
+ * remote_file.c - file:// storage: the local file system, written the way
+ * pack writes (PATH.part, fsync, rename, fsync of the directory) and read
+ * in place.  Missing parent directories of an upload are created, as a
+ * bucket would.
+ *
+ * What it keeps true: PATH only ever holds a complete file; a missing
+ * source is "no such object", as for the other schemes.
+ */
+#include "remote_int.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "ferry/fs.h"
+#include "ferry/out.h"
+#include "ferry/stream.h"
+#include "ferry/xalloc.h"
+
+#define COPY_BUF (1u << 20)
+
+static void
+progress(const struct remote_opts *o,
+         struct out *out,
+         int64_t done,
+         int64_t total,
+         bool force)
+{
+    if (out == NULL || o->phase == NULL)
+        return;
+    struct out_progress p = OUT_PROGRESS_INIT;
+    p.phase = o->phase;
+    p.done = done;
+    p.total = total;
+    out_progress(out, &p, force);
+}
+
+static enum fy_rc
+open_source(const char *path, int *fd, int64_t *size, struct fy_err *err)
+{
+    struct stat st;
+    *fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (*fd < 0 && errno == ENOENT)
+        return fy_fail(err, FY_ERUNTIME, "%s: no such object", path);
+    if (*fd < 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+    if (fstat(*fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+        close(*fd);
+        *fd = -1;
+        return fy_fail(err, FY_EINPUT, "%s: not a regular file", path);
+    }
+    *size = (int64_t)st.st_size;
+    (void)posix_fadvise(*fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+    return FY_OK;
+}
+
+static enum fy_rc
+make_parent(const char *path, struct fy_err *err)
+{
+    char *dir = fs_dirname(path);
+    enum fy_rc rc = fs_mkdir_p(dir, 0755, err);
+    free(dir);
+    return rc;
+}
+
+enum fy_rc
+file_push(const char *src,
+          const char *dst,
+          const struct remote_opts *o,
+          struct out *out,
+          struct remote_stats *st,
+          struct fy_err *err)
+{
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    int fd = -1;
+    int64_t size = 0, done = 0;
+    char *buf = NULL;
+    enum fy_rc rc = open_source(src, &fd, &size, err);
+    if (rc != FY_OK)
+        goto out;
+    if ((rc = make_parent(dst, err)) != FY_OK ||
+        (rc = fs_atomic_open(&af, dst, 0644, err)) != FY_OK)
+        goto out;
+    buf = xmalloc(COPY_BUF);
+    for (;;) {
+        if (fy_interrupted()) {
+            rc = fy_fail(err, FY_EINTR, "%s: interrupted", dst);
+            goto out;
+        }
+        ssize_t n = read(fd, buf, COPY_BUF);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0) {
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s", src);
+            goto out;
+        }
+        if (n == 0)
+            break;
+        if ((rc = fs_write_all(af.fd, buf, (size_t)n, af.tmp, err)) != FY_OK)
+            goto out;
+        done += n;
+        progress(o, out, done, size, false);
+    }
+    rc = fs_atomic_commit(&af, err);
+    if (rc == FY_OK) {
+        progress(o, out, done, size, true);
+        st->bytes += done;
+        st->parts++;
+    }
+out:
+    fs_atomic_abort(&af);
+    free(buf);
+    if (fd >= 0)
+        close(fd);
+    return rc;
+}
+
+/*
+ * The file streams of save/restore.  (stream.c has the same for pack; these
+ * add progress in the "save"/"restore" phase and "no such object".)
+ */
+struct fstream {
+    struct fs_atomic af;
+    int fd;
+    const char *path;
+    char *own_path;
+    const struct remote_opts *o;
+    struct out *out;
+    struct remote_stats *st;
+    int64_t done, total;
+    double t0;
+};
+
+static enum fy_rc
+fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
+{
+    struct fstream *f = ctx;
+    if (fy_interrupted())
+        return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
+    enum fy_rc rc = fs_write_all(f->af.fd, buf, n, f->af.tmp, err);
+    if (rc == FY_OK) {
+        f->done += (int64_t)n;
+        progress(f->o, f->out, f->done, -1, false);
+    }
+    return rc;
+}
+
+static enum fy_rc
+fstream_close(void *ctx, bool commit, struct fy_err *err)
+{
+    struct fstream *f = ctx;
+    enum fy_rc rc = FY_OK;
+    if (commit)
+        rc = fs_atomic_commit(&f->af, err);
+    fs_atomic_abort(&f->af);
+    if (rc == FY_OK && commit) {
+        progress(f->o, f->out, f->done, f->done, true);
+        if (f->st != NULL) {
+            f->st->bytes += f->done;
+            f->st->parts++;
+        }
+    }
+    if (f->st != NULL)
+        f->st->seconds = out_now() - f->t0;
+    free(f);
+    return rc;
+}
+
+enum fy_rc
+file_upload_open(struct fy_ostream *os,
+                 const char *path,
+                 const struct remote_opts *o,
+                 struct out *out,
+                 struct remote_stats *st,
+                 struct fy_err *err)
+{
+    struct fstream *f = xcalloc(1, sizeof *f);
+    f->af = (struct fs_atomic)FS_ATOMIC_INIT;
+    enum fy_rc rc = make_parent(path, err);
+    if (rc == FY_OK)
+        rc = fs_atomic_open(&f->af, path, 0644, err);
+    if (rc != FY_OK) {
+        free(f);
+        return rc;
+    }
+    f->path = f->af.path;
+    f->o = o;
+    f->out = out;
+    f->st = st;
+    f->t0 = out_now();
+    memset(os, 0, sizeof *os);
+    os->write = fstream_write;
+    os->close = fstream_close;
+    os->ctx = f;
+    os->name = f->af.path;
+    os->fd = f->af.fd;
+    os->is_file = true;
+    return FY_OK;
+}
+
+static enum fy_rc
+fstream_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
+{
+    struct fstream *f = ctx;
+    for (;;) {
+        ssize_t n = read(f->fd, buf, cap);
+        if (n < 0 && errno == EINTR && !fy_interrupted())
+            continue;
+        if (n < 0 && errno == EINTR)
+            return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
+        if (n < 0)
+            return fy_fail_errno(err, FY_ERUNTIME, "%s", f->path);
+        *got = (size_t)n;
+        f->done += n;
+        progress(f->o, f->out, f->done, f->total, n == 0);
+        return FY_OK;
+    }
+}
+
+static void
+fstream_in_close(void *ctx)
+{
+    struct fstream *f = ctx;
+    close(f->fd);
+    if (f->st != NULL) {
+        f->st->bytes += f->done;
+        f->st->parts++;
+        f->st->seconds = out_now() - f->t0;
+    }
+    free(f->own_path);
+    free(f);
+}
+
+enum fy_rc
+file_download_open(struct fy_istream *is,
+                   const char *path,
+                   const struct remote_opts *o,
+                   struct out *out,
+                   struct remote_stats *st,
+                   struct fy_err *err)
+{
+    struct fstream *f = xcalloc(1, sizeof *f);
+    enum fy_rc rc = open_source(path, &f->fd, &f->total, err);
+    if (rc != FY_OK) {
+        free(f);
+        return rc;
+    }
+    f->path = f->own_path = xstrdup(path);
+    f->o = o;
+    f->out = out;
+    f->st = st;
+    f->t0 = out_now();
+    memset(is, 0, sizeof *is);
+    is->read = fstream_read;
+    is->close = fstream_in_close;
+    is->ctx = f;
+    is->name = f->path;
+    is->fd = f->fd;
+    is->size = f->total;
+    return FY_OK;
+}

@@ -1,0 +1,221 @@
+/*
+ * remote_int.h - what the src/remote*.c modules share and nobody else sees
+ * (it includes <curl/curl.h>): the request engine of remote_xfer.c, the
+ * object handle ("target") each backend fills in, and the backends' entry
+ * points.
+ *
+ * Engine.  A struct rjob is one request (a PUT of a part, a ranged GET,
+ * a HEAD...).  reng_submit() queues it; the engine runs up to
+ * o->parallel requests at once on one curl multi handle, retries each on
+ * its own (remote_classify/remote_backoff), resumes a ranged GET where it
+ * stopped, and marks it finished.  It runs either in the caller's thread
+ * (reng_run, after every job is submitted and reng_close) or in a thread
+ * of its own (reng_start/reng_join) while a producer submits jobs and a
+ * consumer waits for them on e->cv under e->mu.  The first failure stops
+ * everything and is kept in e->err; waiters see e->rc != FY_OK.
+ *
+ * A job belongs to its owner, who frees it (rjob_release) after the engine
+ * is done with it: once it is finished, or after reng_join/reng_run.
+ */
+#ifndef FERRY_REMOTE_INT_H
+#define FERRY_REMOTE_INT_H
+
+#include <curl/curl.h>
+#include <pthread.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ferry/err.h"
+#include "ferry/remote.h"
+#include "ferry/xalloc.h"
+
+struct out;
+struct rjob;
+struct reng;
+struct rpipe;
+
+enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
+
+/*
+ * An object named by a URL, ready for requests.  setup() configures a
+ * handle for one attempt of a job on it: URL (plus j->query), auth,
+ * headers (into j->hdrs).  The engine has already set the method, body,
+ * range and callbacks.  commit/discard (optional) run after a whole
+ * upload succeeded/failed (SFTP: rename PATH.part / remove it).
+ */
+struct rtarget {
+    struct remote_url u;
+    const struct remote_opts *o;
+    void *be;
+    void (*be_free)(void *be);
+    enum fy_rc (*setup)(struct rjob *j, CURL *h, struct fy_err *err);
+    void (*explain)(const struct rjob *j, struct sbuf *why);
+    enum fy_rc (*commit)(struct rtarget *t,
+                         struct out *out,
+                         struct fy_err *err);
+    void (*discard)(struct rtarget *t);
+    bool http; /* status codes are HTTP's */
+};
+
+#define RESP_MAX (1u << 20)
+
+struct rjob {
+    /* --- set by the owner (rjob_init gives safe defaults) --- */
+    struct rtarget *t;
+    enum fy_rc (*setup)(struct rjob *j, CURL *h, struct fy_err *err);
+    enum fy_rc (*done)(struct rjob *j, struct fy_err *err); /* optional */
+    void *owner;
+    char *what;  /* for messages (owned) */
+    char *query; /* pre-sorted, pre-encoded query string (owned) */
+    int64_t num; /* part number / chunk index */
+    enum rmethod method;
+    bool payload; /* counts as a part/chunk in the stats */
+    bool cleanup; /* runs even after SIGINT (abort, remove .part) */
+    /* request body (PUT/POST): mem (borrowed, or mem_owned) or fd at off */
+    const char *mem;
+    char *mem_owned;
+    int fd;
+    struct rpipe *pipe; /* streamed body: not replayable once started */
+    int64_t off, len;   /* body or wanted range; len -1: unknown/to end */
+    /* download target: dst (len bytes) or dst_fd at off; else resp */
+    char *dst;
+    int dst_fd;
+    bool ranged; /* ask for bytes off+got .. off+len-1 */
+    /* --- results --- */
+    int64_t got; /* body bytes moved; kept across retries of a GET */
+    long status;
+    char *etag;
+    int64_t total;    /* Content-Range total or Content-Length, -1 */
+    struct sbuf resp; /* small response bodies (XML, errors) */
+    struct curl_slist *hdrs;
+    bool finished; /* set under e->mu once it succeeded */
+    /* --- engine private --- */
+    int attempts;
+    double not_before, retry_after;
+    CURL *h;
+    struct reng *eng;
+    struct rjob *next;
+    struct fy_err local; /* a callback's own failure (not retried) */
+    char ebuf[CURL_ERROR_SIZE];
+};
+
+void rjob_init(struct rjob *j, struct rtarget *t, enum rmethod m);
+void rjob_release(struct rjob *j);
+
+struct reng {
+    const struct remote_opts *o;
+    struct out *out;
+    int64_t total; /* for progress, -1 unknown */
+    int64_t base;  /* bytes already done before this engine (progress) */
+    int parallel;
+    CURLM *m;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct rjob *queue; /* not started (or waiting to retry) */
+    int active;
+    struct rjob **act; /* running (engine thread only) */
+    size_t nact, capact;
+    bool closed, exited, threaded;
+    bool cleanup; /* ignore SIGINT: running cleanup requests */
+    char *name;   /* for messages: the first job's what */
+    enum fy_rc rc;
+    struct fy_err err;
+    int64_t bytes; /* payload bytes moved (engine thread only) */
+    struct remote_stats st;
+    pthread_t th;
+};
+
+void reng_init(struct reng *e,
+               const struct remote_opts *o,
+               struct out *out,
+               int64_t total);
+/* Queue a job (any thread). */
+void reng_submit(struct reng *e, struct rjob *j);
+/* No more jobs: the engine ends once the queue is empty. */
+void reng_close(struct reng *e);
+/* Stop now with this error (any thread; the first error wins). */
+void reng_cancel(struct reng *e, enum fy_rc rc, const char *msg);
+/* Run in this thread until closed and idle, or failed. */
+enum fy_rc reng_run(struct reng *e, struct fy_err *err);
+/* Run in a thread of its own; reng_join waits and reports. */
+void reng_start(struct reng *e);
+enum fy_rc reng_join(struct reng *e, struct fy_err *err);
+void reng_release(struct reng *e);
+/* Wake the engine (after changing something it polls). */
+void reng_wakeup(struct reng *e);
+
+/* One request with retries, in this thread (progress shown if total>=0). */
+enum fy_rc remote_run_one(struct rtarget *t,
+                          struct rjob *j,
+                          struct out *out,
+                          int64_t total,
+                          struct remote_stats *st,
+                          struct fy_err *err);
+
+/*
+ * A bounded byte pipe feeding a streamed PUT: the producer writes (blocks
+ * while full), the engine's read callback reads (blocks while empty).
+ * Guarded by the engine's mutex; a failed or cancelled engine wakes both.
+ */
+struct rpipe *rpipe_new(struct reng *e, size_t cap);
+enum fy_rc
+rpipe_write(struct rpipe *p, const void *buf, size_t n, struct fy_err *err);
+void rpipe_finish(struct rpipe *p);
+void rpipe_free(struct rpipe *p);
+
+/* Add st to total. */
+void remote_stats_add(struct remote_stats *total,
+                      const struct remote_stats *st);
+
+/* ------------------------------------------------------------ backends */
+
+/* remote.c: fill t for url (dispatching on the scheme). */
+enum fy_rc rtarget_open(struct rtarget *t,
+                        const char *url,
+                        const struct remote_opts *o,
+                        struct fy_err *err);
+void rtarget_release(struct rtarget *t);
+/* Set common libcurl options of remote.c's policy on a fresh handle. */
+void remote_curl_global(void);
+
+enum fy_rc s3_target_open(struct rtarget *t, struct fy_err *err);
+enum fy_rc http_target_open(struct rtarget *t, struct fy_err *err);
+enum fy_rc sftp_target_open(struct rtarget *t, struct fy_err *err);
+
+/* S3 multipart push of an open file of size bytes. */
+enum fy_rc s3_push_file(struct rtarget *t,
+                        int fd,
+                        int64_t size,
+                        struct out *out,
+                        struct remote_stats *st,
+                        struct fy_err *err);
+/* S3 upload stream (multipart once more than one part). */
+enum fy_rc s3_upload_open(struct fy_ostream *os,
+                          struct rtarget *t,
+                          struct out *out,
+                          struct remote_stats *st,
+                          struct fy_err *err);
+/* The part / chunk size in use (FERRY_S3_PART_SIZE, o->part_size, 8 MiB). */
+int64_t remote_chunk_size(const struct remote_opts *o);
+
+/* file:// */
+enum fy_rc file_push(const char *src,
+                     const char *dst,
+                     const struct remote_opts *o,
+                     struct out *out,
+                     struct remote_stats *st,
+                     struct fy_err *err);
+enum fy_rc file_upload_open(struct fy_ostream *os,
+                            const char *path,
+                            const struct remote_opts *o,
+                            struct out *out,
+                            struct remote_stats *st,
+                            struct fy_err *err);
+enum fy_rc file_download_open(struct fy_istream *is,
+                              const char *path,
+                              const struct remote_opts *o,
+                              struct out *out,
+                              struct remote_stats *st,
+                              struct fy_err *err);
+
+#endif

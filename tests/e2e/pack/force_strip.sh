@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# A non-empty target is refused (exit 4, untouched) unless --force, which
+# replaces it whole; a target that is a symlink to a directory keeps the
+# link; --strip-components drops leading components (and the manifest check
+# still covers every file); usage errors exit 2 with one line.
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+need tar
+small_ws "$WORK/src"
+"$FERRY" -q pack "$WORK/src" -o "$WORK/a.tar.zst" || fail "pack"
+mkdir -p "$WORK/t/old"; printf 'old\n' >"$WORK/t/old/f"
+snapshot "$WORK/t" >"$WORK/t.snap"
+run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/t"
+assert_exit 4
+assert_one_error_line "exists and is not empty \(use --force"
+snapshot "$WORK/t" | diff -u "$WORK/t.snap" - >&2 || fail "target changed"
+no_staging "$WORK/t"
+chmod 0711 "$WORK/t"
+run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/t" --force
+assert_exit 0
+assert_same_tree "$WORK/src" "$WORK/t"
+[ "$(stat -c %a "$WORK/t")" = 711 ] || fail "the target's own mode was not kept"
+no_staging "$WORK/t"
+
+# a symlink to a directory: the link stays, the directory is replaced
+mkdir -p "$WORK/real/old"; ln -s real "$WORK/link"
+run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/link" --force
+assert_exit 0
+[ -L "$WORK/link" ] || fail "the symlink target was replaced"
+assert_same_tree "$WORK/src" "$WORK/real"
+
+# --strip-components
+mkdir -p "$WORK/proj"; cp -a "$WORK/src" "$WORK/proj/top"
+tar -C "$WORK/proj" -cf "$WORK/p.tar" top || fail "tar"
+run_ferry unpack "$WORK/p.tar" -C "$WORK/stripped" --strip-components 1
+assert_exit 0
+assert_same_tree "$WORK/src" "$WORK/stripped" --no-mtime   # gnu format: seconds
+run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/s2" --strip-components 1
+assert_exit 0
+grep -q 'every file matches the manifest' "$WORK/err" || fail "strip: manifest not checked: $(cat "$WORK/err")"
+assert_same_tree "$WORK/src/sub" "$WORK/s2"
+
+run_ferry unpack "$WORK/a.tar.zst" --bogus
+assert_exit 2
+assert_one_error_line "unpack: unknown option '--bogus'"
+run_ferry unpack "$WORK/a.tar.zst" --strip-components x
+assert_exit 2
+run_ferry pack "$WORK/src/a.txt"
+assert_exit 2
+assert_one_error_line "is not a directory"
+run_ferry pack "$WORK/nope" -o "$WORK/n.tar.zst"
+assert_exit 1
+[ ! -e "$WORK/n.tar.zst.part" ] && [ ! -e "$WORK/n.tar.zst" ] || fail "output left behind"
+exit 0

@@ -1,0 +1,160 @@
+# tests/e2e/servers/remote_lib.bash - servers for the remote storage tests
+# (push/pull/save/restore).  Source after lib.sh.  Every server listens on
+# 127.0.0.1 only, keeps its files in $WORK and is stopped by PID on exit.
+
+S3_BUCKET=bkt
+# The tests' objects are small: 64 KiB parts and chunks make many of them.
+export FERRY_S3_PART_SIZE=${FERRY_S3_PART_SIZE:-65536}
+
+# start_s3 [PORT]: s3rver (tests/e2e/servers/s3.js: SigV4 checked, abort
+# and list-uploads added) with bucket $S3_BUCKET, data in $WORK/s3data
+# (kept across restarts).  Sets S3_PORT, S3_PID and the AWS_* variables
+# ferry reads.
+start_s3() {
+  need node
+  # one install at a time (ctest -j runs several S3 tests at once)
+  flock "${TMPDIR:-/tmp}/ferry-servers-install.lock" "$SERVERS_DIR/install" >"$WORK/npm.log" 2>&1 || skip "cannot install s3rver from npm: $(tail -2 "$WORK/npm.log")"
+  mkdir -p "$WORK/s3data"
+  rm -f "$WORK/s3.port"
+  start_bg s3 node "$SERVERS_DIR/s3.js" "$WORK/s3data" "$S3_BUCKET" "$WORK/s3.port" "${1:-0}"
+  S3_PID=$BG_PID
+  wait_for 30 test -s "$WORK/s3.port" || fail "s3rver did not start: $(tail -5 "$WORK/s3.log")"
+  S3_PORT=$(cat "$WORK/s3.port")
+  export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER AWS_REGION=us-east-1
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$S3_PORT"
+  unset AWS_SESSION_TOKEN AWS_PROFILE AWS_DEFAULT_REGION AWS_ENDPOINT_URL_S3
+}
+
+# s3_curl ARGS...: a SigV4-signed request to the test server with curl.
+s3_curl() {
+  curl -sS --aws-sigv4 "aws:amz:us-east-1:s3" --user S3RVER:S3RVER \
+    -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" "$@"
+}
+
+# s3_uploads: the multipart uploads in progress, one "<Upload>" per line.
+s3_uploads() {
+  s3_curl "$AWS_ENDPOINT_URL/$S3_BUCKET?uploads=" | grep -o '<Upload>' || true
+}
+
+# s3_has KEY: the object exists (HTTP 200 to a HEAD).
+s3_has() {
+  [ "$(s3_curl -o /dev/null -w '%{http_code}' -I "$AWS_ENDPOINT_URL/$S3_BUCKET/$1")" = 200 ]
+}
+
+# start_nginx: nginx with WebDAV PUT on a free port, serving $WORK/www.
+# Sets HTTP_BASE (no trailing slash) and NGINX_PID.
+start_nginx() {
+  local nginx=/usr/sbin/nginx
+  [ -x "$nginx" ] || nginx=$(command -v nginx || true)
+  [ -n "$nginx" ] || skip "needs nginx (scripts/deps test)"
+  local port; port=$(free_port)
+  mkdir -p "$WORK/www" "$WORK/nginx/tmp"
+  local user=""
+  [ "$(id -u)" -eq 0 ] && user="user root;"
+  cat >"$WORK/nginx/nginx.conf" <<CONF
+$user
+daemon off;
+worker_processes 1;
+pid $WORK/nginx/nginx.pid;
+error_log $WORK/nginx/error.log;
+events { worker_connections 64; }
+http {
+  access_log $WORK/nginx/access.log;
+  client_body_temp_path $WORK/nginx/tmp;
+  proxy_temp_path $WORK/nginx/tmp;
+  fastcgi_temp_path $WORK/nginx/tmp;
+  uwsgi_temp_path $WORK/nginx/tmp;
+  scgi_temp_path $WORK/nginx/tmp;
+  server {
+    listen 127.0.0.1:$port;
+    root $WORK/www;
+    client_max_body_size 0;
+    location / {
+      dav_methods PUT DELETE;
+      create_full_put_path on;
+      dav_access user:rw group:r all:r;
+    }
+  }
+}
+CONF
+  start_bg nginx "$nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
+  NGINX_PID=$BG_PID
+  wait_for 10 port_open "$port" || fail "nginx did not start: $(tail -3 "$WORK/nginx.log" "$WORK/nginx/error.log" 2>/dev/null)"
+  HTTP_BASE="http://127.0.0.1:$port"
+}
+
+# start_sshd: OpenSSH's sshd on a free port with a host key and a user key
+# made here; ferry's HOME is $WORK/home (key in .ssh/id_ed25519, the host
+# in .ssh/known_hosts).  Sets SFTP_BASE (sftp://USER@127.0.0.1:PORT),
+# SSH_HOME, SSHD_PID, SSHD_PORT.
+start_sshd() {
+  local sshd=/usr/sbin/sshd
+  [ -x "$sshd" ] || skip "needs sshd (openssh-server; scripts/deps test)"
+  need ssh-keygen
+  SSHD_PORT=$(free_port)
+  local d="$WORK/sshd" user
+  user=$(id -un)
+  SSH_HOME="$WORK/home"
+  mkdir -p "$d" "$SSH_HOME/.ssh"
+  chmod 700 "$SSH_HOME/.ssh"
+  ssh-keygen -q -t ed25519 -N '' -C ferry-test-host -f "$d/host_ed25519" || fail "ssh-keygen (host)"
+  ssh-keygen -q -t ed25519 -N '' -C ferry-test-user -f "$SSH_HOME/.ssh/id_ed25519" || fail "ssh-keygen (user)"
+  cp "$SSH_HOME/.ssh/id_ed25519.pub" "$d/authorized_keys"
+  echo "[127.0.0.1]:$SSHD_PORT $(cut -d' ' -f1,2 "$d/host_ed25519.pub")" >"$SSH_HOME/.ssh/known_hosts"
+  cat >"$d/sshd_config" <<CONF
+Port $SSHD_PORT
+ListenAddress 127.0.0.1
+HostKey $d/host_ed25519
+AuthorizedKeysFile $d/authorized_keys
+PidFile $d/sshd.pid
+StrictModes no
+UsePAM no
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PubkeyAuthentication yes
+PermitRootLogin prohibit-password
+AllowUsers $user
+Subsystem sftp internal-sftp
+CONF
+  # privilege separation needs this directory when sshd runs as root
+  if [ "$(id -u)" -eq 0 ] && [ ! -d /run/sshd ]; then mkdir -p /run/sshd && chmod 755 /run/sshd; fi
+  "$sshd" -t -f "$d/sshd_config" 2>"$WORK/sshd-t.log" || skip "sshd refuses this config: $(tail -2 "$WORK/sshd-t.log")"
+  start_bg sshd "$sshd" -D -e -f "$d/sshd_config"
+  SSHD_PID=$BG_PID
+  wait_for 10 port_open "$SSHD_PORT" || fail "sshd did not start: $(tail -3 "$WORK/sshd.log")"
+  SFTP_BASE="sftp://$user@127.0.0.1:$SSHD_PORT"
+}
+
+# make_workspace DIR: a small tree like a real one: files in several
+# directories, an empty directory, a symlink (also a dangling one), a
+# hardlink and an executable.
+make_workspace() {
+  local d=$1
+  make_payload "$d" "${2:-2}" 4
+  mkdir -p "$d/src/pkg" "$d/empty" "$d/venv/bin"
+  for i in $(seq 1 40); do echo "line $i of module $i" >"$d/src/pkg/mod$i.py"; done
+  printf '#!/bin/sh\necho hi\n' >"$d/run.sh"; chmod 755 "$d/run.sh"
+  ln -s /usr/bin/python3 "$d/venv/bin/python"
+  ln -s ../file0.bin "$d/src/link0"
+  ln "$d/src/pkg/mod1.py" "$d/src/pkg/hard1.py"
+}
+
+# same_workspace A B: same files, contents, symlinks and modes.
+same_workspace() {
+  diff -r --no-dereference "$1" "$2" >&2 || return 1
+  (cd "$1" && find . -printf '%p %y %m %l\n' | sort) >"$WORK/ws-a.ls"
+  (cd "$2" && find . -printf '%p %y %m %l\n' | sort) >"$WORK/ws-b.ls"
+  diff -u "$WORK/ws-a.ls" "$WORK/ws-b.ls" >&2
+}
+
+# s3_parts_ge N: the server has seen at least N UploadPart requests.
+s3_parts_ge() { [ "$(grep -c 'partNumber=' "$WORK/s3.log" 2>/dev/null)" -ge "$1" ]; }
+
+# kill_s3: kill -9 the s3rver process itself (not just its timeout
+# wrapper), as a crash would, and wait until its port is closed.
+kill_s3() {
+  local child; child=$(child_of "$S3_PID")
+  [ -n "$child" ] && kill -KILL "$child" 2>/dev/null
+  stop_bg "$S3_PID"
+  wait_for 10 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$S3_PORT) 2>/dev/null" || fail "s3rver did not die"
+}

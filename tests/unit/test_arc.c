@@ -1,0 +1,571 @@
+/*
+ * Unit tests for the archive engine's rules (arc_rules.c): path cleaning,
+ * the unpack entry-safety check, gitignore-style excludes, formats; the
+ * manifest format (arc_manifest.c); the libarchive error mapping; and one
+ * in-memory pack -> verify -> list round trip through the stream tables.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "ferry/arc.h"
+#include "ferry/fs.h"
+#include "ferry/out.h"
+#include "ferry/stream.h"
+#include "ferry/xalloc.h"
+
+static void
+test_path_clean(void **state)
+{
+    (void)state;
+    char *out;
+    assert_int_equal(arc_path_clean("a/b", &out), ARC_PATH_OK);
+    assert_string_equal(out, "a/b");
+    free(out);
+    assert_int_equal(arc_path_clean("./a//./b/", &out), ARC_PATH_OK);
+    assert_string_equal(out, "a/b");
+    free(out);
+    assert_int_equal(arc_path_clean("a/..b/c..", &out), ARC_PATH_OK);
+    assert_string_equal(out, "a/..b/c..");
+    free(out);
+    assert_int_equal(arc_path_clean("", &out), ARC_PATH_EMPTY);
+    assert_null(out);
+    assert_int_equal(arc_path_clean("./", &out), ARC_PATH_EMPTY);
+    assert_int_equal(arc_path_clean(".//.", &out), ARC_PATH_EMPTY);
+    assert_int_equal(arc_path_clean(NULL, &out), ARC_PATH_EMPTY);
+    assert_int_equal(arc_path_clean("/etc/passwd", &out), ARC_PATH_ABSOLUTE);
+    assert_null(out);
+    assert_int_equal(arc_path_clean("//x", &out), ARC_PATH_ABSOLUTE);
+    assert_int_equal(arc_path_clean("..", &out), ARC_PATH_DOTDOT);
+    assert_int_equal(arc_path_clean("../x", &out), ARC_PATH_DOTDOT);
+    assert_int_equal(arc_path_clean("a/../../x", &out), ARC_PATH_DOTDOT);
+    assert_int_equal(arc_path_clean("a/b/..", &out), ARC_PATH_DOTDOT);
+    assert_int_equal(arc_path_clean("./../x", &out), ARC_PATH_DOTDOT);
+    assert_null(out);
+}
+
+static void
+test_path_strip(void **state)
+{
+    (void)state;
+    assert_string_equal(arc_path_strip("a/b/c", 0), "a/b/c");
+    assert_string_equal(arc_path_strip("a/b/c", 1), "b/c");
+    assert_string_equal(arc_path_strip("a/b/c", 2), "c");
+    assert_null(arc_path_strip("a/b/c", 3));
+    assert_null(arc_path_strip("a", 1));
+}
+
+static void
+test_guard(void **state)
+{
+    (void)state;
+    struct arc_guard *g = arc_guard_new();
+    assert_int_equal(arc_entry_check(g, "a/b", NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "/abs", NULL), ARC_UNSAFE_ABSOLUTE);
+    arc_guard_add(g, "dir", 'd');
+    arc_guard_add(g, "dir/file", 'f');
+    arc_guard_add(g, "dir/link", 'l'); /* e.g. -> /etc */
+    assert_int_equal(arc_guard_type(g, "dir/link"), 'l');
+    assert_int_equal(arc_guard_type(g, "nope"), 0);
+    /* write through a symlink created earlier: refused, at any depth */
+    assert_int_equal(arc_entry_check(g, "dir/link/passwd", NULL),
+                     ARC_UNSAFE_SYMLINK);
+    assert_int_equal(arc_entry_check(g, "dir/link/x/y", NULL),
+                     ARC_UNSAFE_SYMLINK);
+    /* the symlink itself may be replaced (libarchive unlinks it) */
+    assert_int_equal(arc_entry_check(g, "dir/link", NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "dir/other", NULL), ARC_SAFE);
+    /* hardlinks: only to an earlier file or symlink of the archive */
+    assert_int_equal(arc_entry_check(g, "h1", "dir/file"), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "h2", "dir/link"), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "h3", "dir"), ARC_UNSAFE_LINK_TARGET);
+    assert_int_equal(arc_entry_check(g, "h4", "later"), ARC_UNSAFE_LINK_TARGET);
+    assert_int_equal(arc_entry_check(g, "h5", "/etc/shadow"),
+                     ARC_UNSAFE_LINK_ABSOLUTE);
+    assert_int_equal(arc_entry_check(g, "h6", "dir/link/shadow"),
+                     ARC_UNSAFE_LINK_SYMLINK);
+    /* a symlink replaced by a directory is a directory again */
+    arc_guard_add(g, "dir/link", 'd');
+    assert_int_equal(arc_entry_check(g, "dir/link/ok", NULL), ARC_SAFE);
+    for (int u = ARC_SAFE; u <= ARC_UNSAFE_LINK_TARGET; u++)
+        assert_non_null(arc_unsafe_why((enum arc_unsafe)u));
+    arc_guard_free(g);
+    arc_guard_free(NULL);
+}
+
+static void
+test_map(void **state)
+{
+    (void)state;
+    struct arc_map m = ARC_MAP_INIT;
+    char key[32];
+    assert_null(arc_map_get(&m, 42));
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "p/%d", i);
+        struct arc_map_val *v = arc_map_put(&m, arc_path_key(key));
+        v->size = i;
+    }
+    assert_int_equal(m.n, 5000);
+    for (int i = 0; i < 5000; i++) {
+        snprintf(key, sizeof key, "p/%d", i);
+        struct arc_map_val *v = arc_map_get(&m, arc_path_key(key));
+        assert_non_null(v);
+        assert_int_equal(v->size, i);
+    }
+    assert_null(arc_map_get(&m, arc_path_key("p/5000")));
+    arc_map_put(&m, arc_path_key("p/1"));
+    assert_int_equal(m.n, 5000); /* existing key: no new entry */
+    arc_map_release(&m);
+}
+
+static void
+test_glob(void **state)
+{
+    (void)state;
+    assert_true(arc_glob_match("*.log", "train.log"));
+    assert_false(arc_glob_match("*.log", "a/train.log"));
+    assert_true(arc_glob_match("a/*.log", "a/x.log"));
+    assert_false(arc_glob_match("a/*.log", "a/b/x.log"));
+    assert_true(arc_glob_match("img_??.jpg", "img_07.jpg"));
+    assert_false(arc_glob_match("img_??.jpg", "img_7.jpg"));
+    assert_false(arc_glob_match("a?b", "a/b"));
+    assert_true(arc_glob_match("[a-c]x", "bx"));
+    assert_false(arc_glob_match("[a-c]x", "dx"));
+    assert_true(arc_glob_match("[!a-c]x", "dx"));
+    assert_false(arc_glob_match("[!a-c]x", "ax"));
+    assert_true(arc_glob_match("**/cache", "cache"));
+    assert_true(arc_glob_match("**/cache", "a/b/cache"));
+    assert_false(arc_glob_match("**/cache", "a/b/cache2"));
+    assert_true(arc_glob_match("data/**", "data/x/y"));
+    assert_false(arc_glob_match("data/**", "data"));
+    assert_true(arc_glob_match("a/**/b", "a/b"));
+    assert_true(arc_glob_match("a/**/b", "a/x/y/b"));
+    assert_false(arc_glob_match("a/**/b", "a/x/y/c"));
+    assert_true(arc_glob_match("\\*", "*"));
+    assert_false(arc_glob_match("\\*", "x"));
+    assert_true(arc_glob_match("[x", "[x")); /* unterminated: literal */
+}
+
+static void
+test_excludes(void **state)
+{
+    (void)state;
+    struct arc_excludes ex = ARC_EXCLUDES_INIT;
+    arc_excludes_add(&ex, "# a comment");
+    arc_excludes_add(&ex, "");
+    arc_excludes_add(&ex, "   ");
+    assert_int_equal(ex.n, 0);
+    /* no slash: a name anywhere */
+    arc_excludes_add(&ex, "*.pyc");
+    assert_true(arc_excludes_match(&ex, "x.pyc", false));
+    assert_true(arc_excludes_match(&ex, "src/pkg/x.pyc", false));
+    assert_false(arc_excludes_match(&ex, "src/pkg/x.py", false));
+    /* a slash inside: anchored at the top */
+    arc_excludes_add(&ex, "data/raw");
+    assert_true(arc_excludes_match(&ex, "data/raw", true));
+    assert_false(arc_excludes_match(&ex, "x/data/raw", true));
+    /* leading slash: anchored too */
+    arc_excludes_add(&ex, "/top.txt");
+    assert_true(arc_excludes_match(&ex, "top.txt", false));
+    assert_false(arc_excludes_match(&ex, "sub/top.txt", false));
+    /* trailing slash: directories only */
+    arc_excludes_add(&ex, "cache/");
+    assert_true(arc_excludes_match(&ex, "cache", true));
+    assert_true(arc_excludes_match(&ex, "a/cache", true));
+    assert_false(arc_excludes_match(&ex, "a/cache", false));
+    /* '!' re-includes; the last matching rule wins */
+    arc_excludes_add(&ex, "*.log");
+    arc_excludes_add(&ex, "!keep.log");
+    assert_true(arc_excludes_match(&ex, "logs/a.log", false));
+    assert_false(arc_excludes_match(&ex, "logs/keep.log", false));
+    arc_excludes_add(&ex, "keep.log");
+    assert_true(arc_excludes_match(&ex, "logs/keep.log", false));
+    /* escapes: a literal '#' or '!' and a kept trailing space */
+    arc_excludes_add(&ex, "\\#hash");
+    assert_true(arc_excludes_match(&ex, "#hash", false));
+    arc_excludes_add(&ex, "\\!bang");
+    assert_true(arc_excludes_match(&ex, "!bang", false));
+    arc_excludes_add(&ex, "trail\\ ");
+    assert_true(arc_excludes_match(&ex, "trail ", false));
+    arc_excludes_add(&ex, "spaces   ");
+    assert_true(arc_excludes_match(&ex, "spaces", false));
+    /* "**" */
+    arc_excludes_add(&ex, "**/tmp/**");
+    assert_true(arc_excludes_match(&ex, "a/tmp/x", false));
+    assert_true(arc_excludes_match(&ex, "tmp/x/y", false));
+    assert_false(arc_excludes_match(&ex, "a/tmpx/y", false));
+    arc_excludes_release(&ex);
+    assert_int_equal(ex.n, 0);
+}
+
+static void
+test_excludes_load(void **state)
+{
+    (void)state;
+    char path[] = "/tmp/ferry-test-arc-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    const char text[] = "# generated\n*.tmp\r\n\n!important.tmp\nbuild/\n";
+    assert_int_equal(write(fd, text, sizeof text - 1),
+                     (ssize_t)sizeof text - 1);
+    close(fd);
+    struct arc_excludes ex = ARC_EXCLUDES_INIT;
+    struct fy_err err = FY_ERR_INIT;
+    assert_int_equal(arc_excludes_load(&ex, path, false, &err), FY_OK);
+    assert_int_equal(ex.n, 3);
+    assert_true(arc_excludes_match(&ex, "a/b.tmp", false));
+    assert_false(arc_excludes_match(&ex, "important.tmp", false));
+    assert_true(arc_excludes_match(&ex, "x/build", true));
+    unlink(path);
+    assert_int_equal(arc_excludes_load(&ex, path, true, &err), FY_OK);
+    assert_int_equal(arc_excludes_load(&ex, path, false, &err), FY_ERUNTIME);
+    assert_non_null(strstr(err.msg, path));
+    arc_excludes_release(&ex);
+}
+
+static void
+test_formats(void **state)
+{
+    (void)state;
+    enum arc_format f;
+    assert_true(arc_format_parse("tar.zst", &f));
+    assert_int_equal(f, ARC_FMT_TAR_ZST);
+    assert_true(arc_format_parse("tgz", &f));
+    assert_int_equal(f, ARC_FMT_TAR_GZ);
+    assert_true(arc_format_parse("zip", &f));
+    assert_int_equal(f, ARC_FMT_ZIP);
+    assert_false(arc_format_parse("rar", &f));
+    assert_int_equal(arc_format_from_path("x/ws.tar.zst"), ARC_FMT_TAR_ZST);
+    assert_int_equal(arc_format_from_path("ws.tzst"), ARC_FMT_TAR_ZST);
+    assert_int_equal(arc_format_from_path("ws.tar.gz"), ARC_FMT_TAR_GZ);
+    assert_int_equal(arc_format_from_path("ws.tgz"), ARC_FMT_TAR_GZ);
+    assert_int_equal(arc_format_from_path("ws.tar.xz"), ARC_FMT_TAR_XZ);
+    assert_int_equal(arc_format_from_path("ws.tar"), ARC_FMT_TAR);
+    assert_int_equal(arc_format_from_path("ws.zip"), ARC_FMT_ZIP);
+    assert_int_equal(arc_format_from_path("ws.bin"), ARC_FMT_NONE);
+    assert_int_equal(arc_format_from_path(".tar"), ARC_FMT_NONE);
+    assert_int_equal(arc_format_from_path("-"), ARC_FMT_NONE);
+    assert_string_equal(arc_format_name(ARC_FMT_TAR_XZ), "tar.xz");
+    char *s = arc_strip_ext("/a/b/ws.tar.zst");
+    assert_string_equal(s, "ws");
+    free(s);
+    s = arc_strip_ext("backup.zip");
+    assert_string_equal(s, "backup");
+    free(s);
+    s = arc_strip_ext("plain");
+    assert_string_equal(s, "plain");
+    free(s);
+    assert_null(arc_strip_ext("-"));
+    assert_null(arc_strip_ext("/"));
+    int lo, hi;
+    assert_true(arc_level_range(ARC_FMT_TAR_ZST, &lo, &hi));
+    assert_int_equal(hi, 22);
+    assert_true(arc_level_range(ARC_FMT_TAR_GZ, &lo, &hi));
+    assert_int_equal(lo, 1);
+    assert_false(arc_level_range(ARC_FMT_TAR, &lo, &hi));
+}
+
+static void
+test_rc_map(void **state)
+{
+    (void)state;
+    assert_int_equal(arc_rc_from_errno(EILSEQ, ARC_SIDE_READ), FY_EINPUT);
+    assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_READ), FY_EINPUT);
+    assert_int_equal(arc_rc_from_errno(0, ARC_SIDE_READ), FY_EINPUT);
+    assert_int_equal(arc_rc_from_errno(EIO, ARC_SIDE_READ), FY_ERUNTIME);
+    assert_int_equal(arc_rc_from_errno(ENOSPC, ARC_SIDE_WRITE), FY_ERUNTIME);
+    assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_WRITE), FY_ERUNTIME);
+    assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_EXTRACT), FY_EREFUSED);
+    assert_int_equal(arc_rc_from_errno(EACCES, ARC_SIDE_EXTRACT), FY_ERUNTIME);
+}
+
+/* manifest parsing: collect what the callback sees */
+struct seen {
+    int n;
+    char types[16];
+    char paths[16][64];
+    int64_t sizes[16];
+    bool hashed[16];
+};
+
+static enum fy_rc
+collect(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
+{
+    struct seen *s = ctx;
+    (void)err;
+    if (s->n < 16) {
+        s->types[s->n] = l->type;
+        snprintf(s->paths[s->n], sizeof s->paths[0], "%s", l->path);
+        s->sizes[s->n] = l->size;
+        s->hashed[s->n] = l->has_hash;
+        s->n++;
+    }
+    return FY_OK;
+}
+
+static void
+test_manifest_roundtrip(void **state)
+{
+    (void)state;
+    struct sbuf sb = SBUF_INIT;
+    unsigned char h[16];
+    for (int i = 0; i < 16; i++)
+        h[i] = (unsigned char)(i * 17);
+    arc_manifest_begin(&sb);
+    arc_manifest_add(&sb, 'd', 0, NULL, "dir with space");
+    arc_manifest_add(&sb, 'f', 1234, h, "dir with space/100%\nnew\tline");
+    arc_manifest_add(&sb, 'l', 0, NULL, "l\xc3\xa9nk");
+    arc_manifest_add(&sb, 'h', 0, NULL, "hard");
+    arc_manifest_add(&sb, 'u', 0, NULL, "dir with space/100%\nnew\tline");
+    struct arc_mf_totals t = {4, 1, 1234}, got;
+    arc_manifest_end(&sb, &t);
+    assert_non_null(strstr(sb.buf, "f 1234 00112233445566778899aabbccddeeff "
+                                   "dir%20with%20space/100%25%0anew%09line\n"));
+    assert_non_null(strstr(sb.buf, "l 0 - l\xc3\xa9nk\n"));
+    assert_non_null(strstr(sb.buf, "end 4 1 1234\n"));
+    struct seen s;
+    struct fy_err err = FY_ERR_INIT;
+    memset(&s, 0, sizeof s);
+    assert_int_equal(
+        arc_manifest_parse(sb.buf, sb.len, "x", collect, &s, &got, &err),
+        FY_OK);
+    assert_int_equal(s.n, 5);
+    assert_memory_equal(s.types, "dflhu", 5);
+    assert_string_equal(s.paths[1], "dir with space/100%\nnew\tline");
+    assert_int_equal(s.sizes[1], 1234);
+    assert_true(s.hashed[1]);
+    assert_false(s.hashed[0]);
+    assert_int_equal(got.entries, 4);
+    assert_int_equal(got.bytes, 1234);
+    sbuf_release(&sb);
+}
+
+static enum fy_rc
+parse_text(const char *text, struct fy_err *err)
+{
+    struct seen s;
+    memset(&s, 0, sizeof s);
+    fy_err_clear(err);
+    return arc_manifest_parse(text, strlen(text), "ws.tar.zst", collect, &s,
+                              NULL, err);
+}
+
+static void
+test_manifest_bad(void **state)
+{
+    (void)state;
+    struct fy_err err = FY_ERR_INIT;
+    const char *hash = "00112233445566778899aabbccddeeff";
+    char buf[512];
+    assert_int_equal(parse_text("ferry-manifest 2\nend 0 0 0\n", &err),
+                     FY_EINPUT);
+    assert_non_null(strstr(err.msg, "not a ferry manifest"));
+    assert_int_equal(parse_text("ferry-manifest 1\nend 0 0 0\n", &err), FY_OK);
+    /* truncated: no end line, or a line cut short */
+    assert_int_equal(parse_text("ferry-manifest 1\nd 0 - a\n", &err),
+                     FY_EINPUT);
+    assert_non_null(strstr(err.msg, "truncated"));
+    assert_int_equal(parse_text("ferry-manifest 1\nend 0 0 0", &err),
+                     FY_EINPUT);
+    /* totals must agree */
+    assert_int_equal(parse_text("ferry-manifest 1\nd 0 - a\nend 2 0 0\n", &err),
+                     FY_EINPUT);
+    assert_non_null(strstr(err.msg, "line 3"));
+    snprintf(buf, sizeof buf, "ferry-manifest 1\nf 5 %s a\nend 1 1 6\n", hash);
+    assert_int_equal(parse_text(buf, &err), FY_EINPUT);
+    snprintf(buf, sizeof buf, "ferry-manifest 1\nf 5 %s a\nend 1 1 5\n", hash);
+    assert_int_equal(parse_text(buf, &err), FY_OK);
+    /* malformed fields */
+    assert_int_equal(
+        parse_text("ferry-manifest 1\nf 5 00zz a\nend 1 1 5\n", &err),
+        FY_EINPUT);
+    assert_int_equal(parse_text("ferry-manifest 1\nf x - a\nend 1 1 0\n", &err),
+                     FY_EINPUT);
+    assert_int_equal(parse_text("ferry-manifest 1\nf 5 - a\nend 1 1 5\n", &err),
+                     FY_EINPUT); /* a file without a hash */
+    snprintf(buf, sizeof buf, "ferry-manifest 1\nd 0 %s a\nend 1 0 0\n", hash);
+    assert_int_equal(parse_text(buf, &err), FY_EINPUT);
+    assert_int_equal(
+        parse_text("ferry-manifest 1\nd 0 - a%2\nend 1 0 0\n", &err),
+        FY_EINPUT);
+    assert_int_equal(
+        parse_text("ferry-manifest 1\nd 0 - a%00\nend 1 0 0\n", &err),
+        FY_EINPUT);
+    assert_int_equal(parse_text("ferry-manifest 1\nd 0 -\nend 1 0 0\n", &err),
+                     FY_EINPUT);
+    /* text after the end line */
+    assert_int_equal(parse_text("ferry-manifest 1\nend 0 0 0\nd 0 - a\n", &err),
+                     FY_EINPUT);
+    /* unknown line types are skipped (a later version's additions) */
+    assert_int_equal(
+        parse_text("ferry-manifest 1\nx something new\nd 0 - a\nend 1 0 0\n",
+                   &err),
+        FY_OK);
+}
+
+static void
+test_escape(void **state)
+{
+    (void)state;
+    struct sbuf sb = SBUF_INIT;
+    arc_path_escape(&sb, "a b%c\x7f\x01\xc3\xa9");
+    assert_string_equal(sb.buf, "a%20b%25c%7f%01\xc3\xa9");
+    char *back;
+    assert_true(arc_path_unescape(sb.buf, sb.len, &back));
+    assert_string_equal(back, "a b%c\x7f\x01\xc3\xa9");
+    free(back);
+    assert_false(arc_path_unescape("%4", 2, &back));
+    assert_false(arc_path_unescape("%g0", 3, &back));
+    sbuf_release(&sb);
+}
+
+/* ---- an in-memory round trip: pack a small tree, verify, list ---- */
+
+struct tree {
+    char dir[64];
+};
+
+static void
+write_file(const char *dir, const char *name, const char *data, size_t n)
+{
+    char *p = fs_join(dir, name);
+    int fd = open(p, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, data, n), (ssize_t)n);
+    close(fd);
+    free(p);
+}
+
+static int
+tree_setup(void **state)
+{
+    struct tree *t = xcalloc(1, sizeof *t);
+    snprintf(t->dir, sizeof t->dir, "/tmp/ferry-test-arc-XXXXXX");
+    if (mkdtemp(t->dir) == NULL)
+        return -1;
+    char *sub = fs_join(t->dir, "sub");
+    mkdir(sub, 0755);
+    free(sub);
+    write_file(t->dir, "a.txt", "hello hello hello hello\n", 24);
+    static unsigned char rnd[200000];
+    uint32_t x = 12345;
+    for (size_t i = 0; i < sizeof rnd; i++) {
+        x = x * 1103515245u + 12345u;
+        rnd[i] = (unsigned char)(x >> 16);
+    }
+    write_file(t->dir, "sub/random.bin", (const char *)rnd, sizeof rnd);
+    char *l = fs_join(t->dir, "sub/link");
+    assert_int_equal(symlink("../a.txt", l), 0);
+    free(l);
+    *state = t;
+    return 0;
+}
+
+static int
+tree_teardown(void **state)
+{
+    struct tree *t = *state;
+    struct fy_err err = FY_ERR_INIT;
+    fs_remove_tree_at(AT_FDCWD, t->dir, &err);
+    free(t);
+    return 0;
+}
+
+static enum fy_rc
+count_entry(void *ctx, const struct arc_entry_info *e, struct fy_err *err)
+{
+    (void)err;
+    int *n = ctx;
+    assert_true(strcmp(e->path, ARC_MANIFEST_PATH) != 0);
+    (*n)++;
+    return FY_OK;
+}
+
+static void
+test_pack_verify_memory(void **state)
+{
+    struct tree *t = *state;
+    struct out out;
+    struct out_opts oo = {-1, false, true, OUT_COLOR_NEVER};
+    struct arc_pack_opts o;
+    struct arc_stats st;
+    struct fy_err err = FY_ERR_INIT;
+    struct sbuf sb = SBUF_INIT;
+    struct fy_ostream os;
+    struct fy_istream is;
+    out_init(&out, &oo);
+    arc_pack_opts_init(&o);
+    o.threads = 1;
+    stream_out_sbuf(&os, &sb, "mem.tar.zst");
+    assert_int_equal(arc_pack(t->dir, &o, &os, &out, &st, &err), FY_OK);
+    assert_int_equal(st.files, 2);
+    assert_int_equal(st.dirs, 1);
+    assert_int_equal(st.symlinks, 1);
+    assert_int_equal(st.bytes, 24 + 200000);
+    assert_true(sb.len > 200000); /* the random file is stored */
+    assert_int_equal(st.archive_bytes, (int64_t)sb.len);
+
+    stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
+    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_OK);
+    assert_true(st.manifest);
+    assert_int_equal(st.files, 2);
+
+    int n = 0;
+    stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
+    assert_int_equal(arc_list(&is, count_entry, &n, &out, &err), FY_OK);
+    assert_int_equal(n, 4); /* a.txt sub sub/link sub/random.bin */
+
+    /* a flipped byte in the stored random file: the zstd frame's own
+     * checksum catches it (exit 3) */
+    size_t mid = sb.len / 2;
+    sb.buf[mid] ^= 0x40;
+    stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
+    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    assert_non_null(strstr(err.msg, "mem.tar.zst"));
+    sb.buf[mid] ^= 0x40;
+
+    /* truncated */
+    fy_err_clear(&err);
+    stream_in_mem(&is, sb.buf, sb.len - 100, "mem.tar.zst");
+    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    assert_non_null(strstr(err.msg, "truncated"));
+
+    /* not an archive */
+    fy_err_clear(&err);
+    stream_in_mem(&is, "hello", 5, "junk");
+    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    sbuf_release(&sb);
+    arc_pack_opts_release(&o);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_path_clean),
+        cmocka_unit_test(test_path_strip),
+        cmocka_unit_test(test_guard),
+        cmocka_unit_test(test_map),
+        cmocka_unit_test(test_glob),
+        cmocka_unit_test(test_excludes),
+        cmocka_unit_test(test_excludes_load),
+        cmocka_unit_test(test_formats),
+        cmocka_unit_test(test_rc_map),
+        cmocka_unit_test(test_manifest_roundtrip),
+        cmocka_unit_test(test_manifest_bad),
+        cmocka_unit_test(test_escape),
+        cmocka_unit_test_setup_teardown(test_pack_verify_memory, tree_setup,
+                                        tree_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
