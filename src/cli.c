@@ -52,6 +52,24 @@ cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 }
 
 enum fy_rc
+cli_args(struct fy_ctx *ctx, const char *cmd, int argc, char **argv, int n,
+         const char *const *names, const char **out)
+{
+    int have = argc - optind;
+    if (have < n)
+        return cli_usage(ctx, cmd, "missing %s", names[have < 0 ? 0 : have]);
+    if (have > n)
+        return cli_usage(ctx, cmd, "unexpected argument '%s'",
+                         argv[optind + n]);
+    for (int i = 0; i < n; i++) {
+        out[i] = argv[optind + i];
+        if (out[i][0] == '\0')
+            return cli_usage(ctx, cmd, "%s is empty", names[i]);
+    }
+    return FY_OK;
+}
+
+enum fy_rc
 cli_help(const char *text)
 {
     fputs(text, stdout);

@@ -91,14 +91,10 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
         if (rc != FY_OK)
             return rc;
     }
-    if (optind >= argc)
-        return cli_usage(ctx, "fetch", "missing SOURCE");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "fetch", "unexpected argument '%s'",
-                         argv[optind + 1]);
-    o->source = argv[optind];
-    if (o->source[0] == '\0')
-        return cli_usage(ctx, "fetch", "SOURCE is empty");
+    static const char *const names[] = {"SOURCE"};
+    enum fy_rc rc = cli_args(ctx, "fetch", argc, argv, 1, names, &o->source);
+    if (rc != FY_OK)
+        return rc;
     if (o->dir[0] == '\0')
         return cli_usage(ctx, "fetch", "-o: empty directory name");
     return FY_OK;

@@ -109,13 +109,13 @@ cmd_list(int argc, char **argv, struct fy_ctx *ctx)
             return cli_help(usage);
         return ctx->err.rc;
     }
-    if (optind >= argc)
-        return cli_usage(ctx, "list", "missing ARCHIVE");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "list", "unexpected argument '%s'",
-                         argv[optind + 1]);
+    static const char *const names[] = {"ARCHIVE"};
+    const char *archive;
+    enum fy_rc rc = cli_args(ctx, "list", argc, argv, 1, names, &archive);
+    if (rc != FY_OK)
+        return rc;
     struct fy_istream is;
-    enum fy_rc rc = stream_in_open(&is, argv[optind], &ctx->err);
+    rc = stream_in_open(&is, archive, &ctx->err);
     if (rc == FY_OK)
         rc = arc_list(&is, print_entry, ctx, &ctx->out, &ctx->err);
     return rc;

@@ -89,20 +89,15 @@ cmd_make_torrent(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         goto done;
-    if (optind >= argc) {
-        rc = cli_usage(ctx, "make-torrent", "missing DIR");
+    static const char *const names[] = {"DIR"};
+    const char *dir;
+    if ((rc = cli_args(ctx, "make-torrent", argc, argv, 1, names, &dir)) !=
+        FY_OK)
         goto done;
-    }
-    if (optind + 1 < argc) {
-        rc = cli_usage(ctx, "make-torrent", "unexpected argument '%s'",
-                       argv[optind + 1]);
-        goto done;
-    }
     if (out == NULL) {
         rc = cli_usage(ctx, "make-torrent", "missing -o FILE.torrent");
         goto done;
     }
-    const char *dir = argv[optind];
     struct stat st;
     if (stat(dir, &st) != 0) {
         rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s", dir);

@@ -120,14 +120,10 @@ parse(
         if (rc != FY_OK)
             return rc;
     }
-    if (optind >= argc)
-        return cli_usage(ctx, "pack", "missing DIR");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "pack", "unexpected argument '%s'",
-                         argv[optind + 1]);
-    pa->dir = argv[optind];
-    if (pa->dir[0] == '\0')
-        return cli_usage(ctx, "pack", "DIR is empty");
+    static const char *const names[] = {"DIR"};
+    enum fy_rc rc = cli_args(ctx, "pack", argc, argv, 1, names, &pa->dir);
+    if (rc != FY_OK)
+        return rc;
     if (pa->output != NULL && pa->output[0] == '\0')
         return cli_usage(ctx, "pack", "-o: empty file name");
     return FY_OK;

@@ -57,16 +57,10 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         goto out;
-    if (argc - optind < 1) {
-        rc = cli_usage(ctx, "pull", "missing URL");
+    static const char *const names[] = {"URL"};
+    const char *url;
+    if ((rc = cli_args(ctx, "pull", argc, argv, 1, names, &url)) != FY_OK)
         goto out;
-    }
-    if (argc - optind > 1) {
-        rc = cli_usage(ctx, "pull", "unexpected argument '%s'",
-                       argv[optind + 1]);
-        goto out;
-    }
-    const char *url = argv[optind];
     if (output == NULL) {
         struct remote_url u;
         if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)

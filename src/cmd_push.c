@@ -60,16 +60,11 @@ cmd_push(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         goto out;
-    if (argc - optind < 2) {
-        rc = cli_usage(ctx, "push", "expected FILE and URL");
+    static const char *const names[] = {"FILE", "URL"};
+    const char *args[2];
+    if ((rc = cli_args(ctx, "push", argc, argv, 2, names, args)) != FY_OK)
         goto out;
-    }
-    if (argc - optind > 2) {
-        rc = cli_usage(ctx, "push", "unexpected argument '%s'",
-                       argv[optind + 2]);
-        goto out;
-    }
-    const char *file = argv[optind], *url = argv[optind + 1];
+    const char *file = args[0], *url = args[1];
     rc = remote_push(file, url, &o, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {

@@ -78,20 +78,11 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         goto out;
-    if (argc - optind < 2) {
-        rc = cli_usage(ctx, "restore", "expected URL and DIR");
+    static const char *const names[] = {"URL", "DIR"};
+    const char *args[2];
+    if ((rc = cli_args(ctx, "restore", argc, argv, 2, names, args)) != FY_OK)
         goto out;
-    }
-    if (argc - optind > 2) {
-        rc = cli_usage(ctx, "restore", "unexpected argument '%s'",
-                       argv[optind + 2]);
-        goto out;
-    }
-    const char *url = argv[optind], *dir = argv[optind + 1];
-    if (dir[0] == '\0') {
-        rc = cli_usage(ctx, "restore", "DIR is empty");
-        goto out;
-    }
+    const char *url = args[0], *dir = args[1];
     struct fy_istream is;
     struct arc_stats st;
     struct out quiet = ctx->out;

@@ -109,15 +109,13 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
         if (rc != FY_OK)
             return rc;
     }
-    if (argc - optind < 2)
-        return cli_usage(ctx, "save", "expected DIR and URL");
-    if (argc - optind > 2)
-        return cli_usage(ctx, "save", "unexpected argument '%s'",
-                         argv[optind + 2]);
-    a->dir = argv[optind];
-    a->url = argv[optind + 1];
-    if (a->dir[0] == '\0')
-        return cli_usage(ctx, "save", "DIR is empty");
+    static const char *const names[] = {"DIR", "URL"};
+    const char *args[2];
+    enum fy_rc rc = cli_args(ctx, "save", argc, argv, 2, names, args);
+    if (rc != FY_OK)
+        return rc;
+    a->dir = args[0];
+    a->url = args[1];
     struct stat st;
     if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_usage(ctx, "save", "%s is not a directory", a->dir);
@@ -140,7 +138,7 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     }
     /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
-    enum fy_rc rc = remote_url_parse(a->url, &u, err);
+    rc = remote_url_parse(a->url, &u, err);
     remote_url_release(&u);
     return rc;
 }

@@ -64,14 +64,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
         if (rc != FY_OK)
             return rc;
     }
-    if (optind >= argc)
-        return cli_usage(ctx, "seed", "missing FILE.torrent");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "seed", "unexpected argument '%s'",
-                         argv[optind + 1]);
+    static const char *const names[] = {"FILE.torrent"};
+    enum fy_rc rc = cli_args(ctx, "seed", argc, argv, 1, names, &o->source);
+    if (rc != FY_OK)
+        return rc;
     if (dir == NULL)
         return cli_usage(ctx, "seed", "missing -d DIR");
-    o->source = argv[optind];
     o->dir = dir;
     return FY_OK;
 }

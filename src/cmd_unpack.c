@@ -86,14 +86,10 @@ cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         return rc;
-    if (optind >= argc)
-        return cli_usage(ctx, "unpack", "missing ARCHIVE");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "unpack", "unexpected argument '%s'",
-                         argv[optind + 1]);
-    archive = argv[optind];
-    if (archive[0] == '\0')
-        return cli_usage(ctx, "unpack", "ARCHIVE is empty");
+    static const char *const names[] = {"ARCHIVE"};
+    rc = cli_args(ctx, "unpack", argc, argv, 1, names, &archive);
+    if (rc != FY_OK)
+        return rc;
     if (dir != NULL && dir[0] == '\0')
         return cli_usage(ctx, "unpack", "-C: empty directory name");
     if (dir == NULL) {

@@ -36,15 +36,14 @@ cmd_verify(int argc, char **argv, struct fy_ctx *ctx)
             return cli_help(usage);
         return ctx->err.rc;
     }
-    if (optind >= argc)
-        return cli_usage(ctx, "verify", "missing ARCHIVE");
-    if (optind + 1 < argc)
-        return cli_usage(ctx, "verify", "unexpected argument '%s'",
-                         argv[optind + 1]);
-    const char *archive = argv[optind];
+    static const char *const names[] = {"ARCHIVE"};
+    const char *archive;
+    enum fy_rc rc = cli_args(ctx, "verify", argc, argv, 1, names, &archive);
+    if (rc != FY_OK)
+        return rc;
     struct fy_istream is;
     struct arc_stats st;
-    enum fy_rc rc = stream_in_open(&is, archive, &ctx->err);
+    rc = stream_in_open(&is, archive, &ctx->err);
     if (rc == FY_OK)
         rc = arc_verify(&is, &ctx->out, &st, &ctx->err);
     if (rc == FY_OK) {

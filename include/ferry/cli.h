@@ -47,6 +47,14 @@ int cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
 /* Record a usage error for cmd, pointing at 'ferry cmd --help'. */
 enum fy_rc cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
     FY_PRINTF(3, 4);
+/*
+ * Take the positional arguments left after the options: exactly n, named
+ * by names[] for the messages ("missing DIR", "unexpected argument 'x'",
+ * "DIR is empty").  On success out[i] = argv[optind + i].
+ */
+enum fy_rc cli_args(struct fy_ctx *ctx, const char *cmd, int argc,
+                    char **argv, int n, const char *const *names,
+                    const char **out);
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
 
