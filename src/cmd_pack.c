@@ -49,21 +49,9 @@ static const char usage[] =
     "\n"
     "Exit: 0 done, 1 I/O error, 2 usage, 130 interrupted.\n";
 
-enum {
-    OPT_FORMAT = 256,
-    OPT_LEVEL,
-    OPT_THREADS,
-    OPT_EXCLUDE,
-    OPT_EXCLUDE_FROM,
-};
-
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"level", required_argument, NULL, OPT_LEVEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+    ARC_PACK_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -72,9 +60,7 @@ struct pack_args {
     const char *dir;
     const char *output;
     char *output_owned;
-    const char *level;
-    bool format_given;
-    struct arc_pack_opts o;
+    struct arc_pack_args a;
 };
 
 static enum fy_rc
@@ -85,37 +71,17 @@ parse(
     int c;
     while ((c = cli_getopt(ctx, "pack", argc, argv, "o:h", options)) != -1) {
         enum fy_rc rc = FY_OK;
-        int64_t v;
         switch (c) {
         case 'o':
             pa->output = optarg;
-            break;
-        case OPT_FORMAT:
-            if (!arc_format_parse(optarg, &pa->o.format))
-                return cli_usage(ctx, "pack",
-                                 "--format: '%s' is not tar.zst, tar.gz, "
-                                 "tar.xz, tar or zip",
-                                 optarg);
-            pa->format_given = true;
-            break;
-        case OPT_LEVEL:
-            pa->level = optarg;
-            break;
-        case OPT_THREADS:
-            rc = cli_parse_i64("--threads", optarg, 0, 256, &v, err);
-            pa->o.threads = (int)v;
-            break;
-        case OPT_EXCLUDE:
-            strlist_add(&pa->o.excludes, optarg);
-            break;
-        case OPT_EXCLUDE_FROM:
-            strlist_add(&pa->o.exclude_files, optarg);
             break;
         case 'h':
             *help = true;
             return FY_OK;
         default:
-            return err->rc;
+            if (!arc_pack_arg_is(c))
+                return err->rc;
+            rc = arc_pack_arg_set(&pa->a, "pack", c, optarg, err);
         }
         if (rc != FY_OK)
             return rc;
@@ -136,12 +102,9 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
     struct stat st;
     if (stat(pa->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_usage(ctx, "pack", "%s is not a directory", pa->dir);
-    if (pa->output != NULL && !pa->format_given &&
-        strcmp(pa->output, "-") != 0) {
-        enum arc_format f = arc_format_from_path(pa->output);
-        if (f != ARC_FMT_NONE)
-            pa->o.format = f;
-    }
+    if (pa->output != NULL &&
+        arc_pack_args_settle(&pa->a, "pack", pa->output, &ctx->err) != FY_OK)
+        return ctx->err.rc;
     if (pa->output == NULL) {
         char *abs = realpath(pa->dir, NULL);
         char *base = abs ? fs_basename(abs) : NULL;
@@ -154,7 +117,7 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
                              pa->dir);
         }
         pa->output_owned =
-            xasprintf("%s.%s", base, arc_format_name(pa->o.format));
+            xasprintf("%s.%s", base, arc_format_name(pa->a.o.format));
         pa->output = pa->output_owned;
         free(abs);
         free(base);
@@ -167,19 +130,9 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
     } else if (stat(pa->output, &st) == 0 && S_ISDIR(st.st_mode)) {
         return cli_usage(ctx, "pack", "-o: %s is a directory", pa->output);
     }
-    if (pa->level != NULL) {
-        int min, max;
-        int64_t v;
-        if (!arc_level_range(pa->o.format, &min, &max))
-            return cli_usage(ctx, "pack", "--level: %s is not compressed",
-                             arc_format_name(pa->o.format));
-        if (cli_parse_i64("--level", pa->level, min, max, &v, &ctx->err) !=
-            FY_OK)
-            return ctx->err.rc;
-        if (v == 0 && pa->o.format == ARC_FMT_TAR_ZST)
-            v = 3; /* zstd: 0 means the default */
-        pa->o.level = (int)v;
-    }
+    if (pa->output_owned != NULL &&
+        arc_pack_args_settle(&pa->a, "pack", NULL, &ctx->err) != FY_OK)
+        return ctx->err.rc;
     return FY_OK;
 }
 
@@ -216,7 +169,7 @@ cmd_pack(int argc, char **argv, struct fy_ctx *ctx)
     struct arc_stats st;
     bool help = false;
     memset(&pa, 0, sizeof pa);
-    arc_pack_opts_init(&pa.o);
+    arc_pack_opts_init(&pa.a.o);
     enum fy_rc rc = parse(argc, argv, ctx, &pa, &help);
     if (rc == FY_OK && help) {
         rc = cli_help(usage);
@@ -229,12 +182,12 @@ cmd_pack(int argc, char **argv, struct fy_ctx *ctx)
     if (rc == FY_OK)
         rc = stream_out_open(&os, pa.output, &ctx->err);
     if (rc == FY_OK) {
-        rc = arc_pack(pa.dir, &pa.o, &os, &ctx->out, &st, &ctx->err);
+        rc = arc_pack(pa.dir, &pa.a.o, &os, &ctx->out, &st, &ctx->err);
         if (rc == FY_OK)
             summary(ctx, &pa, &st);
     }
 done:
-    arc_pack_opts_release(&pa.o);
+    arc_pack_opts_release(&pa.a.o);
     free(pa.output_owned);
     return rc;
 }

@@ -40,29 +40,17 @@ static const char usage[] =
     "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH host\n"
     "refused, 5 stalled, 130 interrupted.\n";
 
-enum {
-    OPT_FORMAT = 256,
-    OPT_LEVEL,
-    OPT_THREADS,
-    OPT_EXCLUDE,
-    OPT_EXCLUDE_FROM,
-};
-
 static const struct option options[] = {
     REMOTE_LONGOPTS,
-    {"format", required_argument, NULL, OPT_FORMAT},
-    {"level", required_argument, NULL, OPT_LEVEL},
-    {"threads", required_argument, NULL, OPT_THREADS},
-    {"exclude", required_argument, NULL, OPT_EXCLUDE},
-    {"exclude-from", required_argument, NULL, OPT_EXCLUDE_FROM},
+    ARC_PACK_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
 struct save_args {
-    const char *dir, *url, *level;
-    bool format_given, help;
-    struct arc_pack_opts pack;
+    const char *dir, *url;
+    bool help;
+    struct arc_pack_args pack;
     struct remote_opts remote;
 };
 
@@ -73,32 +61,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     int c;
     while ((c = cli_getopt(ctx, "save", argc, argv, "h", options)) != -1) {
         enum fy_rc rc = FY_OK;
-        int64_t v;
         if (remote_opt_is(c)) {
             rc = remote_opts_set(&a->remote, c, optarg, err);
+        } else if (arc_pack_arg_is(c)) {
+            rc = arc_pack_arg_set(&a->pack, "save", c, optarg, err);
         } else {
             switch (c) {
-            case OPT_FORMAT:
-                if (!arc_format_parse(optarg, &a->pack.format))
-                    return cli_usage(ctx, "save",
-                                     "--format: '%s' is not tar.zst, tar.gz, "
-                                     "tar.xz, tar or zip",
-                                     optarg);
-                a->format_given = true;
-                break;
-            case OPT_LEVEL:
-                a->level = optarg;
-                break;
-            case OPT_THREADS:
-                rc = cli_parse_i64("--threads", optarg, 0, 256, &v, err);
-                a->pack.threads = (int)v;
-                break;
-            case OPT_EXCLUDE:
-                strlist_add(&a->pack.excludes, optarg);
-                break;
-            case OPT_EXCLUDE_FROM:
-                strlist_add(&a->pack.exclude_files, optarg);
-                break;
             case 'h':
                 a->help = true;
                 return FY_OK;
@@ -119,23 +87,8 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     struct stat st;
     if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_usage(ctx, "save", "%s is not a directory", a->dir);
-    if (!a->format_given) {
-        enum arc_format f = arc_format_from_path(a->url);
-        if (f != ARC_FMT_NONE)
-            a->pack.format = f;
-    }
-    if (a->level != NULL) {
-        int min, max;
-        int64_t v;
-        if (!arc_level_range(a->pack.format, &min, &max))
-            return cli_usage(ctx, "save", "--level: %s is not compressed",
-                             arc_format_name(a->pack.format));
-        if (cli_parse_i64("--level", a->level, min, max, &v, err) != FY_OK)
-            return err->rc;
-        if (v == 0 && a->pack.format == ARC_FMT_TAR_ZST)
-            v = 3;
-        a->pack.level = (int)v;
-    }
+    if ((rc = arc_pack_args_settle(&a->pack, "save", a->url, err)) != FY_OK)
+        return rc;
     /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
     rc = remote_url_parse(a->url, &u, err);
@@ -151,7 +104,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     struct arc_stats st;
     struct fy_ostream os;
     memset(&a, 0, sizeof a);
-    arc_pack_opts_init(&a.pack);
+    arc_pack_opts_init(&a.pack.o);
     remote_opts_init(&a.remote);
     a.remote.phase = "save";
     enum fy_rc rc = parse(argc, argv, ctx, &a);
@@ -167,7 +120,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     double t0 = out_now();
     rc = remote_upload_open(&os, a.url, &a.remote, &ctx->out, &rs, &ctx->err);
     if (rc == FY_OK)
-        rc = arc_pack(a.dir, &a.pack, &os, &quiet, &st, &ctx->err);
+        rc = arc_pack(a.dir, &a.pack.o, &os, &quiet, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char in[24], up[24], rate[24];
@@ -190,7 +143,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
                   (long long)rs.retries, "seconds", secs);
     }
 out:
-    arc_pack_opts_release(&a.pack);
+    arc_pack_opts_release(&a.pack.o);
     remote_opts_release(&a.remote);
     return rc;
 }

@@ -91,6 +91,44 @@ struct arc_pack_opts {
 void arc_pack_opts_init(struct arc_pack_opts *o);
 void arc_pack_opts_release(struct arc_pack_opts *o);
 
+/*
+ * The pack options pack and save share, as getopt values for their option
+ * tables (ARC_PACK_LONGOPTS).  Fill a struct arc_pack_args with
+ * arc_pack_arg_set() while parsing, then call arc_pack_args_settle() with
+ * the output name (a path or URL whose extension picks the format unless
+ * --format was given): it checks --level against the format.
+ */
+enum {
+    ARC_OPT_BASE = 0x280,
+    ARC_OPT_FORMAT = ARC_OPT_BASE,
+    ARC_OPT_LEVEL,
+    ARC_OPT_THREADS,
+    ARC_OPT_EXCLUDE,
+    ARC_OPT_EXCLUDE_FROM,
+    ARC_OPT_END
+};
+#define ARC_PACK_LONGOPTS                                                      \
+    {"format", required_argument, NULL, ARC_OPT_FORMAT},                       \
+        {"level", required_argument, NULL, ARC_OPT_LEVEL},                     \
+        {"threads", required_argument, NULL, ARC_OPT_THREADS},                 \
+        {"exclude", required_argument, NULL, ARC_OPT_EXCLUDE},                 \
+    {                                                                          \
+        "exclude-from", required_argument, NULL, ARC_OPT_EXCLUDE_FROM          \
+    }
+
+struct arc_pack_args {
+    struct arc_pack_opts o;
+    const char *level; /* --level as given, checked by settle */
+    bool format_given;
+};
+
+bool arc_pack_arg_is(int opt);
+/* cmd names the command in usage errors ("pack: --level: ..."). */
+enum fy_rc arc_pack_arg_set(struct arc_pack_args *a, const char *cmd, int opt,
+                            const char *arg, struct fy_err *err);
+enum fy_rc arc_pack_args_settle(struct arc_pack_args *a, const char *cmd,
+                                const char *output, struct fy_err *err);
+
 /* What a run did; all counts exclude ferry's own manifest entry. */
 struct arc_stats {
     int64_t files; /* regular files (hardlinks not counted) */
