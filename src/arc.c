@@ -2197,7 +2197,8 @@ pw_wait(struct pw *pw)
 static struct pw *
 pw_new(struct ring *ring, const char *name)
 {
-    int n = ncpus();
+    /* one core stays with the main thread, which creates the files */
+    int n = ncpus() > 1 ? ncpus() - 1 : 1;
     const char *env = getenv("FERRY_UNPACK_WRITERS"); /* for benchmarks */
     if (env != NULL && *env)
         n = (int)strtol(env, NULL, 10);
@@ -2838,8 +2839,11 @@ arc_pack_arg_is(int opt)
 }
 
 enum fy_rc
-arc_pack_arg_set(struct arc_pack_args *a, const char *cmd, int opt,
-                 const char *arg, struct fy_err *err)
+arc_pack_arg_set(struct arc_pack_args *a,
+                 const char *cmd,
+                 int opt,
+                 const char *arg,
+                 struct fy_err *err)
 {
     int64_t v;
     switch (opt) {
@@ -2872,8 +2876,10 @@ arc_pack_arg_set(struct arc_pack_args *a, const char *cmd, int opt,
 }
 
 enum fy_rc
-arc_pack_args_settle(struct arc_pack_args *a, const char *cmd,
-                     const char *output, struct fy_err *err)
+arc_pack_args_settle(struct arc_pack_args *a,
+                     const char *cmd,
+                     const char *output,
+                     struct fy_err *err)
 {
     if (output != NULL && !a->format_given && strcmp(output, "-") != 0) {
         enum arc_format f = arc_format_from_path(output);

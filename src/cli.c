@@ -52,8 +52,13 @@ cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 }
 
 enum fy_rc
-cli_args(struct fy_ctx *ctx, const char *cmd, int argc, char **argv, int n,
-         const char *const *names, const char **out)
+cli_args(struct fy_ctx *ctx,
+         const char *cmd,
+         int argc,
+         char **argv,
+         int n,
+         const char *const *names,
+         const char **out)
 {
     int have = argc - optind;
     if (have < n)
@@ -77,8 +82,12 @@ cli_help(const char *text)
 }
 
 int
-cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
-           const char *shortopts, const struct option *longopts)
+cli_getopt(struct fy_ctx *ctx,
+           const char *cmd,
+           int argc,
+           char **argv,
+           const char *shortopts,
+           const struct option *longopts)
 {
     char spec[64];
     /* ':' reports missing values; it goes after a leading '+' */
@@ -90,9 +99,8 @@ cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
     opterr = 0;
     int c = getopt_long(argc, argv, spec, longopts, NULL);
     if (c == '?' || c == ':') {
-        const char *word = optind - 1 >= prev && optind - 1 < argc
-                               ? argv[optind - 1]
-                               : "";
+        const char *word =
+            optind - 1 >= prev && optind - 1 < argc ? argv[optind - 1] : "";
         char name[128];
         if (strncmp(word, "--", 2) == 0) {
             snprintf(name, sizeof name, "%s", word);
@@ -112,8 +120,12 @@ cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
 }
 
 enum fy_rc
-cli_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
-              int64_t *out, struct fy_err *err)
+cli_parse_i64(const char *opt,
+              const char *s,
+              int64_t min,
+              int64_t max,
+              int64_t *out,
+              struct fy_err *err)
 {
     char *end;
     errno = 0;
@@ -129,8 +141,8 @@ cli_parse_i64(const char *opt, const char *s, int64_t min, int64_t max,
 }
 
 enum fy_rc
-cli_parse_double(const char *opt, const char *s, double max, double *out,
-                 struct fy_err *err)
+cli_parse_double(
+    const char *opt, const char *s, double max, double *out, struct fy_err *err)
 {
     char *end;
     errno = 0;
@@ -146,8 +158,7 @@ cli_parse_double(const char *opt, const char *s, double max, double *out,
 }
 
 enum fy_rc
-cli_parse_rate(const char *opt, const char *s, int64_t *out,
-               struct fy_err *err)
+cli_parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err)
 {
     char *end;
     errno = 0;
@@ -197,7 +208,9 @@ bad:
 }
 
 enum fy_rc
-cli_parse_hostport(const char *opt, const char *s, bool allow_zero,
+cli_parse_hostport(const char *opt,
+                   const char *s,
+                   bool allow_zero,
                    struct fy_err *err)
 {
     const char *colon;
@@ -213,8 +226,8 @@ cli_parse_hostport(const char *opt, const char *s, bool allow_zero,
     }
     int64_t port;
     struct fy_err tmp = FY_ERR_INIT;
-    if (cli_parse_i64(opt, colon + 1, allow_zero ? 0 : 1, 65535, &port,
-                      &tmp) != FY_OK)
+    if (cli_parse_i64(opt, colon + 1, allow_zero ? 0 : 1, 65535, &port, &tmp) !=
+        FY_OK)
         goto bad;
     return FY_OK;
 bad:

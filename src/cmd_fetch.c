@@ -25,7 +25,8 @@ static const char usage[] =
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
     "      --webseed URL       add an HTTP web seed (repeatable)\n"
     "      --tracker URL       add a tracker (repeatable)\n"
-    "      --seed-ratio R      after completion, seed until uploaded/size >= R\n"
+    "      --seed-ratio R      after completion, seed until uploaded/size >= "
+    "R\n"
     "      --seed-time SECS    after completion, seed for SECS seconds\n"
     "      --timeout SECS      give up (exit 5) after SECS in all (default: "
     "none)\n"
@@ -33,7 +34,8 @@ static const char usage[] =
     "                          (default 600; 0 waits forever)\n"
     "      --max-down RATE     download limit, e.g. 20M (bytes/s; 0 = none)\n"
     "      --max-up RATE       upload limit, e.g. 500K\n"
-    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and [::]:6881)\n"
+    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and "
+    "[::]:6881)\n"
     "      --no-dht            no DHT\n"
     "      --no-lsd            no local service discovery\n"
     "      --no-upnp           no UPnP or NAT-PMP port mapping\n"
@@ -69,8 +71,8 @@ static const struct option options[] = {
 };
 
 static enum fy_rc
-parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
-      bool *help)
+parse(
+    int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o, bool *help)
 {
     struct fy_err *err = &ctx->err;
     int c;

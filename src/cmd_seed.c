@@ -15,7 +15,8 @@ static const char usage[] =
     "i.e. the -o DIR of a fetch.\n"
     "\n"
     "  -d, --dir DIR           the data to seed (required)\n"
-    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and [::]:6881;\n"
+    "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and "
+    "[::]:6881;\n"
     "                          port 0 picks a free one, shown on start)\n"
     "      --tracker URL       announce to this tracker too (repeatable)\n"
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
@@ -41,8 +42,8 @@ static const struct option options[] = {
 };
 
 static enum fy_rc
-parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o,
-      bool *help)
+parse(
+    int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o, bool *help)
 {
     struct fy_err *err = &ctx->err;
     const char *dir = NULL;

@@ -13,12 +13,17 @@
 #include <stdio.h>
 #include <string.h>
 
-static enum fy_rc
-vfail(struct fy_err *err, enum fy_rc rc, const char *why, const char *fmt,
-      va_list ap) FY_PRINTF(4, 0);
+static enum fy_rc vfail(struct fy_err *err,
+                        enum fy_rc rc,
+                        const char *why,
+                        const char *fmt,
+                        va_list ap) FY_PRINTF(4, 0);
 
 static enum fy_rc
-vfail(struct fy_err *err, enum fy_rc rc, const char *why, const char *fmt,
+vfail(struct fy_err *err,
+      enum fy_rc rc,
+      const char *why,
+      const char *fmt,
       va_list ap)
 {
     if (err == NULL || err->rc != FY_OK)

@@ -60,7 +60,9 @@ fetch_opt_is(int opt)
 }
 
 enum fy_rc
-fetch_opt_set(struct fetch_opts *o, int opt, const char *arg,
+fetch_opt_set(struct fetch_opts *o,
+              int opt,
+              const char *arg,
               struct fy_err *err)
 {
     enum fy_rc rc = FY_OK;
@@ -89,8 +91,7 @@ fetch_opt_set(struct fetch_opts *o, int opt, const char *arg,
                               err);
         break;
     case FETCH_OPT_TIMEOUT:
-        rc = cli_parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout,
-                              err);
+        rc = cli_parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
         break;
     case FETCH_OPT_STALL:
         rc = cli_parse_double("--stall-timeout", arg, YEAR_SECONDS,
@@ -173,8 +174,11 @@ struct run {
 
 /* Load the source: magnet (checked), URL or file of a .torrent. */
 static enum fy_rc
-load_source(const struct fetch_opts *o, struct tor_add_params *ap,
-            struct sbuf *torrent, char hex[41], struct fy_err *err)
+load_source(const struct fetch_opts *o,
+            struct tor_add_params *ap,
+            struct sbuf *torrent,
+            char hex[41],
+            struct fy_err *err)
 {
     if (magnet_is(o->source)) {
         enum fy_rc rc = magnet_check(o->source, hex, err);
@@ -264,9 +268,8 @@ on_metadata(struct run *r)
             r->selected_bytes += size;
         if (o->list) {
             if (ctx->out.json) {
-                out_event(&ctx->out, "file", "{sIsIss}", "index",
-                          (long long)i, "size", (long long)size, "path",
-                          path);
+                out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)i,
+                          "size", (long long)size, "path", path);
             } else {
                 char *esc = out_escape(path);
                 printf("%zu\t%lld\t%s\n", i, (long long)size, esc);
@@ -285,8 +288,8 @@ on_metadata(struct run *r)
                   (long long)n, "selected", (long long)selected, "size",
                   (long long)tor_total_size(r->s));
         if (o->select.n > 0)
-            out_info(&ctx->out, "%s: %zu of %zu files selected", esc,
-                     selected, n);
+            out_info(&ctx->out, "%s: %zu of %zu files selected", esc, selected,
+                     n);
         free(esc);
         save_resume(r, false); /* a magnet never waits for metadata twice */
     }
@@ -326,8 +329,7 @@ handle_event(struct run *r, const struct tor_event *ev)
                     (long long)ev->count);
         break;
     case TOR_EV_FILE_ERROR:
-        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s: %s", ev->where,
-                       ev->msg);
+        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s: %s", ev->where, ev->msg);
     case TOR_EV_TORRENT_ERROR:
         return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s%s%s", ev->where,
                        ev->where[0] ? ": " : "", ev->msg);
@@ -424,7 +426,8 @@ boot_id(char id[64])
     struct fy_err ignore = FY_ERR_INIT;
     snprintf(id, 64, "unknown");
     if (fs_read_file("/proc/sys/kernel/random/boot_id", 63, &sb, NULL,
-                     &ignore) == FY_OK && sb.len > 0)
+                     &ignore) == FY_OK &&
+        sb.len > 0)
         snprintf(id, 64, "%.*s", (int)strcspn(sb.buf, "\n"), sb.buf);
     sbuf_release(&sb);
 }
@@ -465,8 +468,9 @@ stall_error(struct run *r, const struct tor_status *st, double secs)
         snprintf(tracker, sizeof tracker, "; tracker %s: %s", r->tracker_url,
                  r->tracker_error);
     else if (st->peers_known == 0 && r->tracker_peers == 0)
-        snprintf(tracker, sizeof tracker, "; no tracker, peer or web seed "
-                                          "gave a usable address");
+        snprintf(tracker, sizeof tracker,
+                 "; no tracker, peer or web seed "
+                 "gave a usable address");
     return fy_fail(&r->ctx->err, FY_ETIMEOUT,
                    "%s: no %s for %.0f s: %d peers connected now, %d at most, "
                    "%d known%s",
@@ -567,7 +571,8 @@ loop(struct run *r)
             last_done = st.wanted_done;
             last_move = now;
         }
-        if (st.wanted_done != r->saved_done && now - r->last_save >= RESUME_EVERY) {
+        if (st.wanted_done != r->saved_done &&
+            now - r->last_save >= RESUME_EVERY) {
             r->saved_done = st.wanted_done;
             save_resume(r, false);
         }
@@ -579,16 +584,15 @@ loop(struct run *r)
                 return FY_OK;
             final_save(r);
             seed_start = now;
-            out_info(&ctx->out, "seeding until %s", 
+            out_info(&ctx->out, "seeding until %s",
                      o->seed_ratio >= 0 && o->seed_time >= 0
                          ? "the ratio or the time is reached"
-                         : o->seed_ratio >= 0 ? "the ratio is reached"
-                                              : "the time is up");
+                     : o->seed_ratio >= 0 ? "the ratio is reached"
+                                          : "the time is up");
         }
         if (seed_start >= 0) {
-            double ratio = st.wanted > 0 ? (double)st.all_time_up /
-                                               (double)st.wanted
-                                         : 0;
+            double ratio =
+                st.wanted > 0 ? (double)st.all_time_up / (double)st.wanted : 0;
             if ((o->seed_ratio >= 0 && ratio >= o->seed_ratio) ||
                 (o->seed_time >= 0 && now - seed_start >= o->seed_time))
                 return FY_OK;
@@ -600,12 +604,11 @@ loop(struct run *r)
                            "resume",
                            o->dir);
         if (o->timeout > 0 && now - start >= o->timeout)
-            return fy_fail(&ctx->err, FY_ETIMEOUT,
-                           "%s: --timeout %.0f s reached at %.1f%%",
-                           r->have_meta ? "fetch" : "metadata", o->timeout,
-                           p.total > 0 ? 100.0 * (double)p.done /
-                                             (double)p.total
-                                       : 0.0);
+            return fy_fail(
+                &ctx->err, FY_ETIMEOUT,
+                "%s: --timeout %.0f s reached at %.1f%%",
+                r->have_meta ? "fetch" : "metadata", o->timeout,
+                p.total > 0 ? 100.0 * (double)p.done / (double)p.total : 0.0);
         if (o->stall_timeout > 0 && now - last_move >= o->stall_timeout)
             return stall_error(r, &st, now - last_move);
     }
@@ -672,8 +675,8 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     ap.nwebseeds = o->webseeds.n;
     ap.trackers = (const char *const *)o->trackers.v;
     ap.ntrackers = o->trackers.n;
-    out_event(&ctx->out, "start", "{ssssss?}", "infohash", r.hex, "dir",
-              o->dir, "resume", r.resume_path);
+    out_event(&ctx->out, "start", "{ssssss?}", "infohash", r.hex, "dir", o->dir,
+              "resume", r.resume_path);
     if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
         goto out;
     rc = loop(&r);
@@ -711,8 +714,7 @@ fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
         goto out;
     struct stat sb;
     if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s: not a directory",
-                           o->dir);
+        rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s: not a directory", o->dir);
         goto out;
     }
     struct tor_options to;
@@ -767,11 +769,12 @@ fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
         goto out;
     }
     char *name = tor_name(r.s), *esc = out_escape(name ? name : "?");
-    out_info(&ctx->out, "seeding %s (%d pieces verified) on port %d; Ctrl-C "
-                        "stops",
+    out_info(&ctx->out,
+             "seeding %s (%d pieces verified) on port %d; Ctrl-C "
+             "stops",
              esc, st.pieces, st.listen_port);
-    out_event(&ctx->out, "seeding", "{sssssi}", "name", esc, "infohash",
-              r.hex, "port", st.listen_port);
+    out_event(&ctx->out, "seeding", "{sssssi}", "name", esc, "infohash", r.hex,
+              "port", st.listen_port);
     free(esc);
     free(name);
     fflush(stderr);

@@ -61,7 +61,9 @@ unregister_temp(const char *path)
 }
 
 enum fy_rc
-fs_atomic_open(struct fs_atomic *af, const char *path, mode_t mode,
+fs_atomic_open(struct fs_atomic *af,
+               const char *path,
+               mode_t mode,
                struct fy_err *err)
 {
     af->path = xstrdup(path);
@@ -131,8 +133,8 @@ fs_atomic_abort(struct fs_atomic *af)
 }
 
 enum fy_rc
-fs_write_all(int fd, const void *buf, size_t len, const char *what,
-             struct fy_err *err)
+fs_write_all(
+    int fd, const void *buf, size_t len, const char *what, struct fy_err *err)
 {
     const char *p = buf;
     while (len > 0) {
@@ -149,7 +151,10 @@ fs_write_all(int fd, const void *buf, size_t len, const char *what,
 }
 
 enum fy_rc
-fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
+fs_write_file(const char *path,
+              const void *data,
+              size_t len,
+              mode_t mode,
               struct fy_err *err)
 {
     struct fs_atomic af = FS_ATOMIC_INIT;
@@ -163,7 +168,10 @@ fs_write_file(const char *path, const void *data, size_t len, mode_t mode,
 }
 
 enum fy_rc
-fs_read_file(const char *path, size_t max, struct sbuf *sb, bool *enoent,
+fs_read_file(const char *path,
+             size_t max,
+             struct sbuf *sb,
+             bool *enoent,
              struct fy_err *err)
 {
     if (enoent)
@@ -193,8 +201,8 @@ fs_read_file(const char *path, size_t max, struct sbuf *sb, bool *enoent,
         if (n == 0)
             break;
         if (sb->len - start + (size_t)n > max) {
-            rc = fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", path,
-                         max);
+            rc =
+                fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", path, max);
             break;
         }
         sbuf_add(sb, buf, (size_t)n);

@@ -68,7 +68,8 @@ enum fy_rc
 magnet_check(const char *uri, char hex[41], struct fy_err *err)
 {
     if (!magnet_is(uri) || uri[7] != '?')
-        return fy_fail(err, FY_EINPUT, "magnet link: must start with 'magnet:?'");
+        return fy_fail(err, FY_EINPUT,
+                       "magnet link: must start with 'magnet:?'");
     bool v1 = false, v2 = false;
     const char *p = uri + 8;
     while (*p) {

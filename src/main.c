@@ -66,8 +66,8 @@ enum { OPT_JSON = 256, OPT_NO_PROGRESS, OPT_COLOR };
 static void
 hoist_globals(int argc, char **argv)
 {
-    static const char *const flags[] = {"-q", "--quiet", "-v", "--verbose",
-                                        "--json", "--no-progress", NULL};
+    static const char *const flags[] = {
+        "-q", "--quiet", "-v", "--verbose", "--json", "--no-progress", NULL};
     int cmd = 1;
     while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "--") != 0)
         cmd++;

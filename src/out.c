@@ -260,8 +260,8 @@ sampled_rate(struct out *o, double now, int64_t done)
     o->sample_head = (i + 1) % OUT_RATE_SAMPLES;
     if (o->nsamples < OUT_RATE_SAMPLES)
         o->nsamples++;
-    int oldest = (o->sample_head - o->nsamples + OUT_RATE_SAMPLES) %
-                 OUT_RATE_SAMPLES;
+    int oldest =
+        (o->sample_head - o->nsamples + OUT_RATE_SAMPLES) % OUT_RATE_SAMPLES;
     double dt = now - o->sample_t[oldest];
     if (dt <= 0)
         return -1;
@@ -302,10 +302,10 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
 
     if (o->mode == OUT_JSON) {
         out_event(o, "progress", "{sssIsIsfsisisfsIsI}", "phase",
-                  p->phase ? p->phase : "", "done", (long long)p->done,
-                  "total", (long long)p->total, "rate", rate < 0 ? 0.0 : rate,
-                  "peers", p->peers, "seeds", p->seeds, "eta", eta,
-                  "session_down", (long long)p->session_down, "session_up",
+                  p->phase ? p->phase : "", "done", (long long)p->done, "total",
+                  (long long)p->total, "rate", rate < 0 ? 0.0 : rate, "peers",
+                  p->peers, "seeds", p->seeds, "eta", eta, "session_down",
+                  (long long)p->session_down, "session_up",
                   (long long)p->session_up);
         return;
     }
@@ -320,9 +320,9 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
     int n = snprintf(line, sizeof line, "%s %5.1f%%  %s / %s  %s/s",
                      p->phase ? p->phase : "", pct, done, total, rbuf);
     if (p->peers >= 0 && n > 0 && (size_t)n < sizeof line)
-        n += snprintf(line + n, sizeof line - (size_t)n,
-                      "  peers %d (%d seeds)", p->peers,
-                      p->seeds < 0 ? 0 : p->seeds);
+        n +=
+            snprintf(line + n, sizeof line - (size_t)n, "  peers %d (%d seeds)",
+                     p->peers, p->seeds < 0 ? 0 : p->seeds);
     if (n > 0 && (size_t)n < sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", ebuf);
 

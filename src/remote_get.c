@@ -39,7 +39,10 @@ remote_is_url(const char *s)
 }
 
 enum fy_rc
-remote_get_mem(const char *url, size_t max, long timeout_s, struct sbuf *out,
+remote_get_mem(const char *url,
+               size_t max,
+               long timeout_s,
+               struct sbuf *out,
                struct fy_err *err)
 {
     static int global_init;
@@ -59,7 +62,8 @@ remote_get_mem(const char *url, size_t max, long timeout_s, struct sbuf *out,
     curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 1L);
     curl_easy_setopt(c, CURLOPT_MAXREDIRS, 5L);
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
-    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT, timeout_s < 30 ? timeout_s : 30);
+    curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
+                     timeout_s < 30 ? timeout_s : 30);
     curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(c, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);

@@ -53,7 +53,7 @@ struct tor_session {
     lt::session *ses = nullptr;
     lt::torrent_handle h;
     std::deque<tor_event> queue;
-    std::vector<char> held; /* data of the last event handed out */
+    std::vector<char> held;              /* data of the last event handed out */
     std::deque<std::vector<char>> datas; /* data of queued events */
     int listen_port = 0;
     bool metadata_only = false;
@@ -68,7 +68,10 @@ copy_str(char *dst, size_t n, const std::string &s)
 }
 
 enum fy_rc
-fail(struct fy_err *err, enum fy_rc rc, const char *what, const std::string &why)
+fail(struct fy_err *err,
+     enum fy_rc rc,
+     const char *what,
+     const std::string &why)
 {
     return fy_fail(err, rc, "%s: %s", what, why.c_str());
 }
@@ -214,7 +217,8 @@ translate(tor_session *s, lt::alert *a)
         s->datas.push_back(lt::write_resume_data_buf(rd->params));
         ev.len = s->datas.back().size();
         push(s, ev);
-    } else if (auto *rf = lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
+    } else if (auto *rf =
+                   lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
         tor_event ev = make_event(TOR_EV_RESUME_FAILED);
         copy_str(ev.msg, sizeof ev.msg, rf->error.message());
         push(s, ev);
@@ -269,7 +273,8 @@ apply_env_settings(lt::settings_pack &sp)
             sp.set_str(name, val);
             break;
         case lt::settings_pack::int_type_base:
-            sp.set_int(name, static_cast<int>(std::strtol(val.c_str(), nullptr, 10)));
+            sp.set_int(name,
+                       static_cast<int>(std::strtol(val.c_str(), nullptr, 10)));
             break;
         case lt::settings_pack::bool_type_base:
             sp.set_bool(name, val == "1" || val == "true");
@@ -325,12 +330,11 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
 {
     try {
         lt::settings_pack sp;
-        sp.set_int(lt::settings_pack::alert_mask,
-                   lt::alert_category::error | lt::alert_category::status |
-                       lt::alert_category::storage |
-                       lt::alert_category::tracker |
-                       lt::alert_category::port_mapping |
-                       lt::alert_category::peer);
+        sp.set_int(
+            lt::settings_pack::alert_mask,
+            lt::alert_category::error | lt::alert_category::status |
+                lt::alert_category::storage | lt::alert_category::tracker |
+                lt::alert_category::port_mapping | lt::alert_category::peer);
         sp.set_bool(lt::settings_pack::enable_dht, o->dht);
         sp.set_bool(lt::settings_pack::enable_lsd, o->lsd);
         sp.set_bool(lt::settings_pack::enable_upnp, o->upnp);
@@ -344,8 +348,7 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         sp.set_int(lt::settings_pack::upload_rate_limit,
                    static_cast<int>(o->max_up));
         /* throughput */
-        sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip,
-                    true);
+        sp.set_bool(lt::settings_pack::allow_multiple_connections_per_ip, true);
         sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
         sp.set_int(lt::settings_pack::connections_limit, 500);
         sp.set_int(lt::settings_pack::connection_speed, 200);
@@ -387,13 +390,13 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
              * a limit the user asked for applies to every peer */
             lt::ip_filter all;
             std::uint32_t const global = 1u << static_cast<std::uint32_t>(
-                lt::session::global_peer_class_id);
+                                             lt::session::global_peer_class_id);
             all.add_rule(lt::make_address("0.0.0.0"),
                          lt::make_address("255.255.255.255"), global);
-            all.add_rule(lt::make_address("::"),
-                         lt::make_address(
-                             "ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
-                         global);
+            all.add_rule(
+                lt::make_address("::"),
+                lt::make_address("ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff"),
+                global);
             s->ses->set_peer_class_filter(all);
         }
         return s;
@@ -421,7 +424,9 @@ tor_session_free(struct tor_session *s) noexcept
 }
 
 enum fy_rc
-tor_torrent_infohash(const void *data, size_t len, char hex[41],
+tor_torrent_infohash(const void *data,
+                     size_t len,
+                     char hex[41],
                      struct fy_err *err) noexcept
 {
     try {
@@ -442,7 +447,8 @@ tor_torrent_infohash(const void *data, size_t len, char hex[41],
 }
 
 enum fy_rc
-tor_add(struct tor_session *s, const struct tor_add_params *p,
+tor_add(struct tor_session *s,
+        const struct tor_add_params *p,
         struct fy_err *err) noexcept
 {
     try {
@@ -455,15 +461,17 @@ tor_add(struct tor_session *s, const struct tor_add_params *p,
         } else {
             lt::load_torrent_limits lim;
             atp.ti = std::make_shared<lt::torrent_info>(
-                lt::span<char const>(static_cast<char const *>(p->torrent),
-                                     static_cast<std::ptrdiff_t>(p->torrent_len)),
+                lt::span<char const>(
+                    static_cast<char const *>(p->torrent),
+                    static_cast<std::ptrdiff_t>(p->torrent_len)),
                 lim, lt::from_span);
             atp.info_hashes = atp.ti->info_hashes();
         }
         if (p->resume && p->resume_len > 0) {
             lt::add_torrent_params r = lt::read_resume_data(
-                lt::span<char const>(static_cast<char const *>(p->resume),
-                                     static_cast<std::ptrdiff_t>(p->resume_len)),
+                lt::span<char const>(
+                    static_cast<char const *>(p->resume),
+                    static_cast<std::ptrdiff_t>(p->resume_len)),
                 ec);
             /* resume data for another torrent (or corrupt) is ignored */
             if (!ec && r.info_hashes == atp.info_hashes) {
@@ -490,8 +498,8 @@ tor_add(struct tor_session *s, const struct tor_add_params *p,
         for (size_t i = 0; i < p->npeers; i++) {
             lt::tcp::endpoint ep;
             if (!parse_endpoint(p->peers[i], ep))
-                return fy_fail(err, FY_EINPUT,
-                               "--peer: '%s' is not HOST:PORT", p->peers[i]);
+                return fy_fail(err, FY_EINPUT, "--peer: '%s' is not HOST:PORT",
+                               p->peers[i]);
             atp.peers.push_back(ep);
         }
         for (size_t i = 0; i < p->nwebseeds; i++)
@@ -586,7 +594,10 @@ tor_file_count(struct tor_session *s) noexcept
 }
 
 enum fy_rc
-tor_file_at(struct tor_session *s, size_t i, int64_t *size, char **path,
+tor_file_at(struct tor_session *s,
+            size_t i,
+            int64_t *size,
+            char **path,
             struct fy_err *err) noexcept
 {
     try {
@@ -614,16 +625,17 @@ tor_file_executable(struct tor_session *s, size_t i) noexcept
             return false;
         auto ti = s->h.torrent_file();
         auto files = real_files(ti->files());
-        return i < files.size() &&
-               (ti->files().file_flags(files[i]) &
-                lt::file_storage::flag_executable);
+        return i < files.size() && (ti->files().file_flags(files[i]) &
+                                    lt::file_storage::flag_executable);
     } catch (...) {
         return false;
     }
 }
 
 enum fy_rc
-tor_set_file_priorities(struct tor_session *s, const uint8_t *prio, size_t n,
+tor_set_file_priorities(struct tor_session *s,
+                        const uint8_t *prio,
+                        size_t n,
                         struct fy_err *err) noexcept
 {
     try {
@@ -640,7 +652,8 @@ tor_set_file_priorities(struct tor_session *s, const uint8_t *prio, size_t n,
 }
 
 enum fy_rc
-tor_metadata(struct tor_session *s, struct sbuf *out,
+tor_metadata(struct tor_session *s,
+             struct sbuf *out,
              struct fy_err *err) noexcept
 {
     try {
@@ -659,7 +672,8 @@ tor_metadata(struct tor_session *s, struct sbuf *out,
 }
 
 enum fy_rc
-tor_get_status(struct tor_session *s, struct tor_status *st,
+tor_get_status(struct tor_session *s,
+               struct tor_status *st,
                struct fy_err *err) noexcept
 {
     std::memset(st, 0, sizeof *st);
@@ -768,8 +782,11 @@ tor_pause(struct tor_session *s) noexcept
 }
 
 enum fy_rc
-tor_create(const struct tor_create_params *p, struct sbuf *out, char **magnet,
-           void (*progress)(void *arg, int64_t done, int64_t total), void *arg,
+tor_create(const struct tor_create_params *p,
+           struct sbuf *out,
+           char **magnet,
+           void (*progress)(void *arg, int64_t done, int64_t total),
+           void *arg,
            struct fy_err *err) noexcept
 {
     try {
@@ -802,7 +819,8 @@ tor_create(const struct tor_create_params *p, struct sbuf *out, char **magnet,
         lt::set_piece_hashes(
             ct, parent,
             [&](lt::piece_index_t i) {
-                int64_t done = (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
+                int64_t done =
+                    (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
                 if (progress)
                     progress(arg, done < total ? done : total, total);
             },

@@ -60,9 +60,13 @@ struct storage {
     std::mutex mu;    /* guards fds */
     std::vector<int> fds;
 
-    ~storage() { close_all(); }
+    ~storage()
+    {
+        close_all();
+    }
 
-    void close_all()
+    void
+    close_all()
     {
         std::lock_guard<std::mutex> l(mu);
         for (int &fd : fds)
@@ -72,7 +76,8 @@ struct storage {
             }
     }
 
-    bool wanted(lt::file_index_t f) const
+    bool
+    wanted(lt::file_index_t f) const
     {
         auto i = static_cast<std::size_t>(static_cast<int>(f));
         return i >= prio.size() || prio[f] != lt::dont_download;
@@ -80,7 +85,8 @@ struct storage {
 
     /* The descriptor of file f, opened (and created, with its directories,
      * if create) on first use; -1 with errno set on failure. */
-    int fd_of(lt::file_index_t f, bool create)
+    int
+    fd_of(lt::file_index_t f, bool create)
     {
         std::lock_guard<std::mutex> l(mu);
         auto i = static_cast<std::size_t>(static_cast<int>(f));
@@ -99,7 +105,8 @@ struct storage {
         return fd;
     }
 
-    static void mkdirs(std::string const &file)
+    static void
+    mkdirs(std::string const &file)
     {
         for (std::size_t p = file.find('/', 1); p != std::string::npos;
              p = file.find('/', p + 1))
@@ -120,7 +127,8 @@ io_error(int err, lt::file_index_t f, lt::operation_t op)
 class fast_disk final : public lt::disk_interface,
                         public lt::buffer_allocator_interface {
   public:
-    fast_disk(lt::io_context &ioc, lt::settings_interface const &sett,
+    fast_disk(lt::io_context &ioc,
+              lt::settings_interface const &sett,
               lt::counters &cnt)
         : ioc_(ioc), inner_(lt::posix_disk_io_constructor(ioc, sett, cnt))
     {
@@ -128,10 +136,14 @@ class fast_disk final : public lt::disk_interface,
             threads_.emplace_back([this, i] { run(i); });
     }
 
-    ~fast_disk() override { stop_workers(); }
+    ~fast_disk() override
+    {
+        stop_workers();
+    }
 
-    lt::storage_holder new_torrent(lt::storage_params const &p,
-                                   std::shared_ptr<void> const &t) override
+    lt::storage_holder
+    new_torrent(lt::storage_params const &p,
+                std::shared_ptr<void> const &t) override
     {
         lt::storage_holder h = inner_->new_torrent(p, t);
         lt::storage_index_t idx = h;
@@ -150,7 +162,8 @@ class fast_disk final : public lt::disk_interface,
         return lt::storage_holder(idx, *this);
     }
 
-    void remove_torrent(lt::storage_index_t idx) override
+    void
+    remove_torrent(lt::storage_index_t idx) override
     {
         drain();
         auto i = index(idx);
@@ -158,11 +171,12 @@ class fast_disk final : public lt::disk_interface,
         inner_holders_[i].reset();
     }
 
-    void async_read(lt::storage_index_t idx, lt::peer_request const &r,
-                    std::function<void(lt::disk_buffer_holder,
-                                       lt::storage_error const &)>
-                        handler,
-                    lt::disk_job_flags_t flags) override
+    void
+    async_read(lt::storage_index_t idx,
+               lt::peer_request const &r,
+               std::function<void(lt::disk_buffer_holder,
+                                  lt::storage_error const &)> handler,
+               lt::disk_job_flags_t flags) override
     {
         auto st = storages_[index(idx)];
         std::vector<lt::file_slice> slices;
@@ -172,8 +186,8 @@ class fast_disk final : public lt::disk_interface,
             return;
         }
         enqueue(r.piece, [=, h = std::move(handler)]() mutable {
-            char *buf = static_cast<char *>(std::malloc(
-                static_cast<std::size_t>(r.length)));
+            char *buf = static_cast<char *>(
+                std::malloc(static_cast<std::size_t>(r.length)));
             lt::storage_error e;
             if (buf == nullptr) {
                 e.ec = lt::errors::no_memory;
@@ -199,10 +213,13 @@ class fast_disk final : public lt::disk_interface,
         });
     }
 
-    bool async_write(lt::storage_index_t idx, lt::peer_request const &r,
-                     char const *buf, std::shared_ptr<lt::disk_observer> o,
-                     std::function<void(lt::storage_error const &)> handler,
-                     lt::disk_job_flags_t flags) override
+    bool
+    async_write(lt::storage_index_t idx,
+                lt::peer_request const &r,
+                char const *buf,
+                std::shared_ptr<lt::disk_observer> o,
+                std::function<void(lt::storage_error const &)> handler,
+                lt::disk_job_flags_t flags) override
     {
         auto st = storages_[index(idx)];
         std::vector<lt::file_slice> slices;
@@ -217,11 +234,14 @@ class fast_disk final : public lt::disk_interface,
         return false;
     }
 
-    void async_hash(lt::storage_index_t idx, lt::piece_index_t piece,
-                    lt::span<lt::sha256_hash> v2, lt::disk_job_flags_t flags,
-                    std::function<void(lt::piece_index_t, lt::sha1_hash const &,
-                                       lt::storage_error const &)>
-                        handler) override
+    void
+    async_hash(lt::storage_index_t idx,
+               lt::piece_index_t piece,
+               lt::span<lt::sha256_hash> v2,
+               lt::disk_job_flags_t flags,
+               std::function<void(lt::piece_index_t,
+                                  lt::sha1_hash const &,
+                                  lt::storage_error const &)> handler) override
     {
         auto st = storages_[index(idx)];
         std::vector<lt::file_slice> slices;
@@ -250,22 +270,27 @@ class fast_disk final : public lt::disk_interface,
         });
     }
 
-    void async_hash2(lt::storage_index_t idx, lt::piece_index_t piece,
-                     int offset, lt::disk_job_flags_t flags,
-                     std::function<void(lt::piece_index_t,
-                                        lt::sha256_hash const &,
-                                        lt::storage_error const &)>
-                         handler) override
+    void
+    async_hash2(lt::storage_index_t idx,
+                lt::piece_index_t piece,
+                int offset,
+                lt::disk_job_flags_t flags,
+                std::function<void(lt::piece_index_t,
+                                   lt::sha256_hash const &,
+                                   lt::storage_error const &)> handler) override
     {
         drain();
         inner_->async_hash2(idx, piece, offset, flags, std::move(handler));
     }
 
-    void async_move_storage(
-        lt::storage_index_t idx, std::string p, lt::move_flags_t flags,
-        std::function<void(lt::status_t, std::string const &,
-                           lt::storage_error const &)>
-            handler) override
+    void
+    async_move_storage(
+        lt::storage_index_t idx,
+        std::string p,
+        lt::move_flags_t flags,
+        std::function<void(lt::status_t,
+                           std::string const &,
+                           lt::storage_error const &)> handler) override
     {
         auto st = quiesce(idx);
         st->fast = false;
@@ -273,15 +298,18 @@ class fast_disk final : public lt::disk_interface,
                                    std::move(handler));
     }
 
-    void async_release_files(lt::storage_index_t idx,
-                             std::function<void()> handler) override
+    void
+    async_release_files(lt::storage_index_t idx,
+                        std::function<void()> handler) override
     {
         quiesce(idx);
         inner_->async_release_files(idx, std::move(handler));
     }
 
-    void async_check_files(
-        lt::storage_index_t idx, lt::add_torrent_params const *resume,
+    void
+    async_check_files(
+        lt::storage_index_t idx,
+        lt::add_torrent_params const *resume,
         lt::aux::vector<std::string, lt::file_index_t> links,
         std::function<void(lt::status_t, lt::storage_error const &)> handler)
         override
@@ -291,39 +319,45 @@ class fast_disk final : public lt::disk_interface,
                                   std::move(handler));
     }
 
-    void async_stop_torrent(lt::storage_index_t idx,
-                            std::function<void()> handler) override
+    void
+    async_stop_torrent(lt::storage_index_t idx,
+                       std::function<void()> handler) override
     {
         quiesce(idx);
         inner_->async_stop_torrent(idx, std::move(handler));
     }
 
-    void async_rename_file(
-        lt::storage_index_t idx, lt::file_index_t f, std::string name,
-        std::function<void(std::string const &, lt::file_index_t,
-                           lt::storage_error const &)>
-            handler) override
+    void
+    async_rename_file(
+        lt::storage_index_t idx,
+        lt::file_index_t f,
+        std::string name,
+        std::function<void(std::string const &,
+                           lt::file_index_t,
+                           lt::storage_error const &)> handler) override
     {
         auto st = quiesce(idx);
         st->fast = false;
         inner_->async_rename_file(idx, f, std::move(name), std::move(handler));
     }
 
-    void async_delete_files(
-        lt::storage_index_t idx, lt::remove_flags_t options,
+    void
+    async_delete_files(
+        lt::storage_index_t idx,
+        lt::remove_flags_t options,
         std::function<void(lt::storage_error const &)> handler) override
     {
         quiesce(idx);
         inner_->async_delete_files(idx, options, std::move(handler));
     }
 
-    void async_set_file_priority(
+    void
+    async_set_file_priority(
         lt::storage_index_t idx,
         lt::aux::vector<lt::download_priority_t, lt::file_index_t> prio,
         std::function<void(lt::storage_error const &,
                            lt::aux::vector<lt::download_priority_t,
-                                           lt::file_index_t>)>
-            handler) override
+                                           lt::file_index_t>)> handler) override
     {
         auto st = quiesce(idx);
         st->prio = prio;
@@ -331,15 +365,17 @@ class fast_disk final : public lt::disk_interface,
                                         std::move(handler));
     }
 
-    void async_clear_piece(lt::storage_index_t idx, lt::piece_index_t piece,
-                           std::function<void(lt::piece_index_t)> handler)
-        override
+    void
+    async_clear_piece(lt::storage_index_t idx,
+                      lt::piece_index_t piece,
+                      std::function<void(lt::piece_index_t)> handler) override
     {
         drain();
         inner_->async_clear_piece(idx, piece, std::move(handler));
     }
 
-    void update_stats_counters(lt::counters &c) const override
+    void
+    update_stats_counters(lt::counters &c) const override
     {
         inner_->update_stats_counters(c);
     }
@@ -350,7 +386,8 @@ class fast_disk final : public lt::disk_interface,
         return inner_->get_status(idx);
     }
 
-    void abort(bool wait) override
+    void
+    abort(bool wait) override
     {
         drain();
         for (auto &st : storages_)
@@ -359,10 +396,22 @@ class fast_disk final : public lt::disk_interface,
         inner_->abort(wait);
     }
 
-    void submit_jobs() override { inner_->submit_jobs(); }
-    void settings_updated() override { inner_->settings_updated(); }
+    void
+    submit_jobs() override
+    {
+        inner_->submit_jobs();
+    }
+    void
+    settings_updated() override
+    {
+        inner_->settings_updated();
+    }
 
-    void free_disk_buffer(char *b) override { std::free(b); }
+    void
+    free_disk_buffer(char *b) override
+    {
+        std::free(b);
+    }
 
   private:
     struct worker {
@@ -372,19 +421,22 @@ class fast_disk final : public lt::disk_interface,
         bool busy = false;
     };
 
-    static std::size_t index(lt::storage_index_t idx)
+    static std::size_t
+    index(lt::storage_index_t idx)
     {
         return static_cast<std::size_t>(static_cast<std::uint32_t>(idx));
     }
 
     /* Is st still the storage at idx (not removed since a job began)? */
-    bool alive(lt::storage_index_t idx, std::shared_ptr<storage> const &st)
+    bool
+    alive(lt::storage_index_t idx, std::shared_ptr<storage> const &st)
     {
         auto i = index(idx);
         return i < storages_.size() && storages_[i] == st;
     }
 
-    static lt::storage_error aborted()
+    static lt::storage_error
+    aborted()
     {
         lt::storage_error e;
         e.ec = boost::asio::error::operation_aborted;
@@ -393,7 +445,8 @@ class fast_disk final : public lt::disk_interface,
     }
 
     /* Drain the workers and close our descriptors of this torrent. */
-    std::shared_ptr<storage> quiesce(lt::storage_index_t idx)
+    std::shared_ptr<storage>
+    quiesce(lt::storage_index_t idx)
     {
         drain();
         auto st = storages_[index(idx)];
@@ -401,8 +454,12 @@ class fast_disk final : public lt::disk_interface,
         return st;
     }
 
-    bool fast_ok(storage &st, lt::piece_index_t piece, int start, int len,
-                 std::vector<lt::file_slice> &slices)
+    bool
+    fast_ok(storage &st,
+            lt::piece_index_t piece,
+            int start,
+            int len,
+            std::vector<lt::file_slice> &slices)
     {
         if (!st.fast)
             return false;
@@ -414,8 +471,11 @@ class fast_disk final : public lt::disk_interface,
         return !slices.empty();
     }
 
-    void write_slices(storage &st, std::vector<lt::file_slice> const &slices,
-                      char const *buf, lt::storage_error &e)
+    void
+    write_slices(storage &st,
+                 std::vector<lt::file_slice> const &slices,
+                 char const *buf,
+                 lt::storage_error &e)
     {
         for (auto const &s : slices) {
             if (st.files->pad_file_at(s.file_index)) {
@@ -448,8 +508,12 @@ class fast_disk final : public lt::disk_interface,
     /* Read the slices into out (if not null) and/or feed them to hasher.
      * Returns false on any error or short read (the caller falls back to
      * the posix back end, which reports it the way libtorrent expects). */
-    bool read_slices(storage &st, std::vector<lt::file_slice> const &slices,
-                     char *out, lt::hasher *hasher, lt::storage_error &)
+    bool
+    read_slices(storage &st,
+                std::vector<lt::file_slice> const &slices,
+                char *out,
+                lt::hasher *hasher,
+                lt::storage_error &)
     {
         thread_local std::vector<char> chunk(READ_CHUNK);
         for (auto const &s : slices) {
@@ -483,10 +547,11 @@ class fast_disk final : public lt::disk_interface,
         return true;
     }
 
-    void enqueue(lt::piece_index_t piece, std::function<void()> job)
+    void
+    enqueue(lt::piece_index_t piece, std::function<void()> job)
     {
-        auto &w = workers_[static_cast<std::size_t>(
-            static_cast<int>(piece) % NWORKERS)];
+        auto &w = workers_[static_cast<std::size_t>(static_cast<int>(piece) %
+                                                    NWORKERS)];
         {
             std::lock_guard<std::mutex> l(w.mu);
             w.jobs.push_back(std::move(job));
@@ -494,7 +559,8 @@ class fast_disk final : public lt::disk_interface,
         w.cv.notify_all();
     }
 
-    void run(int i)
+    void
+    run(int i)
     {
         auto &w = workers_[static_cast<std::size_t>(i)];
         std::unique_lock<std::mutex> l(w.mu);
@@ -517,7 +583,8 @@ class fast_disk final : public lt::disk_interface,
     }
 
     /* Wait until every queued job has run (network thread only). */
-    void drain()
+    void
+    drain()
     {
         for (auto &w : workers_) {
             std::unique_lock<std::mutex> l(w.mu);
@@ -525,7 +592,8 @@ class fast_disk final : public lt::disk_interface,
         }
     }
 
-    void stop_workers()
+    void
+    stop_workers()
     {
         for (auto &w : workers_) {
             std::lock_guard<std::mutex> l(w.mu);
@@ -550,7 +618,8 @@ class fast_disk final : public lt::disk_interface,
 } // namespace
 
 std::unique_ptr<lt::disk_interface>
-disk_io_constructor(lt::io_context &ioc, lt::settings_interface const &sett,
+disk_io_constructor(lt::io_context &ioc,
+                    lt::settings_interface const &sett,
                     lt::counters &cnt)
 {
     return std::make_unique<fast_disk>(ioc, sett, cnt);

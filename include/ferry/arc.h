@@ -33,9 +33,10 @@
  * archive_write_disk_header, CVE-2023-30571, so no other thread of the
  * process may create files while arc_unpack runs); the data of files of
  * 16 KiB and more is then written and hashed by writer threads (one per
- * core, at most 8; FERRY_UNPACK_WRITERS=N overrides, 0 writes inline) that
- * only pwrite() into files already created.  arc_unpack changes the working
- * directory while it extracts and restores it before returning.
+ * core but one, at least 1, at most 8; FERRY_UNPACK_WRITERS=N overrides, 0
+ * writes inline) that only pwrite() into files already created.
+ * arc_unpack changes the working directory while it extracts and restores
+ * it before returning.
  */
 #ifndef FERRY_ARC_H
 #define FERRY_ARC_H
@@ -124,10 +125,15 @@ struct arc_pack_args {
 
 bool arc_pack_arg_is(int opt);
 /* cmd names the command in usage errors ("pack: --level: ..."). */
-enum fy_rc arc_pack_arg_set(struct arc_pack_args *a, const char *cmd, int opt,
-                            const char *arg, struct fy_err *err);
-enum fy_rc arc_pack_args_settle(struct arc_pack_args *a, const char *cmd,
-                                const char *output, struct fy_err *err);
+enum fy_rc arc_pack_arg_set(struct arc_pack_args *a,
+                            const char *cmd,
+                            int opt,
+                            const char *arg,
+                            struct fy_err *err);
+enum fy_rc arc_pack_args_settle(struct arc_pack_args *a,
+                                const char *cmd,
+                                const char *output,
+                                struct fy_err *err);
 
 /* What a run did; all counts exclude ferry's own manifest entry. */
 struct arc_stats {

@@ -42,8 +42,12 @@ const struct cmd *cli_find(const char *name);
  * or '?' after recording a usage error ("<cmd>: unknown option '--x' (see
  * 'ferry <cmd> --help')").  shortopts must not start with ':' (added here).
  */
-int cli_getopt(struct fy_ctx *ctx, const char *cmd, int argc, char **argv,
-               const char *shortopts, const struct option *longopts);
+int cli_getopt(struct fy_ctx *ctx,
+               const char *cmd,
+               int argc,
+               char **argv,
+               const char *shortopts,
+               const struct option *longopts);
 /* Record a usage error for cmd, pointing at 'ferry cmd --help'. */
 enum fy_rc cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
     FY_PRINTF(3, 4);
@@ -52,26 +56,41 @@ enum fy_rc cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
  * by names[] for the messages ("missing DIR", "unexpected argument 'x'",
  * "DIR is empty").  On success out[i] = argv[optind + i].
  */
-enum fy_rc cli_args(struct fy_ctx *ctx, const char *cmd, int argc,
-                    char **argv, int n, const char *const *names,
+enum fy_rc cli_args(struct fy_ctx *ctx,
+                    const char *cmd,
+                    int argc,
+                    char **argv,
+                    int n,
+                    const char *const *names,
                     const char **out);
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
 
 /* Whole decimal number in [min, max]. */
-enum fy_rc cli_parse_i64(const char *opt, const char *s, int64_t min,
-                         int64_t max, int64_t *out, struct fy_err *err);
+enum fy_rc cli_parse_i64(const char *opt,
+                         const char *s,
+                         int64_t min,
+                         int64_t max,
+                         int64_t *out,
+                         struct fy_err *err);
 /* Non-negative decimal (e.g. 1.5). */
-enum fy_rc cli_parse_double(const char *opt, const char *s, double max,
-                            double *out, struct fy_err *err);
+enum fy_rc cli_parse_double(const char *opt,
+                            const char *s,
+                            double max,
+                            double *out,
+                            struct fy_err *err);
 /*
  * A rate in bytes per second: "0" (no limit), "500K", "4M", "1.5G", "1000"
  * (bytes); suffixes are powers of 1024, case-insensitive, optional "iB/s".
  */
-enum fy_rc cli_parse_rate(const char *opt, const char *s, int64_t *out,
+enum fy_rc cli_parse_rate(const char *opt,
+                          const char *s,
+                          int64_t *out,
                           struct fy_err *err);
 /* "HOST:PORT" or "[V6]:PORT", port 1-65535 (0 allowed if allow_zero). */
-enum fy_rc cli_parse_hostport(const char *opt, const char *s, bool allow_zero,
+enum fy_rc cli_parse_hostport(const char *opt,
+                              const char *s,
+                              bool allow_zero,
                               struct fy_err *err);
 
 #ifdef __cplusplus

@@ -44,7 +44,13 @@ struct fy_err {
     char msg[FY_ERR_MSG_MAX];
 };
 
-#define FY_ERR_INIT {FY_OK, {0}}
+#define FY_ERR_INIT                                                            \
+    {                                                                          \
+        FY_OK,                                                                 \
+        {                                                                      \
+            0                                                                  \
+        }                                                                      \
+    }
 
 /*
  * Record an error (if none is recorded yet) and return rc, so callers can
@@ -54,8 +60,9 @@ enum fy_rc fy_fail(struct fy_err *err, enum fy_rc rc, const char *fmt, ...)
     FY_PRINTF(3, 4);
 
 /* As fy_fail(), appending ": strerror(errno)" (errno read on entry). */
-enum fy_rc fy_fail_errno(struct fy_err *err, enum fy_rc rc, const char *fmt,
-                         ...) FY_PRINTF(3, 4);
+enum fy_rc
+fy_fail_errno(struct fy_err *err, enum fy_rc rc, const char *fmt, ...)
+    FY_PRINTF(3, 4);
 
 /* Forget any recorded error. */
 void fy_err_clear(struct fy_err *err);

@@ -31,8 +31,8 @@ struct fetch_opts {
     double timeout;          /* seconds in all, 0: none */
     double stall_timeout;    /* seconds without payload, 0: none */
     int64_t max_down, max_up;
-    const char *listen;      /* NULL: libtorrent's default */
-    bool dht, lsd, upnp;     /* upnp also means NAT-PMP */
+    const char *listen;  /* NULL: libtorrent's default */
+    bool dht, lsd, upnp; /* upnp also means NAT-PMP */
 };
 
 /*
@@ -60,7 +60,9 @@ enum {
 };
 
 bool fetch_opt_is(int opt);
-enum fy_rc fetch_opt_set(struct fetch_opts *o, int opt, const char *arg,
+enum fy_rc fetch_opt_set(struct fetch_opts *o,
+                         int opt,
+                         const char *arg,
                          struct fy_err *err);
 
 /* Defaults: dir ".", no seeding, no timeout, stall timeout 600 s. */

@@ -36,25 +36,36 @@ struct fs_atomic {
     char *tmp;  /* <path>.part */
     mode_t mode;
 };
-#define FS_ATOMIC_INIT {-1, NULL, NULL, 0}
+#define FS_ATOMIC_INIT                                                         \
+    {                                                                          \
+        -1, NULL, NULL, 0                                                      \
+    }
 
-enum fy_rc fs_atomic_open(struct fs_atomic *af, const char *path, mode_t mode,
+enum fy_rc fs_atomic_open(struct fs_atomic *af,
+                          const char *path,
+                          mode_t mode,
                           struct fy_err *err);
 enum fy_rc fs_atomic_commit(struct fs_atomic *af, struct fy_err *err);
 void fs_atomic_abort(struct fs_atomic *af);
 
 /* Write all of buf to fd (retrying short writes and EINTR). */
-enum fy_rc fs_write_all(int fd, const void *buf, size_t len, const char *what,
-                        struct fy_err *err);
+enum fy_rc fs_write_all(
+    int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
 /* Atomically replace path with data. */
-enum fy_rc fs_write_file(const char *path, const void *data, size_t len,
-                         mode_t mode, struct fy_err *err);
+enum fy_rc fs_write_file(const char *path,
+                         const void *data,
+                         size_t len,
+                         mode_t mode,
+                         struct fy_err *err);
 /*
  * Append the whole file to sb.  More than max bytes is an FY_EINPUT error.
  * A missing file is FY_ERUNTIME with errno ENOENT kept in *enoent if given.
  */
-enum fy_rc fs_read_file(const char *path, size_t max, struct sbuf *sb,
-                        bool *enoent, struct fy_err *err);
+enum fy_rc fs_read_file(const char *path,
+                        size_t max,
+                        struct sbuf *sb,
+                        bool *enoent,
+                        struct fy_err *err);
 /* mkdir -p; existing directories are fine. */
 enum fy_rc fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err);
 /* fsync a directory (after a rename inside it). */

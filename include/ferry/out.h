@@ -41,11 +41,11 @@ struct out {
     int verbosity;
     bool json;
     bool color;
-    FILE *jsonfp;       /* where events go (stdout or stderr) */
-    double last_draw;   /* monotonic seconds of the last render */
-    double interval;    /* seconds between renders */
-    size_t last_len;    /* length of the line drawn on the TTY */
-    bool line_open;     /* a TTY line is drawn and not ended */
+    FILE *jsonfp;     /* where events go (stdout or stderr) */
+    double last_draw; /* monotonic seconds of the last render */
+    double interval;  /* seconds between renders */
+    size_t last_len;  /* length of the line drawn on the TTY */
+    bool line_open;   /* a TTY line is drawn and not ended */
     double sample_t[OUT_RATE_SAMPLES];
     int64_t sample_v[OUT_RATE_SAMPLES];
     int nsamples, sample_head;
@@ -53,18 +53,21 @@ struct out {
 
 /* What an engine reports.  Unknown numbers are -1. */
 struct out_progress {
-    const char *phase; /* "fetch", "check", "metadata", "seed", ... */
-    int64_t done;      /* bytes done (verified, for fetch) */
-    int64_t total;     /* bytes in all, -1 unknown */
-    double rate;       /* bytes/s; < 0 lets out.c compute it from done */
-    int peers;         /* connected peers, -1 n/a */
-    int seeds;         /* of which seeds, -1 n/a */
-    double eta;        /* seconds, < 0 lets out.c compute it */
+    const char *phase;    /* "fetch", "check", "metadata", "seed", ... */
+    int64_t done;         /* bytes done (verified, for fetch) */
+    int64_t total;        /* bytes in all, -1 unknown */
+    double rate;          /* bytes/s; < 0 lets out.c compute it from done */
+    int peers;            /* connected peers, -1 n/a */
+    int seeds;            /* of which seeds, -1 n/a */
+    double eta;           /* seconds, < 0 lets out.c compute it */
     int64_t session_down; /* payload bytes received this run, -1 n/a */
     int64_t session_up;   /* payload bytes sent this run, -1 n/a */
 };
 
-#define OUT_PROGRESS_INIT {NULL, 0, -1, -1, -1, -1, -1, -1, -1}
+#define OUT_PROGRESS_INIT                                                      \
+    {                                                                          \
+        NULL, 0, -1, -1, -1, -1, -1, -1, -1                                    \
+    }
 
 void out_init(struct out *o, const struct out_opts *opts);
 /* stdout carries data (pack -o -): JSON events move to stderr. */

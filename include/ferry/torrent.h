@@ -54,8 +54,8 @@ struct tor_session *tor_session_new(const struct tor_options *o,
 void tor_session_free(struct tor_session *s) TOR_NOEXCEPT;
 
 struct tor_add_params {
-    const char *magnet;   /* either a magnet link... */
-    const void *torrent;  /* ...or the bytes of a .torrent */
+    const char *magnet;  /* either a magnet link... */
+    const void *torrent; /* ...or the bytes of a .torrent */
     size_t torrent_len;
     const char *save_path;
     const void *resume; /* optional resume data from TOR_EV_RESUME_DATA */
@@ -77,14 +77,17 @@ struct tor_add_params {
  * is ignored (the files on disk are checked instead).  FY_EINPUT for a
  * malformed magnet or .torrent.
  */
-enum fy_rc tor_add(struct tor_session *s, const struct tor_add_params *p,
+enum fy_rc tor_add(struct tor_session *s,
+                   const struct tor_add_params *p,
                    struct fy_err *err) TOR_NOEXCEPT;
 
 /*
  * Parse a .torrent without a session: its v1 info-hash (hex; v2-only
  * torrents give the truncated v2 hash) into hex, FY_EINPUT if malformed.
  */
-enum fy_rc tor_torrent_infohash(const void *data, size_t len, char hex[41],
+enum fy_rc tor_torrent_infohash(const void *data,
+                                size_t len,
+                                char hex[41],
                                 struct fy_err *err) TOR_NOEXCEPT;
 
 /* The torrent's metadata (after TOR_EV_METADATA or from a .torrent). */
@@ -98,15 +101,21 @@ size_t tor_file_count(struct tor_session *s) TOR_NOEXCEPT;
  * File i: its size and its path inside the torrent, including the torrent's
  * top directory for multi-file torrents (caller frees *path).
  */
-enum fy_rc tor_file_at(struct tor_session *s, size_t i, int64_t *size,
-                       char **path, struct fy_err *err) TOR_NOEXCEPT;
+enum fy_rc tor_file_at(struct tor_session *s,
+                       size_t i,
+                       int64_t *size,
+                       char **path,
+                       struct fy_err *err) TOR_NOEXCEPT;
 /* Does file i carry the executable attribute? */
 bool tor_file_executable(struct tor_session *s, size_t i) TOR_NOEXCEPT;
 /* Apply priorities (0 skip, 4 normal), one per file as tor_file_at counts. */
-enum fy_rc tor_set_file_priorities(struct tor_session *s, const uint8_t *prio,
-                                   size_t n, struct fy_err *err) TOR_NOEXCEPT;
+enum fy_rc tor_set_file_priorities(struct tor_session *s,
+                                   const uint8_t *prio,
+                                   size_t n,
+                                   struct fy_err *err) TOR_NOEXCEPT;
 /* The metadata as a bencoded .torrent, appended to out. */
-enum fy_rc tor_metadata(struct tor_session *s, struct sbuf *out,
+enum fy_rc tor_metadata(struct tor_session *s,
+                        struct sbuf *out,
                         struct fy_err *err) TOR_NOEXCEPT;
 /* Lower-case hex info-hash of the added torrent. */
 void tor_infohash(struct tor_session *s, char hex[41]) TOR_NOEXCEPT;
@@ -122,38 +131,39 @@ enum tor_state {
 
 struct tor_status {
     enum tor_state state;
-    double progress;          /* 0..1 of wanted bytes (or of checking) */
+    double progress;             /* 0..1 of wanted bytes (or of checking) */
     int64_t wanted, wanted_done; /* bytes selected / verified on disk */
-    int64_t session_down;     /* payload bytes received by this process */
+    int64_t session_down;        /* payload bytes received by this process */
     int64_t session_up;
-    int64_t all_time_up;      /* payload sent, kept in resume data */
+    int64_t all_time_up;       /* payload sent, kept in resume data */
     double down_rate, up_rate; /* payload bytes/s */
-    int peers, seeds;         /* connected */
-    int peers_known;          /* peers in the list, connected or not */
+    int peers, seeds;          /* connected */
+    int peers_known;           /* peers in the list, connected or not */
     int pieces, pieces_done;
-    int listen_port;          /* first listen port, 0 if none */
-    char error[256];          /* torrent error text, "" if none */
+    int listen_port; /* first listen port, 0 if none */
+    char error[256]; /* torrent error text, "" if none */
 };
 
-enum fy_rc tor_get_status(struct tor_session *s, struct tor_status *st,
+enum fy_rc tor_get_status(struct tor_session *s,
+                          struct tor_status *st,
                           struct fy_err *err) TOR_NOEXCEPT;
 
 enum tor_event_type {
-    TOR_EV_METADATA,       /* metadata received (magnet) */
-    TOR_EV_CHECKED,        /* files checked (on add or after recheck) */
-    TOR_EV_FINISHED,       /* every wanted piece downloaded and verified */
-    TOR_EV_HASH_FAILED,    /* piece: a piece failed its hash check */
-    TOR_EV_PEER_BANNED,    /* where: a peer banned for bad data */
-    TOR_EV_TRACKER_ERROR,  /* where: tracker URL, msg: why */
-    TOR_EV_TRACKER_REPLY,  /* where: tracker URL, count: peers returned */
-    TOR_EV_FILE_ERROR,     /* where: file, msg: why */
-    TOR_EV_TORRENT_ERROR,  /* msg */
-    TOR_EV_LISTEN_FAILED,  /* where: address, msg */
-    TOR_EV_LISTEN_OK,      /* where: address, count: port */
-    TOR_EV_RESUME_DATA,    /* data/len: resume data to store */
-    TOR_EV_RESUME_FAILED,  /* msg */
-    TOR_EV_FLUSHED,        /* the disk cache is written out */
-    TOR_EV_ALERTS_DROPPED  /* the alert queue overflowed */
+    TOR_EV_METADATA,      /* metadata received (magnet) */
+    TOR_EV_CHECKED,       /* files checked (on add or after recheck) */
+    TOR_EV_FINISHED,      /* every wanted piece downloaded and verified */
+    TOR_EV_HASH_FAILED,   /* piece: a piece failed its hash check */
+    TOR_EV_PEER_BANNED,   /* where: a peer banned for bad data */
+    TOR_EV_TRACKER_ERROR, /* where: tracker URL, msg: why */
+    TOR_EV_TRACKER_REPLY, /* where: tracker URL, count: peers returned */
+    TOR_EV_FILE_ERROR,    /* where: file, msg: why */
+    TOR_EV_TORRENT_ERROR, /* msg */
+    TOR_EV_LISTEN_FAILED, /* where: address, msg */
+    TOR_EV_LISTEN_OK,     /* where: address, count: port */
+    TOR_EV_RESUME_DATA,   /* data/len: resume data to store */
+    TOR_EV_RESUME_FAILED, /* msg */
+    TOR_EV_FLUSHED,       /* the disk cache is written out */
+    TOR_EV_ALERTS_DROPPED /* the alert queue overflowed */
 };
 
 struct tor_event {
@@ -170,10 +180,13 @@ struct tor_event {
  * Next event, waiting at most timeout_ms for one.  Returns true and fills
  * *ev, or false if none came.
  */
-bool tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) TOR_NOEXCEPT;
+bool tor_poll(struct tor_session *s,
+              int timeout_ms,
+              struct tor_event *ev) TOR_NOEXCEPT;
 
 /* Ask for resume data (answered by TOR_EV_RESUME_DATA or _FAILED). */
-enum fy_rc tor_save_resume(struct tor_session *s, bool flush,
+enum fy_rc tor_save_resume(struct tor_session *s,
+                           bool flush,
                            struct fy_err *err) TOR_NOEXCEPT;
 /* Stop downloading and uploading now (disconnects every peer). */
 void tor_pause(struct tor_session *s) TOR_NOEXCEPT;
@@ -193,10 +206,12 @@ struct tor_create_params {
  * (caller frees) in *magnet.  A top-level ".ferry" directory is left out.
  * progress, if not NULL, is called with (bytes hashed, bytes in all).
  */
-enum fy_rc tor_create(const struct tor_create_params *p, struct sbuf *out,
+enum fy_rc tor_create(const struct tor_create_params *p,
+                      struct sbuf *out,
                       char **magnet,
                       void (*progress)(void *arg, int64_t done, int64_t total),
-                      void *arg, struct fy_err *err) TOR_NOEXCEPT;
+                      void *arg,
+                      struct fy_err *err) TOR_NOEXCEPT;
 
 #ifdef __cplusplus
 }

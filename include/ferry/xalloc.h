@@ -29,7 +29,10 @@ struct sbuf {
     char *buf;
     size_t len, cap;
 };
-#define SBUF_INIT {NULL, 0, 0}
+#define SBUF_INIT                                                              \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 
 void sbuf_add(struct sbuf *sb, const void *data, size_t n);
 void sbuf_adds(struct sbuf *sb, const char *s);
@@ -42,7 +45,10 @@ struct strlist {
     char **v;
     size_t n, cap;
 };
-#define STRLIST_INIT {NULL, 0, 0}
+#define STRLIST_INIT                                                           \
+    {                                                                          \
+        NULL, 0, 0                                                             \
+    }
 /* Appends a copy of s. */
 void strlist_add(struct strlist *l, const char *s);
 void strlist_release(struct strlist *l);
