@@ -39,13 +39,13 @@ test_base32(void **state)
     (void)state;
     char hex[41];
     /* base32 of 20 bytes 0x00..0x13 */
-    assert_int_equal(check("magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQT",
-                           hex),
-                     FY_OK);
+    assert_int_equal(
+        check("magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQT", hex),
+        FY_OK);
     assert_string_equal(hex, "000102030405060708090a0b0c0d0e0f10111213");
-    assert_int_equal(check("magnet:?xt=urn:btih:aaaqeayeaudaocajbifqydiob4ibceqt",
-                           hex),
-                     FY_OK);
+    assert_int_equal(
+        check("magnet:?xt=urn:btih:aaaqeayeaudaocajbifqydiob4ibceqt", hex),
+        FY_OK);
 }
 
 static void
@@ -54,9 +54,10 @@ test_v2(void **state)
     (void)state;
     char hex[41];
     assert_int_equal(
-        check("magnet:?xt=urn:btmh:1220"
-              "caf1e1c30e81cb361b9ee167c4aa64228a7fa4fa9f6105232b28ad099f3a302e",
-              hex),
+        check(
+            "magnet:?xt=urn:btmh:1220"
+            "caf1e1c30e81cb361b9ee167c4aa64228a7fa4fa9f6105232b28ad099f3a302e",
+            hex),
         FY_OK);
     assert_string_equal(hex, "caf1e1c30e81cb361b9ee167c4aa64228a7fa4fa");
 }
@@ -67,11 +68,12 @@ test_malformed(void **state)
     (void)state;
     char hex[41];
     static const char *const bad[] = {
-        "magnet:?xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e1427",   /* 39 */
-        "magnet:?xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e142799", /* 41 */
+        "magnet:?xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e1427", /* 39 */
+        "magnet:?xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e142799", /* 41
+                                                                          */
         "magnet:?xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e1427g",  /* g */
-        "magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQ1",  /* '1' */
-        "magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQ",   /* 31 */
+        "magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQ1", /* '1' */
+        "magnet:?xt=urn:btih:AAAQEAYEAUDAOCAJBIFQYDIOB4IBCEQ",  /* 31 */
         "magnet:?xt=urn:btih:",
         "magnet:?dn=nothing",
         "magnet:xt=urn:btih:5ba277602d37af636eb3b5c86ec5cbe9d5e14279",
