@@ -55,25 +55,7 @@ hexval(char c)
 bool
 arc_path_unescape(const char *s, size_t len, char **out)
 {
-    char *buf = xmalloc(len + 1), *w = buf;
-    for (size_t i = 0; i < len; i++) {
-        if (s[i] != '%') {
-            *w++ = s[i];
-            continue;
-        }
-        int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-        int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
-        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
-            free(buf);
-            *out = NULL;
-            return false;
-        }
-        *w++ = (char)(hi << 4 | lo);
-        i += 2;
-    }
-    *w = '\0';
-    *out = buf;
-    return true;
+    return fy_pct_decode(s, len, out);
 }
 
 void

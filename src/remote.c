@@ -131,40 +131,11 @@ has_prefix(const char *s, const char *p)
     return strncasecmp(s, p, strlen(p)) == 0;
 }
 
-static int
-hexval(int c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 /* %XX-decode; false on a bad escape or %00. */
 static bool
 pct_decode(const char *s, char **out)
 {
-    size_t n = strlen(s);
-    char *d = xmalloc(n + 1), *w = d;
-    for (const char *p = s; *p; p++) {
-        if (*p != '%') {
-            *w++ = *p;
-            continue;
-        }
-        int a = hexval(p[1]), b = a < 0 ? -1 : hexval(p[2]);
-        if (a < 0 || b < 0 || (a == 0 && b == 0)) {
-            free(d);
-            return false;
-        }
-        *w++ = (char)(a * 16 + b);
-        p += 2;
-    }
-    *w = '\0';
-    *out = d;
-    return true;
+    return fy_pct_decode(s, strlen(s), out);
 }
 
 void

@@ -148,3 +148,39 @@ strlist_release(struct strlist *l)
     l->v = NULL;
     l->n = l->cap = 0;
 }
+
+static int
+hexval(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+bool
+fy_pct_decode(const char *s, size_t len, char **out)
+{
+    char *buf = xmalloc(len + 1), *w = buf;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] != '%') {
+            *w++ = s[i];
+            continue;
+        }
+        int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
+        int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+        if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
+            free(buf);
+            *out = NULL;
+            return false;
+        }
+        *w++ = (char)(hi << 4 | lo);
+        i += 2;
+    }
+    *w = '\0';
+    *out = buf;
+    return true;
+}

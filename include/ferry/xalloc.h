@@ -11,6 +11,7 @@
 #ifndef FERRY_XALLOC_H
 #define FERRY_XALLOC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "ferry/err.h"
@@ -39,6 +40,12 @@ void sbuf_adds(struct sbuf *sb, const char *s);
 void sbuf_addf(struct sbuf *sb, const char *fmt, ...) FY_PRINTF(2, 3);
 char *sbuf_detach(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
+
+/*
+ * %XX-decode the len bytes at s into a new string (*out, caller frees).
+ * False (and *out = NULL) on a malformed escape or %00.
+ */
+bool fy_pct_decode(const char *s, size_t len, char **out);
 
 /* A list of borrowed or owned strings (repeatable options). */
 struct strlist {
