@@ -40,18 +40,6 @@ arc_path_escape(struct sbuf *sb, const char *path)
     }
 }
 
-static int
-hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 bool
 arc_path_unescape(const char *s, size_t len, char **out)
 {
@@ -154,7 +142,7 @@ parse_entry(const char *p,
         if (fe - fs != 32)
             return bad(err, name, lineno, "bad hash");
         for (int i = 0; i < 16; i++) {
-            int hi = hexval(fs[2 * i]), lo = hexval(fs[2 * i + 1]);
+            int hi = fy_hexval(fs[2 * i]), lo = fy_hexval(fs[2 * i + 1]);
             if (hi < 0 || lo < 0)
                 return bad(err, name, lineno, "bad hash");
             l->hash[i] = (unsigned char)(hi << 4 | lo);

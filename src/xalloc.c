@@ -149,8 +149,8 @@ strlist_release(struct strlist *l)
     l->n = l->cap = 0;
 }
 
-static int
-hexval(char c)
+int
+fy_hexval(char c)
 {
     if (c >= '0' && c <= '9')
         return c - '0';
@@ -170,8 +170,8 @@ fy_pct_decode(const char *s, size_t len, char **out)
             *w++ = s[i];
             continue;
         }
-        int hi = i + 2 < len ? hexval(s[i + 1]) : -1;
-        int lo = i + 2 < len ? hexval(s[i + 2]) : -1;
+        int hi = i + 2 < len ? fy_hexval(s[i + 1]) : -1;
+        int lo = i + 2 < len ? fy_hexval(s[i + 2]) : -1;
         if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
             free(buf);
             *out = NULL;

@@ -41,6 +41,9 @@ void sbuf_addf(struct sbuf *sb, const char *fmt, ...) FY_PRINTF(2, 3);
 char *sbuf_detach(struct sbuf *sb);
 void sbuf_release(struct sbuf *sb);
 
+/* The value of one hex digit, or -1. */
+int fy_hexval(char c);
+
 /*
  * %XX-decode the len bytes at s into a new string (*out, caller frees).
  * False (and *out = NULL) on a malformed escape or %00.
