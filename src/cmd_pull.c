@@ -35,7 +35,7 @@ enum fy_rc
 cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
 {
     struct remote_opts o;
-    struct remote_stats st = {0, 0, 0, 0};
+    struct remote_stats st = {0};
     const char *output = NULL;
     char *guess = NULL;
     enum fy_rc rc = FY_OK;

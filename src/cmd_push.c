@@ -42,7 +42,7 @@ enum fy_rc
 cmd_push(int argc, char **argv, struct fy_ctx *ctx)
 {
     struct remote_opts o;
-    struct remote_stats st = {0, 0, 0, 0};
+    struct remote_stats st = {0};
     enum fy_rc rc = FY_OK;
     int c;
     remote_opts_init(&o);

@@ -48,7 +48,7 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
 {
     struct arc_unpack_opts uo = {false, 0, false};
     struct remote_opts o;
-    struct remote_stats rs = {0, 0, 0, 0};
+    struct remote_stats rs = {0};
     struct fy_err *err = &ctx->err;
     enum fy_rc rc = FY_OK;
     int c;

@@ -6,11 +6,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
 #include "ferry/stream.h"
+#include "ferry/xalloc.h"
 
 static const char usage[] =
     "usage: ferry save DIR URL [options]\n"
@@ -20,7 +23,9 @@ static const char usage[] =
     "pipeline: no temporary file, and faster than pack then push.  The\n"
     "object appears under URL only once the upload is complete; a failed or\n"
     "interrupted save leaves nothing there (an S3 multipart upload is\n"
-    "aborted).\n"
+    "aborted).  S3 retries each part on its own; an HTTP or SFTP upload that\n"
+    "breaks midway (a reset, a 5xx) is started again from the first byte,\n"
+    "packing DIR anew, up to --retries times.\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
@@ -96,13 +101,71 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     return rc;
 }
 
+/* Sleep secs, waking early on SIGINT/SIGTERM. */
+static void
+nap(double secs)
+{
+    double end = out_now() + secs;
+    while (!fy_interrupted() && out_now() < end) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+/*
+ * Pack into one upload.  A stream cannot be replayed, so an upload that
+ * broke midway in a retryable way is started over: a new pack of DIR into
+ * a new request, with the usual backoff, up to --retries times.
+ */
+static enum fy_rc
+save_once(struct save_args *a,
+          struct fy_ctx *ctx,
+          struct out *quiet,
+          struct arc_stats *st,
+          struct remote_stats *rs)
+{
+    for (int attempt = 1;; attempt++) {
+        struct remote_stats one = {0};
+        struct fy_ostream os;
+        enum fy_rc rc = remote_upload_open(&os, a->url, &a->remote, &ctx->out,
+                                           &one, &ctx->err);
+        if (rc == FY_OK)
+            rc = arc_pack(a->dir, &a->pack.o, &os, quiet, st, &ctx->err);
+        rs->bytes = one.bytes;
+        rs->parts = one.parts;
+        rs->retries += one.retries;
+        if (rc != FY_OK && one.restart && attempt > a->remote.retries) {
+            char *why = xstrdup(ctx->err.msg);
+            fy_err_clear(&ctx->err);
+            rc = fy_fail(&ctx->err, rc, "%s; gave up after %d uploads", why,
+                         attempt);
+            free(why);
+        }
+        if (rc == FY_OK || !one.restart || attempt > a->remote.retries ||
+            fy_interrupted())
+            return rc;
+        double jitter =
+            (double)((unsigned)getpid() * 7919u * (unsigned)attempt % 1000u) /
+            1000.0;
+        double wait = remote_backoff(attempt, -1, jitter);
+        out_progress_end(&ctx->out);
+        out_verbose(&ctx->out,
+                    "%s; starting the upload again in %.1f s (%d of %d)",
+                    ctx->err.msg, wait, attempt, a->remote.retries);
+        fy_err_clear(&ctx->err);
+        rs->retries++;
+        nap(wait);
+        if (fy_interrupted())
+            return fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", a->url);
+    }
+}
+
 enum fy_rc
 cmd_save(int argc, char **argv, struct fy_ctx *ctx)
 {
     struct save_args a;
-    struct remote_stats rs = {0, 0, 0, 0};
+    struct remote_stats rs = {0};
     struct arc_stats st;
-    struct fy_ostream os;
     memset(&a, 0, sizeof a);
     arc_pack_opts_init(&a.pack.o);
     remote_opts_init(&a.remote);
@@ -118,9 +181,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     struct out quiet = ctx->out;
     quiet.mode = OUT_NONE;
     double t0 = out_now();
-    rc = remote_upload_open(&os, a.url, &a.remote, &ctx->out, &rs, &ctx->err);
-    if (rc == FY_OK)
-        rc = arc_pack(a.dir, &a.pack.o, &os, &quiet, &st, &ctx->err);
+    rc = save_once(&a, ctx, &quiet, &st, &rs);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char in[24], up[24], rate[24];

@@ -450,7 +450,7 @@ remote_push(const char *path,
             struct remote_stats *st,
             struct fy_err *err)
 {
-    struct remote_stats local = {0, 0, 0, 0};
+    struct remote_stats local = {0};
     struct rtarget t;
     double t0 = out_now();
     enum fy_rc rc = rtarget_open(&t, url, o, err);
@@ -514,7 +514,7 @@ remote_pull(const char *url,
             struct remote_stats *st,
             struct fy_err *err)
 {
-    struct remote_stats local = {0, 0, 0, 0};
+    struct remote_stats local = {0};
     double t0 = out_now();
     if (strcmp(path, "-") == 0) {
         enum fy_rc rc = pull_stdout(url, o, out, &local, err);

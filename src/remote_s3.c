@@ -718,7 +718,7 @@ up_close(void *ctx, bool commit, struct fy_err *err)
 {
     struct s3_up *u = ctx;
     enum fy_rc rc = FY_OK;
-    struct remote_stats local = {0, 0, 0, 0};
+    struct remote_stats local = {0};
     if (commit && !u->started) {
         /* it all fit in one part: one plain PUT */
         struct rjob j;

@@ -620,9 +620,12 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     }
     if (cc != CURLE_OK)
         sbuf_addf(&why, ": %s", j->ebuf[0] ? j->ebuf : curl_easy_strerror(cc));
-    if (v.action == REMOTE_RETRY && !replayable)
+    if (v.action == REMOTE_RETRY && !replayable) {
         sbuf_adds(&why, " (a streamed upload cannot be replayed)");
-    else if (v.action == REMOTE_RETRY)
+        pthread_mutex_lock(&e->mu);
+        e->st.restart = j->attempts <= e->o->retries;
+        pthread_mutex_unlock(&e->mu);
+    } else if (v.action == REMOTE_RETRY)
         sbuf_addf(&why, " (gave up after %d attempts)", j->attempts);
     enum fy_rc rc = v.rc;
     if (v.action == REMOTE_RETRY && cc == CURLE_OPERATION_TIMEDOUT)
@@ -775,6 +778,7 @@ remote_stats_add(struct remote_stats *total, const struct remote_stats *st)
     total->bytes += st->bytes;
     total->parts += st->parts;
     total->retries += st->retries;
+    total->restart = total->restart || st->restart;
 }
 
 enum fy_rc

@@ -182,6 +182,9 @@ struct remote_stats {
     int64_t parts;   /* requests that carried payload (parts, chunks) */
     int64_t retries; /* requests retried */
     double seconds;
+    /* a streamed upload (HTTP, SFTP) broke after its first bytes in a way
+     * a retry would fix: only starting it again from byte 0 can */
+    bool restart;
 };
 
 /* Upload the regular file path to url. */

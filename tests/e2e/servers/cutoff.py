@@ -5,7 +5,10 @@ usage: cutoff.py FILE PORTFILE MODE
 Serves FILE at any path on 127.0.0.1 (a free port, written to PORTFILE).
 HEAD and GET honour one byte range.  MODE "once": the first GET sends half
 of its body and closes the connection (a resumed GET then succeeds);
-"always": every GET does.  One log line per request on stdout.
+"always": every GET does.  PUT (Content-Length or chunked) is cut the same
+way: the server reads 64 KiB of the body, then closes the connection; an
+uncut PUT replaces what is served (FILE itself is not touched) and is also
+written to FILE.put.  One log line per request on stdout.
 """
 import http.server
 import os
@@ -52,6 +55,42 @@ class H(http.server.BaseHTTPRequestHandler):
             self.close_connection = True
             return
         self.wfile.write(data[a:b])
+
+    def body(self):
+        """The whole request body, or None if the connection was cut."""
+        cut = mode == "always" or cuts["n"] == 0
+        if cut:
+            cuts["n"] += 1
+        out, want = [], 64 << 10
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                n = int(self.rfile.readline().split(b";")[0], 16)
+                out.append(self.rfile.read(n))
+                self.rfile.readline()
+                if n == 0 or (cut and sum(map(len, out)) >= want):
+                    break
+        else:
+            n = int(self.headers.get("Content-Length", "0"))
+            out.append(self.rfile.read(min(n, want) if cut else n))
+        if cut:
+            print("PUT %s cut" % self.path, flush=True)
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return None
+        return b"".join(out)
+
+    def do_PUT(self):
+        global data
+        got = self.body()
+        if got is None:
+            return
+        data = got
+        with open(path + ".put.tmp", "wb") as f:
+            f.write(got)
+        os.rename(path + ".put.tmp", path + ".put")
+        self.send_response(201)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
 
 
 srv = http.server.ThreadingHTTPServer(("127.0.0.1", 0), H)

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# A streamed save cannot be replayed byte for byte, so an HTTP upload cut
+# midway is started again from the first byte (DIR packed anew): the saved
+# object is whole and unpacks to the workspace.  A server that cuts every
+# upload makes save give up after --retries (exit 1, one error line) and
+# nothing is stored.
+. "$(dirname "$0")/../lib.sh"
+. "$SERVERS_DIR/remote_lib.bash"
+make_workspace "$WORK/ws" 2
+: >"$WORK/served"
+
+start_cut() {
+  rm -f "$WORK/cut.port" "$WORK/served.put"
+  start_bg "cut-$1" python3 -u "$SERVERS_DIR/cutoff.py" "$WORK/served" "$WORK/cut.port" "$1"
+  wait_for 10 test -s "$WORK/cut.port" || fail "cutoff.py did not start"
+  CUT_URL="http://127.0.0.1:$(cat "$WORK/cut.port")/ws.tar.zst"
+}
+
+# cut once: the save starts over and completes
+start_cut once
+run_ferry -v save "$WORK/ws" "$CUT_URL"
+assert_exit 0
+grep -q 'starting the upload again' "$WORK/err" || fail "no restart reported"
+[ "$(grep -c '^PUT ' "$WORK/cut-once.log")" -eq 2 ] || fail "expected 2 PUTs: $(cat "$WORK/cut-once.log")"
+run_ferry unpack "$WORK/served.put" -C "$WORK/back"
+assert_exit 0
+same_workspace "$WORK/ws" "$WORK/back" || fail "restarted save differs"
+
+# every upload cut: bounded attempts, exit 1, nothing stored
+start_cut always
+run_ferry save "$WORK/ws" "$CUT_URL" --retries 2
+assert_exit 1
+assert_one_error_line 'cannot be replayed.*gave up after 3 uploads'
+[ "$(grep -c '^PUT ' "$WORK/cut-always.log")" -eq 3 ] || fail "expected 3 PUTs: $(cat "$WORK/cut-always.log")"
+[ ! -e "$WORK/served.put" ] || fail "a cut upload was stored"
+exit 0
