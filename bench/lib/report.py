@@ -18,7 +18,7 @@ import os
 import statistics
 
 ORDER = ["ferry-torrent", "aria2c-torrent", "ferry-magnet", "aria2c-magnet",
-         "transmission", "ferry-list", "aria2c-metadata"]
+         "transmission", "ferry-list", "ferry-list-direct", "aria2c-metadata"]
 LABEL = {
     "ferry-torrent": "ferry (.torrent)",
     "aria2c-torrent": "aria2c (.torrent)",
@@ -26,6 +26,7 @@ LABEL = {
     "aria2c-magnet": "aria2c (magnet)",
     "transmission": "transmission-cli (.torrent)",
     "ferry-list": "ferry --list (metadata only)",
+    "ferry-list-direct": "ferry --list from a ferry seeder (x.pe only)",
     "aria2c-metadata": "aria2c --bt-metadata-only",
 }
 # (ferry row, aria2c row, what)
