@@ -27,6 +27,8 @@ static const char usage[] =
     "AWS_DEFAULT_REGION\n"
     "or ~/.aws/config; AWS_ENDPOINT_URL for S3-compatible stores "
     "(path-style).\n"
+    "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
+    "SSL_CERT_FILE.\n"
     "\n"
     "Exit: 0 uploaded, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH "
     "host\n"

@@ -7,6 +7,7 @@
 #include "ferry/remote.h"
 
 #include <curl/curl.h>
+#include <stdlib.h>
 #include <strings.h>
 
 #include "ferry/xalloc.h"
@@ -28,6 +29,19 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
     }
     sbuf_add(k->out, ptr, n);
     return n;
+}
+
+const char *
+remote_ca_bundle(void)
+{
+    static const char *const names[] = {"CURL_CA_BUNDLE", "AWS_CA_BUNDLE",
+                                        "SSL_CERT_FILE"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        const char *v = getenv(names[i]);
+        if (v != NULL && *v != '\0')
+            return v;
+    }
+    return NULL;
 }
 
 int
@@ -71,6 +85,8 @@ remote_get_mem(const char *url,
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
     curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
+    if (remote_ca_bundle() != NULL)
+        curl_easy_setopt(c, CURLOPT_CAINFO, remote_ca_bundle());
     CURLcode r = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

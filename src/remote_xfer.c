@@ -448,6 +448,8 @@ start_job(struct reng *e, struct rjob *j)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
+    if (remote_ca_bundle() != NULL)
+        curl_easy_setopt(h, CURLOPT_CAINFO, remote_ca_bundle());
     if (o->stall_timeout > 0) {
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,
@@ -705,6 +707,9 @@ reng_run(struct reng *e, struct fy_err *err)
             struct rjob *j = NULL;
             curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&j);
             finish_job(e, j, msg->data.result);
+            /* a slot is free (or the engine is done): look again at once
+             * rather than sleep in curl_multi_poll until the next tick */
+            next = 0;
         }
         if (fy_interrupted() && !e->cleanup) {
             char *why =

@@ -71,6 +71,14 @@ struct fy_istream;
 int remote_is_url(const char *s);
 
 /*
+ * The CA bundle to verify TLS servers with, from the environment as other
+ * tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE, then SSL_CERT_FILE (the
+ * first one set and non-empty); NULL: libcurl's default (the system's).
+ * Every libcurl handle of ferry gets it as CURLOPT_CAINFO.
+ */
+const char *remote_ca_bundle(void);
+
+/*
  * Append the body of url to out.  More than max bytes: FY_EINPUT.  No
  * answer within timeout_s seconds in all: FY_ETIMEOUT.  HTTP status >= 400,
  * connection, DNS, TLS errors: FY_ERUNTIME.

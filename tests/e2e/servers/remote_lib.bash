@@ -41,9 +41,19 @@ s3_has() {
   [ "$(s3_curl -o /dev/null -w '%{http_code}' -I "$AWS_ENDPOINT_URL/$S3_BUCKET/$1")" = 200 ]
 }
 
-# start_nginx: nginx with WebDAV PUT on a free port, serving $WORK/www.
-# Sets HTTP_BASE (no trailing slash) and NGINX_PID.
+# start_nginx [tls]: nginx with WebDAV PUT on a free port, serving
+# $WORK/www.  Sets HTTP_BASE (no trailing slash) and NGINX_PID.  With tls:
+# HTTPS with a certificate for 127.0.0.1 signed by a CA made here
+# ($WORK/tls/ca.pem, trusted by nobody else), HTTP_BASE is https://.
 start_nginx() {
+  local tls=${1:-} listen_opts="" tls_conf="" scheme=http
+  if [ "$tls" = tls ]; then
+    command -v openssl >/dev/null || skip "needs openssl"
+    make_test_ca "$WORK/tls"
+    listen_opts=" ssl"
+    tls_conf="ssl_certificate $WORK/tls/server.pem; ssl_certificate_key $WORK/tls/server.key;"
+    scheme=https
+  fi
   local nginx=/usr/sbin/nginx
   [ -x "$nginx" ] || nginx=$(command -v nginx || true)
   [ -n "$nginx" ] || skip "needs nginx (scripts/deps test)"
@@ -66,7 +76,8 @@ http {
   uwsgi_temp_path $WORK/nginx/tmp;
   scgi_temp_path $WORK/nginx/tmp;
   server {
-    listen 127.0.0.1:$port;
+    listen 127.0.0.1:$port$listen_opts;
+    $tls_conf
     root $WORK/www;
     client_max_body_size 0;
     location / {
@@ -80,7 +91,22 @@ CONF
   start_bg nginx "$nginx" -c "$WORK/nginx/nginx.conf" -e "$WORK/nginx/error.log"
   NGINX_PID=$BG_PID
   wait_for 10 port_open "$port" || fail "nginx did not start: $(tail -3 "$WORK/nginx.log" "$WORK/nginx/error.log" 2>/dev/null)"
-  HTTP_BASE="http://127.0.0.1:$port"
+  HTTP_BASE="$scheme://127.0.0.1:$port"
+}
+
+# make_test_ca DIR: DIR/ca.pem (a throwaway CA) and DIR/server.{pem,key}
+# (CN and subjectAltName 127.0.0.1), made with openssl.
+make_test_ca() {
+  local d=$1
+  mkdir -p "$d"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=ferry test CA" \
+    -keyout "$d/ca.key" -out "$d/ca.pem" 2>/dev/null || fail "openssl: CA"
+  openssl req -newkey rsa:2048 -nodes -subj "/CN=127.0.0.1" \
+    -keyout "$d/server.key" -out "$d/server.csr" 2>/dev/null || fail "openssl: CSR"
+  printf 'subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\n' >"$d/ext.cnf"
+  openssl x509 -req -in "$d/server.csr" -CA "$d/ca.pem" -CAkey "$d/ca.key" \
+    -CAcreateserial -days 2 -extfile "$d/ext.cnf" -out "$d/server.pem" 2>/dev/null \
+    || fail "openssl: sign"
 }
 
 # start_sshd: OpenSSH's sshd on a free port with a host key and a user key
