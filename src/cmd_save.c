@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
@@ -118,11 +117,11 @@ nap(double secs)
  * a new request, with the usual backoff, up to --retries times.
  */
 static enum fy_rc
-save_once(struct save_args *a,
-          struct fy_ctx *ctx,
-          struct out *quiet,
-          struct arc_stats *st,
-          struct remote_stats *rs)
+save_with_restarts(struct save_args *a,
+                   struct fy_ctx *ctx,
+                   struct out *quiet,
+                   struct arc_stats *st,
+                   struct remote_stats *rs)
 {
     for (int attempt = 1;; attempt++) {
         struct remote_stats one = {0};
@@ -144,10 +143,7 @@ save_once(struct save_args *a,
         if (rc == FY_OK || !one.restart || attempt > a->remote.retries ||
             fy_interrupted())
             return rc;
-        double jitter =
-            (double)((unsigned)getpid() * 7919u * (unsigned)attempt % 1000u) /
-            1000.0;
-        double wait = remote_backoff(attempt, -1, jitter);
+        double wait = remote_backoff(attempt, -1, remote_jitter());
         out_progress_end(&ctx->out);
         out_verbose(&ctx->out,
                     "%s; starting the upload again in %.1f s (%d of %d)",
@@ -181,7 +177,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     struct out quiet = ctx->out;
     quiet.mode = OUT_NONE;
     double t0 = out_now();
-    rc = save_once(&a, ctx, &quiet, &st, &rs);
+    rc = save_with_restarts(&a, ctx, &quiet, &st, &rs);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char in[24], up[24], rate[24];

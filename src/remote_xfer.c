@@ -529,8 +529,8 @@ forget_active(struct reng *e, struct rjob *j)
         }
 }
 
-static double
-jitter(void)
+double
+remote_jitter(void)
 {
     static unsigned seed;
     if (seed == 0)
@@ -595,7 +595,8 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     bool replayable = j->pipe == NULL || j->got == 0;
     if (v.action == REMOTE_RETRY && j->attempts <= e->o->retries &&
         replayable) {
-        double wait = remote_backoff(j->attempts, j->retry_after, jitter());
+        double wait =
+            remote_backoff(j->attempts, j->retry_after, remote_jitter());
         if (j->method != RM_GET || !j->ranged) {
             if (j->payload)
                 e->bytes -= j->got;

@@ -262,6 +262,9 @@ struct remote_verdict remote_classify(int curl_code, long status, bool get);
  */
 double remote_backoff(int attempt, double retry_after, double jitter);
 
+/* A jitter factor in [0, 1) for remote_backoff(). */
+double remote_jitter(void);
+
 /*
  * Retry-After value: delta seconds ("120") or an HTTP date; now is the
  * current Unix time.  Returns seconds to wait, or -1 if unparsable.
