@@ -11,8 +11,10 @@
  * Tuning (see the README's benchmark notes): outgoing uTP is off (peers
  * that speak only TCP made every first connection wait for a uTP timeout),
  * many connections per IP are allowed (all peers of a LAN or a loopback
- * swarm share one), the request queue and disk queue are deep, torrents are
- * not auto-managed, and tracker goodbyes are waited for at most 1 s.
+ * swarm share one), 250 requests per peer are kept in flight (4 MiB: as
+ * fast on loopback as 500, and peak RSS with 3 seeders 39-47 MiB instead
+ * of 45-67), torrents are not auto-managed, and tracker goodbyes are
+ * waited for at most 1 s.
  */
 #include "ferry/torrent.h"
 
@@ -352,7 +354,7 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         sp.set_bool(lt::settings_pack::enable_outgoing_utp, false);
         sp.set_int(lt::settings_pack::connections_limit, 500);
         sp.set_int(lt::settings_pack::connection_speed, 200);
-        sp.set_int(lt::settings_pack::max_out_request_queue, 500);
+        sp.set_int(lt::settings_pack::max_out_request_queue, 250);
         sp.set_int(lt::settings_pack::max_allowed_in_request_queue, 2000);
         sp.set_int(lt::settings_pack::max_queued_disk_bytes, 4 * 1024 * 1024);
         sp.set_int(lt::settings_pack::max_peer_recv_buffer_size,
