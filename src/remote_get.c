@@ -31,17 +31,20 @@ on_data(char *ptr, size_t size, size_t nmemb, void *arg)
     return n;
 }
 
-const char *
-remote_ca_bundle(void)
+void
+remote_curl_defaults(void *curl)
 {
     static const char *const names[] = {"CURL_CA_BUNDLE", "AWS_CA_BUNDLE",
                                         "SSL_CERT_FILE"};
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
     for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
         const char *v = getenv(names[i]);
-        if (v != NULL && *v != '\0')
-            return v;
+        if (v != NULL && *v != '\0') {
+            curl_easy_setopt(curl, CURLOPT_CAINFO, v);
+            return;
+        }
     }
-    return NULL;
 }
 
 int
@@ -78,15 +81,12 @@ remote_get_mem(const char *url,
     curl_easy_setopt(c, CURLOPT_TIMEOUT, timeout_s);
     curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT,
                      timeout_s < 30 ? timeout_s : 30);
-    curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(c, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
+    remote_curl_defaults(c);
     curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
     curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
     curl_easy_setopt(c, CURLOPT_WRITEDATA, &k);
     curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)max);
     curl_easy_setopt(c, CURLOPT_NETRC, (long)CURL_NETRC_OPTIONAL);
-    if (remote_ca_bundle() != NULL)
-        curl_easy_setopt(c, CURLOPT_CAINFO, remote_ca_bundle());
     CURLcode r = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);

@@ -444,12 +444,9 @@ start_job(struct reng *e, struct rjob *j)
     const struct remote_opts *o = e->o;
     curl_easy_setopt(h, CURLOPT_PRIVATE, j);
     curl_easy_setopt(h, CURLOPT_ERRORBUFFER, j->ebuf);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_USERAGENT, "ferry/" FERRY_VERSION);
+    remote_curl_defaults(h);
     curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT, 30L);
     curl_easy_setopt(h, CURLOPT_TCP_KEEPALIVE, 1L);
-    if (remote_ca_bundle() != NULL)
-        curl_easy_setopt(h, CURLOPT_CAINFO, remote_ca_bundle());
     if (o->stall_timeout > 0) {
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_LIMIT, 1L);
         curl_easy_setopt(h, CURLOPT_LOW_SPEED_TIME,

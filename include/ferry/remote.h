@@ -71,12 +71,13 @@ struct fy_istream;
 int remote_is_url(const char *s);
 
 /*
- * The CA bundle to verify TLS servers with, from the environment as other
- * tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE, then SSL_CERT_FILE (the
- * first one set and non-empty); NULL: libcurl's default (the system's).
- * Every libcurl handle of ferry gets it as CURLOPT_CAINFO.
+ * What every libcurl handle of ferry gets (curl is a CURL *): no signals,
+ * ferry's User-Agent, and the CA bundle to verify TLS servers with, from
+ * the environment as other tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE,
+ * then SSL_CERT_FILE (the first one set and non-empty; none: libcurl's
+ * default, the system's).
  */
-const char *remote_ca_bundle(void);
+void remote_curl_defaults(void *curl);
 
 /*
  * Append the body of url to out.  More than max bytes: FY_EINPUT.  No
