@@ -1,5 +1,6 @@
-"""The benchmarks' generated ML-style workspace, its content manifest, and
-the page-cache and inode hygiene that keeps unpack timings honest.
+"""The benchmarks' generated ML-style workspace, its content manifest, the
+page-cache and inode hygiene that keeps unpack timings honest, and the
+timed run of one command.
 
 make_workspace(root, scale): deterministic for a given scale; scale 1 is
 about 5,500 files and 1.2 GiB (see bench/pack's docstring for the layout).
@@ -10,6 +11,7 @@ import random
 import stat
 import subprocess
 import sys
+import time
 
 MIB = 1 << 20
 MTIME = 1704067200  # 2024-01-01T00:00:00Z
@@ -179,3 +181,28 @@ def spread_inodes(path, who="bench"):
     if subprocess.call(["chattr", "+T", path], stderr=subprocess.DEVNULL) != 0:
         print("%s: could not chattr +T %s (not ext4?); unpack timings may suffer "
               "from trees deleted just before" % (who, path), file=sys.stderr)
+
+
+def timed(cmd, log, env=None):
+    """Run a shell command under /usr/bin/time (its output appended to the
+    file log), then sync.  Returns (seconds incl. sync, exit code, peak RSS
+    of its biggest process in MiB, CPU seconds)."""
+    tfile = log + ".time"
+    t0 = time.monotonic()
+    with open(log, "ab") as lf:
+        lf.write(("$ %s\n" % cmd).encode())
+        lf.flush()
+        rc = subprocess.call(["/usr/bin/time", "-f", "%M %U %S", "-o", tfile,
+                              "bash", "-c", cmd], stdout=lf, stderr=lf,
+                             stdin=subprocess.DEVNULL, env=env)
+    subprocess.call(["sync"])
+    secs = time.monotonic() - t0
+    rss = cpu = 0.0
+    try:
+        with open(tfile) as f:
+            last = f.read().strip().splitlines()[-1].split()
+        rss, cpu = int(last[0]) / 1024.0, float(last[1]) + float(last[2])
+        os.unlink(tfile)
+    except (OSError, IndexError, ValueError):
+        pass
+    return secs, rc, rss, cpu
