@@ -14,8 +14,11 @@
  *
  * unpack/list/verify: a helper thread reads the input stream and, for
  * zstd, decompresses it into a ring of RING_SLOTS blocks; libarchive reads
- * the blocks in place (no copy) on the calling thread.  Each entry passes
- * arc_entry_check() before libarchive's archive_write_disk (with the
+ * the blocks in place (no copy) on the calling thread.  ferry's own stored
+ * frames (SF_HEAD) are decoded by that thread itself: their raw blocks are
+ * read straight into the ring, and unpack leaves their XXH64 to the
+ * manifest, which hashes the same bytes (verify checks both).  Each entry
+ * passes arc_entry_check() before libarchive's archive_write_disk (with the
  * SECURE_* flags) creates it; the data of bigger files is then written by
  * writer threads ("pw"), the rest by libarchive; all of it is hashed as it
  * is written and compared with the manifest (the last entry) at the end.
@@ -79,6 +82,15 @@
 #define MANIFEST_MAX  (256u << 20) /* a bigger ".ferry/manifest" is not ours */
 #define KICK_MIN      (256u << 10) /* start writeback of files this big */
 #define MSG_TRUNCATED "truncated (the zstd stream ends inside a frame)"
+
+/*
+ * The header of ferry's stored frames: zstd magic, descriptor (checksum, no
+ * size, no dictionary), window 144 KiB.  libzstd writes every window as a
+ * power of two (mantissa 0); the mantissa 1 here lets a reader tell these
+ * frames, which hold raw blocks only, from the frames libzstd writes.
+ * Archives of earlier versions have 0x38 (128 KiB) and are read by libzstd.
+ */
+static const unsigned char SF_HEAD[6] = {0x28, 0xb5, 0x2f, 0xfd, 0x04, 0x39};
 
 /*
  * libarchive's own error numbers (archive_private.h, not installed): format
@@ -574,12 +586,9 @@ zw_put_raw(struct zw *z, const unsigned char *buf, size_t n)
     if (rc != FY_OK)
         return rc;
     if (!z->raw_open) {
-        /* magic, descriptor (checksum, no size), window 128 KiB */
-        static const unsigned char head[6] = {0x28, 0xb5, 0x2f,
-                                              0xfd, 0x04, 0x38};
-        if (z->out_len + sizeof head > ZOUT_CAP && (rc = zw_flush_out(z)))
+        if (z->out_len + sizeof SF_HEAD > ZOUT_CAP && (rc = zw_flush_out(z)))
             return rc;
-        zw_out_add(z, head, sizeof head);
+        zw_out_add(z, SF_HEAD, sizeof SF_HEAD);
         XXH64_reset(z->x64, 0);
         z->raw_open = true;
     }
@@ -1209,6 +1218,15 @@ struct ring {
     size_t in_len, in_pos;
     bool in_eof;
     bool frame_open;
+    size_t refill; /* bytes asked for when in is empty (zstd) */
+    /* a stored frame of ferry's (see zw_put_raw), decoded here */
+    bool sf;          /* inside one */
+    bool sf_last;     /* the current block is its last */
+    uint32_t sf_left; /* payload bytes of the current block still to come */
+    XXH64_state_t *sf_x64;
+    bool sf_trust;           /* leave their checksums to the manifest */
+    atomic_llong sf_trusted; /* stored frames whose checksum was not read */
+    bool is_file;     /* the input is a regular file: no poll before reads */
     atomic_llong raw; /* bytes read from the input */
     pthread_t th;
     bool started;
@@ -1218,7 +1236,7 @@ static enum fy_rc
 ring_read(struct ring *r, unsigned char *dst, size_t cap, size_t *got)
 {
     *got = 0;
-    if (r->is->fd >= 0) {
+    if (r->is->fd >= 0 && !r->is_file) {
         /* wait in short steps so a stop request is seen */
         struct pollfd pfd = {r->is->fd, POLLIN, 0};
         for (;;) {
@@ -1235,43 +1253,147 @@ ring_read(struct ring *r, unsigned char *dst, size_t cap, size_t *got)
     return rc;
 }
 
-/* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
+/* Have at least n bytes of input in r->in (fewer only at the end). */
 static enum fy_rc
-produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+ring_need(struct ring *r, size_t n)
 {
-    *dlen = 0;
-    *end = false;
-    while (*dlen < cap) {
-        if (!r->zstd && r->in_pos < r->in_len) { /* the sniffed bytes */
-            size_t n = r->in_len - r->in_pos;
-            n = n < cap - *dlen ? n : cap - *dlen;
-            memcpy(dst + *dlen, r->in + r->in_pos, n);
-            r->in_pos += n;
-            *dlen += n;
-            continue;
+    while (r->in_len - r->in_pos < n && !r->in_eof) {
+        size_t have = r->in_len - r->in_pos;
+        if (r->in_pos > 0) {
+            memmove(r->in, r->in + r->in_pos, have);
+            r->in_pos = 0;
+            r->in_len = have;
         }
-        if (r->in_pos == r->in_len && !r->in_eof) {
-            size_t got;
-            unsigned char *buf = r->zstd ? r->in : dst + *dlen;
-            enum fy_rc rc =
-                ring_read(r, buf, r->zstd ? IN_CHUNK : cap - *dlen, &got);
+        size_t ask = r->refill > n - have ? r->refill : n - have;
+        ask = ask < IN_CHUNK - have ? ask : IN_CHUNK - have;
+        size_t got;
+        enum fy_rc rc = ring_read(r, r->in + have, ask, &got);
+        if (rc != FY_OK)
+            return rc;
+        if (got == 0)
+            r->in_eof = true;
+        r->in_len += got;
+        /* long compressed frames: fewer, bigger reads */
+        r->refill = r->refill < IN_CHUNK / 2 ? r->refill * 2 : IN_CHUNK;
+    }
+    return FY_OK;
+}
+
+static uint32_t
+le32(const unsigned char *p)
+{
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 |
+           (uint32_t)p[3] << 24;
+}
+
+static enum fy_rc
+sf_corrupt(struct ring *r, const char *why)
+{
+    return fy_fail(&r->err, FY_EINPUT, "%s: corrupt zstd data: %s", r->is->name,
+                   why);
+}
+
+/*
+ * The payload of a raw block of a stored frame, into dst: what is in
+ * r->in already is copied, the rest read straight into dst (no second
+ * copy), together with the next block header or checksum when dst has
+ * room for them.
+ */
+static enum fy_rc
+sf_payload(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen)
+{
+    size_t k = r->sf_left < cap - *dlen ? r->sf_left : cap - *dlen;
+    unsigned char *at = dst + *dlen;
+    size_t got;
+    if (r->in_pos < r->in_len) {
+        got = r->in_len - r->in_pos < k ? r->in_len - r->in_pos : k;
+        memcpy(at, r->in + r->in_pos, got);
+        r->in_pos += got;
+    } else {
+        size_t extra = r->sf_last ? 4 : 3;
+        size_t ask =
+            k == r->sf_left && cap - *dlen >= k + extra ? k + extra : k;
+        enum fy_rc rc = ring_read(r, at, ask, &got);
+        if (rc != FY_OK)
+            return rc;
+        if (got == 0) {
+            r->in_eof = true;
+            return fy_fail(&r->err, FY_EINPUT, "%s: %s", r->is->name,
+                           MSG_TRUNCATED);
+        }
+        if (got > k) { /* the bytes after the block go back to r->in */
+            memcpy(r->in, at + k, got - k);
+            r->in_pos = 0;
+            r->in_len = got - k;
+            got = k;
+        }
+    }
+    if (!r->sf_trust)
+        XXH64_update(r->sf_x64, at, got);
+    *dlen += got;
+    r->sf_left -= (uint32_t)got;
+    return FY_OK;
+}
+
+/* Inside a stored frame, between blocks: the next block header, or the
+ * checksum after the last block. */
+static enum fy_rc
+sf_step(struct ring *r)
+{
+    size_t need = r->sf_last ? 4 : 3;
+    enum fy_rc rc = ring_need(r, need);
+    if (rc != FY_OK)
+        return rc;
+    if (r->in_len - r->in_pos < need)
+        return fy_fail(&r->err, FY_EINPUT, "%s: %s", r->is->name,
+                       MSG_TRUNCATED);
+    const unsigned char *p = r->in + r->in_pos;
+    r->in_pos += need;
+    if (r->sf_last) {
+        if (r->sf_trust)
+            atomic_fetch_add(&r->sf_trusted, 1);
+        else if ((uint32_t)XXH64_digest(r->sf_x64) != le32(p))
+            return sf_corrupt(r, "stored frame checksum mismatch");
+        r->sf = false;
+        r->frame_open = false;
+        r->refill = 4u << 10; /* what follows is small: a tar header */
+        return FY_OK;
+    }
+    uint32_t bh = (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16;
+    if (((bh >> 1) & 3) != 0) /* ferry stores raw blocks only */
+        return sf_corrupt(r, "a stored frame holds a compressed block");
+    if ((bh >> 3) > RAW_BLOCK)
+        return sf_corrupt(r, "block too big");
+    r->sf_left = bh >> 3;
+    r->sf_last = bh & 1;
+    return FY_OK;
+}
+
+/* Fill dst with up to cap bytes of decompressed archive; *end: no more. */
+static enum fy_rc
+produce_zstd(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        enum fy_rc rc;
+        if (r->sf) {
+            rc = r->sf_left > 0 ? sf_payload(r, dst, cap, dlen) : sf_step(r);
             if (rc != FY_OK)
                 return rc;
-            if (got == 0) {
-                r->in_eof = true;
-            } else if (r->zstd) {
-                r->in_pos = 0;
-                r->in_len = got;
-            } else {
-                *dlen += got;
-                continue;
-            }
+            continue;
         }
-        if (!r->zstd) {
-            if (r->in_eof) {
-                *end = true;
-                return FY_OK;
-            }
+        /* between frames: one of ferry's stored frames is read here */
+        rc = ring_need(r, sizeof SF_HEAD);
+        if (rc != FY_OK)
+            return rc;
+        if (!r->frame_open && r->in_len - r->in_pos >= sizeof SF_HEAD &&
+            memcmp(r->in + r->in_pos, SF_HEAD, sizeof SF_HEAD) == 0) {
+            r->in_pos += sizeof SF_HEAD;
+            XXH64_reset(r->sf_x64, 0);
+            r->sf = true;
+            r->sf_last = false;
+            r->sf_left = 0;
+            r->frame_open = true;
             continue;
         }
         ZSTD_inBuffer zi = {r->in, r->in_len, r->in_pos};
@@ -1292,6 +1414,38 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
                                MSG_TRUNCATED);
             return FY_OK;
         }
+    }
+    return FY_OK;
+}
+
+/* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
+static enum fy_rc
+produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    *dlen = 0;
+    *end = false;
+    if (r->zstd)
+        return produce_zstd(r, dst, cap, dlen, end);
+    while (*dlen < cap) {
+        if (r->in_pos < r->in_len) { /* the sniffed bytes */
+            size_t n = r->in_len - r->in_pos;
+            n = n < cap - *dlen ? n : cap - *dlen;
+            memcpy(dst + *dlen, r->in + r->in_pos, n);
+            r->in_pos += n;
+            *dlen += n;
+            continue;
+        }
+        if (r->in_eof) {
+            *end = true;
+            return FY_OK;
+        }
+        size_t got;
+        enum fy_rc rc = ring_read(r, dst + *dlen, cap - *dlen, &got);
+        if (rc != FY_OK)
+            return rc;
+        if (got == 0)
+            r->in_eof = true;
+        *dlen += got;
     }
     return FY_OK;
 }
@@ -1447,6 +1601,7 @@ static enum fy_rc
 rd_open(struct rd *rd,
         struct fy_istream *is,
         const char *phase,
+        bool sf_trust,
         struct out *out,
         struct fy_err *err)
 {
@@ -1458,6 +1613,8 @@ rd_open(struct rd *rd,
     rd->opened = true;
     tick_init(&rd->prog, phase, is->size);
     r->is = is;
+    r->sf_trust = sf_trust;
+    atomic_init(&r->sf_trusted, 0);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     atomic_init(&r->stop, false);
@@ -1490,8 +1647,13 @@ rd_open(struct rd *rd,
                  is->name);
     }
     if (r->zstd) {
+        struct stat sb;
+        r->is_file =
+            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+        r->sf_x64 = XXH64_createState();
         r->dctx = ZSTD_createDCtx();
-        if (r->dctx == NULL)
+        if (r->dctx == NULL || r->sf_x64 == NULL)
             return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
         /* accept archives made with zstd --long (windows up to 2 GiB) */
         (void)ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, 31);
@@ -1539,6 +1701,8 @@ rd_close(struct rd *rd)
         free(r->in);
         if (r->dctx != NULL)
             ZSTD_freeDCtx(r->dctx);
+        if (r->sf_x64 != NULL)
+            XXH64_freeState(r->sf_x64);
         r->is->close(r->is->ctx);
         rd->opened = false;
     }
@@ -1752,6 +1916,13 @@ mf_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
 static enum fy_rc
 walk_finish(struct walk *w)
 {
+    long long trusted = atomic_load(&w->rd.ring.sf_trusted);
+    if (trusted > 0 && !w->have_mf) /* only ferry writes stored frames */
+        return fy_fail(w->err, FY_EREFUSED,
+                       "%s: ferry's manifest is missing, so %lld stored "
+                       "frames went unchecked (the archive was changed "
+                       "after packing)",
+                       w->name, trusted);
     if (!w->check || !w->have_mf)
         return FY_OK;
     struct arc_mf_totals tot;
@@ -1842,6 +2013,7 @@ static enum fy_rc
 walk_open(struct walk *w,
           struct fy_istream *is,
           const char *phase,
+          bool sf_trust,
           walk_fn fn,
           void *ctx,
           struct arc_stats *st,
@@ -1857,7 +2029,7 @@ walk_open(struct walk *w,
     w->err = err;
     w->name = is->name;
     w->xx = xx_new();
-    return rd_open(&w->rd, is, phase, out, err);
+    return rd_open(&w->rd, is, phase, sf_trust, out, err);
 }
 
 static void
@@ -1932,7 +2104,7 @@ arc_verify(struct fy_istream *is,
     locale_t old, loc = utf8_enter(&old);
     memset(st, 0, sizeof *st);
     enum fy_rc rc =
-        walk_open(&w, is, "verify", verify_entry, NULL, st, out, err);
+        walk_open(&w, is, "verify", false, verify_entry, NULL, st, out, err);
     if (rc == FY_OK)
         rc = walk_run(&w);
     walk_close(&w);
@@ -1992,7 +2164,8 @@ arc_list(struct fy_istream *is,
     struct lister l = {cb, ctx};
     locale_t old, loc = utf8_enter(&old);
     memset(&st, 0, sizeof st);
-    enum fy_rc rc = walk_open(&w, is, NULL, list_entry, &l, &st, out, err);
+    enum fy_rc rc =
+        walk_open(&w, is, NULL, false, list_entry, &l, &st, out, err);
     w.check = false;
     if (rc == FY_OK)
         rc = walk_run(&w);
@@ -2010,15 +2183,18 @@ arc_list(struct fy_istream *is,
  * flags, CVE-2023-30571 respected: the writers never create anything);
  * the main thread then opens the new file, and hands its data blocks, in
  * order, to one writer, which pwrite()s and hashes them and at the end
- * puts back the mode and mtime the writes disturbed.  A block stays in its
- * ring slot until written (the slot's refcount holds the producer off);
- * blocks outside the ring (libarchive's own buffers) are copied.
+ * puts back the mode and mtime the writes disturbed; a flusher thread then
+ * starts the file's writeback and closes it.  When the chosen writer is
+ * behind, the main thread writes the file itself instead of waiting.  A block
+ * stays in its ring slot until written (the slot's refcount holds the producer
+ * off); blocks outside the ring (libarchive's own buffers) are copied.
  */
-#define PW_MIN   (16u << 10) /* files this big go to a writer */
-#define PW_MAX   8           /* writer threads at most */
-#define PW_QUEUE 64          /* jobs queued per writer */
-#define PW_SPLIT (4u << 20)  /* from here the main thread helps (see below) */
-#define PW_BATCH 8           /* jobs queued before an idle writer is woken */
+#define PW_MIN    (16u << 10) /* files this big go to a writer */
+#define PW_MAX    8           /* writer threads at most */
+#define PW_QUEUE  64          /* jobs queued per writer */
+#define PW_SPLIT  (4u << 20)  /* from here the main thread helps (see below) */
+#define PW_BATCH  8           /* jobs queued before an idle writer is woken */
+#define PW_BEHIND 16 /* a writer with this many jobs queued is behind */
 
 struct pw_file {
     int fd;
@@ -2055,7 +2231,8 @@ struct pw_worker {
 
 struct pw {
     int n, next;
-    struct pw_worker w[PW_MAX];
+    struct pw_worker w[PW_MAX + 1]; /* the writers, then the flusher */
+    struct pw_worker *flusher;      /* NULL: writers start writeback */
     struct ring *ring;
     pthread_mutex_t mu; /* done list and error */
     struct pw_file *done;
@@ -2097,6 +2274,30 @@ pw_release_slot(struct pw *pw, int slot)
     pthread_mutex_unlock(&r->mu);
 }
 
+static void pw_push(struct pw_worker *w, const struct pw_job *j);
+
+static bool
+write_all(int fd, const unsigned char *p, size_t len, off_t off)
+{
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return false;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return true;
+}
+
+static void pw_end(struct pw *pw, struct pw_file *f, bool skip);
+static void pw_close(struct pw *pw, struct pw_file *f, bool skip);
+
 static void
 pw_do(struct pw *pw, struct pw_job *j)
 {
@@ -2110,22 +2311,10 @@ pw_do(struct pw *pw, struct pw_job *j)
                 XXH3_128bits_update(f->xx, j->buf, j->len);
                 f->hashed = j->off + (int64_t)j->len;
             }
-            const unsigned char *p = j->buf;
-            size_t left = j->len;
-            off_t off = (off_t)j->off;
-            while (left > 0) {
-                ssize_t n = pwrite(f->fd, p, left, off);
-                if (n < 0 && errno == EINTR)
-                    continue;
-                if (n < 0) {
-                    pw_fail(pw, f, "write");
-                    close(f->fd);
-                    f->fd = -1;
-                    break;
-                }
-                p += n;
-                left -= (size_t)n;
-                off += n;
+            if (!write_all(f->fd, j->buf, j->len, (off_t)j->off)) {
+                pw_fail(pw, f, "write");
+                close(f->fd);
+                f->fd = -1;
             }
         }
         if (j->slot >= 0)
@@ -2134,7 +2323,19 @@ pw_do(struct pw *pw, struct pw_job *j)
             free((void *)j->buf);
         return;
     }
-    /* the end of the file */
+    if (j->off < 0) { /* at the flusher: the whole file, then close */
+        if (!skip)
+            (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        pw_close(pw, f, skip);
+        return;
+    }
+    pw_end(pw, f, skip);
+}
+
+/* The end of a file: its hash, mode and times, writeback, close. */
+static void
+pw_end(struct pw *pw, struct pw_file *f, bool skip)
+{
     if (!skip) {
         if (!f->main_hash) {
             if (f->hashed < f->size)
@@ -2144,9 +2345,20 @@ pw_do(struct pw *pw, struct pw_job *j)
         if ((f->fix_mode && fchmod(f->fd, f->mode) != 0) ||
             futimens(f->fd, f->times) != 0)
             pw_fail(pw, f, "set mode/time");
+        if (pw->flusher != NULL && f->fd >= 0) {
+            struct pw_job fj = {f, NULL, 0, -1, -1};
+            pw_push(pw->flusher, &fj);
+            return;
+        }
         /* start writeback now: the final syncfs waits for less */
         (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
+    pw_close(pw, f, skip);
+}
+
+static void
+pw_close(struct pw *pw, struct pw_file *f, bool skip)
+{
     if (f->fd >= 0 && close(f->fd) != 0 && !skip)
         pw_fail(pw, f, "close");
     f->fd = -1;
@@ -2201,7 +2413,8 @@ pw_push(struct pw_worker *w, const struct pw_job *j)
     /* an idle writer is woken for a batch of jobs, not for each: fewer
      * context switches; pw_flush() wakes it whenever the main thread is
      * about to wait */
-    if (w->idle && (w->head - w->tail >= PW_BATCH || j->f == NULL))
+    if (w->idle &&
+        (w->head - w->tail >= PW_BATCH || j->f == NULL || w == w->pw->flusher))
         pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
 }
@@ -2225,7 +2438,8 @@ static void
 pw_wait(struct pw *pw)
 {
     pw_flush(pw);
-    for (int i = 0; i < pw->n; i++) {
+    int n = pw->n + (pw->flusher != NULL); /* the flusher last */
+    for (int i = 0; i < n; i++) {
         struct pw_worker *w = &pw->w[i];
         pthread_mutex_lock(&w->mu);
         while (w->head != w->tail) {
@@ -2269,6 +2483,18 @@ pw_new(struct ring *ring, const char *name)
         free(pw);
         return NULL;
     }
+    /* the flusher: starts the writeback of finished files, which can
+     * wait for the disk, so the writers never do */
+    struct pw_worker *fw = &pw->w[pw->n];
+    fw->pw = pw;
+    pthread_mutex_init(&fw->mu, NULL);
+    pthread_cond_init(&fw->cv, NULL);
+    if (pthread_create(&fw->th, NULL, pw_main, fw) == 0) {
+        pw->flusher = fw;
+    } else {
+        pthread_mutex_destroy(&fw->mu);
+        pthread_cond_destroy(&fw->cv);
+    }
     return pw;
 }
 
@@ -2283,8 +2509,14 @@ pw_free(struct pw *pw, bool cancel)
     struct pw_job stop = {NULL, NULL, 0, 0, -1};
     for (int i = 0; i < pw->n; i++)
         pw_push(&pw->w[i], &stop);
-    for (int i = 0; i < pw->n; i++) {
+    for (int i = 0; i < pw->n; i++)
         pthread_join(pw->w[i].th, NULL);
+    if (pw->flusher != NULL) { /* after the writers: they feed it */
+        pw_push(pw->flusher, &stop);
+        pthread_join(pw->flusher->th, NULL);
+    }
+    int n = pw->n + (pw->flusher != NULL);
+    for (int i = 0; i < n; i++) {
         pthread_mutex_destroy(&pw->w[i].mu);
         pthread_cond_destroy(&pw->w[i].cv);
     }
@@ -2599,6 +2831,12 @@ unpack_file_async(struct walk *w,
      */
     f->main_hash = size >= (int64_t)PW_SPLIT;
     struct pw_worker *wk = &pw->w[pw->next++ % pw->n];
+    /* a writer that is behind gets no more: the main thread writes the
+     * whole file itself rather than wait for room in its queue */
+    pthread_mutex_lock(&wk->mu);
+    bool mine = wk->head - wk->tail >= PW_BEHIND;
+    pthread_mutex_unlock(&wk->mu);
+    f->main_hash |= mine;
     unsigned k = 0;
     for (;;) {
         const void *buf;
@@ -2623,31 +2861,24 @@ unpack_file_async(struct walk *w,
             hash_zeros(f->xx, off - f->hashed);
         XXH3_128bits_update(f->xx, buf, len);
         f->hashed = off + (int64_t)len;
-        if ((k++ & 1) == 0) {
+        if (!mine && (k++ & 1) == 0) {
             pw_submit(pw, wk, f, buf, len, off);
             continue;
         }
-        const unsigned char *p = buf;
-        while (len > 0) {
-            ssize_t n = pwrite(f->fd, p, len, (off_t)off);
-            if (n < 0 && errno == EINTR)
-                continue;
-            if (n < 0) {
-                rc = fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'",
-                                   w->name, f->shown);
-                break;
-            }
-            p += n;
-            len -= (size_t)n;
-            off += n;
-        }
-        if (rc != FY_OK)
+        if (!write_all(f->fd, buf, len, (off_t)off)) {
+            rc = fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name,
+                               f->shown);
             break;
+        }
     }
     if (f->main_hash && rc == FY_OK) {
         if (f->hashed < f->size)
             hash_zeros(f->xx, f->size - f->hashed);
         xx_digest(f->xx, f->hash); /* before the writer may list it done */
+    }
+    if (mine) {
+        pw_end(pw, f, rc != FY_OK);
+        return rc;
     }
     /* always end the file, so the writer closes it and lists it done */
     struct pw_job end = {f, NULL, 0, 0, -1};
@@ -2857,7 +3088,7 @@ arc_unpack(struct fy_istream *is,
     out_event(out, "start", "{sssssssI}", "op", "unpack", "archive", is->name,
               "dir", dir, "bytes", (long long)is->size);
     walking = true;
-    rc = walk_open(&w, is, "unpack", unpack_entry, &u, st, out, err);
+    rc = walk_open(&w, is, "unpack", true, unpack_entry, &u, st, out, err);
     if (rc != FY_OK)
         goto done;
     u.guard = arc_guard_new();

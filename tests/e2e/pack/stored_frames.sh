@@ -1,0 +1,138 @@
+#!/usr/bin/env bash
+# Random-looking file data goes into ferry's stored zstd frames (raw blocks,
+# header 28 b5 2f fd 04 39), which unpack reads itself, straight into its
+# buffers (files of 4 MiB and more are written from there with O_DIRECT,
+# their odd tails through the page cache).  Sizes around the 128 KiB block and the 1 MiB buffer, from a
+# file and from a pipe, round-trip; zstd -t accepts the archive; archives of
+# earlier versions (window byte 0x38, read by libzstd) still unpack; a
+# stored frame cut short or with a block that is not raw exits 3 with one
+# line and leaves the target alone; changed data in one exits 4 (the
+# manifest), and stored frames without a manifest are refused (exit 4).
+. "$(dirname "$0")/../lib.sh"
+. "$(dirname "$0")/helpers.bash"
+need zstd
+mkdir -p "$WORK/src/r" "$WORK/src/big" "$WORK/target/old"
+# files of 4 MiB and more are written with O_DIRECT (odd tails through the
+# page cache): random, compressible, and with a hole
+head -c 4194637 /dev/urandom >"$WORK/src/big/odd.bin"
+head -c 9437189 /dev/urandom >"$WORK/src/big/odd2.bin"
+seq 1 900000 >"$WORK/src/big/text.txt"
+head -c 1000 /dev/urandom >"$WORK/src/big/holey.bin"
+truncate -s 6000000 "$WORK/src/big/holey.bin"
+head -c 70000 /dev/urandom >>"$WORK/src/big/holey.bin"
+printf 'old tree\n' >"$WORK/target/old/file"
+snapshot "$WORK/target" >"$WORK/target.snap"
+i=0
+for n in 16384 131071 131072 131073 262144 1048573 1048576 1048579 3145733; do
+  head -c "$n" /dev/urandom >"$WORK/src/r/f$i.bin"
+  seq 1 $((i * 700 + 1)) >"$WORK/src/r/t$i.txt" # text frames in between
+  i=$((i + 1))
+done
+"$FERRY" -q pack "$WORK/src" -o "$WORK/a.tar.zst" || fail "pack failed"
+zstd -tq "$WORK/a.tar.zst" || fail "zstd -t rejects the archive"
+
+# where the stored frames are: offsets of their headers (python, not ferry)
+python3 - "$WORK/a.tar.zst" >"$WORK/frames" <<'PY' || fail "no stored frames"
+import sys
+data = open(sys.argv[1], "rb").read()
+head = bytes.fromhex("28b52ffd0439")
+at, offs = 0, []
+while True:
+    at = data.find(head, at)
+    if at < 0:
+        break
+    offs.append(at)
+    at += 1
+print(" ".join(map(str, offs)))
+sys.exit(0 if len(offs) >= 9 else 1)
+PY
+read -r -a frames <"$WORK/frames"
+
+run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/out-file"
+assert_exit 0
+assert_same_tree "$WORK/src" "$WORK/out-file"
+"$FERRY" -q unpack - -C "$WORK/out-pipe" <"$WORK/a.tar.zst" || fail "unpack from a pipe"
+assert_same_tree "$WORK/src" "$WORK/out-pipe"
+run_ferry verify "$WORK/a.tar.zst"
+assert_exit 0
+
+# an archive of an earlier version: the same frames with window byte 0x38
+python3 - "$WORK/a.tar.zst" "$WORK/old.tar.zst" <<'PY'
+import sys
+data = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(data.replace(bytes.fromhex("28b52ffd0439"),
+                                           bytes.fromhex("28b52ffd0438")))
+PY
+cmp -s "$WORK/a.tar.zst" "$WORK/old.tar.zst" && fail "nothing replaced"
+run_ferry unpack "$WORK/old.tar.zst" -C "$WORK/out-old"
+assert_exit 0
+assert_same_tree "$WORK/src" "$WORK/out-old"
+
+# patch FILE OFFSET HEX: overwrite bytes
+patch() {
+  python3 -c "
+import sys
+with open(sys.argv[1], 'r+b') as f:
+    f.seek(int(sys.argv[2])); f.write(bytes.fromhex(sys.argv[3]))" "$@"
+}
+# bad ARCHIVE WHAT: unpack --force exits 3 with one line naming WHAT
+bad() {
+  run_ferry unpack "$1" -C "$WORK/target" --force
+  assert_exit 3
+  assert_one_error_line "$2"
+  target_untouched
+}
+last=${frames[${#frames[@]} - 1]}
+
+# cut inside the payload of the last (3 MiB) stored frame
+head -c $((last + 6 + 3 + 200000)) "$WORK/a.tar.zst" >"$WORK/cut.tar.zst"
+bad "$WORK/cut.tar.zst" "truncated"
+# and right after its header
+head -c $((last + 6)) "$WORK/a.tar.zst" >"$WORK/cut2.tar.zst"
+bad "$WORK/cut2.tar.zst" "truncated"
+
+# a payload byte changed: unpack leaves stored frames to the manifest's
+# XXH3 (exit 4, naming the file); verify checks the frame's XXH64 too
+cp "$WORK/a.tar.zst" "$WORK/sum.tar.zst"
+flip "$WORK/sum.tar.zst" $((last + 6 + 3 + 1000))
+run_ferry unpack "$WORK/sum.tar.zst" -C "$WORK/target" --force
+assert_exit 4
+assert_one_error_line "r/f8.bin: checksum mismatch"
+target_untouched
+run_ferry verify "$WORK/sum.tar.zst"
+assert_exit 3
+assert_one_error_line "stored frame checksum mismatch"
+
+# stored frames without the manifest that vouches for them: the archive
+# cut after the last stored frame (r/f8.bin's data), then its padding and
+# the end-of-archive blocks in a libzstd frame -- a valid tar without
+# r/t*.txt and .ferry/manifest
+end=$(python3 - "$WORK/a.tar.zst" "$last" <<'PY'
+import sys
+data, at = open(sys.argv[1], "rb").read(), int(sys.argv[2]) + 6
+while True:
+    bh = int.from_bytes(data[at:at + 3], "little")
+    at += 3 + (bh >> 3)
+    if bh & 1:
+        print(at + 4)
+        break
+PY
+)
+head -c "$end" "$WORK/a.tar.zst" >"$WORK/nomf.tar.zst"
+head -c $((507 + 1024)) /dev/zero | zstd -q >>"$WORK/nomf.tar.zst"
+zstd -tq "$WORK/nomf.tar.zst" || fail "the cut archive should be valid zstd"
+run_ferry unpack "$WORK/nomf.tar.zst" -C "$WORK/target" --force
+assert_exit 4
+assert_one_error_line "manifest is missing"
+target_untouched
+
+# the first block header says "compressed" (type 2) instead of raw
+cp "$WORK/a.tar.zst" "$WORK/type.tar.zst"
+patch "$WORK/type.tar.zst" $((last + 6)) 04
+bad "$WORK/type.tar.zst" "a stored frame holds a compressed block"
+
+# a block longer than zstd allows (size field 0x1fffff)
+cp "$WORK/a.tar.zst" "$WORK/size.tar.zst"
+patch "$WORK/size.tar.zst" $((last + 6)) f8ffff
+bad "$WORK/size.tar.zst" "block too big"
+exit 0
