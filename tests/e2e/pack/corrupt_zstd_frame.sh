@@ -8,46 +8,14 @@
 . "$(dirname "$0")/helpers.bash"
 corrupt_setup
 size=$(stat -c %s "$WORK/good.tar.zst")
-# in_stored OFF: "yes" if OFF is inside the payload of one of ferry's
-# stored frames (header 28 b5 2f fd 04 39, raw blocks, XXH64)
-in_stored() {
-  python3 - "$WORK/good.tar.zst" "$1" <<'PY'
-import sys
-data, off = open(sys.argv[1], "rb").read(), int(sys.argv[2])
-at = 0
-while True:
-    at = data.find(bytes.fromhex("28b52ffd0439"), at)
-    if at < 0:
-        break
-    p = at + 6
-    while True:
-        bh = int.from_bytes(data[p:p + 3], "little")
-        if p + 3 <= off < p + 3 + (bh >> 3):
-            print("yes")
-            sys.exit(0)
-        p += 3 + (bh >> 3)
-        if bh & 1:
-            break
-    at = p
-print("no")
-PY
-}
+# in_stored OFF: "yes" if OFF is inside the data of one of ferry's stored
+# frames (zframes.py)
+in_stored() { python3 "$PACK_TESTS/zframes.py" "$WORK/good.tar.zst" "$1"; }
 stored=0
 # the middle of the compressed frames between the first two stored frames
 # (sub/big-text.txt)
-text=$(python3 - "$WORK/good.tar.zst" <<'PY'
-import sys
-data, head = open(sys.argv[1], "rb").read(), bytes.fromhex("28b52ffd0439")
-first = data.find(head)
-p = first + 6
-while True:
-    bh = int.from_bytes(data[p:p + 3], "little")
-    p += 3 + (bh >> 3)
-    if bh & 1:
-        break
-print((p + 4 + data.find(head, p)) // 2)
-PY
-)
+text=$(python3 "$PACK_TESTS/zframes.py" "$WORK/good.tar.zst" |
+  { read -r _ e1 && read -r s2 _ && echo $(((e1 + s2) / 2)); })
 [ "$(in_stored "$text")" = no ] || fail "offset $text should be in compressed data"
 # stored random data, compressed text, the magic, the start of a file
 for off in $((size / 3)) $((size - 3000)) "$text" 2 700; do

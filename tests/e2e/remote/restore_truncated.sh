@@ -12,12 +12,7 @@ mkdir -p "$WORK/dir" && echo precious >"$WORK/dir/keep.txt"
 snap() { tree_snapshot "$WORK/dir"; cat "$WORK/dir/keep.txt"; }
 snap >"$WORK/before"
 
-start_cut() {
-  rm -f "$WORK/cut.port"
-  start_bg "cut-$1" python3 -u "$SERVERS_DIR/cutoff.py" "$WORK/ws.tar.zst" "$WORK/cut.port" "$1"
-  wait_for 10 test -s "$WORK/cut.port" || fail "cutoff.py did not start"
-  CUT_URL="http://127.0.0.1:$(cat "$WORK/cut.port")/ws.tar.zst"
-}
+start_cut() { start_cutoff "$WORK/ws.tar.zst" "$1"; }
 
 # cut once: resumed, restored
 start_cut once

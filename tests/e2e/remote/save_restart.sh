@@ -9,12 +9,7 @@
 make_workspace "$WORK/ws" 2
 : >"$WORK/served"
 
-start_cut() {
-  rm -f "$WORK/cut.port" "$WORK/served.put"
-  start_bg "cut-$1" python3 -u "$SERVERS_DIR/cutoff.py" "$WORK/served" "$WORK/cut.port" "$1"
-  wait_for 10 test -s "$WORK/cut.port" || fail "cutoff.py did not start"
-  CUT_URL="http://127.0.0.1:$(cat "$WORK/cut.port")/ws.tar.zst"
-}
+start_cut() { start_cutoff "$WORK/served" "$1"; }
 
 # cut once: the save starts over and completes
 start_cut once

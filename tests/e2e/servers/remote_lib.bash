@@ -41,6 +41,15 @@ s3_has() {
   [ "$(s3_curl -o /dev/null -w '%{http_code}' -I "$AWS_ENDPOINT_URL/$S3_BUCKET/$1")" = 200 ]
 }
 
+# start_cutoff FILE MODE: cutoff.py serving FILE (a PUT stores FILE.put),
+# cutting connections per MODE (see cutoff.py); sets CUT_URL.
+start_cutoff() {
+  rm -f "$WORK/cut.port" "$1.put"
+  start_bg "cut-$2" python3 -u "$SERVERS_DIR/cutoff.py" "$1" "$WORK/cut.port" "$2"
+  wait_for 10 test -s "$WORK/cut.port" || fail "cutoff.py did not start"
+  CUT_URL="http://127.0.0.1:$(cat "$WORK/cut.port")/ws.tar.zst"
+}
+
 # start_nginx [tls]: nginx with WebDAV PUT on a free port, serving
 # $WORK/www.  Sets HTTP_BASE (no trailing slash) and NGINX_PID.  With tls:
 # HTTPS with a certificate for 127.0.0.1 signed by a CA made here
