@@ -60,12 +60,50 @@ unregister_temp(const char *path)
             temps[i] = NULL;
 }
 
+bool
+fs_is_special(const char *path)
+{
+    struct stat st;
+    return stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode);
+}
+
+const char *
+fs_atomic_name(const struct fs_atomic *af)
+{
+    return af->tmp != NULL ? af->tmp : af->path;
+}
+
+/* SPEC: a device, FIFO or socket is written into, never replaced. */
+static enum fy_rc
+open_direct(struct fs_atomic *af, const char *path, struct fy_err *err)
+{
+    do
+        af->fd = open(path, O_WRONLY | O_CLOEXEC | O_NOCTTY);
+    while (af->fd < 0 && errno == EINTR && !fy_interrupted());
+    if (af->fd < 0) {
+        if (errno == EINTR)
+            return fy_fail(err, FY_EINTR, "%s: interrupted", path);
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+    }
+    af->path = xstrdup(path);
+    af->direct = true;
+    return FY_OK;
+}
+
 enum fy_rc
 fs_atomic_open(struct fs_atomic *af,
                const char *path,
                mode_t mode,
                struct fy_err *err)
 {
+    struct stat st;
+    af->direct = false;
+    if (stat(path, &st) == 0) {
+        if (S_ISDIR(st.st_mode))
+            return fy_fail(err, FY_ERUNTIME, "%s: is a directory", path);
+        if (!S_ISREG(st.st_mode))
+            return open_direct(af, path, err);
+    }
     af->path = xstrdup(path);
     af->tmp = xasprintf("%s.part", path);
     af->mode = mode;
@@ -73,10 +111,10 @@ fs_atomic_open(struct fs_atomic *af,
         af->fd = open(af->tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
         if (af->fd >= 0)
             break;
-        struct stat st;
+        struct stat pst;
         /* a stale .part from a killed run: remove it only if it is a file */
-        if (errno != EEXIST || attempt > 0 || lstat(af->tmp, &st) != 0 ||
-            !S_ISREG(st.st_mode) || unlink(af->tmp) != 0)
+        if (errno != EEXIST || attempt > 0 || lstat(af->tmp, &pst) != 0 ||
+            !S_ISREG(pst.st_mode) || unlink(af->tmp) != 0)
             break;
     }
     if (af->fd < 0) {
@@ -94,6 +132,19 @@ enum fy_rc
 fs_atomic_commit(struct fs_atomic *af, struct fy_err *err)
 {
     enum fy_rc rc = FY_OK;
+    if (af->direct) {
+        /* a block device is synced; a pipe or tty cannot be (EINVAL) */
+        if (fsync(af->fd) != 0 && errno != EINVAL && errno != EROFS &&
+            errno != ENOTSUP)
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", af->path);
+        if (close(af->fd) != 0 && rc == FY_OK)
+            rc = fy_fail_errno(err, FY_ERUNTIME, "%s: close", af->path);
+        af->fd = -1;
+        free(af->path);
+        af->path = NULL;
+        af->direct = false;
+        return rc;
+    }
     if (fsync(af->fd) != 0)
         rc = fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", af->tmp);
     else if (fchmod(af->fd, af->mode) != 0)
@@ -130,6 +181,7 @@ fs_atomic_abort(struct fs_atomic *af)
     free(af->tmp);
     free(af->path);
     af->tmp = af->path = NULL;
+    af->direct = false;
 }
 
 enum fy_rc
@@ -160,7 +212,7 @@ fs_write_file(const char *path,
     struct fs_atomic af = FS_ATOMIC_INIT;
     enum fy_rc rc = fs_atomic_open(&af, path, mode, err);
     if (rc == FY_OK)
-        rc = fs_write_all(af.fd, data, len, af.tmp, err);
+        rc = fs_write_all(af.fd, data, len, fs_atomic_name(&af), err);
     if (rc == FY_OK)
         rc = fs_atomic_commit(&af, err);
     fs_atomic_abort(&af);

@@ -100,7 +100,8 @@ file_push(const char *src,
         }
         if (n == 0)
             break;
-        if ((rc = fs_write_all(af.fd, buf, (size_t)n, af.tmp, err)) != FY_OK)
+        if ((rc = fs_write_all(af.fd, buf, (size_t)n, fs_atomic_name(&af),
+                               err)) != FY_OK)
             goto out;
         done += n;
         progress(o, out, done, size, false);
@@ -141,7 +142,7 @@ fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
     struct fstream *f = ctx;
     if (fy_interrupted())
         return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
-    enum fy_rc rc = fs_write_all(f->af.fd, buf, n, f->af.tmp, err);
+    enum fy_rc rc = fs_write_all(f->af.fd, buf, n, fs_atomic_name(&f->af), err);
     if (rc == FY_OK) {
         f->done += (int64_t)n;
         progress(f->o, f->out, f->done, -1, false);

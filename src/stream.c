@@ -55,7 +55,7 @@ static enum fy_rc
 file_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
 {
     struct file_out *f = ctx;
-    const char *what = f->is_stdout ? "stdout" : f->af.tmp;
+    const char *what = f->is_stdout ? "stdout" : fs_atomic_name(&f->af);
     enum fy_rc rc = write_fd(f->fd, buf, n, what, err);
     if (rc != FY_OK)
         return rc;

@@ -13,6 +13,13 @@
  * .part is removed first); commit fsyncs, closes, chmods, renames and
  * fsyncs the directory.  Every open .part is in a registry: an exit()
  * removes those this process made.  The path "-" is never handled here.
+ *
+ * SPEC: an output that exists and is not a regular file (a device, FIFO or
+ * socket: `-o /dev/null`) is written into directly: open sets af.direct,
+ * af.fd is that path opened for writing (not truncated, so seekable only if
+ * the node is), af.tmp is NULL, commit only closes it and abort only closes
+ * it.  A directory is refused.  Callers that pwrite() at offsets must check
+ * af.direct and write in order instead.
  */
 #ifndef FERRY_FS_H
 #define FERRY_FS_H
@@ -33,12 +40,13 @@ struct sbuf;
 struct fs_atomic {
     int fd;
     char *path; /* final name */
-    char *tmp;  /* <path>.part */
+    char *tmp;  /* <path>.part; NULL when direct */
     mode_t mode;
+    bool direct; /* path is a device/FIFO/socket, written in place */
 };
 #define FS_ATOMIC_INIT                                                         \
     {                                                                          \
-        -1, NULL, NULL, 0                                                      \
+        -1, NULL, NULL, 0, false                                               \
     }
 
 enum fy_rc fs_atomic_open(struct fs_atomic *af,
@@ -47,6 +55,15 @@ enum fy_rc fs_atomic_open(struct fs_atomic *af,
                           struct fy_err *err);
 enum fy_rc fs_atomic_commit(struct fs_atomic *af, struct fy_err *err);
 void fs_atomic_abort(struct fs_atomic *af);
+
+/*
+ * 1 if path exists and is neither a regular file nor a directory (after
+ * following symlinks: /dev/stdout counts), 0 if not, so an output there is
+ * written in place.
+ */
+bool fs_is_special(const char *path);
+/* The name to show for what is being written (af.tmp, or af.path if direct). */
+const char *fs_atomic_name(const struct fs_atomic *af);
 
 /* Write all of buf to fd (retrying short writes and EINTR). */
 enum fy_rc fs_write_all(
