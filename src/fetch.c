@@ -168,6 +168,8 @@ struct run {
     char tracker_error[512];
     int64_t tracker_peers;
     int64_t selected_bytes; /* size of the files asked for */
+    uint8_t *prio;          /* per file, for tor_start() (0 skip, 4 get) */
+    size_t nprio;
     double last_save;
     int64_t saved_done; /* wanted_done at the last save */
 };
@@ -229,20 +231,74 @@ store_resume(struct run *r, const struct tor_event *ev)
     if (r->resume_path == NULL)
         return FY_OK;
     struct fy_err e = FY_ERR_INIT;
-    enum fy_rc rc = fs_write_file(r->resume_path, ev->data, ev->len, 0644, &e);
+    /* 0600: resume data can hold tracker URLs with passkeys */
+    enum fy_rc rc = fs_write_file(r->resume_path, ev->data, ev->len, 0600, &e);
     if (rc != FY_OK)
         out_warn(&r->ctx->out, "cannot save resume state: %s", e.msg);
     return rc;
 }
 
-/* After metadata: check paths, apply --select, print --list. */
+/*
+ * Is path (inside the torrent) safe to write beneath DIR?  SPEC: nothing is
+ * written outside DIR, not through a symlink either, and nothing into
+ * DIR/.ferry.  Existing components must be real directories and an
+ * existing file a regular file.  FY_EREFUSED with the reason.
+ */
+static enum fy_rc
+check_file_path(struct run *r, const char *path, struct fy_err *err)
+{
+    enum fy_rc rc = FY_OK;
+    char *esc = out_escape(path);
+    if (!fetch_path_safe(path)) {
+        rc = fy_fail(err, FY_EREFUSED, "%s: unsafe file path in torrent", esc);
+    } else if (strncmp(path, FETCH_STATE_DIR, strlen(FETCH_STATE_DIR)) == 0 &&
+               (path[strlen(FETCH_STATE_DIR)] == '/' ||
+                path[strlen(FETCH_STATE_DIR)] == '\0')) {
+        rc = fy_fail(err, FY_EREFUSED,
+                     "%s: the torrent writes into %s/, ferry's state "
+                     "directory",
+                     esc, FETCH_STATE_DIR);
+    } else {
+        char *sub = xstrdup(path);
+        for (char *s = sub;; s++) {
+            if (*s != '/' && *s != '\0')
+                continue;
+            char c = *s;
+            *s = '\0';
+            char *full = fs_join(r->o->dir, sub);
+            struct stat st;
+            bool exists = lstat(full, &st) == 0;
+            if (exists && S_ISLNK(st.st_mode))
+                rc = fy_fail(err, FY_EREFUSED,
+                             "%s: is a symlink; fetch never writes through "
+                             "links (remove it or fetch into another "
+                             "directory)",
+                             full);
+            else if (exists && c == '\0' && !S_ISREG(st.st_mode))
+                rc = fy_fail(err, FY_EREFUSED,
+                             "%s: exists and is not a regular file", full);
+            free(full);
+            *s = c;
+            if (!exists || rc != FY_OK || c == '\0')
+                break;
+        }
+        free(sub);
+    }
+    free(esc);
+    return rc;
+}
+
+/*
+ * Once the metadata is known (before the torrent is started when it comes
+ * with the source): check every path, apply --select, print --list.
+ */
 static enum fy_rc
 on_metadata(struct run *r)
 {
     struct fy_ctx *ctx = r->ctx;
     const struct fetch_opts *o = r->o;
     size_t n = tor_file_count(r->s);
-    uint8_t *prio = xcalloc(n, 1);
+    uint8_t *prio = xcalloc(n ? n : 1, 1);
     size_t selected = 0;
     enum fy_rc rc = FY_OK;
     char *name = tor_name(r->s);
@@ -251,7 +307,11 @@ on_metadata(struct run *r)
         char *path;
         if ((rc = tor_file_at(r->s, i, &size, &path, &ctx->err)) != FY_OK)
             break;
-        if (!fetch_path_safe(path)) {
+        if (!o->list && (rc = check_file_path(r, path, &ctx->err)) != FY_OK) {
+            free(path);
+            break;
+        }
+        if (o->list && !fetch_path_safe(path)) {
             char *esc = out_escape(path);
             rc = fy_fail(&ctx->err, FY_EREFUSED,
                          "%s: unsafe file path in torrent", esc);
@@ -267,7 +327,7 @@ on_metadata(struct run *r)
         if (want)
             r->selected_bytes += size;
         if (o->list) {
-            if (ctx->out.json) {
+            if (ctx->out.json) { /* jansson escapes control bytes */
                 out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)i,
                           "size", (long long)size, "path", path);
             } else {
@@ -282,7 +342,15 @@ on_metadata(struct run *r)
         rc = fy_fail(&ctx->err, FY_EINPUT,
                      "--select: no file of the torrent matches");
     if (rc == FY_OK && !o->list) {
-        rc = tor_set_file_priorities(r->s, prio, n, &ctx->err);
+        if (tor_started(r->s)) {
+            rc = tor_set_file_priorities(r->s, prio, n, &ctx->err);
+            save_resume(r, false); /* a magnet never waits for metadata twice */
+        } else {
+            free(r->prio);
+            r->prio = prio;
+            r->nprio = n;
+            prio = NULL;
+        }
         char *esc = out_escape(name ? name : "?");
         out_event(&ctx->out, "metadata", "{sssIsIsI}", "name", esc, "files",
                   (long long)n, "selected", (long long)selected, "size",
@@ -291,7 +359,6 @@ on_metadata(struct run *r)
             out_info(&ctx->out, "%s: %zu of %zu files selected", esc, selected,
                      n);
         free(esc);
-        save_resume(r, false); /* a magnet never waits for metadata twice */
     }
     free(name);
     free(prio);
@@ -329,8 +396,13 @@ handle_event(struct run *r, const struct tor_event *ev)
                     (long long)ev->count);
         break;
     case TOR_EV_FILE_ERROR:
-        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s: %s", ev->where, ev->msg);
     case TOR_EV_TORRENT_ERROR:
+        /* ELOOP, EXDEV: a symlink appeared on the way (fs_open_beneath) */
+        if (ev->code == ELOOP || ev->code == EXDEV)
+            return fy_fail(&r->ctx->err, FY_EREFUSED,
+                           "%s: is or passes through a symlink; fetch never "
+                           "writes through links",
+                           ev->where[0] ? ev->where : r->o->dir);
         return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s%s%s", ev->where,
                        ev->where[0] ? ": " : "", ev->msg);
     case TOR_EV_LISTEN_FAILED:
@@ -403,7 +475,7 @@ write_marker(struct run *r, const char *state, struct fy_err *err)
 {
     char line[128];
     int n = snprintf(line, sizeof line, "%s %s\n", r->boot, state);
-    return fs_write_file(r->marker_path, line, (size_t)n, 0644, err);
+    return fs_write_file(r->marker_path, line, (size_t)n, 0600, err);
 }
 
 /* A clean end: stop transfers, store resume data, mark it trusted. */
@@ -440,9 +512,10 @@ trusted(const struct run *r)
     struct fy_err ignore = FY_ERR_INIT;
     char want[128];
     snprintf(want, sizeof want, "%s clean\n", r->boot);
-    bool ok = strcmp(r->boot, "unknown") != 0 &&
-              fs_read_file(r->marker_path, 256, &sb, NULL, &ignore) == FY_OK &&
-              sb.len == strlen(want) && memcmp(sb.buf, want, sb.len) == 0;
+    bool ok =
+        strcmp(r->boot, "unknown") != 0 &&
+        fs_read_regular(r->marker_path, 256, &sb, NULL, &ignore) == FY_OK &&
+        sb.len == strlen(want) && memcmp(sb.buf, want, sb.len) == 0;
     sbuf_release(&sb);
     return ok;
 }
@@ -479,27 +552,34 @@ stall_error(struct run *r, const struct tor_status *st, double secs)
                    r->max_peers, st->peers_known, tracker);
 }
 
-/* Give files the torrent marks executable their x bits (umask applies). */
+/*
+ * Give files the torrent marks executable their x bits (umask applies),
+ * through a descriptor opened beneath DIR without following links.
+ */
 static void
 apply_exec_bits(struct run *r)
 {
     size_t n = tor_file_count(r->s);
     mode_t mask = umask(0);
     umask(mask);
-    for (size_t i = 0; i < n; i++) {
+    int root = open(r->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    for (size_t i = 0; i < n && root >= 0; i++) {
         int64_t size;
-        char *path, *full;
+        char *path;
         struct fy_err ignore = FY_ERR_INIT;
         if (!tor_file_executable(r->s, i) ||
             tor_file_at(r->s, i, &size, &path, &ignore) != FY_OK)
             continue;
-        full = fs_join(r->o->dir, path);
+        int fd = fs_open_beneath(root, path, O_RDONLY | O_NONBLOCK, 0);
         struct stat st;
-        if (lstat(full, &st) == 0 && S_ISREG(st.st_mode))
-            chmod(full, (st.st_mode | (0111 & ~mask)) & 07777);
-        free(full);
+        if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
+            (void)fchmod(fd, (st.st_mode | (0111 & ~mask)) & 07777);
+        if (fd >= 0)
+            close(fd);
         free(path);
     }
+    if (root >= 0)
+        close(root);
 }
 
 static void
@@ -531,7 +611,8 @@ loop(struct run *r)
     double start = out_now(), last_move = start, seed_start = -1;
     int64_t last_down = -1, last_done = -1;
     enum fy_rc rc;
-    if (tor_has_metadata(r->s) && (rc = on_metadata(r)) != FY_OK)
+    if (!r->have_meta && tor_has_metadata(r->s) &&
+        (rc = on_metadata(r)) != FY_OK)
         return rc;
     if (o->list && r->have_meta)
         return FY_OK;
@@ -614,6 +695,63 @@ loop(struct run *r)
     }
 }
 
+/* lstat path: a symlink there is refused (FY_EREFUSED). */
+static enum fy_rc
+refuse_link(const char *path, const char *what, struct fy_err *err)
+{
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        return fy_fail(err, FY_EREFUSED,
+                       "%s: is a symlink; fetch keeps its %s only in a real "
+                       "directory (remove the link)",
+                       path, what);
+    return FY_OK;
+}
+
+/*
+ * DIR/.ferry: make it (never through a symlink), find the resume data and
+ * the marker, mark this run "running".
+ */
+static enum fy_rc
+open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
+{
+    struct fy_ctx *ctx = r->ctx;
+    char *state_dir = fs_join(r->o->dir, FETCH_STATE_DIR);
+    char *parts = xasprintf("%s/.%s.parts", r->o->dir, r->hex);
+    enum fy_rc rc;
+    if ((rc = refuse_link(state_dir, "state", &ctx->err)) != FY_OK ||
+        (rc = refuse_link(parts, "partial pieces", &ctx->err)) != FY_OK ||
+        (rc = fs_mkdir_p(state_dir, 0755, &ctx->err)) != FY_OK ||
+        (rc = refuse_link(state_dir, "state", &ctx->err)) != FY_OK)
+        goto out;
+    char *name = xasprintf("%s.resume", r->hex);
+    r->resume_path = fs_join(state_dir, name);
+    free(name);
+    name = xasprintf("%s.state", r->hex);
+    r->marker_path = fs_join(state_dir, name);
+    free(name);
+    boot_id(r->boot);
+    bool missing;
+    struct fy_err why = FY_ERR_INIT;
+    if (fs_read_regular(r->resume_path, TORRENT_MAX_BYTES * 2, resume, &missing,
+                        &why) == FY_OK) {
+        ap->resume = resume->buf;
+        ap->resume_len = resume->len;
+        ap->recheck = !trusted(r);
+        out_verbose(&ctx->out, "resuming from %s%s", r->resume_path,
+                    ap->recheck ? " (the last run did not end cleanly: "
+                                  "checking the files)"
+                                : "");
+    } else if (!missing) {
+        out_warn(&ctx->out, "ignoring resume data: %s", why.msg);
+    }
+    rc = write_marker(r, "running", &ctx->err);
+out:
+    free(parts);
+    free(state_dir);
+    return rc;
+}
+
 enum fy_rc
 fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
 {
@@ -625,36 +763,11 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     r.o = o;
     r.ctx = ctx;
     r.saved_done = -1;
-    char *state_dir = NULL;
     enum fy_rc rc = load_source(o, &ap, &torrent, r.hex, &ctx->err);
     if (rc != FY_OK)
         goto out;
-    if (!o->list) {
-        state_dir = fs_join(o->dir, ".ferry");
-        if ((rc = fs_mkdir_p(state_dir, 0755, &ctx->err)) != FY_OK)
-            goto out;
-        char *name = xasprintf("%s.resume", r.hex);
-        r.resume_path = fs_join(state_dir, name);
-        free(name);
-        name = xasprintf("%s.state", r.hex);
-        r.marker_path = fs_join(state_dir, name);
-        free(name);
-        boot_id(r.boot);
-        bool missing;
-        struct fy_err ignore = FY_ERR_INIT;
-        if (fs_read_file(r.resume_path, TORRENT_MAX_BYTES * 2, &resume,
-                         &missing, &ignore) == FY_OK) {
-            ap.resume = resume.buf;
-            ap.resume_len = resume.len;
-            ap.recheck = !trusted(&r);
-            out_verbose(&ctx->out, "resuming from %s%s", r.resume_path,
-                        ap.recheck ? " (the last run did not end cleanly: "
-                                     "checking the files)"
-                                   : "");
-        }
-        if ((rc = write_marker(&r, "running", &ctx->err)) != FY_OK)
-            goto out;
-    }
+    if (!o->list && (rc = open_state(&r, &ap, &resume)) != FY_OK)
+        goto out;
     struct tor_options to;
     tor_options_init(&to);
     to.listen = o->listen;
@@ -677,7 +790,13 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     ap.ntrackers = o->trackers.n;
     out_event(&ctx->out, "start", "{ssssss?}", "infohash", r.hex, "dir", o->dir,
               "resume", r.resume_path);
-    if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
+    /* SPEC: every path is checked before anything touches the disk */
+    if ((rc = tor_prepare(r.s, &ap, &ctx->err)) != FY_OK ||
+        (tor_has_metadata(r.s) && (rc = on_metadata(&r)) != FY_OK))
+        goto out;
+    if (o->list && r.have_meta)
+        goto out; /* --list of a .torrent: nothing to start */
+    if ((rc = tor_start(r.s, r.prio, r.nprio, &ctx->err)) != FY_OK)
         goto out;
     rc = loop(&r);
     if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
@@ -687,7 +806,7 @@ out:
     tor_session_free(r.s);
     free(r.resume_path);
     free(r.marker_path);
-    free(state_dir);
+    free(r.prio);
     sbuf_release(&resume);
     sbuf_release(&torrent);
     return rc;

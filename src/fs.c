@@ -16,7 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/openat2.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "ferry/xalloc.h"
@@ -219,6 +221,60 @@ fs_write_file(const char *path,
     return rc;
 }
 
+/* Read all of fd (named path) into sb, at most max bytes. */
+static enum fy_rc
+read_fd(
+    int fd, const char *path, size_t max, struct sbuf *sb, struct fy_err *err)
+{
+    struct stat st;
+    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+        return fy_fail(err, FY_EINPUT, "%s: is a directory", path);
+    size_t start = sb->len;
+    char buf[65536];
+    for (;;) {
+        ssize_t n = read(fd, buf, sizeof buf);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+        if (n == 0)
+            return FY_OK;
+        if (sb->len - start + (size_t)n > max)
+            return fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", path,
+                           max);
+        sbuf_add(sb, buf, (size_t)n);
+    }
+}
+
+static enum fy_rc
+read_file(const char *path,
+          int flags,
+          size_t max,
+          struct sbuf *sb,
+          bool *enoent,
+          struct fy_err *err)
+{
+    if (enoent)
+        *enoent = false;
+    int fd = open(path, O_RDONLY | O_CLOEXEC | flags);
+    if (fd < 0) {
+        if (enoent && errno == ENOENT)
+            *enoent = true;
+        if (errno == ELOOP && (flags & O_NOFOLLOW))
+            return fy_fail(err, FY_EREFUSED,
+                           "%s: is a symlink; ferry does not follow it", path);
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+    }
+    struct stat st;
+    enum fy_rc rc;
+    if ((flags & O_NOFOLLOW) && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)))
+        rc = fy_fail(err, FY_EREFUSED, "%s: not a regular file", path);
+    else
+        rc = read_fd(fd, path, max, sb, err);
+    close(fd);
+    return rc;
+}
+
 enum fy_rc
 fs_read_file(const char *path,
              size_t max,
@@ -226,41 +282,18 @@ fs_read_file(const char *path,
              bool *enoent,
              struct fy_err *err)
 {
-    if (enoent)
-        *enoent = false;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        if (enoent && errno == ENOENT)
-            *enoent = true;
-        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
-    }
-    struct stat st;
-    if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode)) {
-        close(fd);
-        return fy_fail(err, FY_EINPUT, "%s: is a directory", path);
-    }
-    enum fy_rc rc = FY_OK;
-    size_t start = sb->len;
-    char buf[65536];
-    for (;;) {
-        ssize_t n = read(fd, buf, sizeof buf);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            rc = fy_fail_errno(err, FY_ERUNTIME, "%s", path);
-            break;
-        }
-        if (n == 0)
-            break;
-        if (sb->len - start + (size_t)n > max) {
-            rc =
-                fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", path, max);
-            break;
-        }
-        sbuf_add(sb, buf, (size_t)n);
-    }
-    close(fd);
-    return rc;
+    return read_file(path, 0, max, sb, enoent, err);
+}
+
+enum fy_rc
+fs_read_regular(const char *path,
+                size_t max,
+                struct sbuf *sb,
+                bool *enoent,
+                struct fy_err *err)
+{
+    /* O_NONBLOCK: a FIFO planted under the name must not block the open */
+    return read_file(path, O_NOFOLLOW | O_NONBLOCK, max, sb, enoent, err);
 }
 
 enum fy_rc
@@ -289,6 +322,85 @@ fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err)
     }
     free(p);
     return rc;
+}
+
+/* The per-component walk of fs_open_beneath (no openat2, or creating). */
+static int
+open_walk(int dirfd, const char *rel, int flags, mode_t mode)
+{
+    int dfd = dirfd, fd = -1;
+    const char *p = rel;
+    for (;;) {
+        size_t n = strcspn(p, "/");
+        char *name = xasprintf("%.*s", (int)n, p);
+        bool last = p[n] == '\0';
+        if (n == 0 || strcmp(name, ".") == 0) {
+            free(name);
+            if (last)
+                break;
+            p += n + 1;
+            continue;
+        }
+        if (strcmp(name, "..") == 0) {
+            free(name);
+            errno = EXDEV;
+            break;
+        }
+        if (last) {
+            fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+        } else {
+            int next = openat(dfd, name,
+                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            if (next < 0 && errno == ENOENT && (flags & O_CREAT) &&
+                (mkdirat(dfd, name, 0777) == 0 || errno == EEXIST))
+                next = openat(dfd, name,
+                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+            struct stat st;
+            if (next < 0 && errno == ENOTDIR &&
+                fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+                S_ISLNK(st.st_mode))
+                errno = ELOOP;
+            if (next >= 0 && dfd != dirfd)
+                close(dfd);
+            if (next < 0) {
+                free(name);
+                break;
+            }
+            dfd = next;
+        }
+        free(name);
+        if (last)
+            break;
+        p += n + 1;
+    }
+    int saved = errno;
+    if (dfd != dirfd)
+        close(dfd);
+    errno = saved;
+    return fd;
+}
+
+int
+fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
+{
+    if (rel[0] == '/') {
+        errno = EXDEV;
+        return -1;
+    }
+#ifdef SYS_openat2
+    struct open_how how;
+    memset(&how, 0, sizeof how);
+    how.flags = (uint64_t)(flags | O_NOFOLLOW | O_CLOEXEC);
+    how.mode = (flags & O_CREAT) ? mode : 0;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS | RESOLVE_NO_MAGICLINKS;
+    int fd;
+    do
+        fd = (int)syscall(SYS_openat2, dirfd, rel, &how, sizeof how);
+    while (fd < 0 && errno == EAGAIN);
+    if (fd >= 0 || (errno != ENOSYS && !(errno == ENOENT && (flags & O_CREAT))))
+        return fd;
+#endif
+    return open_walk(dirfd, rel, flags, mode);
 }
 
 enum fy_rc

@@ -21,8 +21,10 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstring>
+#include <memory>
 #include <deque>
 #include <sstream>
 #include <string>
@@ -46,6 +48,10 @@
 #include <libtorrent/torrent_status.hpp>
 #include <libtorrent/write_resume_data.hpp>
 
+#pragma GCC diagnostic push /* out_progress() is also a struct in C */
+#pragma GCC diagnostic ignored "-Wshadow"
+#include "ferry/out.h"
+#pragma GCC diagnostic pop
 #include "ferry/xalloc.h"
 #include "torrent_disk.hpp"
 
@@ -59,6 +65,8 @@ struct tor_session {
     std::deque<std::vector<char>> datas; /* data of queued events */
     int listen_port = 0;
     bool metadata_only = false;
+    /* tor_prepare()d, not yet tor_start()ed */
+    std::unique_ptr<lt::add_torrent_params> pending;
 };
 
 namespace {
@@ -67,6 +75,15 @@ void
 copy_str(char *dst, size_t n, const std::string &s)
 {
     std::snprintf(dst, n, "%s", s.c_str());
+}
+
+/* Text from peers, trackers or the disk: control bytes escaped (out.h). */
+void
+copy_esc(char *dst, size_t n, const std::string &s)
+{
+    char *e = out_escape(s.c_str());
+    std::snprintf(dst, n, "%s", e);
+    std::free(e);
 }
 
 enum fy_rc
@@ -146,6 +163,16 @@ push(tor_session *s, tor_event const &ev)
     s->queue.push_back(ev);
 }
 
+/* The errno behind a libtorrent error, 0 if it is not a system error. */
+int
+errno_of(lt::error_code const &ec)
+{
+    if (ec.category() == lt::system_category() ||
+        ec.category() == lt::generic_category())
+        return ec.value();
+    return 0;
+}
+
 tor_event
 make_event(tor_event_type t)
 {
@@ -172,44 +199,46 @@ translate(tor_session *s, lt::alert *a)
         push(s, ev);
     } else if (auto *pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
         tor_event ev = make_event(TOR_EV_PEER_BANNED);
-        copy_str(ev.where, sizeof ev.where,
+        copy_esc(ev.where, sizeof ev.where,
                  pb->endpoint.address().to_string() + ":" +
                      std::to_string(pb->endpoint.port()));
         push(s, ev);
     } else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
         tor_event ev = make_event(TOR_EV_TRACKER_ERROR);
-        copy_str(ev.where, sizeof ev.where, te->tracker_url());
+        copy_esc(ev.where, sizeof ev.where, te->tracker_url());
         std::string why = te->error.message();
         if (te->failure_reason() && *te->failure_reason())
             why = te->failure_reason();
-        copy_str(ev.msg, sizeof ev.msg, why);
+        copy_esc(ev.msg, sizeof ev.msg, why);
         push(s, ev);
     } else if (auto *tr = lt::alert_cast<lt::tracker_reply_alert>(a)) {
         tor_event ev = make_event(TOR_EV_TRACKER_REPLY);
-        copy_str(ev.where, sizeof ev.where, tr->tracker_url());
+        copy_esc(ev.where, sizeof ev.where, tr->tracker_url());
         ev.count = tr->num_peers;
         push(s, ev);
     } else if (auto *fe = lt::alert_cast<lt::file_error_alert>(a)) {
         tor_event ev = make_event(TOR_EV_FILE_ERROR);
-        copy_str(ev.where, sizeof ev.where, fe->filename());
-        copy_str(ev.msg, sizeof ev.msg, fe->error.message());
+        copy_esc(ev.where, sizeof ev.where, fe->filename());
+        copy_esc(ev.msg, sizeof ev.msg, fe->error.message());
+        ev.code = errno_of(fe->error);
         push(s, ev);
     } else if (auto *ter = lt::alert_cast<lt::torrent_error_alert>(a)) {
         tor_event ev = make_event(TOR_EV_TORRENT_ERROR);
-        copy_str(ev.where, sizeof ev.where, ter->filename());
-        copy_str(ev.msg, sizeof ev.msg, ter->error.message());
+        copy_esc(ev.where, sizeof ev.where, ter->filename());
+        copy_esc(ev.msg, sizeof ev.msg, ter->error.message());
+        ev.code = errno_of(ter->error);
         push(s, ev);
     } else if (auto *lf = lt::alert_cast<lt::listen_failed_alert>(a)) {
         tor_event ev = make_event(TOR_EV_LISTEN_FAILED);
-        copy_str(ev.where, sizeof ev.where,
+        copy_esc(ev.where, sizeof ev.where,
                  lf->address.to_string() + ":" + std::to_string(lf->port));
-        copy_str(ev.msg, sizeof ev.msg, lf->error.message());
+        copy_esc(ev.msg, sizeof ev.msg, lf->error.message());
         push(s, ev);
     } else if (auto *ls = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
         if (ls->socket_type != lt::socket_type_t::tcp)
             return;
         tor_event ev = make_event(TOR_EV_LISTEN_OK);
-        copy_str(ev.where, sizeof ev.where, ls->address.to_string());
+        copy_esc(ev.where, sizeof ev.where, ls->address.to_string());
         ev.count = ls->port;
         if (s->listen_port == 0)
             s->listen_port = ls->port;
@@ -222,7 +251,7 @@ translate(tor_session *s, lt::alert *a)
     } else if (auto *rf =
                    lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
         tor_event ev = make_event(TOR_EV_RESUME_FAILED);
-        copy_str(ev.msg, sizeof ev.msg, rf->error.message());
+        copy_esc(ev.msg, sizeof ev.msg, rf->error.message());
         push(s, ev);
     } else if (lt::alert_cast<lt::cache_flushed_alert>(a)) {
         push(s, make_event(TOR_EV_FLUSHED));
@@ -287,10 +316,50 @@ apply_env_settings(lt::settings_pack &sp)
     }
 }
 
+/* The metadata: the added torrent's, or the prepared one's. */
+std::shared_ptr<const lt::torrent_info>
+ti_of(tor_session *s)
+{
+    if (s->h.is_valid())
+        return s->h.torrent_file();
+    if (s->pending)
+        return s->pending->ti;
+    return nullptr;
+}
+
 bool
 has_ti(tor_session *s)
 {
-    return s->h.is_valid() && s->h.torrent_file() != nullptr;
+    return ti_of(s) != nullptr;
+}
+
+/*
+ * What ferry takes from resume data found in DIR/.ferry (a file anyone who
+ * could write into DIR may have planted): the metadata when its info-hash
+ * is the source's, and which pieces are had and verified.  Never paths
+ * (save_path, renamed files), trackers, web seeds, peers, flags or limits.
+ */
+void
+take_resume(lt::add_torrent_params &atp,
+            const struct tor_add_params *p,
+            lt::add_torrent_params const &r)
+{
+    if (r.info_hashes != atp.info_hashes)
+        return; /* another torrent's (or corrupt): the files are checked */
+    if (!atp.ti && r.ti && r.ti->is_valid() &&
+        r.ti->info_hashes() == atp.info_hashes)
+        atp.ti = r.ti;
+    if (p->recheck || !atp.ti)
+        return; /* the run that wrote it died: hash the files instead */
+    int const n = atp.ti->num_pieces();
+    atp.have_pieces = r.have_pieces;
+    atp.verified_pieces = r.verified_pieces;
+    atp.have_pieces.resize(n);
+    if (atp.verified_pieces.size() > n)
+        atp.verified_pieces.resize(n);
+    for (auto const &up : r.unfinished_pieces)
+        if (up.first >= lt::piece_index_t{0} && static_cast<int>(up.first) < n)
+            atp.unfinished_pieces.insert(up);
 }
 
 /* The files a user sees: pad files are libtorrent's business. */
@@ -449,9 +518,9 @@ tor_torrent_infohash(const void *data,
 }
 
 enum fy_rc
-tor_add(struct tor_session *s,
-        const struct tor_add_params *p,
-        struct fy_err *err) noexcept
+tor_prepare(struct tor_session *s,
+            const struct tor_add_params *p,
+            struct fy_err *err) noexcept
 {
     try {
         lt::error_code ec;
@@ -470,31 +539,14 @@ tor_add(struct tor_session *s,
             atp.info_hashes = atp.ti->info_hashes();
         }
         if (p->resume && p->resume_len > 0) {
+            lt::load_torrent_limits lim;
             lt::add_torrent_params r = lt::read_resume_data(
                 lt::span<char const>(
                     static_cast<char const *>(p->resume),
                     static_cast<std::ptrdiff_t>(p->resume_len)),
-                ec);
-            /* resume data for another torrent (or corrupt) is ignored */
-            if (!ec && r.info_hashes == atp.info_hashes) {
-                for (auto &t : atp.trackers)
-                    r.trackers.push_back(t);
-                for (auto &w : atp.url_seeds)
-                    r.url_seeds.push_back(w);
-                for (auto &e : atp.peers)
-                    r.peers.push_back(e);
-                if (!r.ti && atp.ti)
-                    r.ti = atp.ti;
-                r.file_priorities.clear();
-                if (p->recheck) {
-                    /* the run that wrote this died: its piece claims
-                     * may be ahead of the disk; hash the files instead */
-                    r.have_pieces.clear();
-                    r.verified_pieces.clear();
-                    r.unfinished_pieces.clear();
-                }
-                atp = std::move(r);
-            }
+                ec, lim);
+            if (!ec)
+                take_resume(atp, p, r);
         }
         atp.save_path = p->save_path;
         for (size_t i = 0; i < p->npeers; i++) {
@@ -509,18 +561,43 @@ tor_add(struct tor_session *s,
         for (size_t i = 0; i < p->ntrackers; i++)
             atp.trackers.push_back(p->trackers[i]);
         atp.tracker_tiers.clear();
-        if (atp.ti && p->file_prio)
-            atp.file_priorities =
-                full_priorities(atp.ti->files(), p->file_prio, p->nfile_prio);
         atp.flags &= ~lt::torrent_flags::auto_managed;
         atp.flags &= ~lt::torrent_flags::paused;
         atp.flags &= ~lt::torrent_flags::duplicate_is_error;
         atp.flags |= lt::torrent_flags::update_subscribe;
         if (p->upload_only)
             atp.flags |= lt::torrent_flags::upload_mode;
+        else /* metadata from a magnet: nothing is written until fetch has
+              * checked every path and set priorities */
+            atp.flags |= lt::torrent_flags::default_dont_download;
         if (s->metadata_only) /* metadata, then nothing: no piece at all */
             atp.flags |= lt::torrent_flags::default_dont_download |
                          lt::torrent_flags::upload_mode;
+        s->pending = std::make_unique<lt::add_torrent_params>(std::move(atp));
+        return FY_OK;
+    } catch (lt::system_error const &e) {
+        return fail(err, FY_EINPUT, "torrent", e.code().message());
+    } catch (std::exception const &e) {
+        return fail(err, FY_EINPUT, "torrent", e.what());
+    } catch (...) {
+        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
+    }
+}
+
+enum fy_rc
+tor_start(struct tor_session *s,
+          const uint8_t *prio,
+          size_t n,
+          struct fy_err *err) noexcept
+{
+    try {
+        if (!s->pending)
+            return fy_fail(err, FY_ERUNTIME, "torrent: nothing to start");
+        lt::add_torrent_params atp = std::move(*s->pending);
+        s->pending.reset();
+        if (atp.ti && prio)
+            atp.file_priorities = full_priorities(atp.ti->files(), prio, n);
+        lt::error_code ec;
         s->h = s->ses->add_torrent(std::move(atp), ec);
         if (ec)
             return fail(err, FY_EINPUT, "torrent", ec.message());
@@ -532,6 +609,23 @@ tor_add(struct tor_session *s,
     } catch (...) {
         return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
     }
+}
+
+bool
+tor_started(struct tor_session *s) noexcept
+{
+    return s->h.is_valid();
+}
+
+enum fy_rc
+tor_add(struct tor_session *s,
+        const struct tor_add_params *p,
+        struct fy_err *err) noexcept
+{
+    enum fy_rc rc = tor_prepare(s, p, err);
+    if (rc == FY_OK)
+        rc = tor_start(s, p->file_prio, p->nfile_prio, err);
+    return rc;
 }
 
 bool
@@ -559,9 +653,10 @@ char *
 tor_name(struct tor_session *s) noexcept
 {
     try {
-        if (!has_ti(s))
+        auto ti = ti_of(s);
+        if (!ti)
             return nullptr;
-        return xstrdup(s->h.torrent_file()->name().c_str());
+        return xstrdup(ti->name().c_str());
     } catch (...) {
         return nullptr;
     }
@@ -571,9 +666,9 @@ int64_t
 tor_total_size(struct tor_session *s) noexcept
 {
     try {
-        if (!has_ti(s))
+        auto ti = ti_of(s);
+        if (!ti)
             return -1;
-        auto ti = s->h.torrent_file();
         int64_t total = 0;
         for (lt::file_index_t i : real_files(ti->files()))
             total += ti->files().file_size(i);
@@ -587,9 +682,8 @@ size_t
 tor_file_count(struct tor_session *s) noexcept
 {
     try {
-        if (!has_ti(s))
-            return 0;
-        return real_files(s->h.torrent_file()->files()).size();
+        auto ti = ti_of(s);
+        return ti ? real_files(ti->files()).size() : 0;
     } catch (...) {
         return 0;
     }
@@ -603,9 +697,9 @@ tor_file_at(struct tor_session *s,
             struct fy_err *err) noexcept
 {
     try {
-        if (!has_ti(s))
+        auto ti = ti_of(s);
+        if (!ti)
             return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
-        auto ti = s->h.torrent_file();
         auto files = real_files(ti->files());
         if (i >= files.size())
             return fy_fail(err, FY_ERUNTIME, "torrent: no file %zu", i);
@@ -623,9 +717,9 @@ bool
 tor_file_executable(struct tor_session *s, size_t i) noexcept
 {
     try {
-        if (!has_ti(s))
+        auto ti = ti_of(s);
+        if (!ti)
             return false;
-        auto ti = s->h.torrent_file();
         auto files = real_files(ti->files());
         return i < files.size() && (ti->files().file_flags(files[i]) &
                                     lt::file_storage::flag_executable);
@@ -641,7 +735,7 @@ tor_set_file_priorities(struct tor_session *s,
                         struct fy_err *err) noexcept
 {
     try {
-        if (!has_ti(s))
+        if (!s->h.is_valid() || !has_ti(s))
             return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
         s->h.prioritize_files(
             full_priorities(s->h.torrent_file()->files(), prio, n));
@@ -659,9 +753,10 @@ tor_metadata(struct tor_session *s,
              struct fy_err *err) noexcept
 {
     try {
-        if (!has_ti(s))
+        auto ti = ti_of(s);
+        if (!ti)
             return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
-        lt::create_torrent ct(*s->h.torrent_file());
+        lt::create_torrent ct(*ti);
         std::vector<char> buf;
         lt::bencode(std::back_inserter(buf), ct.generate());
         sbuf_add(out, buf.data(), buf.size());
@@ -706,7 +801,7 @@ tor_get_status(struct tor_session *s,
             if (ts.error_file >= lt::file_index_t{0} && has_ti(s))
                 why = s->h.torrent_file()->files().file_path(ts.error_file) +
                       ": " + why;
-            copy_str(st->error, sizeof st->error, why);
+            copy_esc(st->error, sizeof st->error, why);
         }
         st->progress = static_cast<double>(ts.progress);
         st->wanted = ts.total_wanted;

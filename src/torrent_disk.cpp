@@ -11,6 +11,9 @@
  * block reads to peers.
  *
  * Invariants:
+ * - Files are opened beneath the save path without following any symlink
+ *   (fs_open_beneath: openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS); a link
+ *   met on the way fails the write with ELOOP, which fetch refuses.
  * - A block's write is complete before its handler runs, so a piece's
  *   hash job (issued after all its writes) reads what was written.
  * - Before any job is handed to the posix back end, the workers are
@@ -43,6 +46,8 @@
 #include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/storage_defs.hpp>
 
+#include "ferry/fs.h"
+
 namespace lt = libtorrent;
 
 namespace ferry {
@@ -57,12 +62,15 @@ struct storage {
     std::string save_path;
     lt::aux::vector<lt::download_priority_t, lt::file_index_t> prio;
     bool fast = true; /* false once a file is renamed or moved */
-    std::mutex mu;    /* guards fds */
+    std::mutex mu;    /* guards fds and root */
     std::vector<int> fds;
+    int root = -1; /* save_path, opened once */
 
     ~storage()
     {
         close_all();
+        if (root >= 0)
+            ::close(root);
     }
 
     void
@@ -84,7 +92,8 @@ struct storage {
     }
 
     /* The descriptor of file f, opened (and created, with its directories,
-     * if create) on first use; -1 with errno set on failure. */
+     * if create) on first use; -1 with errno set on failure.  Files are
+     * opened beneath save_path without following any symlink (ELOOP). */
     int
     fd_of(lt::file_index_t f, bool create)
     {
@@ -94,23 +103,17 @@ struct storage {
             fds.resize(static_cast<std::size_t>(files->num_files()), -1);
         if (fds[i] >= 0)
             return fds[i];
-        std::string path = files->file_path(f, save_path);
-        int fd = ::open(path.c_str(), O_RDWR | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT && create) {
-            mkdirs(path);
-            fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0666);
-        }
+        if (root < 0)
+            root =
+                ::open(save_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0)
+            return -1;
+        std::string rel = files->file_path(f);
+        int fd = fs_open_beneath(root, rel.c_str(),
+                                 O_RDWR | (create ? O_CREAT : 0), 0666);
         if (fd >= 0)
             fds[i] = fd;
         return fd;
-    }
-
-    static void
-    mkdirs(std::string const &file)
-    {
-        for (std::size_t p = file.find('/', 1); p != std::string::npos;
-             p = file.find('/', p + 1))
-            ::mkdir(file.substr(0, p).c_str(), 0777);
     }
 };
 

@@ -6,7 +6,10 @@
  * SPEC promises kept here: resume state in DIR/.ferry/<infohash>.resume
  * (saved every 2 s while data arrives, on SIGINT/SIGTERM and on
  * completion); a magnet's info-hash checked before libtorrent sees it;
- * no file path of the torrent may leave DIR (refused with FY_EREFUSED);
+ * no file path of the torrent may leave DIR or pass through a symlink
+ * inside it, or write into DIR/.ferry (refused with FY_EREFUSED); resume
+ * data is trusted only for metadata of the same info-hash and for which
+ * pieces are had;
  * exit FY_OK only when every selected file is complete and verified.
  */
 #ifndef FERRY_FETCH_H
@@ -17,6 +20,9 @@
 
 #include "ferry/cli.h"
 #include "ferry/xalloc.h"
+
+/* Where fetch keeps its state inside -o DIR; no torrent may write there. */
+#define FETCH_STATE_DIR ".ferry"
 
 struct fetch_opts {
     const char *source;      /* magnet, path to .torrent, or URL of one */

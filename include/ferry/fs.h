@@ -95,6 +95,29 @@ char *fs_basename(const char *path);
 char *fs_join(const char *a, const char *b);
 
 /*
+ * Open rel beneath the directory dirfd without following any symlink on
+ * the way or at the end: openat2() with RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS
+ * where the kernel has it, a walk of O_NOFOLLOW opens otherwise.  flags are
+ * open(2) flags (O_CLOEXEC and O_NOFOLLOW are added); with O_CREAT, missing
+ * directories on the way are created (0777 & ~umask).  rel must be
+ * relative; a ".." element is refused.  Returns the descriptor, or -1 with
+ * errno set: ELOOP when a symlink is met, EXDEV for an absolute path or a
+ * ".." element, else open(2)'s.
+ */
+int fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
+
+/*
+ * Like fs_read_file(), but a symlink or anything but a regular file at path
+ * is refused (FY_EREFUSED), so a planted link cannot make ferry read
+ * another file.
+ */
+enum fy_rc fs_read_regular(const char *path,
+                           size_t max,
+                           struct sbuf *sb,
+                           bool *enoent,
+                           struct fy_err *err);
+
+/*
  * Remove name under the directory dirfd (AT_FDCWD for the cwd) and, if it
  * is a directory, everything below it.  Symlinks are removed, never
  * followed; read-only directories are made writable first.  A missing

@@ -73,10 +73,31 @@ struct tor_add_params {
 };
 
 /*
- * Add the torrent.  Resume data whose info-hash differs from the source's
- * is ignored (the files on disk are checked instead).  FY_EINPUT for a
- * malformed magnet or .torrent.
+ * Add the torrent in two steps, so the caller can check every file path
+ * before anything touches the disk:
+ *
+ *     tor_prepare(s, &p, err);       parse the source and resume data
+ *     if (tor_has_metadata(s)) ...   tor_file_at() etc. work from here
+ *     tor_start(s, prio, n, err);    add it: prio per file (0 skip,
+ *                                    4 normal) or NULL = all
+ *
+ * Unless p->upload_only, a torrent whose metadata comes later (a magnet)
+ * starts with every file at priority 0: nothing is written until
+ * tor_set_file_priorities().  Resume data is trusted only for the metadata
+ * (when its info-hash is the source's) and, unless p->recheck, for which
+ * pieces are had; paths, trackers, peers and flags in it are ignored.
+ * FY_EINPUT for a malformed magnet or .torrent.  tor_add() is both steps,
+ * with p->file_prio.
  */
+enum fy_rc tor_prepare(struct tor_session *s,
+                       const struct tor_add_params *p,
+                       struct fy_err *err) TOR_NOEXCEPT;
+enum fy_rc tor_start(struct tor_session *s,
+                     const uint8_t *prio,
+                     size_t n,
+                     struct fy_err *err) TOR_NOEXCEPT;
+/* Has tor_start() added the torrent? */
+bool tor_started(struct tor_session *s) TOR_NOEXCEPT;
 enum fy_rc tor_add(struct tor_session *s,
                    const struct tor_add_params *p,
                    struct fy_err *err) TOR_NOEXCEPT;
@@ -156,8 +177,8 @@ enum tor_event_type {
     TOR_EV_PEER_BANNED,   /* where: a peer banned for bad data */
     TOR_EV_TRACKER_ERROR, /* where: tracker URL, msg: why */
     TOR_EV_TRACKER_REPLY, /* where: tracker URL, count: peers returned */
-    TOR_EV_FILE_ERROR,    /* where: file, msg: why */
-    TOR_EV_TORRENT_ERROR, /* msg */
+    TOR_EV_FILE_ERROR,    /* where: file, msg: why, code: errno or 0 */
+    TOR_EV_TORRENT_ERROR, /* msg, code: errno or 0 */
     TOR_EV_LISTEN_FAILED, /* where: address, msg */
     TOR_EV_LISTEN_OK,     /* where: address, count: port */
     TOR_EV_RESUME_DATA,   /* data/len: resume data to store */
@@ -169,6 +190,7 @@ enum tor_event_type {
 struct tor_event {
     enum tor_event_type type;
     int piece;
+    int code; /* errno behind a file or torrent error, 0 if none */
     int64_t count;
     char where[512];
     char msg[512];

@@ -12,6 +12,12 @@
         piece hashes; file I's content also goes to CONTENT_DIR/I.bin.
   bt.py craft1 OUT.torrent CONTENT_DIR PIECE_LEN NAME
         the same for a single-file torrent named NAME (verbatim).
+  bt.py hostile-resume OUT.resume FILE.torrent OUTSIDE_DIR TRACKER_URL
+        a libtorrent resume file for FILE.torrent's info-hash, as an
+        attacker would plant it in DIR/.ferry/: every file mapped to an
+        absolute path under OUTSIDE_DIR, save_path OUTSIDE_DIR, an extra
+        tracker and web seed, a peer, flags (paused, seed mode, upload
+        mode) and a 1 B/s download limit.
 """
 import hashlib
 import os
@@ -114,6 +120,28 @@ def main(argv):
         with open(out, "wb") as f:
             f.write(bencode({"info": info, "created by": "ferry e2e"}))
         print(hashlib.sha1(bencode(info)).hexdigest())
+    elif cmd == "hostile-resume":
+        out, tfile, outside, tracker = argv[2], argv[3], argv[4], argv[5]
+        data = open(tfile, "rb").read()
+        t, _ = bdecode(data)
+        info = t[b"info"]
+        nfiles = len(info.get(b"files", [None]))
+        res = {
+            "file-format": "libtorrent resume file",
+            "file-version": 1,
+            "info-hash": hashlib.sha1(info_bytes(data)).digest(),
+            "name": info[b"name"],
+            "save_path": outside,
+            "mapped_files": [os.path.join(outside, "d%d" % i, "mapped-%d" % i)
+                             for i in range(nfiles)],
+            "trackers": [[tracker]],
+            "url-list": [tracker.replace("/announce", "/seed")],
+            "peers": bytes([127, 0, 0, 1, 0, 9]),
+            "paused": 1, "seed_mode": 1, "upload_mode": 1, "auto_managed": 1,
+            "download_rate_limit": 1,
+        }
+        with open(out, "wb") as f:
+            f.write(bencode(res))
     else:
         sys.exit(__doc__)
 
