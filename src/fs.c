@@ -324,9 +324,8 @@ fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err)
     return rc;
 }
 
-/* The per-component walk of fs_open_beneath (no openat2, or creating). */
-static int
-open_walk(int dirfd, const char *rel, int flags, mode_t mode)
+int
+fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode)
 {
     int dfd = dirfd, fd = -1;
     const char *p = rel;
@@ -400,7 +399,7 @@ fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
     if (fd >= 0 || (errno != ENOSYS && !(errno == ENOENT && (flags & O_CREAT))))
         return fd;
 #endif
-    return open_walk(dirfd, rel, flags, mode);
+    return fs_open_walk(dirfd, rel, flags, mode);
 }
 
 enum fy_rc

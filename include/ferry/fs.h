@@ -105,6 +105,8 @@ char *fs_join(const char *a, const char *b);
  * ".." element, else open(2)'s.
  */
 int fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
+/* Its per-component O_NOFOLLOW walk alone (old kernels; unit tests). */
+int fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode);
 
 /*
  * Like fs_read_file(), but a symlink or anything but a regular file at path
