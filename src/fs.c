@@ -324,59 +324,80 @@ fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err)
     return rc;
 }
 
-int
-fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode)
+/* Open (or with create, make) the directory name under dfd, never a link. */
+static int
+open_dir_at(int dfd, const char *name, bool create)
+{
+    int fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0 && errno == ENOENT && create &&
+        (mkdirat(dfd, name, 0777) == 0 || errno == EEXIST))
+        fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 && errno == ENOTDIR &&
+        fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+        S_ISLNK(st.st_mode))
+        errno = ELOOP;
+    return fd;
+}
+
+/*
+ * Walk rel under dirfd one O_NOFOLLOW open at a time.  Every element but
+ * the last is a directory (made if create); the last is opened with flags
+ * and mode, or, if flags is -1, as a directory too.  Returns the final
+ * descriptor or -1 with errno set.
+ */
+static int
+walk(int dirfd, const char *rel, int flags, mode_t mode, bool create)
 {
     int dfd = dirfd, fd = -1;
     const char *p = rel;
+    errno = EINVAL;
     for (;;) {
         size_t n = strcspn(p, "/");
+        bool last = p[n + strspn(p + n, "/")] == '\0';
         char *name = xasprintf("%.*s", (int)n, p);
-        bool last = p[n] == '\0';
-        if (n == 0 || strcmp(name, ".") == 0) {
-            free(name);
-            if (last)
-                break;
-            p += n + 1;
-            continue;
-        }
-        if (strcmp(name, "..") == 0) {
-            free(name);
+        int next = -1;
+        if (strcmp(name, "..") == 0)
             errno = EXDEV;
-            break;
-        }
-        if (last) {
-            fd = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
-        } else {
-            int next = openat(dfd, name,
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            if (next < 0 && errno == ENOENT && (flags & O_CREAT) &&
-                (mkdirat(dfd, name, 0777) == 0 || errno == EEXIST))
-                next = openat(dfd, name,
-                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-            struct stat st;
-            if (next < 0 && errno == ENOTDIR &&
-                fstatat(dfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-                S_ISLNK(st.st_mode))
-                errno = ELOOP;
-            if (next >= 0 && dfd != dirfd)
-                close(dfd);
-            if (next < 0) {
-                free(name);
-                break;
-            }
-            dfd = next;
-        }
+        else if (n == 0 || strcmp(name, ".") == 0)
+            next = dup(dfd);
+        else if (last && flags != -1)
+            next = openat(dfd, name, flags | O_NOFOLLOW | O_CLOEXEC, mode);
+        else
+            next = open_dir_at(dfd, name, create);
         free(name);
-        if (last)
+        int saved = errno;
+        if (dfd != dirfd)
+            close(dfd);
+        errno = saved;
+        if (next < 0 || last) {
+            fd = next;
             break;
+        }
+        dfd = next;
         p += n + 1;
     }
-    int saved = errno;
-    if (dfd != dirfd)
-        close(dfd);
-    errno = saved;
     return fd;
+}
+
+int
+fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode)
+{
+    return walk(dirfd, rel, flags, mode, (flags & O_CREAT) != 0);
+}
+
+int
+fs_mkdir_beneath(int dirfd, const char *rel)
+{
+    if (rel[0] == '/') {
+        errno = EXDEV;
+        return -1;
+    }
+    int fd = walk(dirfd, rel, -1, 0, true);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    return 0;
 }
 
 int

@@ -317,7 +317,17 @@ class fast_disk final : public lt::disk_interface,
         std::function<void(lt::status_t, lt::storage_error const &)> handler)
         override
     {
-        quiesce(idx);
+        auto st = quiesce(idx);
+        /* the posix back end creates empty files and the directories of
+         * symlink entries through plain paths: make them here first,
+         * beneath save_path and never through a link */
+        lt::storage_error e;
+        if (!make_empty_files(*st, e)) {
+            lt::post(ioc_, [e, h = std::move(handler)] {
+                h(lt::status_t::fatal_disk_error, e);
+            });
+            return;
+        }
         inner_->async_check_files(idx, resume, std::move(links),
                                   std::move(handler));
     }
@@ -472,6 +482,47 @@ class fast_disk final : public lt::disk_interface,
                 !st.wanted(s.file_index))
                 return false;
         return !slices.empty();
+    }
+
+    /* Create the torrent's missing empty files (and the parent directories
+     * of its symlink entries) safely; false with e set on failure. */
+    static bool
+    make_empty_files(storage &st, lt::storage_error &e)
+    {
+        lt::file_storage const &fs = *st.files;
+        int root =
+            ::open(st.save_path.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+        if (root < 0) {
+            if (errno == ENOENT)
+                return true; /* the back end reports it */
+            e = io_error(errno, lt::file_index_t{0}, lt::operation_t::mkdir);
+            return false;
+        }
+        bool ok = true;
+        for (lt::file_index_t f : fs.file_range()) {
+            if (fs.pad_file_at(f) || fs.file_size(f) != 0)
+                continue;
+            std::string rel = fs.file_path(f);
+            int r;
+            if (fs.file_flags(f) & lt::file_storage::flag_symlink) {
+                auto slash = rel.rfind('/');
+                r = slash == std::string::npos
+                        ? 0
+                        : fs_mkdir_beneath(root, rel.substr(0, slash).c_str());
+            } else {
+                r = fs_open_beneath(root, rel.c_str(), O_WRONLY | O_CREAT,
+                                    0666);
+                if (r >= 0)
+                    ::close(r);
+            }
+            if (r < 0) {
+                e = io_error(errno, f, lt::operation_t::file_open);
+                ok = false;
+                break;
+            }
+        }
+        ::close(root);
+        return ok;
     }
 
     void

@@ -107,6 +107,11 @@ char *fs_join(const char *a, const char *b);
 int fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
 /* Its per-component O_NOFOLLOW walk alone (old kernels; unit tests). */
 int fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode);
+/*
+ * mkdir -p of rel beneath dirfd, the same way: no symlink followed, no
+ * "..".  Returns 0, or -1 with errno set (ELOOP for a link on the way).
+ */
+int fs_mkdir_beneath(int dirfd, const char *rel);
 
 /*
  * Like fs_read_file(), but a symlink or anything but a regular file at path

@@ -101,6 +101,26 @@ test_open_walk(void **state)
 }
 
 static void
+test_mkdir_beneath(void **state)
+{
+    struct sandbox *sb = *state;
+    int in = openat(sb->fd, "in", O_RDONLY | O_DIRECTORY);
+    struct stat st;
+    assert_int_equal(fs_mkdir_beneath(in, "x/y/z"), 0);
+    assert_int_equal(fstatat(in, "x/y/z", &st, 0), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(fs_mkdir_beneath(in, "x/y/z/"), 0); /* exists: fine */
+    assert_int_equal(fs_mkdir_beneath(in, "linkdir/new"), -1);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(fstatat(sb->fd, "out/new", &st, 0), -1);
+    assert_int_equal(fs_mkdir_beneath(in, "x/../../out/new2"), -1);
+    assert_int_equal(errno, EXDEV);
+    assert_int_equal(fs_mkdir_beneath(in, "/tmp/abs"), -1);
+    assert_int_equal(errno, EXDEV);
+    close(in);
+}
+
+static void
 test_atomic_special(void **state)
 {
     struct sandbox *sb = *state;
@@ -122,6 +142,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_open_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_walk, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_special, setup, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

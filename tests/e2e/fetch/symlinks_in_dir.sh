@@ -8,6 +8,7 @@
 . "$(dirname "$0")/../lib.sh"
 
 make_payload "$WORK/src/bundle" 1 3
+: >"$WORK/src/bundle/sub/empty"  # libtorrent makes empty files as it checks
 run_ferry make-torrent "$WORK/src/bundle" -o "$WORK/b.torrent"
 assert_exit 0
 magnet=$(cat "$WORK/out")
@@ -36,7 +37,7 @@ attempt top '^ferry: .*dst-top/bundle: is a symlink'
 # by magnet: the paths are checked when the metadata arrives, before any write
 mkdir -p "$WORK/dst-magnet/bundle"
 ln -s "$WORK/outside" "$WORK/dst-magnet/bundle/sub"
-attempt magnet '^ferry: .*dst-magnet/bundle/sub: is a symlink' "$magnet"
+attempt magnet '^ferry: .*dst-magnet/bundle/sub(/empty)?: is (or passes through )?a symlink' "$magnet"
 
 mkdir -p "$WORK/dst-sub/bundle"
 ln -s "$WORK/outside" "$WORK/dst-sub/bundle/sub"
