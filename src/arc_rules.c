@@ -1,8 +1,9 @@
 /*
  * arc_rules.c - the pure rules of the archive engine: format names, path
  * cleaning, the unpack entry-safety check, the path hash map, and
- * gitignore-style excludes.  No I/O but arc_excludes_load(); every
- * function here is unit-tested (tests/unit/test_arc.c).
+ * gitignore-style excludes (their dialect and matcher are glob.c's).  No
+ * I/O but arc_excludes_load(); every function here is unit-tested
+ * (tests/unit/test_arc.c).
  *
  * Invariant kept by arc_entry_check(): an entry is accepted only if its
  * clean path is relative, has no "..", and no proper prefix of it is a
@@ -18,6 +19,7 @@
 #include <xxhash.h>
 
 #include "ferry/fs.h"
+#include "ferry/glob.h"
 #include "ferry/xalloc.h"
 
 /* ------------------------------------------------------------- formats */
@@ -354,148 +356,14 @@ arc_unsafe_why(enum arc_unsafe u)
     return "unsafe";
 }
 
-/* ------------------------------------------------------------------ glob */
-
-/* Match a bracket expression at *pp against c; advances *pp past it.
- * Returns -1 if the bracket is unterminated (then '[' is literal). */
-static int
-bracket(const char **pp, unsigned char c)
-{
-    const char *p = *pp + 1;
-    bool neg = false, hit = false;
-    if (*p == '!' || *p == '^') {
-        neg = true;
-        p++;
-    }
-    const char *start = p;
-    while (*p && (*p != ']' || p == start)) {
-        unsigned char lo = (unsigned char)*p, hi;
-        if (*p == '\\' && p[1])
-            lo = (unsigned char)*++p;
-        p++;
-        hi = lo;
-        if (*p == '-' && p[1] && p[1] != ']') {
-            p++;
-            if (*p == '\\' && p[1])
-                p++;
-            hi = (unsigned char)*p++;
-        }
-        if (c >= lo && c <= hi)
-            hit = true;
-    }
-    if (*p != ']')
-        return -1;
-    *pp = p + 1;
-    return hit != neg;
-}
-
-static bool
-glob(const char *p, const char *s)
-{
-    for (;;) {
-        if (*p == '\0')
-            return *s == '\0';
-        if (p[0] == '*' && p[1] == '*' && (p[2] == '/' || p[2] == '\0')) {
-            const char *rest = p + 2;
-            if (*rest == '/') {
-                /* "**" + "/": zero or more whole directories */
-                rest++;
-                if (glob(rest, s))
-                    return true;
-                for (const char *q = s; *q; q++)
-                    if (*q == '/' && glob(rest, q + 1))
-                        return true;
-                return false;
-            }
-            return true; /* trailing "**": everything below */
-        }
-        if (*p == '*') {
-            while (*p == '*')
-                p++;
-            for (const char *q = s;; q++) {
-                if (glob(p, q))
-                    return true;
-                if (*q == '\0' || *q == '/')
-                    return false;
-            }
-        }
-        if (*s == '\0')
-            return false;
-        if (*p == '?') {
-            if (*s == '/')
-                return false;
-            p++;
-            s++;
-            continue;
-        }
-        if (*p == '[') {
-            const char *q = p;
-            int r = *s == '/' ? 0 : bracket(&q, (unsigned char)*s);
-            if (r == 0)
-                return false;
-            if (r == 1) {
-                p = q;
-                s++;
-                continue;
-            }
-            /* unterminated: a literal '[' */
-        }
-        if (*p == '\\' && p[1])
-            p++;
-        if (*p != *s)
-            return false;
-        p++;
-        s++;
-    }
-}
-
-bool
-arc_glob_match(const char *pat, const char *path)
-{
-    return glob(pat, path);
-}
-
 /* -------------------------------------------------------------- excludes */
 
 void
 arc_excludes_add(struct arc_excludes *ex, const char *line)
 {
-    size_t n = strlen(line);
-    /* drop a trailing CR and unescaped trailing spaces */
-    if (n > 0 && line[n - 1] == '\r')
-        n--;
-    while (n > 0 && line[n - 1] == ' ' && !(n > 1 && line[n - 2] == '\\'))
-        n--;
-    if (n == 0 || line[0] == '#')
+    struct glob_rule r;
+    if (!glob_rule_parse(&r, line))
         return;
-    struct arc_rule r = {NULL, false, false, false};
-    const char *p = line;
-    if (*p == '!') {
-        r.negate = true;
-        p++;
-        n--;
-    } else if (p[0] == '\\' && (p[1] == '!' || p[1] == '#')) {
-        p++;
-        n--;
-    }
-    while (n > 0 && p[n - 1] == '/') {
-        r.dir_only = true;
-        n--;
-    }
-    if (n == 0)
-        return;
-    if (memchr(p, '/', n) != NULL) {
-        r.anchored = true;
-        while (n > 0 && *p == '/') {
-            p++;
-            n--;
-        }
-        if (n == 0)
-            return;
-    }
-    r.pat = xmalloc(n + 1);
-    memcpy(r.pat, p, n);
-    r.pat[n] = '\0';
     if (ex->n == ex->cap) {
         ex->cap = ex->cap ? ex->cap * 2 : 8;
         ex->v = xrealloc(ex->v, ex->cap * sizeof *ex->v);
@@ -534,23 +402,15 @@ arc_excludes_load(struct arc_excludes *ex,
 bool
 arc_excludes_match(const struct arc_excludes *ex, const char *path, bool is_dir)
 {
-    const char *base = strrchr(path, '/');
-    base = base ? base + 1 : path;
-    for (size_t i = ex->n; i-- > 0;) {
-        const struct arc_rule *r = &ex->v[i];
-        if (r->dir_only && !is_dir)
-            continue;
-        if (glob(r->pat, r->anchored ? path : base))
-            return !r->negate;
-    }
-    return false;
+    const struct glob_rule *r = glob_rules_last(ex->v, ex->n, path, is_dir, 0);
+    return r != NULL && !r->negate;
 }
 
 void
 arc_excludes_release(struct arc_excludes *ex)
 {
     for (size_t i = 0; i < ex->n; i++)
-        free(ex->v[i].pat);
+        glob_rule_release(&ex->v[i]);
     free(ex->v);
     ex->v = NULL;
     ex->n = ex->cap = 0;

@@ -12,7 +12,6 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <fnmatch.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,6 +19,7 @@
 #include <unistd.h>
 
 #include "ferry/fs.h"
+#include "ferry/glob.h"
 #include "ferry/magnet.h"
 #include "ferry/out.h"
 #include "ferry/remote.h"
@@ -123,16 +123,11 @@ fetch_opt_set(struct fetch_opts *o,
 }
 
 bool
-fetch_select_match(const char *glob, const char *path)
+fetch_select_match(const struct glob_rule *rules, size_t n, const char *path)
 {
-    if (strchr(glob, '/') == NULL) {
-        const char *base = strrchr(path, '/');
-        return fnmatch(glob, base ? base + 1 : path, 0) == 0;
-    }
-    if (fnmatch(glob, path, 0) == 0)
-        return true;
-    const char *inner = strchr(path, '/');
-    return inner != NULL && fnmatch(glob, inner + 1, 0) == 0;
+    const struct glob_rule *r = glob_rules_last(
+        rules, n, path, false, GLOB_PARENTS | GLOB_TOP_OPTIONAL);
+    return r != NULL && !r->negate;
 }
 
 bool
@@ -302,6 +297,10 @@ on_metadata(struct run *r)
     size_t selected = 0;
     enum fy_rc rc = FY_OK;
     char *name = tor_name(r->s);
+    struct glob_rule *rules = xcalloc(o->select.n + 1, sizeof *rules);
+    size_t nrules = 0;
+    for (size_t k = 0; k < o->select.n; k++)
+        nrules += glob_rule_parse(&rules[nrules], o->select.v[k]);
     for (size_t i = 0; i < n && rc == FY_OK; i++) {
         int64_t size;
         char *path;
@@ -319,9 +318,7 @@ on_metadata(struct run *r)
             free(path);
             break;
         }
-        bool want = o->select.n == 0;
-        for (size_t k = 0; k < o->select.n && !want; k++)
-            want = fetch_select_match(o->select.v[k], path);
+        bool want = o->select.n == 0 || fetch_select_match(rules, nrules, path);
         prio[i] = want ? 4 : 0;
         selected += want;
         if (want)
@@ -360,6 +357,9 @@ on_metadata(struct run *r)
                      n);
         free(esc);
     }
+    for (size_t k = 0; k < nrules; k++)
+        glob_rule_release(&rules[k]);
+    free(rules);
     free(name);
     free(prio);
     r->have_meta = true;

@@ -54,6 +54,7 @@ extern "C" {
 #endif
 
 struct out;
+struct glob_rule;
 
 /* ---------------------------------------------------------------- formats */
 
@@ -316,29 +317,14 @@ void arc_map_release(struct arc_map *m);
 /* ----------------------------------------------------------------- excludes */
 
 /*
- * gitignore-style exclude rules, matched against paths relative to the
- * packed directory:
- *   - blank lines and lines starting with '#' are ignored ("\#" for a
- *     literal '#'); trailing spaces are dropped unless escaped with '\';
- *   - "!" in front re-includes what an earlier rule excluded ("\!" for a
- *     literal '!'); the last rule that matches decides;
- *   - a trailing '/' matches directories only;
- *   - a pattern without any other '/' matches a name at any depth; one with
- *     a '/' (leading or inside) is anchored at the top of the tree;
- *   - '*' and '?' and '[a-z]' / '[!a-z]' do not match '/'; "**" matches
- *     across directories ("**" + "/x", "a/" + "**", "a/" + "**" + "/b");
- *   - an excluded directory is not descended into, so nothing below it can
- *     be re-included (as in git).
+ * Exclude rules, in the glob dialect of include/ferry/glob.h (gitignore's),
+ * matched against paths relative to the packed directory; the last rule
+ * that matches decides, and a '!' rule re-includes.  An excluded directory
+ * is not descended into, so nothing below it can be re-included (as in
+ * git).
  */
-struct arc_rule {
-    char *pat;     /* the glob, without '!' and trailing '/' */
-    bool negate;   /* '!' */
-    bool dir_only; /* trailing '/' */
-    bool anchored; /* contains '/': match the whole path */
-};
-
 struct arc_excludes {
-    struct arc_rule *v;
+    struct glob_rule *v;
     size_t n, cap;
 };
 #define ARC_EXCLUDES_INIT                                                      \
@@ -359,8 +345,6 @@ bool arc_excludes_match(const struct arc_excludes *ex,
                         const char *path,
                         bool is_dir);
 void arc_excludes_release(struct arc_excludes *ex);
-/* The glob matcher alone (see the rules above; '\' escapes). */
-bool arc_glob_match(const char *pat, const char *path);
 
 /* ---------------------------------------------------------------- manifest */
 

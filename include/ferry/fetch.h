@@ -24,6 +24,8 @@
 /* Where fetch keeps its state inside -o DIR; no torrent may write there. */
 #define FETCH_STATE_DIR ".ferry"
 
+struct glob_rule;
+
 struct fetch_opts {
     const char *source;      /* magnet, path to .torrent, or URL of one */
     const char *dir;         /* -o, default "." */
@@ -86,12 +88,18 @@ enum fy_rc fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx);
 enum fy_rc fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx);
 
 /*
- * Does the file path inside the torrent (with its top directory, as
- * tor_file_at gives it) match the --select glob?  A glob without '/' is
- * matched against the file name; one with '/' against the path, with or
- * without the top directory.  '*' also matches '/' in that case.
+ * Is the file at path inside the torrent (with its top directory, as
+ * tor_file_at gives it) selected by the n --select rules (parsed with
+ * glob_rule_parse(), include/ferry/glob.h)?  The last rule that matches
+ * the file or one of its parent directories decides: selected unless it
+ * is a '!' rule; a file no rule matches is not selected.  A rule without
+ * '/' matches a name at any depth; one with '/' is anchored and matches
+ * the path with or without the top directory ("sub/x" and "bundle/sub/x"
+ * both name bundle/sub/x); a trailing '/' matches directories only, so
+ * "sub/" selects everything below a directory named sub.
  */
-bool fetch_select_match(const char *glob, const char *path);
+bool
+fetch_select_match(const struct glob_rule *rules, size_t n, const char *path);
 
 /* Is the torrent path safe to write below DIR (relative, no "..")? */
 bool fetch_path_safe(const char *path);

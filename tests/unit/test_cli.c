@@ -3,12 +3,15 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
 
 #include "ferry/cli.h"
 #include "ferry/fetch.h"
+#include "ferry/glob.h"
+#include "ferry/xalloc.h"
 
 static void
 test_i64(void **state)
@@ -88,16 +91,66 @@ test_first_error_wins(void **state)
     assert_null(strchr(err.msg, '\n'));
 }
 
+/* fetch --select through the shared glob dialect: "sel" holds the rules,
+ * one per line. */
+static bool
+selected(const char *sel, const char *path)
+{
+    struct glob_rule rules[8];
+    size_t n = 0;
+    char *copy = xstrdup(sel);
+    char *p = copy;
+    while (p != NULL) {
+        char *nl = strchr(p, '\n');
+        if (nl != NULL)
+            *nl = '\0';
+        assert_true(n < 8);
+        n += glob_rule_parse(&rules[n], p);
+        p = nl ? nl + 1 : NULL;
+    }
+    bool hit = fetch_select_match(rules, n, path);
+    for (size_t i = 0; i < n; i++)
+        glob_rule_release(&rules[i]);
+    free(copy);
+    return hit;
+}
+
 static void
 test_select(void **state)
 {
     (void)state;
-    assert_true(fetch_select_match("*.bin", "bundle/sub/file1.bin"));
-    assert_false(fetch_select_match("*.txt", "bundle/sub/file1.bin"));
-    assert_true(fetch_select_match("sub/*", "bundle/sub/file1.bin"));
-    assert_true(fetch_select_match("bundle/sub/*", "bundle/sub/file1.bin"));
-    assert_false(fetch_select_match("other/*", "bundle/sub/file1.bin"));
-    assert_true(fetch_select_match("file?.bin", "single/file2.bin"));
+    /* no '/': a name at any depth */
+    assert_true(selected("*.bin", "bundle/sub/file1.bin"));
+    assert_false(selected("*.txt", "bundle/sub/file1.bin"));
+    assert_true(selected("file?.bin", "single/file2.bin"));
+    assert_true(selected("file?.bin", "file2.bin")); /* single-file torrent */
+    /* with '/': anchored, with or without the top directory */
+    assert_true(selected("sub/*", "bundle/sub/file1.bin"));
+    assert_true(selected("bundle/sub/*", "bundle/sub/file1.bin"));
+    assert_true(selected("/sub/file1.bin", "bundle/sub/file1.bin"));
+    assert_false(selected("other/*", "bundle/sub/file1.bin"));
+    assert_false(selected("sub/*", "bundle/x/sub/file1.bin"));
+    assert_false(selected("*/file1.bin", "bundle/a/sub/file1.bin"));
+    /* a rule matching a parent directory selects everything below it */
+    assert_true(selected("sub/", "bundle/sub/file1.bin"));
+    assert_true(selected("sub/", "bundle/sub/deep/er/x"));
+    assert_true(selected("sub", "bundle/a/sub/x"));
+    assert_false(selected("sub/", "bundle/sub"));   /* a file named sub */
+    assert_true(selected("sub", "bundle/sub"));     /* ... is a name too */
+    assert_true(selected("bundle/", "bundle/x/y")); /* the top directory */
+    assert_true(selected("**/deep/**", "bundle/sub/deep/er/x"));
+    assert_false(selected("sub/", "bundle/subway/x"));
+    /* '*' stops at '/' but a matched directory carries its contents */
+    assert_true(selected("bundle/*", "bundle/sub/file1.bin"));
+    assert_false(selected("bundle/*.bin", "bundle/sub/file1.bin"));
+    /* '!' takes back; the last matching rule decides */
+    assert_false(selected("sub/\n!*.log", "bundle/sub/x.log"));
+    assert_true(selected("sub/\n!*.log", "bundle/sub/x.bin"));
+    assert_true(selected("!*.log\nsub/", "bundle/sub/x.log"));
+    assert_false(selected("*\n!sub/", "bundle/sub/x.bin"));
+    assert_true(selected("*\n!sub/\nsub/keep", "bundle/sub/keep"));
+    assert_false(selected("!*.log", "bundle/a.bin")); /* nothing selects */
+    assert_false(selected("", "bundle/a.bin"));
 }
 
 static void
