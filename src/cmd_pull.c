@@ -68,10 +68,12 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
         remote_url_release(&u);
         guess = remote_url_basename(url);
         if (guess == NULL) {
+            char *show = remote_url_show(url);
             rc = cli_usage(ctx, "pull",
                            "cannot name the output after '%s': "
                            "give -o FILE",
-                           url);
+                           show);
+            free(show);
             goto out;
         }
         output = guess;
@@ -85,19 +87,20 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     rc = remote_pull(url, output, &o, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], rate[24];
+        char size[24], rate[24], *show = remote_url_show(url);
         double secs = st.seconds > 0 ? st.seconds : 1e-3;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
         out_info(&ctx->out,
                  "pulled %s from %s into %s in %.1f s (%s/s, %lld "
                  "%s, %lld retried)",
-                 size, url, output, st.seconds, rate, (long long)st.parts,
+                 size, show, output, st.seconds, rate, (long long)st.parts,
                  st.parts == 1 ? "request" : "requests", (long long)st.retries);
-        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", url, "file",
+        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", show, "file",
                   output, "bytes", (long long)st.bytes, "parts",
                   (long long)st.parts, "retries", (long long)st.retries,
                   "seconds", st.seconds);
+        free(show);
     }
 out:
     free(guess);

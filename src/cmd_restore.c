@@ -93,24 +93,25 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
         rc = arc_unpack(&is, dir, &uo, &quiet, &st, err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], down[24];
+        char size[24], down[24], *show = remote_url_show(url);
         double secs = out_now() - t0;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(down, sizeof down, rs.bytes);
         out_info(&ctx->out,
                  "restored %s into %s: %lld files, %lld dirs, %lld symlinks "
                  "(%s from %s) in %.1f s (%lld %s, %lld retried); %s",
-                 url, dir, (long long)st.files, (long long)st.dirs,
+                 show, dir, (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, size, down, secs, (long long)rs.parts,
                  rs.parts == 1 ? "request" : "requests", (long long)rs.retries,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
         out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsbsf}", "op", "restore",
-                  "url", url, "dir", dir, "files", (long long)st.files, "bytes",
-                  (long long)st.bytes, "archive_bytes", (long long)rs.bytes,
-                  "parts", (long long)rs.parts, "retries",
+                  "url", show, "dir", dir, "files", (long long)st.files,
+                  "bytes", (long long)st.bytes, "archive_bytes",
+                  (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
                   (long long)rs.retries, "verified", st.manifest, "seconds",
                   secs);
+        free(show);
     }
 out:
     remote_opts_release(&o);

@@ -60,12 +60,12 @@ on_hostkey(CURL *h,
         fy_fail(&j->local, FY_EREFUSED,
                 "%s: the host key does not match %s (refused: the host "
                 "changed, or someone is in between)",
-                j->t->u.url, b->known_hosts ? b->known_hosts : "known_hosts");
+                j->t->u.show, b->known_hosts);
     else
         fy_fail(&j->local, FY_EREFUSED,
                 "%s: unknown host: its key is not in %s (add it with "
                 "ssh-keyscan, or pass --insecure-host)",
-                j->t->u.url, b->known_hosts ? b->known_hosts : "known_hosts");
+                j->t->u.show, b->known_hosts);
     return CURLKHSTAT_REJECT;
 }
 
@@ -125,7 +125,7 @@ run_quote(struct rtarget *t,
     struct rjob j;
     rjob_init(&j, t, RM_HEAD);
     j.cleanup = cleanup;
-    j.what = xstrdup(t->u.url);
+    j.what = xstrdup(t->u.show);
     j.owner = cmds;
     enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
     rjob_release(&j);

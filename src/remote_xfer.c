@@ -535,6 +535,21 @@ remote_jitter(void)
     return (double)(rand_r(&seed) % 10000) / 10000.0;
 }
 
+/*
+ * libcurl's error text for j ("" if none and cc is CURLE_OK), with the
+ * URL's secrets scrubbed: it may quote a part of the URL.  Caller frees.
+ */
+static char *
+curl_error_text(const struct rjob *j, CURLcode cc)
+{
+    const char *text = j->ebuf[0]       ? j->ebuf
+                       : cc != CURLE_OK ? curl_easy_strerror(cc)
+                                        : "";
+    if (j->t == NULL || j->t->u.url == NULL)
+        return xstrdup(text);
+    return remote_scrub(text, j->t->u.url);
+}
+
 /* A finished transfer: done, retry or fail. */
 static void
 finish_job(struct reng *e, struct rjob *j, CURLcode cc)
@@ -599,9 +614,12 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
                 e->bytes -= j->got;
             j->got = 0;
         }
-        if (e->out != NULL)
+        if (e->out != NULL) {
+            char *ebuf = curl_error_text(j, CURLE_OK);
             out_verbose(e->out, "retrying %s in %.1f s: %s%s%s", j->what, wait,
-                        v.why, j->ebuf[0] ? ": " : "", j->ebuf);
+                        v.why, ebuf[0] ? ": " : "", ebuf);
+            free(ebuf);
+        }
         pthread_mutex_lock(&e->mu);
         e->st.retries++;
         j->not_before = out_now() + wait;
@@ -618,8 +636,11 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
             j->t->explain(j, &why);
         sbuf_adds(&why, ")");
     }
-    if (cc != CURLE_OK)
-        sbuf_addf(&why, ": %s", j->ebuf[0] ? j->ebuf : curl_easy_strerror(cc));
+    if (cc != CURLE_OK) {
+        char *ebuf = curl_error_text(j, cc);
+        sbuf_addf(&why, ": %s", ebuf);
+        free(ebuf);
+    }
     if (v.action == REMOTE_RETRY && !replayable) {
         sbuf_adds(&why, " (a streamed upload cannot be replayed)");
         pthread_mutex_lock(&e->mu);
