@@ -90,6 +90,11 @@ remote_opts_set(struct remote_opts *o,
             return fy_fail(err, FY_EUSAGE, "--ssh-key: empty file name");
         o->ssh_key = arg;
         return FY_OK;
+    case REMOTE_OPT_KNOWN_HOSTS:
+        if (arg[0] == '\0')
+            return fy_fail(err, FY_EUSAGE, "--known-hosts: empty file name");
+        o->known_hosts = arg;
+        return FY_OK;
     case REMOTE_OPT_INSECURE_HOST:
         o->insecure_host = true;
         return FY_OK;

@@ -143,16 +143,18 @@ enum fy_rc remote_get_mem(const char *url,
 #define REMOTE_STALL_DEFAULT    60.0
 
 struct remote_opts {
-    int retries;            /* retries per request (--retries, default 5) */
-    int parallel;           /* S3 parts / ranged GETs in flight (default 4) */
-    double stall_timeout;   /* seconds without a byte (0: never) */
-    struct strlist headers; /* --header "Name: value" (http/https only) */
-    const char *ssh_key;    /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
-    bool insecure_host;     /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;      /* progress phase, "push" etc. (borrowed) */
-    int64_t part_size;      /* S3 part / GET chunk size; 0 = automatic.
-                             * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                             * tests. */
+    int retries;             /* retries per request (--retries, default 5) */
+    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;    /* seconds without a byte (0: never) */
+    struct strlist headers;  /* --header "Name: value" (http/https only) */
+    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
+    const char *known_hosts; /* --known-hosts FILE (borrowed), else
+                              * ~/.ssh/known_hosts */
+    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
+                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                              * tests. */
 };
 
 void remote_opts_init(struct remote_opts *o);
@@ -161,9 +163,9 @@ void remote_opts_release(struct remote_opts *o);
 /*
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --insecure-host.  REMOTE_LONGOPTS expands to their struct option
- * entries (values REMOTE_OPT_BASE and up); remote_opts_set() takes one.
- * REMOTE_OPTS_HELP is their help text.
+ * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
+ * their struct option entries (values REMOTE_OPT_BASE and up);
+ * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
 enum {
     REMOTE_OPT_BASE = 0x300,
@@ -172,6 +174,7 @@ enum {
     REMOTE_OPT_PARALLEL,
     REMOTE_OPT_HEADER,
     REMOTE_OPT_SSH_KEY,
+    REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
     REMOTE_OPT_END
 };
@@ -181,6 +184,7 @@ enum {
         {"parallel", required_argument, NULL, REMOTE_OPT_PARALLEL},            \
         {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
         {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
+        {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
     {                                                                          \
         "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
     }
@@ -191,9 +195,14 @@ enum {
     "      --parallel N        S3 parts / ranged downloads in flight "         \
     "(default 4)\n"                                                            \
     "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
-    "repeatable)\n"                                                            \
+    "repeatable);\n"                                                           \
+    "                          a redirect to another host is then refused\n"   \
     "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
-    "      --insecure-host     sftp: accept a host not in known_hosts\n"
+    "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
+    "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
+    "                          directory of the passwd entry)\n"               \
+    "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
+    "                          changed key is still refused)\n"
 
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);

@@ -321,7 +321,20 @@ test_opts(void **state)
         remote_opts_set(&o, REMOTE_OPT_HEADER, "X-B: 1\r\nX-C: 2", &err),
         FY_EUSAGE);
     assert_int_equal(o.headers.n, 1);
+    /* a malformed --header is not echoed: it may hold a key */
+    assert_int_equal(
+        remote_opts_set(&o, REMOTE_OPT_HEADER, "X-Api-Key=S3CR3T", &err),
+        FY_EUSAGE);
+    assert_null(strstr(err.msg, "S3CR3T"));
+    fy_err_clear(&err);
+    assert_int_equal(
+        remote_opts_set(&o, REMOTE_OPT_KNOWN_HOSTS, "/etc/kh", &err), FY_OK);
+    assert_string_equal(o.known_hosts, "/etc/kh");
+    assert_int_equal(remote_opts_set(&o, REMOTE_OPT_KNOWN_HOSTS, "", &err),
+                     FY_EUSAGE);
+    fy_err_clear(&err);
     assert_true(remote_opt_is(REMOTE_OPT_INSECURE_HOST));
+    assert_true(remote_opt_is(REMOTE_OPT_KNOWN_HOSTS));
     assert_false(remote_opt_is('h'));
     remote_opts_release(&o);
 }
