@@ -15,14 +15,17 @@ static const char usage[] =
     "element of URL, in the current directory; '-' is stdout).  Large objects\n"
     "come in several ranged requests at once; an interrupted request resumes\n"
     "where it stopped.  FILE is written as FILE.part and renamed only when\n"
-    "every byte has arrived.\n"
+    "every byte has arrived; a FILE that is a device or FIFO is written into\n"
+    "directly, in order.  An object larger than 5 TiB, or than the free\n"
+    "space where FILE goes, is refused before it is downloaded.  URLs are\n"
+    "shown with passwords, signatures, keys and tokens as ***.\n"
     "\n"
     "  -o, --output FILE       write here\n" REMOTE_OPTS_HELP
     "  -h, --help              this help\n"
     "\n"
-    "Exit: 0 downloaded, 1 failed (\"no such object\", after retries), 2 "
-    "usage,\n"
-    "3 bad URL, 4 SSH host refused, 5 stalled, 130 interrupted.\n";
+    "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
+    "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
+    "host with --header, 5 stalled, 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

@@ -19,16 +19,19 @@ static const char usage[] =
     "temporary file).  Everything 'ferry unpack' promises holds: unsafe\n"
     "entries are refused, every file is checked against the manifest, the\n"
     "tree is built beside DIR and renamed into place, so a failed or broken\n"
-    "download leaves DIR as it was.\n"
+    "download leaves DIR as it was.  An object larger than 5 TiB is refused\n"
+    "before it is downloaded.  URLs are shown with passwords, signatures,\n"
+    "keys and tokens as ***.\n"
     "\n"
     "      --force             replace a non-empty DIR (only once the new\n"
     "                          tree is complete)\n"
     "      --strip-components N drop the first N path "
     "components\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
     "\n"
-    "Exit: 0 restored, 1 failed (\"no such object\", after retries), 2 usage,\n"
-    "3 bad URL or corrupt archive, 4 unsafe entry, checksum mismatch, DIR not\n"
-    "empty or SSH host refused, 5 stalled, 130 interrupted.\n";
+    "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
+    "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
+    "mismatch, DIR not empty, SSH host refused or redirected to another host\n"
+    "with --header, 5 stalled, 130 interrupted.\n";
 
 enum {
     OPT_FORCE = 256,

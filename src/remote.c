@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -643,7 +644,11 @@ rtarget_release(struct rtarget *t)
     remote_url_release(&t->u);
 }
 
-/* Size of the object (HEAD); a missing object fails "no such object". */
+/*
+ * Size of the object (HEAD; -1 if the server does not say); a missing
+ * object fails "no such object".  A size beyond REMOTE_MAX_OBJECT fails
+ * before anything is computed from it.
+ */
 static enum fy_rc
 probe(struct rtarget *t, int64_t *total, struct fy_err *err)
 {
@@ -653,7 +658,34 @@ probe(struct rtarget *t, int64_t *total, struct fy_err *err)
     enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
     *total = j.total;
     rjob_release(&j);
+    if (rc == FY_OK && *total > REMOTE_MAX_OBJECT)
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: the server says the object is %s%lld bytes, more "
+                     "than 5 TiB, the largest object ferry accepts",
+                     t->u.show, *total == INT64_MAX ? "at least " : "",
+                     (long long)*total);
     return rc;
+}
+
+enum fy_rc
+remote_check_space(int fd, const char *name, int64_t size, struct fy_err *err)
+{
+    struct statvfs vfs;
+    if (size <= 0 || fstatvfs(fd, &vfs) != 0 || vfs.f_frsize == 0)
+        return FY_OK; /* unknown: the writes will tell */
+    uint64_t avail = (uint64_t)vfs.f_bavail;
+    if (avail > UINT64_MAX / vfs.f_frsize)
+        return FY_OK;
+    avail *= vfs.f_frsize;
+    if ((uint64_t)size <= avail)
+        return FY_OK;
+    char need[24], have[24];
+    out_fmt_size(need, sizeof need, size);
+    out_fmt_size(have, sizeof have,
+                 avail > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)avail);
+    return fy_fail(err, FY_ERUNTIME,
+                   "%s: not enough space: the object is %s, %s free", name,
+                   need, have);
 }
 
 static void
@@ -694,6 +726,14 @@ remote_push(const char *path,
         close(fd);
         goto done;
     }
+    if ((int64_t)sb.st_size > REMOTE_MAX_OBJECT) {
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: larger than 5 TiB, the largest object S3 and "
+                     "ferry accept",
+                     path);
+        close(fd);
+        goto done;
+    }
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     summary_start(out, "push", t.u.show, (int64_t)sb.st_size);
     if (t.u.scheme == REMOTE_S3 && sb.st_size > remote_chunk_size(o)) {
@@ -723,11 +763,53 @@ done:
 
 /* --------------------------------------------------------------- pull */
 
-static enum fy_rc pull_stdout(const char *url,
-                              const struct remote_opts *o,
-                              struct out *out,
-                              struct remote_stats *st,
-                              struct fy_err *err);
+/*
+ * Download url into path in byte order, through remote_download_open():
+ * for stdout ("-") and for an output that is a device, FIFO or socket,
+ * which cannot take writes at offsets (SPEC: written into directly).
+ */
+static enum fy_rc
+pull_in_order(const char *url,
+              const char *path,
+              const struct remote_opts *o,
+              struct out *out,
+              struct remote_stats *st,
+              struct fy_err *err)
+{
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct fy_istream is;
+    bool to_stdout = strcmp(path, "-") == 0;
+    int fd = STDOUT_FILENO;
+    const char *name = "stdout";
+    enum fy_rc rc = remote_download_open(&is, url, o, out, st, err);
+    if (rc != FY_OK)
+        return rc;
+    char *buf = xmalloc(1 << 20);
+    if (!to_stdout) {
+        if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
+            goto out;
+        fd = af.fd;
+        name = fs_atomic_name(&af);
+        if (!af.direct &&
+            (rc = remote_check_space(fd, name, is.size, err)) != FY_OK)
+            goto out;
+    }
+    for (;;) {
+        size_t got = 0;
+        if ((rc = is.read(is.ctx, buf, 1 << 20, &got, err)) != FY_OK ||
+            got == 0)
+            break;
+        if ((rc = fs_write_all(fd, buf, got, name, err)) != FY_OK)
+            break;
+    }
+    if (rc == FY_OK && !to_stdout)
+        rc = fs_atomic_commit(&af, err);
+out:
+    free(buf);
+    is.close(is.ctx);
+    fs_atomic_abort(&af);
+    return rc;
+}
 
 enum fy_rc
 remote_pull(const char *url,
@@ -739,30 +821,38 @@ remote_pull(const char *url,
 {
     struct remote_stats local = {0};
     double t0 = out_now();
-    if (strcmp(path, "-") == 0) {
-        enum fy_rc rc = pull_stdout(url, o, out, &local, err);
-        local.seconds = out_now() - t0;
-        if (st != NULL)
-            *st = local;
-        return rc;
-    }
     struct rtarget t;
     struct fs_atomic af = FS_ATOMIC_INIT;
     struct rjob *jobs = NULL;
     size_t n = 0;
     int64_t total = -1;
-    enum fy_rc rc = rtarget_open(&t, url, o, err);
-    if (rc != FY_OK)
-        return rc;
+    enum fy_rc rc;
+    if (strcmp(path, "-") == 0 || fs_is_special(path)) {
+        rc = pull_in_order(url, path, o, out, &local, err);
+        goto stats;
+    }
+    if ((rc = rtarget_open(&t, url, o, err)) != FY_OK)
+        goto stats;
     if (t.u.scheme == REMOTE_FILE) {
         rc = file_push(t.u.path, path, o, out, &local, err);
         goto done;
     }
     if ((rc = probe(&t, &total, err)) != FY_OK)
         goto done;
-    summary_start(out, "pull", t.u.show, total);
     if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
         goto done;
+    if (af.direct) {
+        /* it became a device or FIFO since we looked: no offsets there */
+        fs_atomic_abort(&af);
+        rtarget_release(&t);
+        rc = pull_in_order(url, path, o, out, &local, err);
+        goto stats;
+    }
+    if ((rc = remote_check_space(af.fd, fs_atomic_name(&af), total, err)) !=
+        FY_OK)
+        goto done;
+    summary_start(out, "pull", t.u.show, total);
+    /* total <= REMOTE_MAX_OBJECT (probe): no overflow below */
     int64_t chunk = remote_chunk_size(o);
     n = total < 0 ? 1 : (size_t)((total + chunk - 1) / chunk);
     jobs = xcalloc(n ? n : 1, sizeof *jobs);
@@ -796,35 +886,10 @@ done:
         rjob_release(&jobs[i]);
     free(jobs);
     rtarget_release(&t);
+stats:
     local.seconds = out_now() - t0;
     if (st != NULL)
         *st = local;
-    return rc;
-}
-
-static enum fy_rc
-pull_stdout(const char *url,
-            const struct remote_opts *o,
-            struct out *out,
-            struct remote_stats *st,
-            struct fy_err *err)
-{
-    struct fy_istream is;
-    enum fy_rc rc = remote_download_open(&is, url, o, out, st, err);
-    if (rc != FY_OK)
-        return rc;
-    char *buf = xmalloc(1 << 20);
-    for (;;) {
-        size_t got = 0;
-        if ((rc = is.read(is.ctx, buf, 1 << 20, &got, err)) != FY_OK ||
-            got == 0)
-            break;
-        if ((rc = fs_write_all(STDOUT_FILENO, buf, got, "stdout", err)) !=
-            FY_OK)
-            break;
-    }
-    free(buf);
-    is.close(is.ctx);
     return rc;
 }
 

@@ -35,6 +35,7 @@ rjob_init(struct rjob *j, struct rtarget *t, enum rmethod m)
     j->dst_fd = -1;
     j->len = -1;
     j->total = -1;
+    j->clen = -1;
     j->resp = (struct sbuf)SBUF_INIT;
     j->local = (struct fy_err)FY_ERR_INIT;
 }
@@ -249,6 +250,13 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
                 j->what, (long long)j->len);
         return 0;
     }
+    if (j->off + j->got + (int64_t)n > REMOTE_MAX_OBJECT) {
+        fy_fail(&j->local, FY_ERUNTIME,
+                "%s: the server sent more than 5 TiB, the largest object "
+                "ferry accepts",
+                j->what);
+        return 0;
+    }
     if (j->dst != NULL) {
         memcpy(j->dst + j->got, p, n);
     } else {
@@ -269,6 +277,25 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
     if (j->payload)
         j->eng->bytes += (int64_t)n;
     return n;
+}
+
+/*
+ * A size a server sent: decimal digits only.  -1 if it is not one;
+ * INT64_MAX if it does not fit (callers bound it by REMOTE_MAX_OBJECT).
+ */
+static int64_t
+parse_size(const char *s)
+{
+    int64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        int d = *s - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return INT64_MAX;
+        v = v * 10 + d;
+    }
+    return *s == '\0' ? v : -1;
 }
 
 /* Header value of "Name: value" if line starts with name (len bytes). */
@@ -302,6 +329,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
         j->etag = NULL;
         j->retry_after = -1;
         j->total = -1;
+        j->clen = -1;
         return n;
     }
     if ((v = header_value(p, n, "etag")) != NULL) {
@@ -310,10 +338,14 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     } else if ((v = header_value(p, n, "retry-after")) != NULL) {
         j->retry_after = remote_parse_retry_after(v, (double)time(NULL));
         free(v);
+    } else if ((v = header_value(p, n, "content-length")) != NULL) {
+        /* libcurl takes a number too large for it as "unknown" */
+        j->clen = parse_size(v);
+        free(v);
     } else if ((v = header_value(p, n, "content-range")) != NULL) {
         const char *slash = strrchr(v, '/');
         if (slash != NULL && slash[1] != '*')
-            j->total = strtoll(slash + 1, NULL, 10);
+            j->total = parse_size(slash + 1);
         free(v);
     }
     return n;
@@ -436,6 +468,7 @@ start_job(struct reng *e, struct rjob *j)
     j->status = 0;
     j->retry_after = -1;
     j->total = -1;
+    j->clen = -1;
     free(j->etag);
     j->etag = NULL;
     j->resp.len = 0;
@@ -557,6 +590,8 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     long st = 0;
     if (j->t != NULL && j->t->http)
         curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &st);
+    if (j->method == RM_HEAD && j->total < 0 && j->clen >= 0)
+        j->total = j->clen;
     if (j->method == RM_HEAD && j->total < 0) {
         curl_off_t cl = -1;
         curl_easy_getinfo(j->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
