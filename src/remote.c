@@ -280,12 +280,16 @@ remote_url_show(const char *url)
     return esc;
 }
 
-/* Replace every occurrence of secret in *text by "***". */
+/*
+ * Replace every occurrence of secret in *text by "***".  A secret of fewer
+ * than REMOTE_SCRUB_MIN bytes ("sig=1") is left alone: it would garble
+ * the text ("127.0.0.1") and hides nothing.
+ */
 static void
 scrub_one(char **text, const char *secret)
 {
     size_t n = strlen(secret);
-    if (n == 0 || strstr(*text, secret) == NULL)
+    if (n < REMOTE_SCRUB_MIN || strstr(*text, secret) == NULL)
         return;
     struct sbuf sb = SBUF_INIT;
     const char *p = *text, *hit;

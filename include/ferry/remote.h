@@ -102,8 +102,11 @@ char *remote_url_show(const char *url);
 /*
  * A copy of text with every secret of url (as remote_url_show() finds
  * them, both as written and %-decoded) replaced by "***": for text that
- * may quote the URL, such as libcurl's error buffer.  Caller frees.
+ * may quote the URL, such as libcurl's error buffer.  Secrets shorter than
+ * REMOTE_SCRUB_MIN bytes are left alone (they would garble the text, and
+ * they hide nothing).  Caller frees.
  */
+#define REMOTE_SCRUB_MIN 4
 char *remote_scrub(const char *text, const char *url);
 
 /*
