@@ -92,11 +92,15 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     struct stat st;
     if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_usage(ctx, "save", "%s is not a directory", a->dir);
-    if ((rc = arc_pack_args_settle(&a->pack, "save", a->url, err)) != FY_OK)
-        return rc;
     /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
-    rc = remote_url_parse(a->url, &u, err);
+    if ((rc = remote_url_parse(a->url, &u, err)) != FY_OK)
+        return rc;
+    /* the format follows the object's name, not a pre-signed query */
+    char *name =
+        u.scheme == REMOTE_FILE ? xstrdup(u.path) : remote_url_basename(a->url);
+    rc = arc_pack_args_settle(&a->pack, "save", name ? name : a->url, err);
+    free(name);
     remote_url_release(&u);
     return rc;
 }
