@@ -15,14 +15,17 @@ static const char usage[] =
     "element of URL, in the current directory; '-' is stdout).  Large objects\n"
     "come in several ranged requests at once; an interrupted request resumes\n"
     "where it stopped.  FILE is written as FILE.part and renamed only when\n"
-    "every byte has arrived.\n"
+    "every byte has arrived; a FILE that is a device or FIFO is written into\n"
+    "directly, in order.  An object larger than 5 TiB, or than the free\n"
+    "space where FILE goes, is refused before it is downloaded.  URLs are\n"
+    "shown with passwords, signatures, keys and tokens as ***.\n"
     "\n"
     "  -o, --output FILE       write here\n" REMOTE_OPTS_HELP
     "  -h, --help              this help\n"
     "\n"
-    "Exit: 0 downloaded, 1 failed (\"no such object\", after retries), 2 "
-    "usage,\n"
-    "3 bad URL, 4 SSH host refused, 5 stalled, 130 interrupted.\n";
+    "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
+    "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
+    "host with --header, 5 stalled, 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,
@@ -68,10 +71,12 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
         remote_url_release(&u);
         guess = remote_url_basename(url);
         if (guess == NULL) {
+            char *show = remote_url_show(url);
             rc = cli_usage(ctx, "pull",
                            "cannot name the output after '%s': "
                            "give -o FILE",
-                           url);
+                           show);
+            free(show);
             goto out;
         }
         output = guess;
@@ -85,19 +90,20 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     rc = remote_pull(url, output, &o, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], rate[24];
+        char size[24], rate[24], *show = remote_url_show(url);
         double secs = st.seconds > 0 ? st.seconds : 1e-3;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
         out_info(&ctx->out,
                  "pulled %s from %s into %s in %.1f s (%s/s, %lld "
                  "%s, %lld retried)",
-                 size, url, output, st.seconds, rate, (long long)st.parts,
+                 size, show, output, st.seconds, rate, (long long)st.parts,
                  st.parts == 1 ? "request" : "requests", (long long)st.retries);
-        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", url, "file",
+        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", show, "file",
                   output, "bytes", (long long)st.bytes, "parts",
                   (long long)st.parts, "retries", (long long)st.retries,
                   "seconds", st.seconds);
+        free(show);
     }
 out:
     free(guess);

@@ -2,6 +2,7 @@
  * cmd_push.c - `ferry push FILE URL`: options in, remote_push() out.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "ferry/cmds.h"
@@ -14,7 +15,8 @@ static const char usage[] =
     "once the upload is complete (S3: one PUT, or a multipart upload with\n"
     "several parts in flight; SFTP: PATH.part, then renamed; file://: "
     "PATH.part,\n"
-    "fsync, rename).  Failed requests are retried with backoff.\n"
+    "fsync, rename).  Failed requests are retried with backoff.  URLs are\n"
+    "shown with passwords, signatures, keys and tokens as ***.\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
@@ -70,18 +72,19 @@ cmd_push(int argc, char **argv, struct fy_ctx *ctx)
     rc = remote_push(file, url, &o, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], rate[24];
+        char size[24], rate[24], *show = remote_url_show(url);
         double secs = st.seconds > 0 ? st.seconds : 1e-3;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
         out_info(&ctx->out,
                  "pushed %s to %s in %.1f s (%s/s, %lld %s, %lld "
                  "retried)",
-                 size, url, st.seconds, rate, (long long)st.parts,
+                 size, show, st.seconds, rate, (long long)st.parts,
                  st.parts == 1 ? "request" : "requests", (long long)st.retries);
-        out_event(&ctx->out, "done", "{sssIsIsIsf}", "url", url, "bytes",
+        out_event(&ctx->out, "done", "{sssIsIsIsf}", "url", show, "bytes",
                   (long long)st.bytes, "parts", (long long)st.parts, "retries",
                   (long long)st.retries, "seconds", st.seconds);
+        free(show);
     }
 out:
     remote_opts_release(&o);

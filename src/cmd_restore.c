@@ -19,16 +19,19 @@ static const char usage[] =
     "temporary file).  Everything 'ferry unpack' promises holds: unsafe\n"
     "entries are refused, every file is checked against the manifest, the\n"
     "tree is built beside DIR and renamed into place, so a failed or broken\n"
-    "download leaves DIR as it was.\n"
+    "download leaves DIR as it was.  An object larger than 5 TiB is refused\n"
+    "before it is downloaded.  URLs are shown with passwords, signatures,\n"
+    "keys and tokens as ***.\n"
     "\n"
     "      --force             replace a non-empty DIR (only once the new\n"
     "                          tree is complete)\n"
     "      --strip-components N drop the first N path "
     "components\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
     "\n"
-    "Exit: 0 restored, 1 failed (\"no such object\", after retries), 2 usage,\n"
-    "3 bad URL or corrupt archive, 4 unsafe entry, checksum mismatch, DIR not\n"
-    "empty or SSH host refused, 5 stalled, 130 interrupted.\n";
+    "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
+    "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
+    "mismatch, DIR not empty, SSH host refused or redirected to another host\n"
+    "with --header, 5 stalled, 130 interrupted.\n";
 
 enum {
     OPT_FORCE = 256,
@@ -93,24 +96,25 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
         rc = arc_unpack(&is, dir, &uo, &quiet, &st, err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], down[24];
+        char size[24], down[24], *show = remote_url_show(url);
         double secs = out_now() - t0;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(down, sizeof down, rs.bytes);
         out_info(&ctx->out,
                  "restored %s into %s: %lld files, %lld dirs, %lld symlinks "
                  "(%s from %s) in %.1f s (%lld %s, %lld retried); %s",
-                 url, dir, (long long)st.files, (long long)st.dirs,
+                 show, dir, (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, size, down, secs, (long long)rs.parts,
                  rs.parts == 1 ? "request" : "requests", (long long)rs.retries,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
         out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsbsf}", "op", "restore",
-                  "url", url, "dir", dir, "files", (long long)st.files, "bytes",
-                  (long long)st.bytes, "archive_bytes", (long long)rs.bytes,
-                  "parts", (long long)rs.parts, "retries",
+                  "url", show, "dir", dir, "files", (long long)st.files,
+                  "bytes", (long long)st.bytes, "archive_bytes",
+                  (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
                   (long long)rs.retries, "verified", st.manifest, "seconds",
                   secs);
+        free(show);
     }
 out:
     remote_opts_release(&o);

@@ -24,7 +24,8 @@ static const char usage[] =
     "interrupted save leaves nothing there (an S3 multipart upload is\n"
     "aborted).  S3 retries each part on its own; an HTTP or SFTP upload that\n"
     "breaks midway (a reset, a 5xx) is started again from the first byte,\n"
-    "packing DIR anew, up to --retries times.\n"
+    "packing DIR anew, up to --retries times.  URLs are shown with\n"
+    "passwords, signatures, keys and tokens as ***.\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
@@ -91,11 +92,15 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     struct stat st;
     if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
         return cli_usage(ctx, "save", "%s is not a directory", a->dir);
-    if ((rc = arc_pack_args_settle(&a->pack, "save", a->url, err)) != FY_OK)
-        return rc;
     /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
-    rc = remote_url_parse(a->url, &u, err);
+    if ((rc = remote_url_parse(a->url, &u, err)) != FY_OK)
+        return rc;
+    /* the format follows the object's name, not a pre-signed query */
+    char *name =
+        u.scheme == REMOTE_FILE ? xstrdup(u.path) : remote_url_basename(a->url);
+    rc = arc_pack_args_settle(&a->pack, "save", name ? name : a->url, err);
+    free(name);
     remote_url_release(&u);
     return rc;
 }
@@ -151,8 +156,12 @@ save_with_restarts(struct save_args *a,
         fy_err_clear(&ctx->err);
         rs->retries++;
         nap(wait);
-        if (fy_interrupted())
-            return fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", a->url);
+        if (fy_interrupted()) {
+            char *show = remote_url_show(a->url);
+            rc = fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", show);
+            free(show);
+            return rc;
+        }
     }
 }
 
@@ -180,7 +189,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     rc = save_with_restarts(&a, ctx, &quiet, &st, &rs);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char in[24], up[24], rate[24];
+        char in[24], up[24], rate[24], *show = remote_url_show(a.url);
         double secs = out_now() - t0;
         out_fmt_size(in, sizeof in, st.bytes);
         out_fmt_size(up, sizeof up, rs.bytes);
@@ -189,15 +198,16 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
         out_info(&ctx->out,
                  "saved %s to %s: %lld files, %lld dirs, %lld symlinks (%s) "
                  "as %s in %.1f s (%s/s, %lld %s, %lld retried)",
-                 a.dir, a.url, (long long)st.files, (long long)st.dirs,
+                 a.dir, show, (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, in, up, secs, rate,
                  (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
                  (long long)rs.retries);
         out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsf}", "op", "save",
-                  "dir", a.dir, "url", a.url, "files", (long long)st.files,
+                  "dir", a.dir, "url", show, "files", (long long)st.files,
                   "bytes", (long long)st.bytes, "archive_bytes",
                   (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
                   (long long)rs.retries, "seconds", secs);
+        free(show);
     }
 out:
     arc_pack_opts_release(&a.pack.o);

@@ -203,8 +203,12 @@ load_source(const struct fetch_opts *o,
         char why[FY_ERR_MSG_MAX];
         snprintf(why, sizeof why, "%s", err->msg);
         fy_err_clear(err);
-        return fy_fail(err, FY_EINPUT, "%s: not a valid .torrent (%s)",
-                       o->source, why);
+        char *show = remote_is_url(o->source) ? remote_url_show(o->source)
+                                              : xstrdup(o->source);
+        rc =
+            fy_fail(err, FY_EINPUT, "%s: not a valid .torrent (%s)", show, why);
+        free(show);
+        return rc;
     }
     ap->torrent = torrent->buf;
     ap->torrent_len = torrent->len;
@@ -370,6 +374,7 @@ static enum fy_rc
 handle_event(struct run *r, const struct tor_event *ev)
 {
     struct out *out = &r->ctx->out;
+    char *tracker;
     switch (ev->type) {
     case TOR_EV_METADATA:
         return r->have_meta ? FY_OK : on_metadata(r);
@@ -384,16 +389,20 @@ handle_event(struct run *r, const struct tor_event *ev)
                  ev->where);
         break;
     case TOR_EV_TRACKER_ERROR:
-        snprintf(r->tracker_url, sizeof r->tracker_url, "%s", ev->where);
+        tracker = remote_url_show(ev->where); /* SPEC: no passkey shown */
+        snprintf(r->tracker_url, sizeof r->tracker_url, "%s", tracker);
         snprintf(r->tracker_error, sizeof r->tracker_error, "%s", ev->msg);
-        out_verbose(out, "tracker %s: %s", ev->where, ev->msg);
-        out_event(out, "tracker_error", "{ssss}", "tracker", ev->where,
-                  "message", ev->msg);
+        out_verbose(out, "tracker %s: %s", tracker, ev->msg);
+        out_event(out, "tracker_error", "{ssss}", "tracker", tracker, "message",
+                  ev->msg);
+        free(tracker);
         break;
     case TOR_EV_TRACKER_REPLY:
         r->tracker_peers += ev->count;
-        out_verbose(out, "tracker %s: %lld peers", ev->where,
+        tracker = remote_url_show(ev->where);
+        out_verbose(out, "tracker %s: %lld peers", tracker,
                     (long long)ev->count);
+        free(tracker);
         break;
     case TOR_EV_FILE_ERROR:
     case TOR_EV_TORRENT_ERROR:
@@ -544,12 +553,17 @@ stall_error(struct run *r, const struct tor_status *st, double secs)
         snprintf(tracker, sizeof tracker,
                  "; no tracker, peer or web seed "
                  "gave a usable address");
-    return fy_fail(&r->ctx->err, FY_ETIMEOUT,
-                   "%s: no %s for %.0f s: %d peers connected now, %d at most, "
-                   "%d known%s",
-                   r->o->source[0] == 'm' ? "magnet" : r->o->source,
-                   r->have_meta ? "data" : "metadata", secs, st->peers,
-                   r->max_peers, st->peers_known, tracker);
+    char *source = magnet_is(r->o->source)       ? xstrdup("magnet")
+                   : remote_is_url(r->o->source) ? remote_url_show(r->o->source)
+                                                 : xstrdup(r->o->source);
+    enum fy_rc rc =
+        fy_fail(&r->ctx->err, FY_ETIMEOUT,
+                "%s: no %s for %.0f s: %d peers connected now, %d at most, "
+                "%d known%s",
+                source, r->have_meta ? "data" : "metadata", secs, st->peers,
+                r->max_peers, st->peers_known, tracker);
+    free(source);
+    return rc;
 }
 
 /*

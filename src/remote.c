@@ -19,6 +19,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -81,13 +82,19 @@ remote_opts_set(struct remote_opts *o,
         if (strchr(arg, ':') == NULL || arg[0] == ':' ||
             strpbrk(arg, "\r\n") != NULL)
             return fy_fail(err, FY_EUSAGE,
-                           "--header: '%s' is not 'Name: value'", arg);
+                           "--header: expected 'Name: value' (the argument "
+                           "is not shown: it may hold a secret)");
         strlist_add(&o->headers, arg);
         return FY_OK;
     case REMOTE_OPT_SSH_KEY:
         if (arg[0] == '\0')
             return fy_fail(err, FY_EUSAGE, "--ssh-key: empty file name");
         o->ssh_key = arg;
+        return FY_OK;
+    case REMOTE_OPT_KNOWN_HOSTS:
+        if (arg[0] == '\0')
+            return fy_fail(err, FY_EUSAGE, "--known-hosts: empty file name");
+        o->known_hosts = arg;
         return FY_OK;
     case REMOTE_OPT_INSECURE_HOST:
         o->insecure_host = true;
@@ -123,7 +130,7 @@ remote_curl_global(void)
     pthread_once(&once, global_init);
 }
 
-/* ---------------------------------------------------------------- URLs */
+/* ------------------------------------------------------- URL helpers */
 
 static bool
 has_prefix(const char *s, const char *p)
@@ -138,25 +145,231 @@ pct_decode(const char *s, char **out)
     return fy_pct_decode(s, strlen(s), out);
 }
 
+/* ------------------------------------------------------------- secrets */
+
+/* Byte ranges of a URL that hold secrets, in order. */
+struct span {
+    size_t off, len;
+};
+struct spans {
+    struct span *v;
+    size_t n, cap;
+};
+
+static void
+span_add(struct spans *s, size_t off, size_t len)
+{
+    if (len == 0)
+        return;
+    if (s->n == s->cap) {
+        s->cap = s->cap ? 2 * s->cap : 8;
+        s->v = xrealloc(s->v, s->cap * sizeof *s->v);
+    }
+    s->v[s->n].off = off;
+    s->v[s->n].len = len;
+    s->n++;
+}
+
+/* Does libcurl's own parser accept url (any scheme)? */
+static bool
+curl_parses(const char *url)
+{
+    CURLU *u = curl_url();
+    if (u == NULL)
+        return false;
+    CURLUcode rc = curl_url_set(u, CURLUPART_URL, url,
+                                CURLU_NON_SUPPORT_SCHEME | CURLU_PATH_AS_IS);
+    curl_url_cleanup(u);
+    return rc == CURLUE_OK;
+}
+
+/* Is the query parameter name (len bytes, maybe %-encoded) a secret's? */
+static bool
+secret_name(const char *name, size_t len)
+{
+    static const char *const parts[] = {"signature", "credential", "token",
+                                        "key",       "pass",       "secret",
+                                        "auth",      "session"};
+    char *dec = NULL;
+    if (!fy_pct_decode(name, len, &dec))
+        dec = xasprintf("%.*s", (int)len, name);
+    for (char *c = dec; *c; c++)
+        if (*c >= 'A' && *c <= 'Z')
+            *c = (char)(*c - 'A' + 'a');
+    bool hit = strcmp(dec, "sig") == 0;
+    for (size_t i = 0; !hit && i < sizeof parts / sizeof parts[0]; i++)
+        hit = strstr(dec, parts[i]) != NULL;
+    free(dec);
+    return hit;
+}
+
+/* Parameters "a=1&b=2;c=3" in url[from, to): the values of secret ones. */
+static void
+param_secrets(const char *url, size_t from, size_t to, struct spans *s)
+{
+    size_t p = from;
+    while (p < to) {
+        size_t seg = p;
+        while (seg < to && url[seg] != '&' && url[seg] != ';')
+            seg++;
+        const char *eq = memchr(url + p, '=', seg - p);
+        if (eq != NULL && secret_name(url + p, (size_t)(eq - url - p))) {
+            /* the value runs to the next '&': a ';' may be part of it */
+            size_t v = (size_t)(eq - url) + 1, end = v;
+            while (end < to && url[end] != '&')
+                end++;
+            span_add(s, v, end - v);
+            seg = end;
+        }
+        p = seg < to ? seg + 1 : to;
+    }
+}
+
+/*
+ * The secrets of url: the userinfo's password, secret query and fragment
+ * values.  When libcurl cannot parse url, the password is taken to run
+ * from the first ':' of the authority to the last '@' of the whole URL,
+ * wherever a '/', '?' or '#' in it would have ended it.
+ */
+static void
+find_secrets(const char *url, struct spans *s)
+{
+    const char *sep = strstr(url, "://");
+    size_t auth = sep != NULL ? (size_t)(sep - url) + 3 : 0;
+    size_t len = strlen(url);
+    size_t auth_end = auth + strcspn(url + auth, "/?#");
+    bool parses = curl_parses(url);
+    size_t at_limit = parses ? auth_end : len;
+    size_t at = SIZE_MAX;
+    for (size_t i = auth; i < at_limit; i++)
+        if (url[i] == '@')
+            at = i;
+    size_t rest = auth_end;
+    if (at != SIZE_MAX) {
+        const char *colon = memchr(url + auth, ':', at - auth);
+        if (colon != NULL)
+            span_add(s, (size_t)(colon - url) + 1,
+                     at - (size_t)(colon - url) - 1);
+        if (at >= rest)
+            rest = at + 1 + strcspn(url + at + 1, "/?#");
+    }
+    size_t q = rest + strcspn(url + rest, "?#");
+    size_t frag = rest + strcspn(url + rest, "#");
+    if (q < frag)
+        param_secrets(url, q + 1, frag, s);
+    if (frag < len)
+        param_secrets(url, frag + 1, len, s);
+}
+
+char *
+remote_url_show(const char *url)
+{
+    struct spans s = {NULL, 0, 0};
+    struct sbuf sb = SBUF_INIT;
+    size_t pos = 0;
+    find_secrets(url, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        sbuf_add(&sb, url + pos, s.v[i].off - pos);
+        sbuf_adds(&sb, "***");
+        pos = s.v[i].off + s.v[i].len;
+    }
+    sbuf_adds(&sb, url + pos);
+    free(s.v);
+    char *esc = out_escape(sb.buf);
+    sbuf_release(&sb);
+    return esc;
+}
+
+/*
+ * Replace every occurrence of secret in *text by "***".  A secret of fewer
+ * than REMOTE_SCRUB_MIN bytes ("sig=1") is left alone: it would garble
+ * the text ("127.0.0.1") and hides nothing.
+ */
+static void
+scrub_one(char **text, const char *secret)
+{
+    size_t n = strlen(secret);
+    if (n < REMOTE_SCRUB_MIN || strstr(*text, secret) == NULL)
+        return;
+    struct sbuf sb = SBUF_INIT;
+    const char *p = *text, *hit;
+    while ((hit = strstr(p, secret)) != NULL) {
+        sbuf_add(&sb, p, (size_t)(hit - p));
+        sbuf_adds(&sb, "***");
+        p = hit + n;
+    }
+    sbuf_adds(&sb, p);
+    free(*text);
+    *text = sbuf_detach(&sb);
+}
+
+char *
+remote_scrub(const char *text, const char *url)
+{
+    struct spans s = {NULL, 0, 0};
+    char *out = xstrdup(text);
+    find_secrets(url, &s);
+    for (size_t i = 0; i < s.n; i++) {
+        char *raw = xasprintf("%.*s", (int)s.v[i].len, url + s.v[i].off);
+        char *dec = NULL;
+        scrub_one(&out, raw);
+        if (fy_pct_decode(raw, strlen(raw), &dec))
+            scrub_one(&out, dec);
+        free(dec);
+        free(raw);
+    }
+    free(s.v);
+    return out;
+}
+
+bool
+remote_same_origin(const char *a, const char *b)
+{
+    static const CURLUPart parts[] = {CURLUPART_SCHEME, CURLUPART_HOST,
+                                      CURLUPART_PORT};
+    CURLU *ua = curl_url(), *ub = curl_url();
+    bool same = ua != NULL && ub != NULL &&
+                curl_url_set(ua, CURLUPART_URL, a, 0) == CURLUE_OK &&
+                curl_url_set(ub, CURLUPART_URL, b, 0) == CURLUE_OK;
+    for (size_t i = 0; same && i < sizeof parts / sizeof parts[0]; i++) {
+        char *x = NULL, *y = NULL;
+        unsigned flags = parts[i] == CURLUPART_PORT ? CURLU_DEFAULT_PORT : 0;
+        same = curl_url_get(ua, parts[i], &x, flags) == CURLUE_OK &&
+               curl_url_get(ub, parts[i], &y, flags) == CURLUE_OK &&
+               strcasecmp(x, y) == 0;
+        curl_free(x);
+        curl_free(y);
+    }
+    curl_url_cleanup(ua);
+    curl_url_cleanup(ub);
+    return same;
+}
+
+/* ---------------------------------------------------------------- URLs */
+
 void
 remote_url_release(struct remote_url *u)
 {
     free(u->url);
+    free(u->show);
     free(u->bucket);
     free(u->key);
     free(u->path);
     *u = (struct remote_url)REMOTE_URL_INIT;
 }
 
-enum fy_rc
-remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
+/* remote_url_parse() with show, the URL to name in messages. */
+static enum fy_rc
+url_parse(const char *s,
+          const char *show,
+          struct remote_url *u,
+          struct fy_err *err)
 {
-    *u = (struct remote_url)REMOTE_URL_INIT;
     const char *colon = strstr(s, "://");
     if (colon == NULL || colon == s)
         return fy_fail(err, FY_EINPUT,
                        "%s: not a URL (s3://, http(s)://, sftp://, file://)",
-                       s);
+                       show);
     for (const unsigned char *c = (const unsigned char *)s; *c; c++)
         if (*c < 0x20 || *c == 0x7f)
             return fy_fail(err, FY_EINPUT, "URL: control character in the URL");
@@ -166,14 +379,15 @@ remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
         u->scheme = REMOTE_S3;
         if (slash == NULL || slash == b || slash[1] == '\0') {
             remote_url_release(u);
-            return fy_fail(err, FY_EINPUT, "%s: expected s3://BUCKET/KEY", s);
+            return fy_fail(err, FY_EINPUT, "%s: expected s3://BUCKET/KEY",
+                           show);
         }
         u->bucket = xasprintf("%.*s", (int)(slash - b), b);
         u->key = xstrdup(slash + 1);
         if (u->key[strlen(u->key) - 1] == '/') {
             remote_url_release(u);
             return fy_fail(err, FY_EINPUT,
-                           "%s: the key names a folder, not an object", s);
+                           "%s: the key names a folder, not an object", show);
         }
         return FY_OK;
     }
@@ -184,11 +398,11 @@ remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
         if (strchr(s, ' ') != NULL) {
             remote_url_release(u);
             return fy_fail(err, FY_EINPUT,
-                           "%s: space in the URL (write it as %%20)", s);
+                           "%s: space in the URL (write it as %%20)", show);
         }
         if (slash == host || host[0] == '\0' || host[0] == '?') {
             remote_url_release(u);
-            return fy_fail(err, FY_EINPUT, "%s: no host in the URL", s);
+            return fy_fail(err, FY_EINPUT, "%s: no host in the URL", show);
         }
         if (u->scheme == REMOTE_SFTP &&
             (slash == NULL || slash[1] == '\0' || s[strlen(s) - 1] == '/')) {
@@ -196,7 +410,7 @@ remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
             return fy_fail(err, FY_EINPUT,
                            "%s: expected sftp://[USER@]HOST[:PORT]/PATH of a "
                            "file",
-                           s);
+                           show);
         }
         return FY_OK;
     }
@@ -208,15 +422,16 @@ remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
         if (p[0] != '/') {
             remote_url_release(u);
             return fy_fail(err, FY_EINPUT, "%s: expected file:///ABSOLUTE/PATH",
-                           s);
+                           show);
         }
         if (!pct_decode(p, &u->path)) {
             remote_url_release(u);
-            return fy_fail(err, FY_EINPUT, "%s: bad %%-escape in the path", s);
+            return fy_fail(err, FY_EINPUT, "%s: bad %%-escape in the path",
+                           show);
         }
         if (u->path[strlen(u->path) - 1] == '/') {
             remote_url_release(u);
-            return fy_fail(err, FY_EINPUT, "%s: names a directory", s);
+            return fy_fail(err, FY_EINPUT, "%s: names a directory", show);
         }
         return FY_OK;
     }
@@ -224,7 +439,20 @@ remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
     return fy_fail(err, FY_EINPUT,
                    "%s: unsupported scheme '%.*s' (use s3, http, https, sftp "
                    "or file)",
-                   s, (int)(colon - s), s);
+                   show, (int)(colon - s), s);
+}
+
+enum fy_rc
+remote_url_parse(const char *s, struct remote_url *u, struct fy_err *err)
+{
+    *u = (struct remote_url)REMOTE_URL_INIT;
+    char *show = remote_url_show(s);
+    enum fy_rc rc = url_parse(s, show, u, err);
+    if (rc == FY_OK)
+        u->show = show;
+    else
+        free(show);
+    return rc;
 }
 
 char *
@@ -420,17 +648,48 @@ rtarget_release(struct rtarget *t)
     remote_url_release(&t->u);
 }
 
-/* Size of the object (HEAD); a missing object fails "no such object". */
+/*
+ * Size of the object (HEAD; -1 if the server does not say); a missing
+ * object fails "no such object".  A size beyond REMOTE_MAX_OBJECT fails
+ * before anything is computed from it.
+ */
 static enum fy_rc
 probe(struct rtarget *t, int64_t *total, struct fy_err *err)
 {
     struct rjob j;
     rjob_init(&j, t, RM_HEAD);
-    j.what = xstrdup(t->u.url);
+    j.what = xstrdup(t->u.show);
     enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
     *total = j.total;
     rjob_release(&j);
+    if (rc == FY_OK && *total > REMOTE_MAX_OBJECT)
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: the server says the object is %s%lld bytes, more "
+                     "than 5 TiB, the largest object ferry accepts",
+                     t->u.show, *total == INT64_MAX ? "at least " : "",
+                     (long long)*total);
     return rc;
+}
+
+enum fy_rc
+remote_check_space(int fd, const char *name, int64_t size, struct fy_err *err)
+{
+    struct statvfs vfs;
+    if (size <= 0 || fstatvfs(fd, &vfs) != 0 || vfs.f_frsize == 0)
+        return FY_OK; /* unknown: the writes will tell */
+    uint64_t avail = (uint64_t)vfs.f_bavail;
+    if (avail > UINT64_MAX / vfs.f_frsize)
+        return FY_OK;
+    avail *= vfs.f_frsize;
+    if ((uint64_t)size <= avail)
+        return FY_OK;
+    char need[24], have[24];
+    out_fmt_size(need, sizeof need, size);
+    out_fmt_size(have, sizeof have,
+                 avail > (uint64_t)INT64_MAX ? INT64_MAX : (int64_t)avail);
+    return fy_fail(err, FY_ERUNTIME,
+                   "%s: not enough space: the object is %s, %s free", name,
+                   need, have);
 }
 
 static void
@@ -471,14 +730,22 @@ remote_push(const char *path,
         close(fd);
         goto done;
     }
+    if ((int64_t)sb.st_size > REMOTE_MAX_OBJECT) {
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: larger than 5 TiB, the largest object S3 and "
+                     "ferry accept",
+                     path);
+        close(fd);
+        goto done;
+    }
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    summary_start(out, "push", url, (int64_t)sb.st_size);
+    summary_start(out, "push", t.u.show, (int64_t)sb.st_size);
     if (t.u.scheme == REMOTE_S3 && sb.st_size > remote_chunk_size(o)) {
         rc = s3_push_file(&t, fd, (int64_t)sb.st_size, out, &local, err);
     } else {
         struct rjob j;
         rjob_init(&j, &t, RM_PUT);
-        j.what = xstrdup(url);
+        j.what = xstrdup(t.u.show);
         j.fd = fd;
         j.len = (int64_t)sb.st_size;
         j.payload = true;
@@ -500,11 +767,53 @@ done:
 
 /* --------------------------------------------------------------- pull */
 
-static enum fy_rc pull_stdout(const char *url,
-                              const struct remote_opts *o,
-                              struct out *out,
-                              struct remote_stats *st,
-                              struct fy_err *err);
+/*
+ * Download url into path in byte order, through remote_download_open():
+ * for stdout ("-") and for an output that is a device, FIFO or socket,
+ * which cannot take writes at offsets (SPEC: written into directly).
+ */
+static enum fy_rc
+pull_in_order(const char *url,
+              const char *path,
+              const struct remote_opts *o,
+              struct out *out,
+              struct remote_stats *st,
+              struct fy_err *err)
+{
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct fy_istream is;
+    bool to_stdout = strcmp(path, "-") == 0;
+    int fd = STDOUT_FILENO;
+    const char *name = "stdout";
+    enum fy_rc rc = remote_download_open(&is, url, o, out, st, err);
+    if (rc != FY_OK)
+        return rc;
+    char *buf = xmalloc(1 << 20);
+    if (!to_stdout) {
+        if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
+            goto out;
+        fd = af.fd;
+        name = fs_atomic_name(&af);
+        if (!af.direct &&
+            (rc = remote_check_space(fd, name, is.size, err)) != FY_OK)
+            goto out;
+    }
+    for (;;) {
+        size_t got = 0;
+        if ((rc = is.read(is.ctx, buf, 1 << 20, &got, err)) != FY_OK ||
+            got == 0)
+            break;
+        if ((rc = fs_write_all(fd, buf, got, name, err)) != FY_OK)
+            break;
+    }
+    if (rc == FY_OK && !to_stdout)
+        rc = fs_atomic_commit(&af, err);
+out:
+    free(buf);
+    is.close(is.ctx);
+    fs_atomic_abort(&af);
+    return rc;
+}
 
 enum fy_rc
 remote_pull(const char *url,
@@ -516,30 +825,38 @@ remote_pull(const char *url,
 {
     struct remote_stats local = {0};
     double t0 = out_now();
-    if (strcmp(path, "-") == 0) {
-        enum fy_rc rc = pull_stdout(url, o, out, &local, err);
-        local.seconds = out_now() - t0;
-        if (st != NULL)
-            *st = local;
-        return rc;
-    }
     struct rtarget t;
     struct fs_atomic af = FS_ATOMIC_INIT;
     struct rjob *jobs = NULL;
     size_t n = 0;
     int64_t total = -1;
-    enum fy_rc rc = rtarget_open(&t, url, o, err);
-    if (rc != FY_OK)
-        return rc;
+    enum fy_rc rc;
+    if (strcmp(path, "-") == 0 || fs_is_special(path)) {
+        rc = pull_in_order(url, path, o, out, &local, err);
+        goto stats;
+    }
+    if ((rc = rtarget_open(&t, url, o, err)) != FY_OK)
+        goto stats;
     if (t.u.scheme == REMOTE_FILE) {
         rc = file_push(t.u.path, path, o, out, &local, err);
         goto done;
     }
     if ((rc = probe(&t, &total, err)) != FY_OK)
         goto done;
-    summary_start(out, "pull", url, total);
     if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
         goto done;
+    if (af.direct) {
+        /* it became a device or FIFO since we looked: no offsets there */
+        fs_atomic_abort(&af);
+        rtarget_release(&t);
+        rc = pull_in_order(url, path, o, out, &local, err);
+        goto stats;
+    }
+    if ((rc = remote_check_space(af.fd, fs_atomic_name(&af), total, err)) !=
+        FY_OK)
+        goto done;
+    summary_start(out, "pull", t.u.show, total);
+    /* total <= REMOTE_MAX_OBJECT (probe): no overflow below */
     int64_t chunk = remote_chunk_size(o);
     n = total < 0 ? 1 : (size_t)((total + chunk - 1) / chunk);
     jobs = xcalloc(n ? n : 1, sizeof *jobs);
@@ -548,7 +865,7 @@ remote_pull(const char *url,
     for (size_t i = 0; i < n; i++) {
         struct rjob *j = &jobs[i];
         rjob_init(j, &t, RM_GET);
-        j->what = xstrdup(url);
+        j->what = xstrdup(t.u.show);
         j->dst_fd = af.fd;
         j->off = (int64_t)i * chunk;
         j->len = total < 0                ? -1
@@ -563,7 +880,7 @@ remote_pull(const char *url,
     remote_stats_add(&local, &e.st);
     reng_release(&e);
     if (rc == FY_OK && total >= 0 && local.bytes != total)
-        rc = fy_fail(err, FY_ERUNTIME, "%s: got %lld of %lld bytes", url,
+        rc = fy_fail(err, FY_ERUNTIME, "%s: got %lld of %lld bytes", t.u.show,
                      (long long)local.bytes, (long long)total);
     if (rc == FY_OK)
         rc = fs_atomic_commit(&af, err);
@@ -573,35 +890,10 @@ done:
         rjob_release(&jobs[i]);
     free(jobs);
     rtarget_release(&t);
+stats:
     local.seconds = out_now() - t0;
     if (st != NULL)
         *st = local;
-    return rc;
-}
-
-static enum fy_rc
-pull_stdout(const char *url,
-            const struct remote_opts *o,
-            struct out *out,
-            struct remote_stats *st,
-            struct fy_err *err)
-{
-    struct fy_istream is;
-    enum fy_rc rc = remote_download_open(&is, url, o, out, st, err);
-    if (rc != FY_OK)
-        return rc;
-    char *buf = xmalloc(1 << 20);
-    for (;;) {
-        size_t got = 0;
-        if ((rc = is.read(is.ctx, buf, 1 << 20, &got, err)) != FY_OK ||
-            got == 0)
-            break;
-        if ((rc = fs_write_all(STDOUT_FILENO, buf, got, "stdout", err)) !=
-            FY_OK)
-            break;
-    }
-    free(buf);
-    is.close(is.ctx);
     return rc;
 }
 
@@ -667,7 +959,7 @@ remote_upload_open(struct fy_ostream *os,
         free(u);
         return rc;
     }
-    summary_start(out, o->phase ? o->phase : "upload", url, -1);
+    summary_start(out, o->phase ? o->phase : "upload", u->t.u.show, -1);
     if (u->t.u.scheme == REMOTE_FILE || u->t.u.scheme == REMOTE_S3) {
         struct rtarget t = u->t;
         free(u);
@@ -685,7 +977,7 @@ remote_upload_open(struct fy_ostream *os,
     reng_init(&u->e, o, out, -1);
     u->p = rpipe_new(&u->e, 4 * MIB);
     rjob_init(&u->j, &u->t, RM_PUT);
-    u->j.what = xstrdup(url);
+    u->j.what = xstrdup(u->t.u.show);
     u->j.pipe = u->p;
     u->j.payload = true;
     reng_submit(&u->e, &u->j);
@@ -693,7 +985,7 @@ remote_upload_open(struct fy_ostream *os,
     os->write = up_pipe_write;
     os->close = up_pipe_close;
     os->ctx = u;
-    os->name = u->t.u.url;
+    os->name = u->t.u.show;
     os->fd = -1;
     return FY_OK;
 }
@@ -718,7 +1010,7 @@ down_submit(struct down *d)
         rjob_release(j);
         free(j->dst);
         rjob_init(j, &d->t, RM_GET);
-        j->what = xstrdup(d->t.u.url);
+        j->what = xstrdup(d->t.u.show);
         j->num = d->next;
         j->off = d->next * d->chunk;
         j->len = d->total - j->off < d->chunk ? d->total - j->off : d->chunk;
@@ -749,7 +1041,7 @@ down_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
         return fy_fail(err, rc, "%s", d->e.err.msg);
     if (!ok)
         return fy_fail(err, FY_ERUNTIME, "%s: download ended early",
-                       d->t.u.url);
+                       d->t.u.show);
     int64_t in = d->pos - j->off, left = j->len - in;
     size_t n = (int64_t)cap < left ? cap : (size_t)left;
     memcpy(buf, j->dst + in, n);
@@ -811,14 +1103,14 @@ remote_download_open(struct fy_istream *is,
         return rc;
     }
     if (d->total < 0) {
-        rc =
-            fy_fail(err, FY_ERUNTIME,
-                    "%s: the server does not say how large the object is", url);
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: the server does not say how large the object is",
+                     d->t.u.show);
         rtarget_release(&d->t);
         free(d);
         return rc;
     }
-    summary_start(out, o->phase ? o->phase : "download", url, d->total);
+    summary_start(out, o->phase ? o->phase : "download", d->t.u.show, d->total);
     d->st = st;
     d->t0 = out_now();
     d->chunk = remote_chunk_size(o);
@@ -834,7 +1126,7 @@ remote_download_open(struct fy_istream *is,
     is->read = down_read;
     is->close = down_close;
     is->ctx = d;
-    is->name = d->t.u.url;
+    is->name = d->t.u.show;
     is->fd = -1;
     is->size = d->total;
     return FY_OK;

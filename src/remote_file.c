@@ -85,6 +85,9 @@ file_push(const char *src,
     if ((rc = make_parent(dst, err)) != FY_OK ||
         (rc = fs_atomic_open(&af, dst, 0644, err)) != FY_OK)
         goto out;
+    if (!af.direct && (rc = remote_check_space(af.fd, fs_atomic_name(&af), size,
+                                               err)) != FY_OK)
+        goto out;
     buf = xmalloc(COPY_BUF);
     for (;;) {
         if (fy_interrupted()) {

@@ -63,14 +63,20 @@ remote_get_mem(const char *url,
                struct fy_err *err)
 {
     static int global_init;
+    char *show = remote_url_show(url), *etext = NULL;
+    CURL *c = NULL;
+    enum fy_rc rc = FY_OK;
     if (!global_init) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-            return fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", url);
+        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+            rc = fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", show);
+            goto out;
+        }
         global_init = 1;
     }
-    CURL *c = curl_easy_init();
-    if (c == NULL)
-        return fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", url);
+    if ((c = curl_easy_init()) == NULL) {
+        rc = fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", show);
+        goto out;
+    }
     char ebuf[CURL_ERROR_SIZE] = "";
     struct sink k = {out, max, out->len, 0};
     curl_easy_setopt(c, CURLOPT_URL, url);
@@ -90,21 +96,23 @@ remote_get_mem(const char *url,
     CURLcode r = curl_easy_perform(c);
     long status = 0;
     curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-    enum fy_rc rc = FY_OK;
+    /* libcurl's text may quote a part of the URL */
+    etext = remote_scrub(ebuf[0] ? ebuf : curl_easy_strerror(r), url);
     if (k.too_big || r == CURLE_FILESIZE_EXCEEDED)
-        rc = fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", url, max);
+        rc = fy_fail(err, FY_EINPUT, "%s: larger than %zu bytes", show, max);
     else if (r == CURLE_OPERATION_TIMEDOUT)
-        rc = fy_fail(err, FY_ETIMEOUT, "%s: no answer within %ld s", url,
+        rc = fy_fail(err, FY_ETIMEOUT, "%s: no answer within %ld s", show,
                      timeout_s);
     else if (r == CURLE_UNSUPPORTED_PROTOCOL || r == CURLE_URL_MALFORMAT)
-        rc = fy_fail(err, FY_EINPUT, "%s: %s", url,
-                     ebuf[0] ? ebuf : curl_easy_strerror(r));
+        rc = fy_fail(err, FY_EINPUT, "%s: %s", show, etext);
     else if (r != CURLE_OK)
-        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", url,
-                     ebuf[0] ? ebuf : curl_easy_strerror(r));
+        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", show, etext);
     else if (status >= 400)
-        rc = fy_fail(err, FY_ERUNTIME, "%s: server answered HTTP %ld%s", url,
+        rc = fy_fail(err, FY_ERUNTIME, "%s: server answered HTTP %ld%s", show,
                      status, status == 404 ? " (not found)" : "");
+out:
     curl_easy_cleanup(c);
+    free(etext);
+    free(show);
     return rc;
 }

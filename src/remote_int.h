@@ -85,7 +85,9 @@ struct rjob {
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
     char *etag;
-    int64_t total;    /* Content-Range total or Content-Length, -1 */
+    int64_t total;    /* Content-Range total or Content-Length, -1;
+                       * INT64_MAX if the server's number does not fit */
+    int64_t clen;     /* Content-Length as sent (parse_size), -1 */
     struct sbuf resp; /* small response bodies (XML, errors) */
     struct curl_slist *hdrs;
     bool finished; /* set under e->mu once it succeeded */
@@ -162,6 +164,13 @@ enum fy_rc
 rpipe_write(struct rpipe *p, const void *buf, size_t n, struct fy_err *err);
 void rpipe_finish(struct rpipe *p);
 void rpipe_free(struct rpipe *p);
+
+/*
+ * Room for size more bytes in the file system of fd (named name)?  Else
+ * FY_ERUNTIME "not enough space".  Unknown (size < 0, no statvfs): FY_OK.
+ */
+enum fy_rc
+remote_check_space(int fd, const char *name, int64_t size, struct fy_err *err);
 
 /* Add st to total. */
 void remote_stats_add(struct remote_stats *total,

@@ -414,7 +414,7 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
         return fy_fail(err, FY_ERUNTIME,
                        "%s: no AWS credentials (set AWS_ACCESS_KEY_ID and "
                        "AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials)",
-                       t->u.url);
+                       t->u.show);
     b->region = env_dup("AWS_REGION");
     if (b->region == NULL)
         b->region = env_dup("AWS_DEFAULT_REGION");
@@ -458,7 +458,7 @@ create_done(struct rjob *j, struct fy_err *err)
         return fy_fail(err, FY_ERUNTIME,
                        "%s: the server sent no upload id for a multipart "
                        "upload",
-                       j->t->u.url);
+                       j->t->u.show);
     return FY_OK;
 }
 
@@ -467,7 +467,7 @@ mp_create(struct mp *mp, struct fy_err *err)
 {
     struct rjob j;
     rjob_init(&j, mp->t, RM_POST);
-    j.what = xstrdup(mp->t->u.url);
+    j.what = xstrdup(mp->t->u.show);
     j.query = xstrdup("uploads=");
     j.len = 0;
     j.owner = mp;
@@ -494,7 +494,7 @@ static void
 part_job(struct mp *mp, struct rjob *j, int num)
 {
     rjob_init(j, mp->t, RM_PUT);
-    j->what = xasprintf("%s (part %d)", mp->t->u.url, num);
+    j->what = xasprintf("%s (part %d)", mp->t->u.show, num);
     j->query = s3_query_part(num, mp->upload_id);
     j->num = num;
     j->owner = mp;
@@ -512,7 +512,7 @@ complete_done(struct rjob *j, struct fy_err *err)
         char *esc = out_escape(code ? code : "unexpected answer");
         rc = fy_fail(err, FY_ERUNTIME,
                      "%s: completing the multipart upload failed: %s",
-                     j->t->u.url, esc);
+                     j->t->u.show, esc);
         free(esc);
         free(code);
     }
@@ -525,7 +525,7 @@ mp_complete(struct mp *mp, struct fy_err *err)
 {
     struct rjob j;
     rjob_init(&j, mp->t, RM_POST);
-    j.what = xstrdup(mp->t->u.url);
+    j.what = xstrdup(mp->t->u.show);
     j.query = s3_query_upload(mp->upload_id);
     j.mem_owned = s3_complete_xml(mp->etags, (size_t)mp->nparts);
     j.mem = j.mem_owned;
@@ -549,7 +549,7 @@ mp_abort(struct mp *mp)
     t2.o = &ao;
     struct rjob j;
     rjob_init(&j, &t2, RM_DELETE);
-    j.what = xstrdup(mp->t->u.url);
+    j.what = xstrdup(mp->t->u.show);
     j.query = s3_query_upload(mp->upload_id);
     j.cleanup = true;
     struct fy_err tmp = FY_ERR_INIT;
@@ -663,7 +663,7 @@ submit_part(struct s3_up *u, bool last, struct fy_err *err)
     if (u->part > S3_MAX_PARTS)
         return fy_fail(err, FY_ERUNTIME,
                        "%s: too large for one S3 multipart upload (%d parts)",
-                       u->t.u.url, S3_MAX_PARTS);
+                       u->t.u.show, S3_MAX_PARTS);
     pthread_mutex_lock(&u->e.mu);
     while (sweep(u) >= u->e.parallel && u->e.rc == FY_OK)
         pthread_cond_wait(&u->e.cv, &u->e.mu);
@@ -697,7 +697,7 @@ up_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
     struct s3_up *u = ctx;
     const char *p = buf;
     if (fy_interrupted())
-        return fy_fail(err, FY_EINTR, "%s: interrupted", u->t.u.url);
+        return fy_fail(err, FY_EINTR, "%s: interrupted", u->t.u.show);
     while (n > 0) {
         if (u->cur_len == u->cur_cap) {
             enum fy_rc rc = submit_part(u, false, err);
@@ -723,7 +723,7 @@ up_close(void *ctx, bool commit, struct fy_err *err)
         /* it all fit in one part: one plain PUT */
         struct rjob j;
         rjob_init(&j, &u->t, RM_PUT);
-        j.what = xstrdup(u->t.u.url);
+        j.what = xstrdup(u->t.u.show);
         j.mem = u->cur;
         j.len = (int64_t)u->cur_len;
         j.payload = true;
@@ -788,7 +788,7 @@ s3_upload_open(struct fy_ostream *os,
     os->write = up_write;
     os->close = up_close;
     os->ctx = u;
-    os->name = u->t.u.url;
+    os->name = u->t.u.show;
     os->fd = -1;
     return FY_OK;
 }

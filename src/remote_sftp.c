@@ -1,12 +1,16 @@
 /*
  * remote_sftp.c - SFTP through libcurl (libssh2): public-key login with
  * --ssh-key or the first of ~/.ssh/id_ed25519, id_ecdsa, id_rsa (else the
- * agent), the host checked against ~/.ssh/known_hosts, uploads written to
- * PATH.part and renamed to PATH when complete.
+ * agent), the host checked against --known-hosts FILE or
+ * ~/.ssh/known_hosts, uploads written to PATH.part and renamed to PATH
+ * when complete.  "~" is $HOME, else the passwd entry's home directory.
  *
- * What it keeps true: an unknown or changed host key is refused (exit 4)
- * unless --insecure-host, which accepts an unknown key (never a changed
- * one); PATH only ever holds a complete upload.  SFTP servers refuse to
+ * What it keeps true: the host key is always checked (libcurl checks
+ * nothing unless it is given a known_hosts file, so one is always given;
+ * with no home directory at all the transfer is refused before it
+ * connects); an unknown or changed host key is refused (exit 4) unless
+ * --insecure-host, which accepts an unknown key (never a changed one);
+ * PATH only ever holds a complete upload.  SFTP servers refuse to
  * rename over an existing file, so replacing one removes the old PATH
  * just before the rename.
  */
@@ -60,12 +64,12 @@ on_hostkey(CURL *h,
         fy_fail(&j->local, FY_EREFUSED,
                 "%s: the host key does not match %s (refused: the host "
                 "changed, or someone is in between)",
-                j->t->u.url, b->known_hosts ? b->known_hosts : "known_hosts");
+                j->t->u.show, b->known_hosts);
     else
         fy_fail(&j->local, FY_EREFUSED,
                 "%s: unknown host: its key is not in %s (add it with "
                 "ssh-keyscan, or pass --insecure-host)",
-                j->t->u.url, b->known_hosts ? b->known_hosts : "known_hosts");
+                j->t->u.show, b->known_hosts);
     return CURLKHSTAT_REJECT;
 }
 
@@ -88,10 +92,13 @@ sftp_setup(struct rjob *j, CURL *h, struct fy_err *err)
     } else {
         curl_easy_setopt(h, CURLOPT_SSH_AUTH_TYPES, (long)CURLSSH_AUTH_AGENT);
     }
-    if (b->known_hosts != NULL)
+    /* libcurl checks the host key only when a known_hosts file is set: it
+     * always is, but with --insecure-host and no file at all */
+    if (b->known_hosts != NULL) {
         curl_easy_setopt(h, CURLOPT_SSH_KNOWNHOSTS, b->known_hosts);
-    curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, on_hostkey);
-    curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, j);
+        curl_easy_setopt(h, CURLOPT_SSH_KEYFUNCTION, on_hostkey);
+        curl_easy_setopt(h, CURLOPT_SSH_KEYDATA, j);
+    }
     if (j->method == RM_PUT) {
         curl_easy_setopt(h, CURLOPT_FTP_CREATE_MISSING_DIRS,
                          (long)CURLFTP_CREATE_DIR_RETRY);
@@ -125,7 +132,7 @@ run_quote(struct rtarget *t,
     struct rjob j;
     rjob_init(&j, t, RM_HEAD);
     j.cleanup = cleanup;
-    j.what = xstrdup(t->u.url);
+    j.what = xstrdup(t->u.show);
     j.owner = cmds;
     enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
     rjob_release(&j);
@@ -194,12 +201,31 @@ hexv(int c)
                                   : -1;
 }
 
+/*
+ * The home directory: $HOME, else the passwd entry's (systemd units, cron
+ * and cloud-init often run without HOME).  NULL if neither.  Caller frees.
+ */
+static char *
+home_dir(void)
+{
+    const char *h = getenv("HOME");
+    if (h != NULL && *h)
+        return xstrdup(h);
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res != NULL &&
+        res->pw_dir != NULL && res->pw_dir[0] == '/')
+        return xstrdup(res->pw_dir);
+    return NULL;
+}
+
 enum fy_rc
 sftp_target_open(struct rtarget *t, struct fy_err *err)
 {
     struct sftp_be *b = xcalloc(1, sizeof *b);
-    const char *home = getenv("HOME");
+    char *home = home_dir();
     struct stat st;
+    enum fy_rc rc = FY_OK;
     t->be = b;
     t->be_free = be_free;
     t->setup = sftp_setup_quote;
@@ -236,10 +262,30 @@ sftp_target_open(struct rtarget *t, struct fy_err *err)
         else if (pw != NULL)
             b->user = xstrdup(pw->pw_name);
     }
+    /* SPEC: the host key is always checked; a missing known_hosts file
+     * knows no host, so every host is unknown */
+    if (t->o->known_hosts != NULL) {
+        if (stat(t->o->known_hosts, &st) != 0) {
+            rc = fy_fail_errno(err, FY_ERUNTIME, "--known-hosts %s",
+                               t->o->known_hosts);
+            goto out;
+        }
+        b->known_hosts = xstrdup(t->o->known_hosts);
+    } else if (home != NULL) {
+        b->known_hosts = xasprintf("%s/.ssh/known_hosts", home);
+    } else if (!t->o->insecure_host) {
+        rc = fy_fail(err, FY_EREFUSED,
+                     "%s: cannot check the host key: no known_hosts file (no "
+                     "HOME and no home directory for this user; pass "
+                     "--known-hosts FILE, or --insecure-host)",
+                     t->u.show);
+        goto out;
+    }
     if (t->o->ssh_key != NULL) {
-        if (stat(t->o->ssh_key, &st) != 0)
-            return fy_fail_errno(err, FY_ERUNTIME, "--ssh-key %s",
-                                 t->o->ssh_key);
+        if (stat(t->o->ssh_key, &st) != 0) {
+            rc = fy_fail_errno(err, FY_ERUNTIME, "--ssh-key %s", t->o->ssh_key);
+            goto out;
+        }
         b->key = xstrdup(t->o->ssh_key);
     } else if (home != NULL) {
         static const char *const names[] = {"id_ed25519", "id_ecdsa", "id_rsa"};
@@ -251,11 +297,13 @@ sftp_target_open(struct rtarget *t, struct fy_err *err)
                 free(k);
         }
     }
-    if (b->key == NULL && getenv("SSH_AUTH_SOCK") == NULL)
-        return fy_fail(err, FY_ERUNTIME,
-                       "%s: no SSH key (~/.ssh/id_ed25519, id_ecdsa or "
-                       "id_rsa; or --ssh-key FILE)",
-                       t->u.url);
+    if (b->key == NULL && getenv("SSH_AUTH_SOCK") == NULL) {
+        rc = fy_fail(err, FY_ERUNTIME,
+                     "%s: no SSH key (~/.ssh/id_ed25519, id_ecdsa or "
+                     "id_rsa; or --ssh-key FILE)",
+                     t->u.show);
+        goto out;
+    }
     if (b->key != NULL) {
         char *pub = xasprintf("%s.pub", b->key);
         if (stat(pub, &st) == 0)
@@ -263,7 +311,7 @@ sftp_target_open(struct rtarget *t, struct fy_err *err)
         else
             free(pub);
     }
-    if (home != NULL)
-        b->known_hosts = xasprintf("%s/.ssh/known_hosts", home);
-    return FY_OK;
+out:
+    free(home);
+    return rc;
 }

@@ -35,6 +35,7 @@ rjob_init(struct rjob *j, struct rtarget *t, enum rmethod m)
     j->dst_fd = -1;
     j->len = -1;
     j->total = -1;
+    j->clen = -1;
     j->resp = (struct sbuf)SBUF_INIT;
     j->local = (struct fy_err)FY_ERR_INIT;
 }
@@ -249,6 +250,13 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
                 j->what, (long long)j->len);
         return 0;
     }
+    if (j->off + j->got + (int64_t)n > REMOTE_MAX_OBJECT) {
+        fy_fail(&j->local, FY_ERUNTIME,
+                "%s: the server sent more than 5 TiB, the largest object "
+                "ferry accepts",
+                j->what);
+        return 0;
+    }
     if (j->dst != NULL) {
         memcpy(j->dst + j->got, p, n);
     } else {
@@ -269,6 +277,25 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
     if (j->payload)
         j->eng->bytes += (int64_t)n;
     return n;
+}
+
+/*
+ * A size a server sent: decimal digits only.  -1 if it is not one;
+ * INT64_MAX if it does not fit (callers bound it by REMOTE_MAX_OBJECT).
+ */
+static int64_t
+parse_size(const char *s)
+{
+    int64_t v = 0;
+    if (*s < '0' || *s > '9')
+        return -1;
+    for (; *s >= '0' && *s <= '9'; s++) {
+        int d = *s - '0';
+        if (v > (INT64_MAX - d) / 10)
+            return INT64_MAX;
+        v = v * 10 + d;
+    }
+    return *s == '\0' ? v : -1;
 }
 
 /* Header value of "Name: value" if line starts with name (len bytes). */
@@ -302,6 +329,7 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
         j->etag = NULL;
         j->retry_after = -1;
         j->total = -1;
+        j->clen = -1;
         return n;
     }
     if ((v = header_value(p, n, "etag")) != NULL) {
@@ -310,10 +338,14 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     } else if ((v = header_value(p, n, "retry-after")) != NULL) {
         j->retry_after = remote_parse_retry_after(v, (double)time(NULL));
         free(v);
+    } else if ((v = header_value(p, n, "content-length")) != NULL) {
+        /* libcurl takes a number too large for it as "unknown" */
+        j->clen = parse_size(v);
+        free(v);
     } else if ((v = header_value(p, n, "content-range")) != NULL) {
         const char *slash = strrchr(v, '/');
         if (slash != NULL && slash[1] != '*')
-            j->total = strtoll(slash + 1, NULL, 10);
+            j->total = parse_size(slash + 1);
         free(v);
     }
     return n;
@@ -436,6 +468,7 @@ start_job(struct reng *e, struct rjob *j)
     j->status = 0;
     j->retry_after = -1;
     j->total = -1;
+    j->clen = -1;
     free(j->etag);
     j->etag = NULL;
     j->resp.len = 0;
@@ -535,6 +568,21 @@ remote_jitter(void)
     return (double)(rand_r(&seed) % 10000) / 10000.0;
 }
 
+/*
+ * libcurl's error text for j ("" if none and cc is CURLE_OK), with the
+ * URL's secrets scrubbed: it may quote a part of the URL.  Caller frees.
+ */
+static char *
+curl_error_text(const struct rjob *j, CURLcode cc)
+{
+    const char *text = j->ebuf[0]       ? j->ebuf
+                       : cc != CURLE_OK ? curl_easy_strerror(cc)
+                                        : "";
+    if (j->t == NULL || j->t->u.url == NULL)
+        return xstrdup(text);
+    return remote_scrub(text, j->t->u.url);
+}
+
 /* A finished transfer: done, retry or fail. */
 static void
 finish_job(struct reng *e, struct rjob *j, CURLcode cc)
@@ -542,6 +590,8 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     long st = 0;
     if (j->t != NULL && j->t->http)
         curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &st);
+    if (j->method == RM_HEAD && j->total < 0 && j->clen >= 0)
+        j->total = j->clen;
     if (j->method == RM_HEAD && j->total < 0) {
         curl_off_t cl = -1;
         curl_easy_getinfo(j->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
@@ -599,9 +649,12 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
                 e->bytes -= j->got;
             j->got = 0;
         }
-        if (e->out != NULL)
+        if (e->out != NULL) {
+            char *ebuf = curl_error_text(j, CURLE_OK);
             out_verbose(e->out, "retrying %s in %.1f s: %s%s%s", j->what, wait,
-                        v.why, j->ebuf[0] ? ": " : "", j->ebuf);
+                        v.why, ebuf[0] ? ": " : "", ebuf);
+            free(ebuf);
+        }
         pthread_mutex_lock(&e->mu);
         e->st.retries++;
         j->not_before = out_now() + wait;
@@ -618,8 +671,11 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
             j->t->explain(j, &why);
         sbuf_adds(&why, ")");
     }
-    if (cc != CURLE_OK)
-        sbuf_addf(&why, ": %s", j->ebuf[0] ? j->ebuf : curl_easy_strerror(cc));
+    if (cc != CURLE_OK) {
+        char *ebuf = curl_error_text(j, cc);
+        sbuf_addf(&why, ": %s", ebuf);
+        free(ebuf);
+    }
     if (v.action == REMOTE_RETRY && !replayable) {
         sbuf_adds(&why, " (a streamed upload cannot be replayed)");
         pthread_mutex_lock(&e->mu);

@@ -46,6 +46,21 @@
  * remote_get_mem() fetches a small document (a .torrent) whole into memory:
  * http://, https:// and file:// URLs, redirects followed (at most 5),
  * bounded in size and time (src/remote_get.c).
+ *
+ * SPEC: secrets are never printed.  Every URL that reaches a message, a
+ * progress line, a -v line or a JSON event goes through remote_url_show();
+ * the URL as given only ever reaches libcurl.  libcurl's own error text is
+ * passed through remote_scrub() before it is shown.
+ *
+ * Sizes a server declares (Content-Length, Content-Range, a HEAD answer)
+ * are bounded by REMOTE_MAX_OBJECT (S3's largest object, 5 TiB) before any
+ * arithmetic on them; pull also refuses an object larger than the free
+ * space of the target's file system.  Both are FY_ERUNTIME.
+ *
+ * --header values are custom headers libcurl would send to any host a
+ * redirect points at (it strips only Authorization and Cookie): with
+ * --header, a redirect is followed only to the same scheme, host and port;
+ * anything else fails "redirected to another host" (FY_EREFUSED).
  */
 #ifndef FERRY_REMOTE_H
 #define FERRY_REMOTE_H
@@ -69,6 +84,40 @@ struct fy_istream;
 
 /* Is s a URL ferry can fetch with remote_get_mem()? */
 int remote_is_url(const char *s);
+
+/*
+ * url as ferry shows it: the password of its userinfo (user:PASSWORD@) and
+ * the value of every query or fragment parameter whose name says it holds
+ * a secret become "***".  A name holds a secret if, %-decoded and compared
+ * without case, it is "sig" or contains signature, credential, token, key,
+ * pass, secret, auth or session (X-Amz-Signature, X-Amz-Credential,
+ * X-Amz-Security-Token, Signature, passkey, key, token, access_token...).
+ * The user name stays.  Control bytes, backslashes and invalid UTF-8 are
+ * escaped as out_escape() does.  Any string is fine: when libcurl cannot
+ * parse url, everything from the first ':' after "scheme://" to the last
+ * '@' is hidden, so a malformed password is hidden too.  Caller frees.
+ */
+char *remote_url_show(const char *url);
+
+/*
+ * A copy of text with every secret of url (as remote_url_show() finds
+ * them, both as written and %-decoded) replaced by "***": for text that
+ * may quote the URL, such as libcurl's error buffer.  Secrets shorter than
+ * REMOTE_SCRUB_MIN bytes are left alone (they would garble the text, and
+ * they hide nothing).  Caller frees.
+ */
+#define REMOTE_SCRUB_MIN 4
+char *remote_scrub(const char *text, const char *url);
+
+/*
+ * Do URLs a and b name the same scheme, host and port (default ports
+ * filled in; scheme and host compared without case)?  False if either
+ * does not parse.
+ */
+bool remote_same_origin(const char *a, const char *b);
+
+/* The largest object ferry moves: S3's limit, 5 TiB. */
+#define REMOTE_MAX_OBJECT ((int64_t)5 << 40)
 
 /*
  * What every libcurl handle of ferry gets (curl is a CURL *): no signals,
@@ -97,16 +146,18 @@ enum fy_rc remote_get_mem(const char *url,
 #define REMOTE_STALL_DEFAULT    60.0
 
 struct remote_opts {
-    int retries;            /* retries per request (--retries, default 5) */
-    int parallel;           /* S3 parts / ranged GETs in flight (default 4) */
-    double stall_timeout;   /* seconds without a byte (0: never) */
-    struct strlist headers; /* --header "Name: value" (http/https only) */
-    const char *ssh_key;    /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
-    bool insecure_host;     /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;      /* progress phase, "push" etc. (borrowed) */
-    int64_t part_size;      /* S3 part / GET chunk size; 0 = automatic.
-                             * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                             * tests. */
+    int retries;             /* retries per request (--retries, default 5) */
+    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;    /* seconds without a byte (0: never) */
+    struct strlist headers;  /* --header "Name: value" (http/https only) */
+    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
+    const char *known_hosts; /* --known-hosts FILE (borrowed), else
+                              * ~/.ssh/known_hosts */
+    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
+                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                              * tests. */
 };
 
 void remote_opts_init(struct remote_opts *o);
@@ -115,9 +166,9 @@ void remote_opts_release(struct remote_opts *o);
 /*
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --insecure-host.  REMOTE_LONGOPTS expands to their struct option
- * entries (values REMOTE_OPT_BASE and up); remote_opts_set() takes one.
- * REMOTE_OPTS_HELP is their help text.
+ * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
+ * their struct option entries (values REMOTE_OPT_BASE and up);
+ * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
 enum {
     REMOTE_OPT_BASE = 0x300,
@@ -126,6 +177,7 @@ enum {
     REMOTE_OPT_PARALLEL,
     REMOTE_OPT_HEADER,
     REMOTE_OPT_SSH_KEY,
+    REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
     REMOTE_OPT_END
 };
@@ -135,6 +187,7 @@ enum {
         {"parallel", required_argument, NULL, REMOTE_OPT_PARALLEL},            \
         {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
         {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
+        {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
     {                                                                          \
         "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
     }
@@ -145,9 +198,14 @@ enum {
     "      --parallel N        S3 parts / ranged downloads in flight "         \
     "(default 4)\n"                                                            \
     "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
-    "repeatable)\n"                                                            \
+    "repeatable);\n"                                                           \
+    "                          a redirect to another host is then refused\n"   \
     "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
-    "      --insecure-host     sftp: accept a host not in known_hosts\n"
+    "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
+    "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
+    "                          directory of the passwd entry)\n"               \
+    "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
+    "                          changed key is still refused)\n"
 
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);
@@ -163,14 +221,15 @@ enum remote_scheme { REMOTE_S3, REMOTE_HTTP, REMOTE_SFTP, REMOTE_FILE };
 
 struct remote_url {
     enum remote_scheme scheme;
-    char *url;    /* as given */
+    char *url;    /* as given: for libcurl only, never shown */
+    char *show;   /* remote_url_show(url): for every message */
     char *bucket; /* s3 */
     char *key;    /* s3: the object key (not encoded) */
     char *path;   /* file: the local path (decoded) */
 };
 #define REMOTE_URL_INIT                                                        \
     {                                                                          \
-        REMOTE_FILE, NULL, NULL, NULL, NULL                                    \
+        REMOTE_FILE, NULL, NULL, NULL, NULL, NULL                              \
     }
 
 /*

@@ -1,7 +1,7 @@
 /*
  * Unit tests for remote.c: the retry policy (which failures are retried,
- * what the user is told), backoff, Retry-After, storage URLs and the shared
- * remote options.
+ * what the user is told), backoff, Retry-After, storage URLs, how a URL is
+ * shown (no secret), same-origin redirects and the shared remote options.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -174,6 +174,132 @@ test_basename(void **state)
     assert_null(remote_url_basename("https://h/a%2Fb"));
 }
 
+/* remote_url_show(url) is want. */
+static void
+shows(const char *url, const char *want)
+{
+    char *got = remote_url_show(url);
+    if (strcmp(got, want) != 0)
+        fail_msg("remote_url_show(\"%s\")\n  got  \"%s\"\n  want \"%s\"", url,
+                 got, want);
+    free(got);
+}
+
+static void
+test_url_show(void **state)
+{
+    (void)state;
+    /* nothing to hide */
+    shows("s3://bkt/dir/ws.tar.zst", "s3://bkt/dir/ws.tar.zst");
+    shows("https://h.example:8443/a/b?x=1&y=2#f",
+          "https://h.example:8443/a/b?x=1&y=2#f");
+    shows("sftp://me@h:2222/~/ws.tar.zst", "sftp://me@h:2222/~/ws.tar.zst");
+    shows("file:///tmp/a%20b", "file:///tmp/a%20b");
+    /* the userinfo's password; the user name stays */
+    shows("http://user:pa55@h/x", "http://user:***@h/x");
+    shows("https://u:p%40ss%3Aw@h:1/x", "https://u:***@h:1/x");
+    shows("sftp://me:hunter2@h:22/~/x", "sftp://me:***@h:22/~/x");
+    shows("http://:tok@h/", "http://:***@h/");
+    shows("http://u:@h/", "http://u:@h/");
+    shows("s3://k:s@bkt/key", "s3://k:***@bkt/key");
+    shows("http://u:p@[::1]:8/x", "http://u:***@[::1]:8/x");
+    /* an '@' in the path is not userinfo */
+    shows("https://h/a:b@c", "https://h/a:b@c");
+    /* pre-signed URLs (S3 SigV2/SigV4, tokens) */
+    shows("https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+          "&X-Amz-Credential=AKIA%2F20240101%2Fus-east-1%2Fs3%2Faws4_request"
+          "&X-Amz-Date=20240101T000000Z&X-Amz-Expires=3600"
+          "&X-Amz-Security-Token=FQoG&X-Amz-SignedHeaders=host"
+          "&X-Amz-Signature=abcdef0123",
+          "https://b.s3.amazonaws.com/k?X-Amz-Algorithm=AWS4-HMAC-SHA256"
+          "&X-Amz-Credential=***&X-Amz-Date=20240101T000000Z"
+          "&X-Amz-Expires=3600&X-Amz-Security-Token=***"
+          "&X-Amz-SignedHeaders=host&X-Amz-Signature=***");
+    shows("https://h/k?AWSAccessKeyId=A&Expires=1&Signature=s%2Bx",
+          "https://h/k?AWSAccessKeyId=***&Expires=1&Signature=***");
+    shows("https://h/k?sv=2020&sig=abc&se=1",
+          "https://h/k?sv=2020&sig=***&se=1");
+    /* tracker passkeys and other keys and tokens, any case */
+    shows("http://t.example/announce?passkey=0123abcd&info_hash=x",
+          "http://t.example/announce?passkey=***&info_hash=x");
+    shows("http://t/a?key=K1&uk=1;TOKEN=T2",
+          "http://t/a?key=***&uk=1;TOKEN=***");
+    shows("http://t/a?access_token=a;b&c=d", "http://t/a?access_token=***&c=d");
+    shows("http://t/a?apikey=1&api_key=2&auth=3&password=4&secret=5",
+          "http://t/a?apikey=***&api_key=***&auth=***&password=***"
+          "&secret=***");
+    /* %-encoded names */
+    shows("http://t/a?pass%6Bey=K&X%2DAmz%2DSignature=S",
+          "http://t/a?pass%6Bey=***&X%2DAmz%2DSignature=***");
+    shows("http://t/a?%zzkey=K", "http://t/a?%zzkey=***");
+    /* the fragment too; a name without a value shows nothing */
+    shows("https://h/cb#access_token=T&state=1",
+          "https://h/cb#access_token=***&state=1");
+    shows("http://t/a?token&x=1", "http://t/a?token&x=1");
+    shows("http://t/a?token=", "http://t/a?token=");
+    /* malformed: everything from the first ':' to the last '@' goes */
+    shows("http://u:pa/ss@h/x", "http://u:***@h/x");
+    shows("http://u:p@ss@h/x", "http://u:***@h/x");
+    shows("http://u:pa?ss@h/x", "http://u:***@h/x");
+    shows("u:secret@h/x", "u:***@h/x");
+    shows("http://u:pa ss@h/x", "http://u:***@h/x");
+    /* control bytes are escaped, as out_escape() does */
+    shows("http://h/a\x1b[2Jb", "http://h/a\\x1b[2Jb");
+    shows("", "");
+    shows("://", "://");
+    shows("@", "@");
+    shows("http://@", "http://@");
+    shows("http://:@", "http://:@");
+}
+
+static void
+test_scrub(void **state)
+{
+    (void)state;
+    char *s = remote_scrub("Could not resolve host: pa55word and pa55word",
+                           "http://u:pa55word@h/x");
+    assert_string_equal(s, "Could not resolve host: *** and ***");
+    free(s);
+    /* raw and %-decoded forms */
+    s = remote_scrub("a p%40ss b p@ss c", "http://u:p%40ss@h/x");
+    assert_string_equal(s, "a *** b *** c");
+    free(s);
+    s = remote_scrub("bad URL x?token=T0KEN&y", "http://h/x?token=T0KEN");
+    assert_string_equal(s, "bad URL x?token=***&y");
+    free(s);
+    s = remote_scrub("nothing here", "http://h/x");
+    assert_string_equal(s, "nothing here");
+    free(s);
+    s = remote_scrub("", "http://u:p@h/");
+    assert_string_equal(s, "");
+    free(s);
+    /* a short value would garble the text: left alone */
+    s = remote_scrub("Failed to connect to 127.0.0.1 port 1",
+                     "http://127.0.0.1:1/x?sig=1");
+    assert_string_equal(s, "Failed to connect to 127.0.0.1 port 1");
+    free(s);
+}
+
+static void
+test_same_origin(void **state)
+{
+    (void)state;
+    assert_true(remote_same_origin("http://h/a", "http://h/b?x"));
+    assert_true(remote_same_origin("http://h/a", "HTTP://H:80/b"));
+    assert_true(remote_same_origin("https://u:p@h:443/a", "https://h/b"));
+    assert_true(remote_same_origin("http://127.0.0.1:8080/a",
+                                   "http://127.0.0.1:8080/moved/a"));
+    assert_false(remote_same_origin("http://h/a", "https://h/a"));
+    assert_false(remote_same_origin("http://h/a", "http://h:81/a"));
+    assert_false(remote_same_origin("http://h/a", "http://g/a"));
+    assert_false(
+        remote_same_origin("http://h.example/a", "http://h.example.evil/a"));
+    assert_false(
+        remote_same_origin("http://127.0.0.1:1/a", "http://localhost:1/a"));
+    assert_false(remote_same_origin("http://h/a", "not a url"));
+    assert_false(remote_same_origin("", "http://h/"));
+}
+
 static void
 test_opts(void **state)
 {
@@ -200,7 +326,20 @@ test_opts(void **state)
         remote_opts_set(&o, REMOTE_OPT_HEADER, "X-B: 1\r\nX-C: 2", &err),
         FY_EUSAGE);
     assert_int_equal(o.headers.n, 1);
+    /* a malformed --header is not echoed: it may hold a key */
+    assert_int_equal(
+        remote_opts_set(&o, REMOTE_OPT_HEADER, "X-Api-Key=S3CR3T", &err),
+        FY_EUSAGE);
+    assert_null(strstr(err.msg, "S3CR3T"));
+    fy_err_clear(&err);
+    assert_int_equal(
+        remote_opts_set(&o, REMOTE_OPT_KNOWN_HOSTS, "/etc/kh", &err), FY_OK);
+    assert_string_equal(o.known_hosts, "/etc/kh");
+    assert_int_equal(remote_opts_set(&o, REMOTE_OPT_KNOWN_HOSTS, "", &err),
+                     FY_EUSAGE);
+    fy_err_clear(&err);
     assert_true(remote_opt_is(REMOTE_OPT_INSECURE_HOST));
+    assert_true(remote_opt_is(REMOTE_OPT_KNOWN_HOSTS));
     assert_false(remote_opt_is('h'));
     remote_opts_release(&o);
 }
@@ -215,6 +354,9 @@ main(void)
         cmocka_unit_test(test_retry_after),
         cmocka_unit_test(test_urls),
         cmocka_unit_test(test_basename),
+        cmocka_unit_test(test_url_show),
+        cmocka_unit_test(test_scrub),
+        cmocka_unit_test(test_same_origin),
         cmocka_unit_test(test_opts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

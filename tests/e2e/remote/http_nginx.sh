@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # push/pull/save/restore over HTTP against nginx's WebDAV PUT: Content-Length
 # PUT for a file, chunked PUT for save, parallel ranged GETs for pull and
-# restore, --header sent, 404 -> "no such object".
+# restore, --header sent, 404 -> "no such object", save's format taken from
+# the object's name (not from a query string).
 . "$(dirname "$0")/../lib.sh"
 . "$SERVERS_DIR/remote_lib.bash"
 start_nginx
@@ -23,6 +24,10 @@ grep -q '"PUT /up/ws.tar.zst HTTP/1.1" 201' "$WORK/nginx/access.log" || fail "no
 run_ferry restore "$HTTP_BASE/up/ws.tar.zst" "$WORK/back"
 assert_exit 0
 same_workspace "$WORK/ws" "$WORK/back" || fail "restored tree differs"
+# the format follows the object's name, not a pre-signed query string
+run_ferry save "$WORK/ws" "$HTTP_BASE/up/ws.tar.gz?X-Amz-Signature=0123abcd"
+assert_exit 0
+[ "$(head -c 2 "$WORK/www/up/ws.tar.gz" | od -An -tx1 | tr -d ' ')" = 1f8b ] || fail "ws.tar.gz?query was not saved as gzip"
 
 run_ferry pull "$HTTP_BASE/up/missing.bin" -o "$WORK/m.bin"
 assert_exit 1

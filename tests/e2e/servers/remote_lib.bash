@@ -193,3 +193,16 @@ kill_s3() {
   stop_bg "$S3_PID"
   wait_for 10 bash -c "! (exec 3<>/dev/tcp/127.0.0.1/$S3_PORT) 2>/dev/null" || fail "s3rver did not die"
 }
+
+# start_hostile NAME MODE [ARG...]: tests/e2e/servers/hostile_http.py in
+# MODE (serve FILE, redirect BASE [FILE], size N) on a free
+# port; every request it sees is a JSON line in $WORK/NAME.log.  Sets
+# HOSTILE_PORT and HOSTILE_URL (http://127.0.0.1:PORT, no trailing slash).
+start_hostile() {
+  local name=$1; shift
+  rm -f "$WORK/$name.port"
+  start_bg "$name" python3 -u "$SERVERS_DIR/hostile_http.py" "$WORK/$name.port" "$@"
+  wait_for 10 test -s "$WORK/$name.port" || fail "hostile_http.py $1 did not start: $(tail -3 "$WORK/$name.log")"
+  HOSTILE_PORT=$(cat "$WORK/$name.port")
+  HOSTILE_URL="http://127.0.0.1:$HOSTILE_PORT"
+}
