@@ -54,6 +54,7 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
 #include <xxhash.h>
 #if defined(__x86_64__) && defined(__has_include)
 #if __has_include(<xxh_x86dispatch.h>)
@@ -1212,6 +1213,8 @@ struct ring {
     struct fy_istream *is;
     bool zstd;
     int window_log; /* largest zstd window accepted: 2^window_log */
+    bool xz;        /* an xz stream, decoded here by liblzma */
+    lzma_stream lz;
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_len, in_pos;
@@ -1473,6 +1476,67 @@ produce_zstd(
     return FY_OK;
 }
 
+/* An error of liblzma's, for an xz stream. */
+static enum fy_rc
+xz_fail(struct ring *r, lzma_ret ret)
+{
+    char need[32], max[32];
+    switch (ret) {
+    case LZMA_MEMLIMIT_ERROR:
+        fmt_window(need, sizeof need, lzma_memusage(&r->lz));
+        fmt_window(max, sizeof max, 1ull << r->window_log);
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: xz dictionary needs %s of memory, more than the "
+                       "%s limit (--long=31 accepts up to 2 GiB)",
+                       r->is->name, need, max);
+    case LZMA_MEM_ERROR:
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: xz: out of memory",
+                       r->is->name);
+    case LZMA_BUF_ERROR:
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: truncated (the xz stream ends early)", r->is->name);
+    case LZMA_FORMAT_ERROR:
+    case LZMA_OPTIONS_ERROR:
+    case LZMA_UNSUPPORTED_CHECK:
+        return fy_fail(&r->err, FY_EINPUT, "%s: unsupported xz data",
+                       r->is->name);
+    default: /* LZMA_DATA_ERROR: a bad CRC, a broken block */
+        return fy_fail(&r->err, FY_EINPUT, "%s: corrupt xz data", r->is->name);
+    }
+}
+
+/*
+ * xz is decoded here, not by libarchive, whose liblzma may take up to
+ * 1 GiB for a dictionary a tiny hostile file asks for: here the limit is
+ * the one zstd windows get (--long raises both).
+ */
+static enum fy_rc
+produce_xz(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        if (r->in_pos == r->in_len && !r->in_eof) {
+            enum fy_rc rc = ring_need(r, 1);
+            if (rc != FY_OK)
+                return rc;
+        }
+        r->lz.next_in = r->in + r->in_pos;
+        r->lz.avail_in = r->in_len - r->in_pos;
+        r->lz.next_out = dst + *dlen;
+        r->lz.avail_out = cap - *dlen;
+        lzma_ret ret = lzma_code(&r->lz, r->in_eof ? LZMA_FINISH : LZMA_RUN);
+        r->in_pos = r->in_len - r->lz.avail_in;
+        *dlen = cap - r->lz.avail_out;
+        if (ret == LZMA_STREAM_END) {
+            *end = true;
+            return FY_OK;
+        }
+        if (ret != LZMA_OK)
+            return xz_fail(r, ret);
+    }
+    return FY_OK;
+}
+
 /* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
 static enum fy_rc
 produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
@@ -1481,6 +1545,8 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
     *end = false;
     if (r->zstd)
         return produce_zstd(r, dst, cap, dlen, end);
+    if (r->xz)
+        return produce_xz(r, dst, cap, dlen, end);
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -1678,8 +1744,9 @@ rd_open(struct rd *rd,
     atomic_init(&r->stop, false);
     atomic_init(&r->raw, 0);
     r->in = xmalloc(IN_CHUNK);
-    /* the first bytes tell zstd (decoded here) from the rest (libarchive) */
-    while (r->in_len < 4) {
+    /* the first bytes tell zstd and xz (decoded here) from the rest
+     * (libarchive) */
+    while (r->in_len < 6) {
         size_t got;
         enum fy_rc rc = is->read(is->ctx, r->in + r->in_len,
                                  IN_CHUNK - r->in_len, &got, err);
@@ -1703,6 +1770,24 @@ rd_open(struct rd *rd,
                  "%s: a zip read from a pipe shows no modes or "
                  "symlinks (they are at its end): read it from a file",
                  is->name);
+    }
+    r->xz = r->in_len >= 6 && memcmp(r->in,
+                                     "\xfd"
+                                     "7zXZ\0",
+                                     6) == 0;
+    if (r->xz) {
+        struct stat sb;
+        r->is_file =
+            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+        lzma_stream init = LZMA_STREAM_INIT;
+        r->lz = init;
+        /* the dictionary, plus liblzma's own state (well under 1 MiB) */
+        uint64_t limit = (1ull << r->window_log) + (1u << 20);
+        lzma_ret ret = lzma_stream_decoder(&r->lz, limit, LZMA_CONCATENATED);
+        if (ret != LZMA_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: xz: cannot start (%d)",
+                           is->name, (int)ret);
     }
     if (r->zstd) {
         struct stat sb;
@@ -1728,12 +1813,13 @@ rd_open(struct rd *rd,
     rd->a = archive_read_new();
     if (rd->a == NULL)
         return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-    /* only what ferry and the tools it interoperates with write */
+    /* only what ferry and the tools it interoperates with write; zstd and
+     * xz are decoded by the ring, with ferry's memory limits, so
+     * libarchive's own decoders (and their limits) are left out: a stream
+     * nested in another cannot get around them */
     archive_read_support_format_tar(rd->a);
     archive_read_support_format_zip(rd->a);
     archive_read_support_filter_gzip(rd->a);
-    archive_read_support_filter_xz(rd->a);
-    archive_read_support_filter_zstd(rd->a);
     if (archive_read_open2(rd->a, rd, NULL, rd_read_cb, NULL, NULL) !=
         ARCHIVE_OK)
         return rd_fail(rd);
@@ -1763,6 +1849,8 @@ rd_close(struct rd *rd)
         free(r->in);
         if (r->dctx != NULL)
             ZSTD_freeDCtx(r->dctx);
+        if (r->xz)
+            lzma_end(&r->lz);
         if (r->sf_x64 != NULL)
             XXH64_freeState(r->sf_x64);
         r->is->close(r->is->ctx);

@@ -21,9 +21,10 @@ static const char usage[] =
     "hold control characters or invalid UTF-8.  ferry's own manifest is not\n"
     "listed.  With --json: one {\"event\":\"entry\",...} object per entry.\n"
     "\n"
-    "      --long[=LOG]  accept zstd windows up to 2^LOG bytes (LOG 27..31;\n"
-    "                    bare --long: 31, as zstd -d --long); without it a\n"
-    "                    window above 128 MiB is refused (exit 3)\n"
+    "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
+    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
+    "                    --long); without it more than 128 MiB is refused\n"
+    "                    (exit 3)\n"
     "  -h, --help        this help\n"
     "\n"
     "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive.\n";

@@ -167,9 +167,10 @@ enum fy_rc arc_pack(const char *dir,
 
 /*
  * What unpack, list and verify accept beyond the defaults.  zstd frames
- * whose window (the memory the decoder must hold) is above 2^window_log
- * are refused (FY_EINPUT, naming the window and the --long that would
- * accept it); ferry's own archives need 2^21 at most.
+ * whose window (the memory the decoder must hold), and xz streams whose
+ * dictionary, is above 2^window_log are refused (FY_EINPUT, naming the
+ * size and the --long that would accept it); ferry's own archives need
+ * 2^27 at most (zstd --level 22).
  */
 #define ARC_WINDOW_LOG_DEFAULT 27 /* 128 MiB, zstd's own default */
 #define ARC_WINDOW_LOG_MAX     31 /* 2 GiB, the most zstd -d accepts */
