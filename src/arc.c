@@ -55,6 +55,7 @@
 #include <archive.h>
 #include <archive_entry.h>
 #include <lzma.h>
+#include <zlib.h>
 #include <xxhash.h>
 #if defined(__x86_64__) && defined(__has_include)
 #if __has_include(<xxh_x86dispatch.h>)
@@ -1215,6 +1216,11 @@ struct ring {
     int window_log; /* largest zstd window accepted: 2^window_log */
     bool xz;        /* an xz stream, decoded here by liblzma */
     lzma_stream lz;
+    bool gz;         /* a gzip stream, decoded here by zlib */
+    bool gz_init;    /* zs needs inflateEnd */
+    bool gz_between; /* a member ended: another, zeros, or the end */
+    bool gz_zeros;   /* zero padding began after the last member */
+    z_stream zs;
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_len, in_pos;
@@ -1537,6 +1543,74 @@ produce_xz(
     return FY_OK;
 }
 
+/*
+ * gzip is decoded here too (libarchive 3.6.2 never checks a gzip member's
+ * CRC-32 and size; zlib does).  Members may follow each other (gzip -d
+ * reads them as one stream); after the last one only zero bytes (block
+ * padding) may follow.
+ */
+static enum fy_rc
+produce_gz(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        enum fy_rc rc = ring_need(r, r->gz_between ? 2 : 1);
+        if (rc != FY_OK)
+            return rc;
+        size_t avail = r->in_len - r->in_pos;
+        if (r->gz_between) {
+            const unsigned char *p = r->in + r->in_pos;
+            if (avail == 0) {
+                *end = true;
+                return FY_OK;
+            }
+            if (!r->gz_zeros && avail >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+                if (inflateReset(&r->zs) != Z_OK)
+                    return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
+                                   r->is->name);
+                r->gz_between = false;
+                continue;
+            }
+            while (r->in_pos < r->in_len && r->in[r->in_pos] == 0)
+                r->in_pos++;
+            if (r->in_pos < r->in_len)
+                return fy_fail(&r->err, FY_EINPUT,
+                               "%s: corrupt gzip data: bytes after the "
+                               "end of the stream",
+                               r->is->name);
+            r->gz_zeros = true;
+            continue;
+        }
+        if (avail == 0)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the gzip stream ends early)",
+                           r->is->name);
+        r->zs.next_in = r->in + r->in_pos;
+        r->zs.avail_in = (uInt)(avail < UINT_MAX ? avail : UINT_MAX);
+        r->zs.next_out = dst + *dlen;
+        r->zs.avail_out = (uInt)(cap - *dlen);
+        uInt in0 = r->zs.avail_in, out0 = r->zs.avail_out;
+        int ret = inflate(&r->zs, Z_NO_FLUSH);
+        r->in_pos += in0 - r->zs.avail_in;
+        *dlen += out0 - r->zs.avail_out;
+        if (ret == Z_STREAM_END) {
+            r->gz_between = true; /* its CRC-32 and size were checked */
+            continue;
+        }
+        if (ret == Z_MEM_ERROR)
+            return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: out of memory",
+                           r->is->name);
+        if (ret != Z_OK && ret != Z_BUF_ERROR)
+            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt gzip data: %s",
+                           r->is->name, r->zs.msg ? r->zs.msg : "bad data");
+        if (in0 == r->zs.avail_in && out0 == r->zs.avail_out && r->in_eof)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the gzip stream ends early)",
+                           r->is->name);
+    }
+    return FY_OK;
+}
+
 /* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
 static enum fy_rc
 produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
@@ -1547,6 +1621,8 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
         return produce_zstd(r, dst, cap, dlen, end);
     if (r->xz)
         return produce_xz(r, dst, cap, dlen, end);
+    if (r->gz)
+        return produce_gz(r, dst, cap, dlen, end);
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -1678,6 +1754,25 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     return 0;
 }
 
+/*
+ * The archive has ended (its end-of-archive marker): read what is left of
+ * the input through the ring, so that the compressed stream's last
+ * checksums (a zstd frame's, the xz and gzip trailers) are checked too
+ * and a stream cut after the marker is still "truncated".  Bounded by the
+ * input; interruptible.
+ */
+static enum fy_rc
+rd_drain(struct rd *rd)
+{
+    const void *buf;
+    la_ssize_t n;
+    if (!rd->ring.started)
+        return FY_OK; /* a zip read by libarchive itself */
+    while ((n = rd_read_cb(rd->a, rd, &buf)) > 0)
+        ;
+    return n < 0 ? rd->err->rc : FY_OK;
+}
+
 static enum fy_rc
 rd_fail(struct rd *rd)
 {
@@ -1771,10 +1866,20 @@ rd_open(struct rd *rd,
                  "symlinks (they are at its end): read it from a file",
                  is->name);
     }
-    r->xz = r->in_len >= 6 && memcmp(r->in,
-                                     "\xfd"
-                                     "7zXZ\0",
-                                     6) == 0;
+    static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    r->xz = r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0;
+    r->gz = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    if (r->gz) {
+        struct stat sb;
+        r->is_file =
+            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+        memset(&r->zs, 0, sizeof r->zs);
+        if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) /* gzip only */
+            return fy_fail(err, FY_ERUNTIME, "%s: gzip: cannot start",
+                           is->name);
+        r->gz_init = true;
+    }
     if (r->xz) {
         struct stat sb;
         r->is_file =
@@ -1813,13 +1918,12 @@ rd_open(struct rd *rd,
     rd->a = archive_read_new();
     if (rd->a == NULL)
         return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-    /* only what ferry and the tools it interoperates with write; zstd and
-     * xz are decoded by the ring, with ferry's memory limits, so
-     * libarchive's own decoders (and their limits) are left out: a stream
-     * nested in another cannot get around them */
+    /* only what ferry and the tools it interoperates with write; zstd, xz
+     * and gzip are decoded by the ring, with ferry's memory limits and
+     * every checksum checked, so libarchive's own decoders are left out:
+     * a stream nested in another cannot get around them */
     archive_read_support_format_tar(rd->a);
     archive_read_support_format_zip(rd->a);
-    archive_read_support_filter_gzip(rd->a);
     if (archive_read_open2(rd->a, rd, NULL, rd_read_cb, NULL, NULL) !=
         ARCHIVE_OK)
         return rd_fail(rd);
@@ -1851,6 +1955,8 @@ rd_close(struct rd *rd)
             ZSTD_freeDCtx(r->dctx);
         if (r->xz)
             lzma_end(&r->lz);
+        if (r->gz_init)
+            inflateEnd(&r->zs);
         if (r->sf_x64 != NULL)
             XXH64_freeState(r->sf_x64);
         r->is->close(r->is->ctx);
@@ -2269,6 +2375,8 @@ walk_run(struct walk *w)
         archive_entry_free(w->pend);
         w->pend = NULL;
     }
+    if (rc == FY_OK)
+        rc = rd_drain(&w->rd);
     if (rc == FY_OK && w->drain != NULL)
         rc = w->drain(w);
     if (rc == FY_OK)
