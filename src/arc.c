@@ -1,6 +1,6 @@
 /*
  * arc.c - the archive engine behind pack, unpack, list and verify; the only
- * file that includes <archive.h> and <zstd.h>.
+ * file that includes <archive.h>, <zstd.h>, <lzma.h> and <zlib.h>.
  *
  * pack: a pre-scan walks the tree (sorted per directory, excludes applied,
  * the output file skipped) and gives the totals for progress; then every
@@ -13,8 +13,10 @@
  * Output goes to a struct fy_ostream, committed only if all went well.
  *
  * unpack/list/verify: a helper thread reads the input stream and, for
- * zstd, decompresses it into a ring of RING_SLOTS blocks; libarchive reads
- * the blocks in place (no copy) on the calling thread.  ferry's own stored
+ * zstd, xz and gzip, decompresses it into a ring of RING_SLOTS blocks
+ * (with memory limits, every checksum of the stream checked, to the end of
+ * the input); libarchive reads the blocks in place (no copy) on the
+ * calling thread and parses only tar and zip.  ferry's own stored
  * frames (SF_HEAD) are decoded by that thread itself: their raw blocks are
  * read straight into the ring, and unpack leaves their XXH64 to the
  * manifest, which hashes the same bytes (verify checks both).  Each entry
@@ -28,7 +30,10 @@
  *
  * Invariants: nothing is written outside the staging directory; the target
  * is touched only by the final rename (or RENAME_EXCHANGE with --force);
- * every error path removes the staging tree and restores the cwd.
+ * every error path removes the staging tree and restores the cwd; the work
+ * done for an entry is bounded by the bytes the archive holds, never by
+ * the sizes or offsets its headers declare (struct span); every loop polls
+ * fy_interrupted().
  */
 #include "ferry/arc.h"
 

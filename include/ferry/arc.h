@@ -4,7 +4,8 @@
  * `list`, `verify`, and (later) `save`/`restore`, which hand in an upload
  * or download stream instead of a file.
  *
- * src/arc.c is the only file that includes <archive.h> (and <zstd.h>);
+ * src/arc.c is the only file that includes <archive.h> (and <zstd.h>,
+ * <lzma.h>, <zlib.h>);
  * src/arc_rules.c holds the pure rules (paths, entry safety, excludes,
  * formats) and src/arc_manifest.c the manifest, all declared here so the
  * unit tests reach them.
