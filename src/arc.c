@@ -1,6 +1,6 @@
 /*
  * arc.c - the archive engine behind pack, unpack, list and verify; the only
- * file that includes <archive.h> and <zstd.h>.
+ * file that includes <archive.h>, <zstd.h>, <lzma.h> and <zlib.h>.
  *
  * pack: a pre-scan walks the tree (sorted per directory, excludes applied,
  * the output file skipped) and gives the totals for progress; then every
@@ -13,8 +13,10 @@
  * Output goes to a struct fy_ostream, committed only if all went well.
  *
  * unpack/list/verify: a helper thread reads the input stream and, for
- * zstd, decompresses it into a ring of RING_SLOTS blocks; libarchive reads
- * the blocks in place (no copy) on the calling thread.  ferry's own stored
+ * zstd, xz and gzip, decompresses it into a ring of RING_SLOTS blocks
+ * (with memory limits, every checksum of the stream checked, to the end of
+ * the input); libarchive reads the blocks in place (no copy) on the
+ * calling thread and parses only tar and zip.  ferry's own stored
  * frames (SF_HEAD) are decoded by that thread itself: their raw blocks are
  * read straight into the ring, and unpack leaves their XXH64 to the
  * manifest, which hashes the same bytes (verify checks both).  Each entry
@@ -28,7 +30,10 @@
  *
  * Invariants: nothing is written outside the staging directory; the target
  * is touched only by the final rename (or RENAME_EXCHANGE with --force);
- * every error path removes the staging tree and restores the cwd.
+ * every error path removes the staging tree and restores the cwd; the work
+ * done for an entry is bounded by the bytes the archive holds, never by
+ * the sizes or offsets its headers declare (struct span); every loop polls
+ * fy_interrupted().
  */
 #include "ferry/arc.h"
 
@@ -54,6 +59,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <lzma.h>
+#include <zlib.h>
 #include <xxhash.h>
 #if defined(__x86_64__) && defined(__has_include)
 #if __has_include(<xxh_x86dispatch.h>)
@@ -62,6 +69,7 @@
 #include <xxh_x86dispatch.h>
 #endif
 #endif
+#define ZSTD_STATIC_LINKING_ONLY /* ZSTD_getFrameHeader */
 #include <zstd.h>
 
 #include "ferry/cli.h"
@@ -430,9 +438,11 @@ scan_dir(struct packer *p, int dfd)
             free(e);
             continue;
         }
-        if (S_ISREG(st.st_mode) && strcmp(rel, ARC_MANIFEST_PATH) == 0) {
-            out_verbose(p->out, "skipped %s (ferry's own manifest name)",
-                        ARC_MANIFEST_PATH);
+        if (plen == 0 && strcmp(rel, ARC_STATE_DIR) == 0) {
+            /* fetch's state (and the manifest's name): never archived, so
+             * ferry's archives cannot plant state in a later fetch's DIR */
+            out_verbose(p->out, "skipped %s/%s (ferry's state directory)",
+                        p->dir, ARC_STATE_DIR);
             continue;
         }
         if (!S_ISREG(st.st_mode) && !isdir && !S_ISLNK(st.st_mode)) {
@@ -879,14 +889,9 @@ static struct arc_map_val *
 link_slot(struct packer *p, const struct stat *st, bool add)
 {
     uint64_t id[2] = {(uint64_t)st->st_dev, (uint64_t)st->st_ino};
-    uint64_t key = XXH3_64bits(id, sizeof id);
-    key = key ? key : 1;
-    struct arc_map_val *v = arc_map_get(&p->links, key);
-    if (v != NULL && memcmp(v->hash, id, sizeof id) != 0)
-        return NULL; /* a hash collision: never link the wrong file */
+    struct arc_map_val *v = arc_map_get(&p->links, id, sizeof id);
     if (v == NULL && add) {
-        v = arc_map_put(&p->links, key);
-        memcpy(v->hash, id, sizeof id);
+        v = arc_map_put(&p->links, id, sizeof id);
         v->type = 0;
     }
     return v;
@@ -1213,6 +1218,14 @@ struct ring {
     struct fy_err err;
     struct fy_istream *is;
     bool zstd;
+    int window_log; /* largest zstd window accepted: 2^window_log */
+    bool xz;        /* an xz stream, decoded here by liblzma */
+    lzma_stream lz;
+    bool gz;         /* a gzip stream, decoded here by zlib */
+    bool gz_init;    /* zs needs inflateEnd */
+    bool gz_between; /* a member ended: another, zeros, or the end */
+    bool gz_zeros;   /* zero padding began after the last member */
+    z_stream zs;
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_len, in_pos;
@@ -1369,6 +1382,61 @@ sf_step(struct ring *r)
     return FY_OK;
 }
 
+/* "2 GiB" for powers of two, else out_fmt_size's "1.50 GiB". */
+static void
+fmt_window(char *buf, size_t len, unsigned long long w)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    size_t u = 0;
+    unsigned long long v = w;
+    if (w == 0 || (w & (w - 1)) != 0) {
+        out_fmt_size(buf, len, w > INT64_MAX ? INT64_MAX : (int64_t)w);
+        return;
+    }
+    while (v >= 1024 && u + 1 < sizeof units / sizeof units[0]) {
+        v /= 1024;
+        u++;
+    }
+    snprintf(buf, len, "%llu %s", v, units[u]);
+}
+
+/*
+ * A zstd frame starts at r->in_pos: refuse it if its window is bigger than
+ * the limit (SPEC, issue 9: a 44 KB archive made with zstd --long=31 would
+ * make the decoder hold 2 GiB).  libzstd refuses such frames too
+ * (ZSTD_d_windowLogMax), but cannot say how big the window was.
+ */
+static enum fy_rc
+zstd_frame_check(struct ring *r)
+{
+    ZSTD_frameHeader fh;
+    enum fy_rc rc = ring_need(r, ZSTD_FRAMEHEADERSIZE_MAX);
+    if (rc != FY_OK)
+        return rc;
+    size_t ret =
+        ZSTD_getFrameHeader(&fh, r->in + r->in_pos, r->in_len - r->in_pos);
+    if (ret != 0 || fh.frameType == ZSTD_skippableFrame)
+        return FY_OK; /* malformed or short: the decoder says why */
+    unsigned long long limit = 1ull << r->window_log;
+    if (fh.windowSize <= limit)
+        return FY_OK;
+    char have[32], max[32];
+    fmt_window(have, sizeof have, fh.windowSize);
+    fmt_window(max, sizeof max, limit);
+    int need = 0;
+    while (need < 63 && (1ull << need) < fh.windowSize)
+        need++;
+    if (need > ARC_WINDOW_LOG_MAX)
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: zstd window of %s exceeds the %s limit (no zstd "
+                       "decoder accepts more than 2 GiB)",
+                       r->is->name, have, max);
+    return fy_fail(&r->err, FY_EINPUT,
+                   "%s: zstd window of %s exceeds the %s limit (use "
+                   "--long=%d to accept it)",
+                   r->is->name, have, max, need);
+}
+
 /* Fill dst with up to cap bytes of decompressed archive; *end: no more. */
 static enum fy_rc
 produce_zstd(
@@ -1382,8 +1450,9 @@ produce_zstd(
                 return rc;
             continue;
         }
-        /* between frames: one of ferry's stored frames is read here */
-        rc = ring_need(r, sizeof SF_HEAD);
+        /* between frames: one of ferry's stored frames is read here, a
+         * frame of libzstd's has its window checked */
+        rc = r->frame_open ? ring_need(r, sizeof SF_HEAD) : zstd_frame_check(r);
         if (rc != FY_OK)
             return rc;
         if (!r->frame_open && r->in_len - r->in_pos >= sizeof SF_HEAD &&
@@ -1418,6 +1487,135 @@ produce_zstd(
     return FY_OK;
 }
 
+/* An error of liblzma's, for an xz stream. */
+static enum fy_rc
+xz_fail(struct ring *r, lzma_ret ret)
+{
+    char need[32], max[32];
+    switch (ret) {
+    case LZMA_MEMLIMIT_ERROR:
+        fmt_window(need, sizeof need, lzma_memusage(&r->lz));
+        fmt_window(max, sizeof max, 1ull << r->window_log);
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: xz dictionary needs %s of memory, more than the "
+                       "%s limit (--long=31 accepts up to 2 GiB)",
+                       r->is->name, need, max);
+    case LZMA_MEM_ERROR:
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: xz: out of memory",
+                       r->is->name);
+    case LZMA_BUF_ERROR:
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: truncated (the xz stream ends early)", r->is->name);
+    case LZMA_FORMAT_ERROR:
+    case LZMA_OPTIONS_ERROR:
+    case LZMA_UNSUPPORTED_CHECK:
+        return fy_fail(&r->err, FY_EINPUT, "%s: unsupported xz data",
+                       r->is->name);
+    default: /* LZMA_DATA_ERROR: a bad CRC, a broken block */
+        return fy_fail(&r->err, FY_EINPUT, "%s: corrupt xz data", r->is->name);
+    }
+}
+
+/*
+ * xz is decoded here, not by libarchive, whose liblzma may take up to
+ * 1 GiB for a dictionary a tiny hostile file asks for: here the limit is
+ * the one zstd windows get (--long raises both).
+ */
+static enum fy_rc
+produce_xz(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        if (r->in_pos == r->in_len && !r->in_eof) {
+            enum fy_rc rc = ring_need(r, 1);
+            if (rc != FY_OK)
+                return rc;
+        }
+        r->lz.next_in = r->in + r->in_pos;
+        r->lz.avail_in = r->in_len - r->in_pos;
+        r->lz.next_out = dst + *dlen;
+        r->lz.avail_out = cap - *dlen;
+        lzma_ret ret = lzma_code(&r->lz, r->in_eof ? LZMA_FINISH : LZMA_RUN);
+        r->in_pos = r->in_len - r->lz.avail_in;
+        *dlen = cap - r->lz.avail_out;
+        if (ret == LZMA_STREAM_END) {
+            *end = true;
+            return FY_OK;
+        }
+        if (ret != LZMA_OK)
+            return xz_fail(r, ret);
+    }
+    return FY_OK;
+}
+
+/*
+ * gzip is decoded here too (libarchive 3.6.2 never checks a gzip member's
+ * CRC-32 and size; zlib does).  Members may follow each other (gzip -d
+ * reads them as one stream); after the last one only zero bytes (block
+ * padding) may follow.
+ */
+static enum fy_rc
+produce_gz(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        enum fy_rc rc = ring_need(r, r->gz_between ? 2 : 1);
+        if (rc != FY_OK)
+            return rc;
+        size_t avail = r->in_len - r->in_pos;
+        if (r->gz_between) {
+            const unsigned char *p = r->in + r->in_pos;
+            if (avail == 0) {
+                *end = true;
+                return FY_OK;
+            }
+            if (!r->gz_zeros && avail >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
+                if (inflateReset(&r->zs) != Z_OK)
+                    return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
+                                   r->is->name);
+                r->gz_between = false;
+                continue;
+            }
+            while (r->in_pos < r->in_len && r->in[r->in_pos] == 0)
+                r->in_pos++;
+            if (r->in_pos < r->in_len)
+                return fy_fail(&r->err, FY_EINPUT,
+                               "%s: corrupt gzip data: bytes after the "
+                               "end of the stream",
+                               r->is->name);
+            r->gz_zeros = true;
+            continue;
+        }
+        if (avail == 0)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the gzip stream ends early)",
+                           r->is->name);
+        r->zs.next_in = r->in + r->in_pos;
+        r->zs.avail_in = (uInt)(avail < UINT_MAX ? avail : UINT_MAX);
+        r->zs.next_out = dst + *dlen;
+        r->zs.avail_out = (uInt)(cap - *dlen);
+        uInt in0 = r->zs.avail_in, out0 = r->zs.avail_out;
+        int ret = inflate(&r->zs, Z_NO_FLUSH);
+        r->in_pos += in0 - r->zs.avail_in;
+        *dlen += out0 - r->zs.avail_out;
+        if (ret == Z_STREAM_END) {
+            r->gz_between = true; /* its CRC-32 and size were checked */
+            continue;
+        }
+        if (ret == Z_MEM_ERROR)
+            return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: out of memory",
+                           r->is->name);
+        if (ret != Z_OK && ret != Z_BUF_ERROR)
+            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt gzip data: %s",
+                           r->is->name, r->zs.msg ? r->zs.msg : "bad data");
+        if (in0 == r->zs.avail_in && out0 == r->zs.avail_out && r->in_eof)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the gzip stream ends early)",
+                           r->is->name);
+    }
+    return FY_OK;
+}
+
 /* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
 static enum fy_rc
 produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
@@ -1426,6 +1624,10 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
     *end = false;
     if (r->zstd)
         return produce_zstd(r, dst, cap, dlen, end);
+    if (r->xz)
+        return produce_xz(r, dst, cap, dlen, end);
+    if (r->gz)
+        return produce_gz(r, dst, cap, dlen, end);
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -1557,6 +1759,25 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     return 0;
 }
 
+/*
+ * The archive has ended (its end-of-archive marker): read what is left of
+ * the input through the ring, so that the compressed stream's last
+ * checksums (a zstd frame's, the xz and gzip trailers) are checked too
+ * and a stream cut after the marker is still "truncated".  Bounded by the
+ * input; interruptible.
+ */
+static enum fy_rc
+rd_drain(struct rd *rd)
+{
+    const void *buf;
+    la_ssize_t n;
+    if (!rd->ring.started)
+        return FY_OK; /* a zip read by libarchive itself */
+    while ((n = rd_read_cb(rd->a, rd, &buf)) > 0)
+        ;
+    return n < 0 ? rd->err->rc : FY_OK;
+}
+
 static enum fy_rc
 rd_fail(struct rd *rd)
 {
@@ -1602,6 +1823,7 @@ rd_open(struct rd *rd,
         struct fy_istream *is,
         const char *phase,
         bool sf_trust,
+        const struct arc_read_opts *ro,
         struct out *out,
         struct fy_err *err)
 {
@@ -1614,14 +1836,17 @@ rd_open(struct rd *rd,
     tick_init(&rd->prog, phase, is->size);
     r->is = is;
     r->sf_trust = sf_trust;
+    r->window_log = ro != NULL && ro->window_log > 0 ? ro->window_log
+                                                     : ARC_WINDOW_LOG_DEFAULT;
     atomic_init(&r->sf_trusted, 0);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     atomic_init(&r->stop, false);
     atomic_init(&r->raw, 0);
     r->in = xmalloc(IN_CHUNK);
-    /* the first bytes tell zstd (decoded here) from the rest (libarchive) */
-    while (r->in_len < 4) {
+    /* the first bytes tell zstd and xz (decoded here) from the rest
+     * (libarchive) */
+    while (r->in_len < 6) {
         size_t got;
         enum fy_rc rc = is->read(is->ctx, r->in + r->in_len,
                                  IN_CHUNK - r->in_len, &got, err);
@@ -1646,6 +1871,34 @@ rd_open(struct rd *rd,
                  "symlinks (they are at its end): read it from a file",
                  is->name);
     }
+    static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    r->xz = r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0;
+    r->gz = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
+    if (r->gz) {
+        struct stat sb;
+        r->is_file =
+            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+        memset(&r->zs, 0, sizeof r->zs);
+        if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) /* gzip only */
+            return fy_fail(err, FY_ERUNTIME, "%s: gzip: cannot start",
+                           is->name);
+        r->gz_init = true;
+    }
+    if (r->xz) {
+        struct stat sb;
+        r->is_file =
+            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+        lzma_stream init = LZMA_STREAM_INIT;
+        r->lz = init;
+        /* the dictionary, plus liblzma's own state (well under 1 MiB) */
+        uint64_t limit = (1ull << r->window_log) + (1u << 20);
+        lzma_ret ret = lzma_stream_decoder(&r->lz, limit, LZMA_CONCATENATED);
+        if (ret != LZMA_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: xz: cannot start (%d)",
+                           is->name, (int)ret);
+    }
     if (r->zstd) {
         struct stat sb;
         r->is_file =
@@ -1655,8 +1908,12 @@ rd_open(struct rd *rd,
         r->dctx = ZSTD_createDCtx();
         if (r->dctx == NULL || r->sf_x64 == NULL)
             return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-        /* accept archives made with zstd --long (windows up to 2 GiB) */
-        (void)ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, 31);
+        /* zstd's own default (128 MiB) unless --long asked for more */
+        size_t zr =
+            ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, r->window_log);
+        if (ZSTD_isError(zr))
+            return fy_fail(err, FY_ERUNTIME, "%s: zstd: %s", is->name,
+                           ZSTD_getErrorName(zr));
     }
     for (int i = 0; i < RING_SLOTS; i++)
         r->slot[i] = xmalloc(RING_SLOT);
@@ -1666,12 +1923,12 @@ rd_open(struct rd *rd,
     rd->a = archive_read_new();
     if (rd->a == NULL)
         return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-    /* only what ferry and the tools it interoperates with write */
+    /* only what ferry and the tools it interoperates with write; zstd, xz
+     * and gzip are decoded by the ring, with ferry's memory limits and
+     * every checksum checked, so libarchive's own decoders are left out:
+     * a stream nested in another cannot get around them */
     archive_read_support_format_tar(rd->a);
     archive_read_support_format_zip(rd->a);
-    archive_read_support_filter_gzip(rd->a);
-    archive_read_support_filter_xz(rd->a);
-    archive_read_support_filter_zstd(rd->a);
     if (archive_read_open2(rd->a, rd, NULL, rd_read_cb, NULL, NULL) !=
         ARCHIVE_OK)
         return rd_fail(rd);
@@ -1701,6 +1958,10 @@ rd_close(struct rd *rd)
         free(r->in);
         if (r->dctx != NULL)
             ZSTD_freeDCtx(r->dctx);
+        if (r->xz)
+            lzma_end(&r->lz);
+        if (r->gz_init)
+            inflateEnd(&r->zs);
         if (r->sf_x64 != NULL)
             XXH64_freeState(r->sf_x64);
         r->is->close(r->is->ctx);
@@ -1769,44 +2030,131 @@ walk_record(struct walk *w,
             const char *path,
             char type,
             int64_t size,
-            const unsigned char *hash)
+            const unsigned char *hash,
+            bool sparse)
 {
     if (!w->check)
         return;
-    struct arc_map_val *v = arc_map_put(&w->seen, arc_path_key(path));
+    struct arc_map_val *v = arc_map_put(&w->seen, path, strlen(path));
     v->type = type;
     v->size = size;
+    v->sparse = sparse;
     if (hash != NULL)
         memcpy(v->hash, hash, 16);
     w->recorded++;
 }
 
-static const unsigned char zeros[64 << 10];
+/*
+ * Where an entry's data may lie (SPEC, issue 9).  Every data block must be
+ * inside the size the header declares, after the block before it; a gap is
+ * allowed only in a sparse entry; a file that is not sparse must hold
+ * exactly its declared size.  Holes are never hashed or written as zeros:
+ * an unpacked sparse file gets its size from ftruncate(), and a sparse
+ * entry never matches ferry's manifest (ferry never writes one).  So the
+ * work is bounded by the data the archive really holds, whatever sizes
+ * and offsets its headers declare.
+ */
+struct span {
+    int64_t size; /* declared, or -1: not known (a zip read from a pipe) */
+    bool sparse;  /* a sparse entry: holes allowed */
+    int64_t pos;  /* the end of the data seen so far */
+};
 
 static void
-hash_zeros(XXH3_state_t *xx, int64_t n)
+span_init(struct span *sp, struct archive_entry *e)
 {
-    while (n > 0) {
-        size_t k = n < (int64_t)sizeof zeros ? (size_t)n : sizeof zeros;
-        XXH3_128bits_update(xx, zeros, k);
-        n -= (int64_t)k;
+    sp->size = archive_entry_size_is_set(e) ? archive_entry_size(e) : -1;
+    sp->sparse = archive_entry_sparse_count(e) > 0;
+    sp->pos = 0;
+}
+
+/* The size to record: the declared one, or what the data came to. */
+static int64_t
+span_size(const struct span *sp)
+{
+    return sp->size >= 0 ? sp->size : sp->pos;
+}
+
+/* One data block of len bytes at off. */
+static enum fy_rc
+span_block(
+    struct walk *w, struct span *sp, const char *raw, int64_t off, size_t len)
+{
+    char why[160];
+    if (off < sp->pos)
+        snprintf(why, sizeof why,
+                 "corrupt: data at offset %" PRId64
+                 " overlaps the data before it",
+                 off);
+    else if (sp->size >= 0 ? off > sp->size || (int64_t)len > sp->size - off
+                           : (int64_t)len > INT64_MAX - off)
+        snprintf(why, sizeof why,
+                 "corrupt: data beyond the declared size of %" PRId64 " bytes",
+                 sp->size);
+    else if (off > sp->pos && !sp->sparse)
+        snprintf(why, sizeof why,
+                 "corrupt: a gap at offset %" PRId64
+                 " in a file that is not sparse",
+                 sp->pos);
+    else {
+        sp->pos = off + (int64_t)len;
+        return FY_OK;
     }
+    return entry_fail(w->err, FY_EINPUT, w->name, raw, why);
+}
+
+/* After the last block: a file that is not sparse is whole. */
+static enum fy_rc
+span_end(struct walk *w, const struct span *sp, const char *raw)
+{
+    if (sp->sparse || sp->size < 0 || sp->pos == sp->size)
+        return FY_OK;
+    char why[160];
+    snprintf(why, sizeof why,
+             "corrupt or truncated: %" PRId64
+             " bytes of data, the header declares %" PRId64,
+             sp->pos, sp->size);
+    return entry_fail(w->err, FY_EINPUT, w->name, raw, why);
 }
 
 /*
- * Read all data of the current entry from s, hash it into hash and, with
- * disk, write it there.  Holes of sparse entries are hashed as zeros.
+ * A data read that returned neither OK nor EOF.  libarchive reports a zip
+ * CRC-32 mismatch or wrong sizes, and tar's unknown sparse formats, as
+ * ARCHIVE_WARN: here every one of them is a failure (SPEC: a checksum the
+ * format carries that does not match is exit 4, other damage exit 3).
+ */
+static enum fy_rc
+data_fail(struct walk *w, int r, const char *raw)
+{
+    if (w->err->rc != FY_OK)
+        return w->err->rc;
+    if (r != ARCHIVE_WARN)
+        return rd_fail(&w->rd);
+    const char *la = archive_error_string(w->rd.a);
+    char why[200], msg[256];
+    snprintf(why, sizeof why, "%s", la ? la : "damaged entry data");
+    for (size_t n = strlen(why); n > 0 && (unsigned char)why[n - 1] <= ' ';)
+        why[--n] = '\0'; /* some of libarchive's messages end in "\n" */
+    if (strstr(why, "CRC") == NULL)
+        return entry_fail(w->err, FY_EINPUT, w->name, raw, why);
+    snprintf(msg, sizeof msg, "checksum mismatch (%s)", why);
+    return entry_fail(w->err, FY_EREFUSED, w->name, raw, msg);
+}
+
+/*
+ * Read all data of the current entry from s, checking it against sp, hash
+ * it into hash and, with disk, write it there (never a sparse entry: see
+ * unpack_sparse).
  */
 static enum fy_rc
 pump(struct walk *w,
      struct src *s,
-     int64_t size,
+     struct span *sp,
      struct archive *disk,
      const char *raw,
      unsigned char hash[16],
      int64_t *bytes)
 {
-    int64_t pos = 0;
     XXH3_128bits_reset(w->xx);
     for (;;) {
         if (fy_interrupted())
@@ -1817,12 +2165,12 @@ pump(struct walk *w,
         int r = src_next(s, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return rd_fail(&w->rd);
-        if (off > pos)
-            hash_zeros(w->xx, off - pos);
+        if (r != ARCHIVE_OK)
+            return data_fail(w, r, raw);
+        enum fy_rc rc = span_block(w, sp, raw, off, len);
+        if (rc != FY_OK)
+            return rc;
         XXH3_128bits_update(w->xx, buf, len);
-        pos = off + (int64_t)len;
         if (disk != NULL) {
             la_ssize_t wr = archive_write_data_block(disk, buf, len, off);
             if (wr < ARCHIVE_WARN) {
@@ -1838,10 +2186,10 @@ pump(struct walk *w,
         if (bytes)
             *bytes += (int64_t)len;
     }
-    if (pos < size)
-        hash_zeros(w->xx, size - pos);
-    xx_digest(w->xx, hash);
-    return FY_OK;
+    enum fy_rc rc = span_end(w, sp, raw);
+    if (rc == FY_OK)
+        xx_digest(w->xx, hash);
+    return rc;
 }
 
 /* Read the current entry's data whole into sb (at most max bytes). */
@@ -1856,8 +2204,11 @@ slurp(struct walk *w, struct sbuf *sb)
         int r = src_next(&s, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             return FY_OK;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN)
-            return rd_fail(&w->rd);
+        if (r != ARCHIVE_OK)
+            return data_fail(w, r, ARC_MANIFEST_PATH);
+        if (off != (int64_t)sb->len || len > MANIFEST_MAX - sb->len)
+            return entry_fail(w->err, FY_EINPUT, w->name, ARC_MANIFEST_PATH,
+                              "corrupt: data beyond its declared size");
         sbuf_add(sb, buf, len);
     }
 }
@@ -1891,7 +2242,18 @@ mf_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
         free(e);
         return FY_OK;
     }
-    struct arc_map_val *v = arc_map_get(&w->seen, arc_path_key(l->path));
+    struct arc_map_val *v = arc_map_get(&w->seen, l->path, strlen(l->path));
+    if (v != NULL && v->sparse) {
+        /* ferry never writes sparse entries, and their holes were not
+         * hashed: nothing to compare, and not what ferry packed */
+        e = out_escape(l->path);
+        fy_fail(err, FY_EINPUT,
+                "%s: %s: corrupt: a sparse entry in an archive of ferry's, "
+                "which never writes them",
+                w->name, e);
+        free(e);
+        return FY_EINPUT;
+    }
     if (v == NULL)
         rc = FY_EREFUSED;
     else if (v->type != l->type)
@@ -1948,6 +2310,22 @@ is_manifest(struct archive_entry *e, const char *clean)
            archive_entry_size(e) <= (la_int64_t)MANIFEST_MAX;
 }
 
+/*
+ * A header read returned ARCHIVE_WARN.  Harmless only when a name cannot
+ * be converted to the locale (libarchive then keeps its raw bytes).  Any
+ * other warning means the entry cannot be trusted: tar's malformed pax
+ * attributes (the size or path may be the wrong one), an unknown sparse
+ * format or a negative size; a zip whose local header disagrees with its
+ * central directory (sizes, CRC-32).
+ */
+static bool
+header_warn_ok(struct walk *w)
+{
+    const char *why = archive_error_string(w->rd.a);
+    return why != NULL && (strstr(why, "can't be converted") != NULL ||
+                           strstr(why, "cannot be converted") != NULL);
+}
+
 static enum fy_rc
 walk_run(struct walk *w)
 {
@@ -1961,7 +2339,7 @@ walk_run(struct walk *w)
         int r = archive_read_next_header(w->rd.a, &e);
         if (r == ARCHIVE_EOF)
             break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
+        if (r != ARCHIVE_OK && !(r == ARCHIVE_WARN && header_warn_ok(w))) {
             rc = rd_fail(&w->rd);
             break;
         }
@@ -2002,6 +2380,8 @@ walk_run(struct walk *w)
         archive_entry_free(w->pend);
         w->pend = NULL;
     }
+    if (rc == FY_OK)
+        rc = rd_drain(&w->rd);
     if (rc == FY_OK && w->drain != NULL)
         rc = w->drain(w);
     if (rc == FY_OK)
@@ -2014,6 +2394,7 @@ walk_open(struct walk *w,
           struct fy_istream *is,
           const char *phase,
           bool sf_trust,
+          const struct arc_read_opts *ro,
           walk_fn fn,
           void *ctx,
           struct arc_stats *st,
@@ -2029,7 +2410,7 @@ walk_open(struct walk *w,
     w->err = err;
     w->name = is->name;
     w->xx = xx_new();
-    return rd_open(&w->rd, is, phase, sf_trust, out, err);
+    return rd_open(&w->rd, is, phase, sf_trust, ro, out, err);
 }
 
 static void
@@ -2080,21 +2461,24 @@ verify_entry(struct walk *w,
     char type = entry_type(e);
     const char *path = clean;
     unsigned char h[16];
-    if (prc == ARC_PATH_EMPTY)
-        return pump(w, s, 0, NULL, "", h, NULL); /* the root: nothing */
+    struct span sp;
+    span_init(&sp, e);
     if (path == NULL)
         path = archive_entry_pathname(e); /* unsafe: recorded as is */
-    int64_t size = archive_entry_size(e);
-    enum fy_rc rc = pump(w, s, size, NULL, path, h, NULL);
-    if (rc != FY_OK || strchr("fdlh", type) == NULL)
-        return rc;
-    walk_record(w, path, type, type == 'f' ? size : 0, type == 'f' ? h : NULL);
+    path = path ? path : "";
+    enum fy_rc rc = pump(w, s, &sp, NULL, path, h, NULL);
+    if (rc != FY_OK || prc == ARC_PATH_EMPTY || strchr("fdlh", type) == NULL)
+        return rc; /* the root "./" and special files: nothing to record */
+    int64_t size = span_size(&sp);
+    walk_record(w, path, type, type == 'f' ? size : 0, type == 'f' ? h : NULL,
+                sp.sparse);
     count(w->st, type, size);
     return FY_OK;
 }
 
 enum fy_rc
 arc_verify(struct fy_istream *is,
+           const struct arc_read_opts *ro,
            struct out *out,
            struct arc_stats *st,
            struct fy_err *err)
@@ -2103,8 +2487,8 @@ arc_verify(struct fy_istream *is,
     double t0 = out_now();
     locale_t old, loc = utf8_enter(&old);
     memset(st, 0, sizeof *st);
-    enum fy_rc rc =
-        walk_open(&w, is, "verify", false, verify_entry, NULL, st, out, err);
+    enum fy_rc rc = walk_open(&w, is, "verify", false, ro, verify_entry, NULL,
+                              st, out, err);
     if (rc == FY_OK)
         rc = walk_run(&w);
     walk_close(&w);
@@ -2152,6 +2536,7 @@ list_entry(struct walk *w,
 
 enum fy_rc
 arc_list(struct fy_istream *is,
+         const struct arc_read_opts *ro,
          enum fy_rc (*cb)(void *ctx,
                           const struct arc_entry_info *e,
                           struct fy_err *err),
@@ -2165,7 +2550,7 @@ arc_list(struct fy_istream *is,
     locale_t old, loc = utf8_enter(&old);
     memset(&st, 0, sizeof st);
     enum fy_rc rc =
-        walk_open(&w, is, NULL, false, list_entry, &l, &st, out, err);
+        walk_open(&w, is, NULL, false, ro, list_entry, &l, &st, out, err);
     w.check = false;
     if (rc == FY_OK)
         rc = walk_run(&w);
@@ -2196,16 +2581,29 @@ arc_list(struct fy_istream *is,
 #define PW_BATCH  8           /* jobs queued before an idle writer is woken */
 #define PW_BEHIND 16 /* a writer with this many jobs queued is behind */
 
+/* What a file created without its data needs once the data is in. */
+struct made {
+    bool fix_mode; /* created writable for us: put the mode back */
+    mode_t mode;
+    struct timespec times[2];
+};
+
+/* Put the mode and times back after writing; false on error (errno). */
+static bool
+file_seal(int fd, const struct made *m)
+{
+    return (!m->fix_mode || fchmod(fd, m->mode) == 0) &&
+           futimens(fd, m->times) == 0;
+}
+
 struct pw_file {
     int fd;
     XXH3_state_t *xx;
-    int64_t size, hashed;
-    bool fix_mode;
-    mode_t mode;
-    struct timespec times[2];
-    char *path;     /* clean archive path, for the manifest check */
-    char *shown;    /* for messages */
-    bool main_hash; /* a big file: the main thread hashes and shares writes */
+    int64_t size;
+    struct made made; /* mode and times to put back */
+    char *path;       /* clean archive path, for the manifest check */
+    char *shown;      /* for messages */
+    bool main_hash;   /* a big file: the main thread hashes and shares writes */
     unsigned char hash[16];
     struct pw_file *next;
 };
@@ -2305,12 +2703,8 @@ pw_do(struct pw *pw, struct pw_job *j)
     bool skip = atomic_load(&pw->cancel) || f->fd < 0;
     if (j->buf != NULL) {
         if (!skip) {
-            if (!f->main_hash) {
-                if (j->off > f->hashed)
-                    hash_zeros(f->xx, j->off - f->hashed);
+            if (!f->main_hash) /* in order, no gaps: see span_block */
                 XXH3_128bits_update(f->xx, j->buf, j->len);
-                f->hashed = j->off + (int64_t)j->len;
-            }
             if (!write_all(f->fd, j->buf, j->len, (off_t)j->off)) {
                 pw_fail(pw, f, "write");
                 close(f->fd);
@@ -2337,13 +2731,9 @@ static void
 pw_end(struct pw *pw, struct pw_file *f, bool skip)
 {
     if (!skip) {
-        if (!f->main_hash) {
-            if (f->hashed < f->size)
-                hash_zeros(f->xx, f->size - f->hashed);
+        if (!f->main_hash)
             xx_digest(f->xx, f->hash);
-        }
-        if ((f->fix_mode && fchmod(f->fd, f->mode) != 0) ||
-            futimens(f->fd, f->times) != 0)
+        if (!file_seal(f->fd, &f->made))
             pw_fail(pw, f, "set mode/time");
         if (pw->flusher != NULL && f->fd >= 0) {
             struct pw_job fj = {f, NULL, 0, -1, -1};
@@ -2578,7 +2968,8 @@ struct unpacker {
     int stage_fd;
     struct archive *disk;
     struct arc_guard *guard;
-    struct pw *pw; /* data writers, or NULL: write inline */
+    struct pw *pw;         /* data writers, or NULL: write inline */
+    int64_t state_skipped; /* entries under .ferry/ left out */
 };
 
 static bool
@@ -2655,8 +3046,22 @@ target_prepare(struct unpacker *u)
 {
     struct stat st;
     const char *dir = u->dir;
+    if (lstat(dir, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* SPEC (issue 9): never unpack (or --force replace) through a
+         * link: the tree would land, or be swapped, where it points */
+        char *real = realpath(dir, NULL);
+        if (real != NULL)
+            fy_fail(u->err, FY_EREFUSED,
+                    "%s: is a symlink (to %s); give the real directory", dir,
+                    real);
+        else
+            fy_fail(u->err, FY_EREFUSED,
+                    "%s: is a symlink; give the real directory", dir);
+        free(real);
+        return u->err->rc;
+    }
     if (lstat(dir, &st) == 0) {
-        u->target = realpath(dir, NULL); /* a symlink: its target */
+        u->target = realpath(dir, NULL);
         if (u->target == NULL || stat(u->target, &st) != 0)
             return fy_fail_errno(u->err, FY_ERUNTIME, "%s", dir);
         u->exists = true;
@@ -2774,6 +3179,124 @@ kick_writeback(const char *path)
     }
 }
 
+/*
+ * Create the regular file of entry e at fin through libarchive (the SECURE
+ * checks, mode, owner) but without its data, and open it for writing:
+ * owner-write until m is sealed, and no size set by libarchive, which
+ * would otherwise pad the file with zeros up to the size its header
+ * declares (SPEC, issue 9: never).  *fd is the open file.
+ */
+static enum fy_rc
+file_make(struct walk *w,
+          struct unpacker *u,
+          struct archive_entry *e,
+          const char *raw,
+          const char *fin,
+          struct made *m,
+          int *fd)
+{
+    unsigned perm = (unsigned)archive_entry_perm(e);
+    *fd = -1;
+    m->mode = (mode_t)perm;
+    m->fix_mode = !(perm & S_IWUSR);
+    if (m->fix_mode)
+        archive_entry_set_perm(e, perm | S_IWUSR);
+    m->times[0].tv_nsec = UTIME_OMIT;
+    m->times[1].tv_nsec = UTIME_OMIT;
+    if (archive_entry_mtime_is_set(e)) {
+        m->times[1].tv_sec = archive_entry_mtime(e);
+        m->times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    }
+    archive_entry_unset_size(e);
+    int r = archive_write_header(u->disk, e);
+    if (r >= ARCHIVE_WARN)
+        r = archive_write_finish_entry(u->disk);
+    if (r < ARCHIVE_WARN) {
+        const char *why = archive_error_string(u->disk);
+        return entry_fail(
+            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
+            w->name, raw, why ? why : "cannot extract");
+    }
+    *fd = open(fin, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
+    if (*fd < 0) {
+        char *esc = out_escape(raw);
+        fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name, esc);
+        free(esc);
+        return w->err->rc;
+    }
+    return FY_OK;
+}
+
+/* A write of entry data failed with errno: a size the filesystem refuses
+ * is the archive's doing (exit 3), anything else an I/O error. */
+static enum fy_rc
+write_fail(struct walk *w, const char *raw, int64_t size)
+{
+    if (errno == EFBIG || errno == EINVAL) {
+        char why[160];
+        snprintf(why, sizeof why,
+                 "its declared size of %" PRId64
+                 " bytes is more than the filesystem allows",
+                 size);
+        return entry_fail(w->err, FY_EINPUT, w->name, raw, why);
+    }
+    char *esc = out_escape(raw);
+    fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name, esc);
+    free(esc);
+    return w->err->rc;
+}
+
+/*
+ * A sparse entry (GNU tar --sparse; never ferry's): its data blocks are
+ * written at their offsets by the main thread and the file gets its size
+ * from ftruncate(), so holes cost nothing, however big the header says
+ * they are.  The hash covers the data blocks only (see struct span).
+ */
+static enum fy_rc
+unpack_sparse(struct walk *w,
+              struct unpacker *u,
+              struct archive_entry *e,
+              struct src *s,
+              const char *raw,
+              const char *fin,
+              struct span *sp,
+              unsigned char hash[16])
+{
+    struct made m;
+    int fd;
+    enum fy_rc rc = file_make(w, u, e, raw, fin, &m, &fd);
+    XXH3_128bits_reset(w->xx);
+    while (rc == FY_OK) {
+        const void *buf;
+        size_t len;
+        int64_t off;
+        if (fy_interrupted()) {
+            rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
+            break;
+        }
+        int r = src_next(s, &buf, &len, &off);
+        if (r == ARCHIVE_EOF)
+            break;
+        if (r != ARCHIVE_OK)
+            rc = data_fail(w, r, raw);
+        else if ((rc = span_block(w, sp, raw, off, len)) != FY_OK)
+            break;
+        else if (!write_all(fd, buf, len, (off_t)off))
+            rc = write_fail(w, raw, sp->size);
+        else
+            XXH3_128bits_update(w->xx, buf, len);
+    }
+    if (rc == FY_OK && sp->size >= 0 && ftruncate(fd, (off_t)sp->size) != 0)
+        rc = write_fail(w, raw, sp->size);
+    if (rc == FY_OK && !file_seal(fd, &m))
+        rc = write_fail(w, raw, sp->size);
+    if (fd >= 0 && close(fd) != 0 && rc == FY_OK)
+        rc = write_fail(w, raw, sp->size);
+    if (rc == FY_OK)
+        xx_digest(w->xx, hash);
+    return rc;
+}
+
 /* The parallel path for a big regular file (see "Writers" above). */
 static enum fy_rc
 unpack_file_async(struct walk *w,
@@ -2783,42 +3306,17 @@ unpack_file_async(struct walk *w,
                   const char *raw,
                   const char *clean,
                   const char *fin,
-                  int64_t size)
+                  struct span *sp)
 {
     struct pw *pw = u->pw;
     struct pw_file *f = xcalloc(1, sizeof *f);
-    unsigned perm = (unsigned)archive_entry_perm(e);
-    enum fy_rc rc = FY_OK;
-    f->fd = -1;
-    f->size = size;
-    f->mode = (mode_t)perm;
-    /* the writer must be able to open it: owner-write until the end */
-    f->fix_mode = !(perm & S_IWUSR);
-    if (f->fix_mode)
-        archive_entry_set_perm(e, perm | S_IWUSR);
-    f->times[0].tv_nsec = UTIME_OMIT;
-    f->times[1].tv_nsec = UTIME_OMIT;
-    if (archive_entry_mtime_is_set(e)) {
-        f->times[1].tv_sec = archive_entry_mtime(e);
-        f->times[1].tv_nsec = archive_entry_mtime_nsec(e);
-    }
+    f->size = sp->size;
     f->path = xstrdup(clean);
     f->shown = out_escape(raw);
-    int r = archive_write_header(u->disk, e);
-    if (r >= ARCHIVE_WARN)
-        r = archive_write_finish_entry(u->disk); /* sizes the file */
-    if (r < ARCHIVE_WARN) {
-        const char *why = archive_error_string(u->disk);
-        rc = entry_fail(
-            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
-            w->name, raw, why ? why : "cannot extract");
-        pw_file_free(f);
-        return rc;
-    }
-    f->fd = open(fin, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
-    if (f->fd < 0) {
-        rc = fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name,
-                           f->shown);
+    enum fy_rc rc = file_make(w, u, e, raw, fin, &f->made, &f->fd);
+    if (rc != FY_OK) {
+        if (f->fd >= 0)
+            close(f->fd);
         pw_file_free(f);
         return rc;
     }
@@ -2829,7 +3327,7 @@ unpack_file_async(struct walk *w,
      * then the main thread hashes it (in order) and writes every other
      * block itself; the writer writes the rest and finishes the file.
      */
-    f->main_hash = size >= (int64_t)PW_SPLIT;
+    f->main_hash = f->size >= (int64_t)PW_SPLIT;
     struct pw_worker *wk = &pw->w[pw->next++ % pw->n];
     /* a writer that is behind gets no more: the main thread writes the
      * whole file itself rather than wait for room in its queue */
@@ -2846,36 +3344,34 @@ unpack_file_async(struct walk *w,
             rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
             break;
         }
-        r = src_next(s, &buf, &len, &off);
+        int r = src_next(s, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
-        if (r != ARCHIVE_OK && r != ARCHIVE_WARN) {
-            rc = rd_fail(&w->rd);
+        if (r != ARCHIVE_OK) {
+            rc = data_fail(w, r, raw);
             break;
         }
+        /* in order, inside the declared size, no gaps (not sparse) */
+        if ((rc = span_block(w, sp, raw, off, len)) != FY_OK)
+            break;
         if (!f->main_hash) {
             pw_submit(pw, wk, f, buf, len, off);
             continue;
         }
-        if (off > f->hashed)
-            hash_zeros(f->xx, off - f->hashed);
         XXH3_128bits_update(f->xx, buf, len);
-        f->hashed = off + (int64_t)len;
         if (!mine && (k++ & 1) == 0) {
             pw_submit(pw, wk, f, buf, len, off);
             continue;
         }
         if (!write_all(f->fd, buf, len, (off_t)off)) {
-            rc = fy_fail_errno(w->err, FY_ERUNTIME, "%s: entry '%s'", w->name,
-                               f->shown);
+            rc = write_fail(w, raw, f->size);
             break;
         }
     }
-    if (f->main_hash && rc == FY_OK) {
-        if (f->hashed < f->size)
-            hash_zeros(f->xx, f->size - f->hashed);
+    if (rc == FY_OK)
+        rc = span_end(w, sp, raw); /* never padded: whole, or corrupt */
+    if (f->main_hash && rc == FY_OK)
         xx_digest(f->xx, f->hash); /* before the writer may list it done */
-    }
     if (mine) {
         pw_end(pw, f, rc != FY_OK);
         return rc;
@@ -2903,12 +3399,23 @@ unpack_drain(struct walk *w)
     while (done != NULL) {
         struct pw_file *f = done;
         done = f->next;
-        walk_record(w, f->path, 'f', f->size, f->hash);
+        walk_record(w, f->path, 'f', f->size, f->hash, false);
         pw_file_free(f);
     }
     if (failed)
         return fy_fail(w->err, pw->err.rc, "%s", pw->err.msg);
     return FY_OK;
+}
+
+/* SPEC (issue 9): a path at the top of the target's ".ferry" (fetch's
+ * resume state) is never unpacked: a planted resume file would steer a
+ * later `ferry fetch -o DIR`. */
+static bool
+state_path(const char *fin)
+{
+    size_t n = strlen(ARC_STATE_DIR);
+    return strncmp(fin, ARC_STATE_DIR, n) == 0 &&
+           (fin[n] == '\0' || fin[n] == '/');
 }
 
 static enum fy_rc
@@ -2924,7 +3431,9 @@ unpack_entry(struct walk *w,
     unsigned char h[16];
     int64_t bytes = 0;
     enum fy_rc rc = FY_OK;
+    struct span sp;
     raw = raw ? raw : "";
+    span_init(&sp, e);
     if (u->pw != NULL) {
         pthread_mutex_lock(&u->pw->mu);
         bool failed = u->pw->failed;
@@ -2940,7 +3449,7 @@ unpack_entry(struct walk *w,
                                              ? ARC_UNSAFE_ABSOLUTE
                                              : ARC_UNSAFE_DOTDOT));
     if (prc == ARC_PATH_EMPTY)
-        return pump(w, s, 0, NULL, raw, h, NULL); /* the root "./" */
+        return pump(w, s, &sp, NULL, raw, h, NULL); /* the root "./" */
     const char *hl_raw = archive_entry_hardlink(e);
     if (hl_raw != NULL) {
         enum arc_path_rc hr = arc_path_clean(hl_raw, &hl);
@@ -2953,24 +3462,34 @@ unpack_entry(struct walk *w,
                                                  : ARC_UNSAFE_LINK_TARGET));
     }
     char type = entry_type(e);
-    int64_t size = archive_entry_size(e);
     const char *fin = arc_path_strip(clean, u->o->strip);
     const char *fin_hl = hl ? arc_path_strip(hl, u->o->strip) : NULL;
-    if (strchr("fdlh", type) == NULL) {
+    if (sp.sparse && type != 'f') {
+        rc = entry_fail(w->err, FY_EINPUT, w->name, raw,
+                        "corrupt: sparse, but not a regular file");
+        goto out;
+    }
+    bool state = fin != NULL && state_path(fin);
+    if (strchr("fdlh", type) == NULL && !state) {
         char *esc = out_escape(raw);
         out_warn(w->out, "%s: entry '%s': %s skipped", w->name, esc,
                  special_name(type));
         free(esc);
         u->st->skipped++;
-        rc = pump(w, s, 0, NULL, raw, h, NULL);
+        rc = pump(w, s, &sp, NULL, raw, h, NULL);
         goto out;
     }
-    if (fin == NULL || (hl != NULL && fin_hl == NULL)) {
-        /* stripped away: only hashed for the manifest check */
-        rc = pump(w, s, size, NULL, raw, h, NULL);
-        if (rc == FY_OK)
-            walk_record(w, clean, type, type == 'f' ? size : 0,
-                        type == 'f' ? h : NULL);
+    if (fin == NULL || (hl != NULL && fin_hl == NULL) || state) {
+        /* stripped away, or fetch's state: only hashed for the manifest
+         * check */
+        rc = pump(w, s, &sp, NULL, raw, h, NULL);
+        if (rc == FY_OK && strchr("fdlh", type) != NULL)
+            walk_record(w, clean, type, type == 'f' ? span_size(&sp) : 0,
+                        type == 'f' ? h : NULL, sp.sparse);
+        if (rc == FY_OK && state) {
+            u->state_skipped++;
+            u->st->skipped++;
+        }
         goto out;
     }
     enum arc_unsafe un = arc_entry_check(u->guard, fin, fin_hl);
@@ -2989,12 +3508,21 @@ unpack_entry(struct walk *w,
     archive_entry_set_pathname(e, fin);
     if (fin_hl != NULL)
         archive_entry_set_hardlink(e, fin_hl);
-    if (type == 'f' && u->pw != NULL && s->a != NULL &&
-        size >= (int64_t)PW_MIN) {
-        rc = unpack_file_async(w, u, e, s, raw, clean, fin, size);
+    if (sp.sparse) {
+        rc = unpack_sparse(w, u, e, s, raw, fin, &sp, h);
         if (rc == FY_OK) {
             arc_guard_add(u->guard, fin, 'f');
-            count(u->st, 'f', size);
+            walk_record(w, clean, 'f', sp.size, h, true);
+            count(u->st, 'f', sp.size);
+        }
+        goto out;
+    }
+    if (type == 'f' && u->pw != NULL && s->a != NULL && sp.size >= 0 &&
+        sp.size >= (int64_t)PW_MIN) {
+        rc = unpack_file_async(w, u, e, s, raw, clean, fin, &sp);
+        if (rc == FY_OK) {
+            arc_guard_add(u->guard, fin, 'f');
+            count(u->st, 'f', sp.size);
         }
         goto out;
     }
@@ -3006,7 +3534,7 @@ unpack_entry(struct walk *w,
             w->name, raw, why ? why : "cannot extract");
         goto out;
     }
-    rc = pump(w, s, size, u->disk, raw, h, &bytes);
+    rc = pump(w, s, &sp, u->disk, raw, h, &bytes);
     if (rc != FY_OK)
         goto out;
     r = archive_write_finish_entry(u->disk);
@@ -3021,7 +3549,9 @@ unpack_entry(struct walk *w,
     if (type == 'h')
         gtype = arc_guard_type(u->guard, fin_hl);
     arc_guard_add(u->guard, fin, gtype);
-    walk_record(w, clean, type, type == 'f' ? size : 0, type == 'f' ? h : NULL);
+    int64_t size = span_size(&sp);
+    walk_record(w, clean, type, type == 'f' ? size : 0, type == 'f' ? h : NULL,
+                false);
     count(u->st, type, size);
     if (type == 'f' && size >= (int64_t)KICK_MIN && u->pw == NULL)
         kick_writeback(fin);
@@ -3088,7 +3618,8 @@ arc_unpack(struct fy_istream *is,
     out_event(out, "start", "{sssssssI}", "op", "unpack", "archive", is->name,
               "dir", dir, "bytes", (long long)is->size);
     walking = true;
-    rc = walk_open(&w, is, "unpack", true, unpack_entry, &u, st, out, err);
+    rc = walk_open(&w, is, "unpack", true, &o->read, unpack_entry, &u, st, out,
+                   err);
     if (rc != FY_OK)
         goto done;
     u.guard = arc_guard_new();
@@ -3146,10 +3677,26 @@ done:
         walk_close(&w);
     if (rc == FY_OK)
         rc = stage_commit(&u);
+    if (rc == FY_OK && u.state_skipped > 0)
+        out_warn(out,
+                 "%s: %lld entries under %s/ not unpacked (fetch's state "
+                 "directory: a cache, never taken from an archive)",
+                 is->name, (long long)u.state_skipped, ARC_STATE_DIR);
     unpacker_release(&u);
     utf8_leave(loc, old);
     st->seconds = out_now() - t0;
     return rc;
+}
+
+enum fy_rc
+arc_long_parse(const char *arg, struct arc_read_opts *ro, struct fy_err *err)
+{
+    int64_t v = ARC_WINDOW_LOG_MAX;
+    if (arg != NULL && cli_parse_i64("--long", arg, ARC_WINDOW_LOG_DEFAULT,
+                                     ARC_WINDOW_LOG_MAX, &v, err) != FY_OK)
+        return err->rc;
+    ro->window_log = (int)v;
+    return FY_OK;
 }
 
 bool

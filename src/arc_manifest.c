@@ -180,6 +180,9 @@ arc_manifest_parse(const char *buf,
             return bad(err, name, lineno, "no newline (truncated?)");
         if (ended)
             return bad(err, name, lineno, "text after the end line");
+        /* the format is text, paths %XX-escaped: a NUL is never ferry's */
+        if (memchr(p, '\0', (size_t)(nl - p)) != NULL)
+            return bad(err, name, lineno, "a NUL byte");
         if (nl - p >= 4 && memcmp(p, "end ", 4) == 0) {
             const char *q = p + 4, *fs, *fe;
             struct arc_mf_totals t;
@@ -192,7 +195,10 @@ arc_manifest_parse(const char *buf,
                 return bad(err, name, lineno,
                            "totals do not match the entries");
             ended = true;
-        } else if (nl - p >= 2 && p[1] == ' ' && strchr("fdlhu", *p)) {
+        } else if (nl - p >= 2 && p[1] == ' ' && *p != '\0' &&
+                   strchr("fdlhu", *p) != NULL) {
+            /* only the entry types ferry writes (strchr also finds the
+             * terminating NUL, hence the check before it) */
             struct arc_mf_line l;
             char *path = NULL;
             memset(&l, 0, sizeof l);

@@ -187,56 +187,75 @@ arc_path_strip(const char *path, int n)
 
 /* ------------------------------------------------------------------- map */
 
-uint64_t
-arc_path_key(const char *path)
+static uint64_t
+map_hash(const struct arc_map *m, const void *key, size_t len)
 {
-    uint64_t k = XXH3_64bits(path, strlen(path));
-    return k ? k : 1; /* 0 marks a free slot */
+    uint64_t h = m->hash ? m->hash(key, len) : XXH3_64bits(key, len);
+    return h ? h : 1; /* 0 marks a free slot */
 }
 
+/* The slot holding key, or the free slot where it would go. */
 static size_t
-map_find(const struct arc_map *m, uint64_t key)
+map_find(const struct arc_map *m, uint64_t h, const void *key, size_t len)
 {
-    size_t mask = m->cap - 1, i = (size_t)key & mask;
-    while (m->keys[i] != 0 && m->keys[i] != key)
-        i = (i + 1) & mask;
-    return i;
+    size_t mask = m->cap - 1, i = (size_t)h & mask;
+    for (;; i = (i + 1) & mask) {
+        const struct arc_map_slot *s = &m->slots[i];
+        if (s->hash == 0)
+            return i;
+        /* equal hashes are not proof: the key itself decides */
+        if (s->hash == h && s->len == len &&
+            memcmp(m->arena.buf + s->off, key, len) == 0)
+            return i;
+    }
 }
 
 struct arc_map_val *
-arc_map_get(const struct arc_map *m, uint64_t key)
+arc_map_get(const struct arc_map *m, const void *key, size_t len)
 {
     if (m->cap == 0)
         return NULL;
-    size_t i = map_find(m, key);
-    return m->keys[i] == key ? &m->vals[i] : NULL;
+    size_t i = map_find(m, map_hash(m, key, len), key, len);
+    return m->slots[i].hash != 0 ? &m->vals[i] : NULL;
 }
 
 static void
 map_grow(struct arc_map *m)
 {
-    struct arc_map old = *m;
-    m->cap = old.cap ? old.cap * 2 : 1024;
-    m->keys = xcalloc(m->cap, sizeof *m->keys);
+    size_t old_cap = m->cap;
+    struct arc_map_slot *old_slots = m->slots;
+    struct arc_map_val *old_vals = m->vals;
+    m->cap = old_cap ? old_cap * 2 : 1024;
+    m->slots = xcalloc(m->cap, sizeof *m->slots);
     m->vals = xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < old.cap; i++)
-        if (old.keys[i] != 0) {
-            size_t j = map_find(m, old.keys[i]);
-            m->keys[j] = old.keys[i];
-            m->vals[j] = old.vals[i];
-        }
-    free(old.keys);
-    free(old.vals);
+    for (size_t i = 0; i < old_cap; i++) {
+        const struct arc_map_slot *s = &old_slots[i];
+        if (s->hash == 0)
+            continue;
+        /* keys are unique: the first free slot of the probe is theirs */
+        size_t mask = m->cap - 1, j = (size_t)s->hash & mask;
+        while (m->slots[j].hash != 0)
+            j = (j + 1) & mask;
+        m->slots[j] = *s;
+        m->vals[j] = old_vals[i];
+    }
+    free(old_slots);
+    free(old_vals);
 }
 
 struct arc_map_val *
-arc_map_put(struct arc_map *m, uint64_t key)
+arc_map_put(struct arc_map *m, const void *key, size_t len)
 {
     if ((m->n + 1) * 2 > m->cap)
         map_grow(m);
-    size_t i = map_find(m, key);
-    if (m->keys[i] != key) {
-        m->keys[i] = key;
+    uint64_t h = map_hash(m, key, len);
+    size_t i = map_find(m, h, key, len);
+    struct arc_map_slot *s = &m->slots[i];
+    if (s->hash == 0) {
+        s->hash = h;
+        s->off = m->arena.len;
+        s->len = len;
+        sbuf_add(&m->arena, key, len);
         memset(&m->vals[i], 0, sizeof m->vals[i]);
         m->n++;
     }
@@ -246,9 +265,12 @@ arc_map_put(struct arc_map *m, uint64_t key)
 void
 arc_map_release(struct arc_map *m)
 {
-    free(m->keys);
+    free(m->slots);
     free(m->vals);
+    sbuf_release(&m->arena);
+    uint64_t (*hash)(const void *, size_t) = m->hash;
     memset(m, 0, sizeof *m);
+    m->hash = hash;
 }
 
 /* ----------------------------------------------------------------- guard */
@@ -276,7 +298,7 @@ arc_guard_free(struct arc_guard *g)
 void
 arc_guard_add(struct arc_guard *g, const char *path, char type)
 {
-    struct arc_map_val *v = arc_map_put(&g->map, arc_path_key(path));
+    struct arc_map_val *v = arc_map_put(&g->map, path, strlen(path));
     if (type == 'l' && v->type != 'l')
         g->nlinks++;
     v->type = type;
@@ -285,7 +307,7 @@ arc_guard_add(struct arc_guard *g, const char *path, char type)
 char
 arc_guard_type(const struct arc_guard *g, const char *path)
 {
-    const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(path));
+    const struct arc_map_val *v = arc_map_get(&g->map, path, strlen(path));
     return v ? v->type : 0;
 }
 
@@ -295,20 +317,14 @@ through_symlink(const struct arc_guard *g, const char *path)
 {
     if (g->nlinks == 0)
         return false;
-    size_t n = strlen(path);
-    char *tmp = xmalloc(n + 1);
-    bool hit = false;
-    memcpy(tmp, path, n + 1);
-    for (size_t i = 0; i < n && !hit; i++) {
-        if (tmp[i] != '/')
+    for (size_t i = 0; path[i] != '\0'; i++) {
+        if (path[i] != '/')
             continue;
-        tmp[i] = '\0';
-        const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(tmp));
-        hit = v != NULL && v->type == 'l';
-        tmp[i] = '/';
+        const struct arc_map_val *v = arc_map_get(&g->map, path, i);
+        if (v != NULL && v->type == 'l')
+            return true;
     }
-    free(tmp);
-    return hit;
+    return false;
 }
 
 enum arc_unsafe
@@ -326,7 +342,8 @@ arc_entry_check(const struct arc_guard *g,
         return ARC_UNSAFE_LINK_ABSOLUTE;
     if (through_symlink(g, hardlink))
         return ARC_UNSAFE_LINK_SYMLINK;
-    const struct arc_map_val *v = arc_map_get(&g->map, arc_path_key(hardlink));
+    const struct arc_map_val *v =
+        arc_map_get(&g->map, hardlink, strlen(hardlink));
     if (v == NULL || (v->type != 'f' && v->type != 'l'))
         return ARC_UNSAFE_LINK_TARGET;
     return ARC_SAFE;

@@ -13,7 +13,7 @@
 #include "ferry/stream.h"
 
 static const char usage[] =
-    "usage: ferry list ARCHIVE\n"
+    "usage: ferry list ARCHIVE [--long[=LOG]]\n"
     "\n"
     "Print one line per entry of ARCHIVE ('-' reads stdin): mode, size,\n"
     "modification time (UTC), path, and ' -> target' for symlinks or\n"
@@ -21,11 +21,18 @@ static const char usage[] =
     "hold control characters or invalid UTF-8.  ferry's own manifest is not\n"
     "listed.  With --json: one {\"event\":\"entry\",...} object per entry.\n"
     "\n"
-    "  -h, --help   this help\n"
+    "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
+    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
+    "                    --long); without it more than 128 MiB is refused\n"
+    "                    (exit 3)\n"
+    "  -h, --help        this help\n"
     "\n"
     "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive.\n";
 
+enum { OPT_LONG = 256 };
+
 static const struct option options[] = {
+    {"long", optional_argument, NULL, OPT_LONG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -103,11 +110,15 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 enum fy_rc
 cmd_list(int argc, char **argv, struct fy_ctx *ctx)
 {
+    struct arc_read_opts ro = {0};
     int c;
     while ((c = cli_getopt(ctx, "list", argc, argv, "h", options)) != -1) {
         if (c == 'h')
             return cli_help(usage);
-        return ctx->err.rc;
+        if (c != OPT_LONG)
+            return ctx->err.rc;
+        if (arc_long_parse(optarg, &ro, &ctx->err) != FY_OK)
+            return ctx->err.rc;
     }
     static const char *const names[] = {"ARCHIVE"};
     const char *archive;
@@ -117,6 +128,6 @@ cmd_list(int argc, char **argv, struct fy_ctx *ctx)
     struct fy_istream is;
     rc = stream_in_open(&is, archive, &ctx->err);
     if (rc == FY_OK)
-        rc = arc_list(&is, print_entry, ctx, &ctx->out, &ctx->err);
+        rc = arc_list(&is, &ro, print_entry, ctx, &ctx->out, &ctx->err);
     return rc;
 }

@@ -49,7 +49,7 @@ static const struct option options[] = {
 enum fy_rc
 cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct arc_unpack_opts uo = {false, 0, false};
+    struct arc_unpack_opts uo = {false, 0, false, {0}};
     struct remote_opts o;
     struct remote_stats rs = {0};
     struct fy_err *err = &ctx->err;

@@ -11,6 +11,7 @@
 
 static const char usage[] =
     "usage: ferry unpack ARCHIVE [-C DIR] [--force] [--strip-components N]\n"
+    "                    [--long[=LOG]]\n"
     "\n"
     "Unpack ARCHIVE ('-' reads stdin) into DIR, safely and atomically.  Reads\n"
     "tar.zst, tar.gz, tar.xz, tar and zip, from ferry, GNU tar or bsdtar.\n"
@@ -19,7 +20,12 @@ static const char usage[] =
     "through a symlink, or a hardlink to anything but an earlier file of the\n"
     "archive is refused (exit 4, nothing written).  Symlinks are restored as\n"
     "links and never followed; devices and FIFOs are skipped with a warning;\n"
-    "setuid/setgid bits are dropped; owners are not restored.\n"
+    "setuid/setgid bits are dropped; owners are not restored.  A corrupt\n"
+    "archive (data outside an entry's declared size, a file shorter than\n"
+    "declared, a zstd window or xz dictionary above the limit) is refused\n"
+    "with exit 3, a zip CRC-32 mismatch with exit 4.  Entries under a\n"
+    "top-level .ferry/ (fetch's state) are skipped with a warning.  DIR must\n"
+    "not be a symlink (exit 4).\n"
     "\n"
     "Atomicity: the tree is extracted into DIR.ferry-XXXXXX beside DIR, every\n"
     "file is checked against the archive's manifest, synced, and renamed to\n"
@@ -32,6 +38,10 @@ static const char usage[] =
     "                           tree is complete)\n"
     "      --strip-components N drop the first N path components\n"
     "      --same-owner         restore owners (only when run as root)\n"
+    "      --long[=LOG]         accept zstd windows and xz dictionaries up to\n"
+    "                           2^LOG bytes (LOG 27..31; bare --long: 31, as\n"
+    "                           zstd -d --long); without it more than 128 MiB\n"
+    "                           is refused (exit 3)\n"
     "  -h, --help               this help\n"
     "\n"
     "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
@@ -41,6 +51,7 @@ enum {
     OPT_FORCE = 256,
     OPT_STRIP,
     OPT_SAME_OWNER,
+    OPT_LONG,
 };
 
 static const struct option options[] = {
@@ -48,6 +59,7 @@ static const struct option options[] = {
     {"force", no_argument, NULL, OPT_FORCE},
     {"strip-components", required_argument, NULL, OPT_STRIP},
     {"same-owner", no_argument, NULL, OPT_SAME_OWNER},
+    {"long", optional_argument, NULL, OPT_LONG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -55,7 +67,7 @@ static const struct option options[] = {
 enum fy_rc
 cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct arc_unpack_opts o = {false, 0, false};
+    struct arc_unpack_opts o = {false, 0, false, {0}};
     struct fy_err *err = &ctx->err;
     const char *dir = NULL, *archive;
     char *dir_owned = NULL;
@@ -77,6 +89,9 @@ cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
             break;
         case OPT_SAME_OWNER:
             o.same_owner = true;
+            break;
+        case OPT_LONG:
+            rc = arc_long_parse(optarg, &o.read, err);
             break;
         case 'h':
             return cli_help(usage);

@@ -9,7 +9,7 @@
 #include "ferry/stream.h"
 
 static const char usage[] =
-    "usage: ferry verify ARCHIVE\n"
+    "usage: ferry verify ARCHIVE [--long[=LOG]]\n"
     "\n"
     "Read ARCHIVE ('-' reads stdin) whole and check it: the compressed\n"
     "stream's own checksums (zstd frame checksums, gzip/xz CRCs), the archive\n"
@@ -17,12 +17,19 @@ static const char usage[] =
     "manifest.  An archive without a manifest (made by another tool) gets\n"
     "the structural checks only.  Nothing is written.\n"
     "\n"
-    "  -h, --help   this help\n"
+    "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
+    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
+    "                    --long); without it more than 128 MiB is refused\n"
+    "                    (exit 3)\n"
+    "  -h, --help        this help\n"
     "\n"
     "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated,\n"
-    "4 a file does not match the manifest.\n";
+    "4 a file does not match the manifest, or a zip CRC-32 mismatch.\n";
+
+enum { OPT_LONG = 256 };
 
 static const struct option options[] = {
+    {"long", optional_argument, NULL, OPT_LONG},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -30,11 +37,15 @@ static const struct option options[] = {
 enum fy_rc
 cmd_verify(int argc, char **argv, struct fy_ctx *ctx)
 {
+    struct arc_read_opts ro = {0};
     int c;
     while ((c = cli_getopt(ctx, "verify", argc, argv, "h", options)) != -1) {
         if (c == 'h')
             return cli_help(usage);
-        return ctx->err.rc;
+        if (c != OPT_LONG)
+            return ctx->err.rc;
+        if (arc_long_parse(optarg, &ro, &ctx->err) != FY_OK)
+            return ctx->err.rc;
     }
     static const char *const names[] = {"ARCHIVE"};
     const char *archive;
@@ -45,7 +56,7 @@ cmd_verify(int argc, char **argv, struct fy_ctx *ctx)
     struct arc_stats st;
     rc = stream_in_open(&is, archive, &ctx->err);
     if (rc == FY_OK)
-        rc = arc_verify(&is, &ctx->out, &st, &ctx->err);
+        rc = arc_verify(&is, &ro, &ctx->out, &st, &ctx->err);
     if (rc == FY_OK) {
         char size[24];
         out_fmt_size(size, sizeof size, st.bytes);

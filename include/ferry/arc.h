@@ -4,7 +4,8 @@
  * `list`, `verify`, and (later) `save`/`restore`, which hand in an upload
  * or download stream instead of a file.
  *
- * src/arc.c is the only file that includes <archive.h> (and <zstd.h>);
+ * src/arc.c is the only file that includes <archive.h> (and <zstd.h>,
+ * <lzma.h>, <zlib.h>);
  * src/arc_rules.c holds the pure rules (paths, entry safety, excludes,
  * formats) and src/arc_manifest.c the manifest, all declared here so the
  * unit tests reach them.
@@ -156,7 +157,8 @@ struct arc_stats {
  * hardlinks as links (tar formats), modes and mtimes (with nanoseconds);
  * sockets, devices and FIFOs are skipped with a warning.  Paths are stored
  * relative to dir, without a leading "./", sorted per directory.  The last
- * entry is ".ferry/manifest" (see arc_manifest_* below).
+ * entry is ".ferry/manifest" (see arc_manifest_* below).  A top-level
+ * dir/.ferry (fetch's resume state, ARC_STATE_DIR) is left out.
  */
 enum fy_rc arc_pack(const char *dir,
                     const struct arc_pack_opts *o,
@@ -165,14 +167,34 @@ enum fy_rc arc_pack(const char *dir,
                     struct arc_stats *st,
                     struct fy_err *err);
 
+/*
+ * What unpack, list and verify accept beyond the defaults.  zstd frames
+ * whose window (the memory the decoder must hold), and xz streams whose
+ * dictionary, is above 2^window_log are refused (FY_EINPUT, naming the
+ * size and the --long that would accept it); ferry's own archives need
+ * 2^27 at most (zstd --level 22).
+ */
+#define ARC_WINDOW_LOG_DEFAULT 27 /* 128 MiB, zstd's own default */
+#define ARC_WINDOW_LOG_MAX     31 /* 2 GiB, the most zstd -d accepts */
+struct arc_read_opts {
+    int window_log; /* 0: ARC_WINDOW_LOG_DEFAULT */
+};
+
+/* --long[=LOG] as the zstd CLI takes it: NULL (bare) is 31, else LOG in
+ * 27..31 (FY_EUSAGE otherwise). */
+enum fy_rc
+arc_long_parse(const char *arg, struct arc_read_opts *ro, struct fy_err *err);
+
 struct arc_unpack_opts {
     bool force;      /* replace a non-empty target */
     int strip;       /* --strip-components N */
     bool same_owner; /* restore owners (only as root) */
+    struct arc_read_opts read;
 };
 
 /*
- * Unpack is (consumed) into dir.  SPEC: every entry is checked by
+ * Unpack is (consumed) into dir, which must not be a symlink (FY_EREFUSED).
+ * SPEC: every entry is checked by
  * arc_entry_check() first (refusal: FY_EREFUSED naming the entry), then
  * extracted by libarchive with SECURE_NODOTDOT|SECURE_SYMLINKS|
  * SECURE_NOABSOLUTEPATHS into "<dir>.ferry-XXXXXX" beside dir; every file
@@ -180,6 +202,10 @@ struct arc_unpack_opts {
  * the staging tree is synced to disk and renamed into place.  A failure at
  * any point removes the staging tree and leaves dir as it was.  Staging
  * directories of this target left by a killed run are removed first.
+ * Entries under a top-level ".ferry" (after --strip-components) are not
+ * unpacked (one warning says how many).  Data outside an entry's declared
+ * size, and a file (not sparse) shorter than declared, are FY_EINPUT;
+ * a zip CRC-32 mismatch FY_EREFUSED.
  */
 enum fy_rc arc_unpack(struct fy_istream *is,
                       const char *dir,
@@ -200,9 +226,11 @@ struct arc_entry_info {
 
 /*
  * Read is (consumed) and call cb for every entry but ferry's manifest.
- * cb returns FY_OK to go on.  The strings live until cb returns.
+ * cb returns FY_OK to go on.  The strings live until cb returns.  ro may
+ * be NULL (the defaults), as for arc_verify.
  */
 enum fy_rc arc_list(struct fy_istream *is,
+                    const struct arc_read_opts *ro,
                     enum fy_rc (*cb)(void *ctx,
                                      const struct arc_entry_info *e,
                                      struct fy_err *err),
@@ -214,10 +242,11 @@ enum fy_rc arc_list(struct fy_istream *is,
  * Read is (consumed) whole: the compressed stream's checksums (zstd frame
  * checksums, gzip/xz CRCs), the archive structure, and every file against
  * the manifest.  FY_OK, FY_EINPUT (corrupt/truncated) or FY_EREFUSED
- * (checksum mismatch).  Without a manifest only the structure is checked
- * (st->manifest false).
+ * (checksum mismatch: the manifest's, a zip's CRC-32).  Without a manifest only
+ * the structure is checked (st->manifest false).
  */
 enum fy_rc arc_verify(struct fy_istream *is,
+                      const struct arc_read_opts *ro,
                       struct out *out,
                       struct arc_stats *st,
                       struct fy_err *err);
@@ -288,30 +317,41 @@ enum arc_unsafe arc_entry_check(const struct arc_guard *g,
 const char *arc_unsafe_why(enum arc_unsafe u);
 
 /*
- * A small hash map from a path (by its 64-bit XXH3 hash; collisions are
- * ignored as negligible) to what the engine knows about it.  Used by the
- * guard above and by the manifest check.
+ * A small hash map from a key (a path, or any bytes) to what the engine
+ * knows about it.  Used by the guard above, by the manifest check and by
+ * pack's hardlink table.  The map keeps a copy of every key: two keys are
+ * the same entry only if their bytes are equal, never because their hashes
+ * (XXH3-64) are.
  */
 struct arc_map_val {
     char type;    /* 'f' 'd' 'l' 'h' */
     bool matched; /* seen on the other side (manifest check) */
+    bool sparse;  /* a sparse entry (its holes are not in hash) */
     int64_t size;
     unsigned char hash[16]; /* canonical XXH128 of the data ('f') */
 };
+struct arc_map_slot {
+    uint64_t hash;   /* 0 = free slot */
+    size_t off, len; /* the key, in arena */
+};
 struct arc_map {
-    uint64_t *keys; /* 0 = free slot */
+    struct arc_map_slot *slots;
     struct arc_map_val *vals;
+    struct sbuf arena; /* the keys */
     size_t cap, n;
+    /* NULL: XXH3-64; the unit tests set a weak one to force collisions */
+    uint64_t (*hash)(const void *key, size_t len);
 };
 #define ARC_MAP_INIT                                                           \
     {                                                                          \
-        NULL, NULL, 0, 0                                                       \
+        NULL, NULL, SBUF_INIT, 0, 0, NULL                                      \
     }
-uint64_t arc_path_key(const char *path);
-/* The value for key, or NULL. */
-struct arc_map_val *arc_map_get(const struct arc_map *m, uint64_t key);
+/* The value for key (len bytes), or NULL. */
+struct arc_map_val *
+arc_map_get(const struct arc_map *m, const void *key, size_t len);
 /* The value for key, added (zeroed) if it was not there. */
-struct arc_map_val *arc_map_put(struct arc_map *m, uint64_t key);
+struct arc_map_val *arc_map_put(struct arc_map *m, const void *key, size_t len);
+/* Free everything (the hash function stays). */
 void arc_map_release(struct arc_map *m);
 
 /* ----------------------------------------------------------------- excludes */
@@ -366,6 +406,7 @@ void arc_excludes_release(struct arc_excludes *ex);
  * with bytes <= 0x20, 0x7f and '%' written as %XX.  Readers skip lines of
  * other types (room for later additions).
  */
+#define ARC_STATE_DIR      ".ferry" /* fetch's state; never packed/unpacked */
 #define ARC_MANIFEST_PATH  ".ferry/manifest"
 #define ARC_MANIFEST_MAGIC "ferry-manifest 1\n"
 

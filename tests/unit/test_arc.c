@@ -104,29 +104,89 @@ test_guard(void **state)
     arc_guard_free(NULL);
 }
 
+static struct arc_map_val *
+map_get(struct arc_map *m, const char *key)
+{
+    return arc_map_get(m, key, strlen(key));
+}
+
+static struct arc_map_val *
+map_put(struct arc_map *m, const char *key)
+{
+    return arc_map_put(m, key, strlen(key));
+}
+
 static void
 test_map(void **state)
 {
     (void)state;
     struct arc_map m = ARC_MAP_INIT;
     char key[32];
-    assert_null(arc_map_get(&m, 42));
+    assert_null(map_get(&m, "p/0"));
     for (int i = 0; i < 5000; i++) {
         snprintf(key, sizeof key, "p/%d", i);
-        struct arc_map_val *v = arc_map_put(&m, arc_path_key(key));
+        struct arc_map_val *v = map_put(&m, key);
         v->size = i;
     }
     assert_int_equal(m.n, 5000);
     for (int i = 0; i < 5000; i++) {
         snprintf(key, sizeof key, "p/%d", i);
-        struct arc_map_val *v = arc_map_get(&m, arc_path_key(key));
+        struct arc_map_val *v = map_get(&m, key);
         assert_non_null(v);
         assert_int_equal(v->size, i);
     }
-    assert_null(arc_map_get(&m, arc_path_key("p/5000")));
-    arc_map_put(&m, arc_path_key("p/1"));
+    assert_null(map_get(&m, "p/5000"));
+    map_put(&m, "p/1");
     assert_int_equal(m.n, 5000); /* existing key: no new entry */
+    /* a key is its len bytes: "p/4999" here, then "p/49990" */
+    assert_int_equal(arc_map_get(&m, "p/49990", 6)->size, 4999);
+    assert_null(arc_map_get(&m, "p/49990", 7));
     arc_map_release(&m);
+}
+
+static uint64_t
+same_hash(const void *key, size_t len)
+{
+    (void)key;
+    (void)len;
+    return 42;
+}
+
+/* issue 9: two paths whose hashes collide are still two entries */
+static void
+test_map_collision(void **state)
+{
+    (void)state;
+    struct arc_map m = ARC_MAP_INIT;
+    char key[32];
+    m.hash = same_hash;
+    map_put(&m, "a")->type = 'l';
+    assert_null(map_get(&m, "b"));
+    map_put(&m, "b")->type = 'f';
+    assert_int_equal(m.n, 2);
+    assert_int_equal(map_get(&m, "a")->type, 'l');
+    assert_int_equal(map_get(&m, "b")->type, 'f');
+    for (int i = 0; i < 600; i++) { /* through a grow, all colliding */
+        snprintf(key, sizeof key, "k%d", i);
+        map_put(&m, key)->size = i;
+    }
+    for (int i = 0; i < 600; i++) {
+        snprintf(key, sizeof key, "k%d", i);
+        assert_int_equal(map_get(&m, key)->size, i);
+    }
+    assert_int_equal(map_get(&m, "a")->type, 'l');
+    arc_map_release(&m);
+    assert_true(m.hash == same_hash);
+
+    /* the unpack guard on such a map: a file whose hash equals a
+     * symlink's is not that symlink */
+    struct arc_guard *g = arc_guard_new();
+    arc_guard_add(g, "link", 'l');
+    arc_guard_add(g, "file", 'f');
+    assert_int_equal(arc_guard_type(g, "link"), 'l');
+    assert_int_equal(arc_guard_type(g, "file"), 'f');
+    assert_int_equal(arc_guard_type(g, "other"), 0);
+    arc_guard_free(g);
 }
 
 static void
@@ -375,6 +435,27 @@ parse_text(const char *text, struct fy_err *err)
                               NULL, err);
 }
 
+/* issue 9: a NUL byte is no entry type, and no part of a line */
+static void
+test_manifest_nul(void **state)
+{
+    (void)state;
+    struct fy_err err = FY_ERR_INIT;
+    struct seen s;
+    static const char nul_type[] = "ferry-manifest 1\n\0 0 - a\nend 1 0 0\n";
+    static const char nul_path[] = "ferry-manifest 1\nd 0 - a\0b\nend 1 0 0\n";
+    memset(&s, 0, sizeof s);
+    assert_int_equal(arc_manifest_parse(nul_type, sizeof nul_type - 1, "x",
+                                        collect, &s, NULL, &err),
+                     FY_EINPUT);
+    assert_non_null(strstr(err.msg, "line 2"));
+    fy_err_clear(&err);
+    assert_int_equal(arc_manifest_parse(nul_path, sizeof nul_path - 1, "x",
+                                        collect, &s, NULL, &err),
+                     FY_EINPUT);
+    assert_non_null(strstr(err.msg, "line 2"));
+}
+
 static void
 test_manifest_bad(void **state)
 {
@@ -531,13 +612,13 @@ test_pack_verify_memory(void **state)
     assert_int_equal(st.archive_bytes, (int64_t)sb.len);
 
     stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
-    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_OK);
+    assert_int_equal(arc_verify(&is, NULL, &out, &st, &err), FY_OK);
     assert_true(st.manifest);
     assert_int_equal(st.files, 2);
 
     int n = 0;
     stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
-    assert_int_equal(arc_list(&is, count_entry, &n, &out, &err), FY_OK);
+    assert_int_equal(arc_list(&is, NULL, count_entry, &n, &out, &err), FY_OK);
     assert_int_equal(n, 4); /* a.txt sub sub/link sub/random.bin */
 
     /* a flipped byte in the stored random file: the zstd frame's own
@@ -545,20 +626,20 @@ test_pack_verify_memory(void **state)
     size_t mid = sb.len / 2;
     sb.buf[mid] ^= 0x40;
     stream_in_mem(&is, sb.buf, sb.len, "mem.tar.zst");
-    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    assert_int_equal(arc_verify(&is, NULL, &out, &st, &err), FY_EINPUT);
     assert_non_null(strstr(err.msg, "mem.tar.zst"));
     sb.buf[mid] ^= 0x40;
 
     /* truncated */
     fy_err_clear(&err);
     stream_in_mem(&is, sb.buf, sb.len - 100, "mem.tar.zst");
-    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    assert_int_equal(arc_verify(&is, NULL, &out, &st, &err), FY_EINPUT);
     assert_non_null(strstr(err.msg, "truncated"));
 
     /* not an archive */
     fy_err_clear(&err);
     stream_in_mem(&is, "hello", 5, "junk");
-    assert_int_equal(arc_verify(&is, &out, &st, &err), FY_EINPUT);
+    assert_int_equal(arc_verify(&is, NULL, &out, &st, &err), FY_EINPUT);
     sbuf_release(&sb);
     arc_pack_opts_release(&o);
 }
@@ -571,6 +652,8 @@ main(void)
         cmocka_unit_test(test_path_strip),
         cmocka_unit_test(test_guard),
         cmocka_unit_test(test_map),
+        cmocka_unit_test(test_map_collision),
+        cmocka_unit_test(test_manifest_nul),
         cmocka_unit_test(test_excludes),
         cmocka_unit_test(test_excludes_hostile),
         cmocka_unit_test(test_excludes_load),

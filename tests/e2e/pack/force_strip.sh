@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A non-empty target is refused (exit 4, untouched) unless --force, which
-# replaces it whole; a target that is a symlink to a directory keeps the
-# link; --strip-components drops leading components (and the manifest check
+# replaces it whole; a target that is a symlink is refused (exit 4), with
+# or without --force, and what it points to is untouched; --strip-components drops leading components (and the manifest check
 # still covers every file); usage errors exit 2 with one line.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
@@ -22,12 +22,23 @@ assert_same_tree "$WORK/src" "$WORK/t"
 [ "$(stat -c %a "$WORK/t")" = 711 ] || fail "the target's own mode was not kept"
 no_staging "$WORK/t"
 
-# a symlink to a directory: the link stays, the directory is replaced
-mkdir -p "$WORK/real/old"; ln -s real "$WORK/link"
-run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/link" --force
-assert_exit 0
-[ -L "$WORK/link" ] || fail "the symlink target was replaced"
-assert_same_tree "$WORK/src" "$WORK/real"
+# a symlink as the target (issue 9): refused, never followed, even with
+# --force; the directory it points to and the link stay as they were
+mkdir -p "$WORK/real/old"; printf 'keep\n' >"$WORK/real/old/f"; ln -s real "$WORK/link"
+snapshot "$WORK/real" >"$WORK/real.snap"
+for force in "" --force; do
+  run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/link" $force
+  assert_exit 4
+  assert_one_error_line "ferry: $WORK/link: is a symlink \(to $WORK/real\); give the real directory$"
+  [ -L "$WORK/link" ] || fail "the symlink was replaced"
+  snapshot "$WORK/real" | diff -u "$WORK/real.snap" - >&2 || fail "the link's target changed"
+  no_staging "$WORK/link"; no_staging "$WORK/real"
+done
+# the same for the default target, named after the archive
+(cd "$WORK" && ln -s real a && "$FERRY" unpack a.tar.zst) 2>"$WORK/err"; RC=$?
+assert_exit 4
+assert_one_error_line "ferry: a: is a symlink"
+snapshot "$WORK/real" | diff -u "$WORK/real.snap" - >&2 || fail "the link's target changed"
 
 # --strip-components
 mkdir -p "$WORK/proj"; cp -a "$WORK/src" "$WORK/proj/top"
