@@ -85,6 +85,8 @@ fy_signals_install(void)
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+    /* a file over RLIMIT_FSIZE is an error (EFBIG), not a dead process */
+    signal(SIGXFSZ, SIG_IGN);
 }
 
 bool

@@ -69,7 +69,8 @@ void fy_err_clear(struct fy_err *err);
 
 /*
  * Signals.  fy_signals_install() makes SIGINT/SIGTERM set a flag (and ignores
- * SIGPIPE); long loops poll fy_interrupted() and return FY_EINTR.
+ * SIGPIPE and SIGXFSZ: a write error is then EPIPE or EFBIG); long loops
+ * poll fy_interrupted() and return FY_EINTR.
  */
 void fy_signals_install(void);
 bool fy_interrupted(void);
