@@ -95,6 +95,25 @@ fail(struct fy_err *err,
     return fy_fail(err, rc, "%s: %s", what, why.c_str());
 }
 
+/*
+ * Run body, turning any exception into an error recorded as "what: why"
+ * with rc: every export that reports through fy_err goes through here.
+ */
+template <class F>
+enum fy_rc
+guarded(struct fy_err *err, enum fy_rc rc, const char *what, F &&body) noexcept
+{
+    try {
+        return body();
+    } catch (lt::system_error const &e) {
+        return fail(err, rc, what, e.code().message());
+    } catch (std::exception const &e) {
+        return fail(err, rc, what, e.what());
+    } catch (...) {
+        return fy_fail(err, rc, "%s: unknown error", what);
+    }
+}
+
 /* "HOST:PORT" / "[V6]:PORT" -> endpoint; hostnames are resolved. */
 bool
 parse_endpoint(const char *s, lt::tcp::endpoint &ep)
@@ -500,21 +519,18 @@ tor_torrent_infohash(const void *data,
                      char hex[41],
                      struct fy_err *err) noexcept
 {
-    try {
-        lt::error_code ec;
-        lt::torrent_info ti(
-            lt::span<char const>(static_cast<char const *>(data),
-                                 static_cast<std::ptrdiff_t>(len)),
-            ec, lt::from_span);
-        if (ec)
-            return fail(err, FY_EINPUT, "torrent", ec.message());
-        copy_str(hex, 41, hex_of(ti.info_hashes()));
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_EINPUT, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_EINPUT, "torrent: cannot be parsed");
-    }
+    return guarded(
+        err, FY_EINPUT, "torrent", [&]() -> enum fy_rc {
+            lt::error_code ec;
+            lt::torrent_info ti(
+                lt::span<char const>(static_cast<char const *>(data),
+                                     static_cast<std::ptrdiff_t>(len)),
+                ec, lt::from_span);
+            if (ec)
+                return fail(err, FY_EINPUT, "torrent", ec.message());
+            copy_str(hex, 41, hex_of(ti.info_hashes()));
+            return FY_OK;
+        });
 }
 
 enum fy_rc
@@ -522,66 +538,63 @@ tor_prepare(struct tor_session *s,
             const struct tor_add_params *p,
             struct fy_err *err) noexcept
 {
-    try {
-        lt::error_code ec;
-        lt::add_torrent_params atp;
-        if (p->magnet) {
-            atp = lt::parse_magnet_uri(p->magnet, ec);
-            if (ec)
-                return fail(err, FY_EINPUT, "magnet link", ec.message());
-        } else {
-            lt::load_torrent_limits lim;
-            atp.ti = std::make_shared<lt::torrent_info>(
-                lt::span<char const>(
-                    static_cast<char const *>(p->torrent),
-                    static_cast<std::ptrdiff_t>(p->torrent_len)),
-                lim, lt::from_span);
-            atp.info_hashes = atp.ti->info_hashes();
-        }
-        if (p->resume && p->resume_len > 0) {
-            lt::load_torrent_limits lim;
-            lt::add_torrent_params r = lt::read_resume_data(
-                lt::span<char const>(
-                    static_cast<char const *>(p->resume),
-                    static_cast<std::ptrdiff_t>(p->resume_len)),
-                ec, lim);
-            if (!ec)
-                take_resume(atp, p, r);
-        }
-        atp.save_path = p->save_path;
-        for (size_t i = 0; i < p->npeers; i++) {
-            lt::tcp::endpoint ep;
-            if (!parse_endpoint(p->peers[i], ep))
-                return fy_fail(err, FY_EINPUT, "--peer: '%s' is not HOST:PORT",
-                               p->peers[i]);
-            atp.peers.push_back(ep);
-        }
-        for (size_t i = 0; i < p->nwebseeds; i++)
-            atp.url_seeds.push_back(p->webseeds[i]);
-        for (size_t i = 0; i < p->ntrackers; i++)
-            atp.trackers.push_back(p->trackers[i]);
-        atp.tracker_tiers.clear();
-        atp.flags &= ~lt::torrent_flags::auto_managed;
-        atp.flags &= ~lt::torrent_flags::paused;
-        atp.flags &= ~lt::torrent_flags::duplicate_is_error;
-        atp.flags |= lt::torrent_flags::update_subscribe;
-        if (p->upload_only)
-            atp.flags |= lt::torrent_flags::upload_mode;
-        else /* metadata from a magnet: nothing is written until fetch has
-              * checked every path and set priorities */
-            atp.flags |= lt::torrent_flags::default_dont_download;
-        if (s->metadata_only) /* metadata, then nothing: no piece at all */
-            atp.flags |= lt::torrent_flags::default_dont_download |
-                         lt::torrent_flags::upload_mode;
-        s->pending = std::make_unique<lt::add_torrent_params>(std::move(atp));
-        return FY_OK;
-    } catch (lt::system_error const &e) {
-        return fail(err, FY_EINPUT, "torrent", e.code().message());
-    } catch (std::exception const &e) {
-        return fail(err, FY_EINPUT, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_EINPUT, "torrent", [&]() -> enum fy_rc {
+            lt::error_code ec;
+            lt::add_torrent_params atp;
+            if (p->magnet) {
+                atp = lt::parse_magnet_uri(p->magnet, ec);
+                if (ec)
+                    return fail(err, FY_EINPUT, "magnet link", ec.message());
+            } else {
+                lt::load_torrent_limits lim;
+                atp.ti = std::make_shared<lt::torrent_info>(
+                    lt::span<char const>(
+                        static_cast<char const *>(p->torrent),
+                        static_cast<std::ptrdiff_t>(p->torrent_len)),
+                    lim, lt::from_span);
+                atp.info_hashes = atp.ti->info_hashes();
+            }
+            if (p->resume && p->resume_len > 0) {
+                lt::load_torrent_limits lim;
+                lt::add_torrent_params r = lt::read_resume_data(
+                    lt::span<char const>(
+                        static_cast<char const *>(p->resume),
+                        static_cast<std::ptrdiff_t>(p->resume_len)),
+                    ec, lim);
+                if (!ec)
+                    take_resume(atp, p, r);
+            }
+            atp.save_path = p->save_path;
+            for (size_t i = 0; i < p->npeers; i++) {
+                lt::tcp::endpoint ep;
+                if (!parse_endpoint(p->peers[i], ep))
+                    return fy_fail(err, FY_EINPUT,
+                                   "--peer: '%s' is not HOST:PORT",
+                                   p->peers[i]);
+                atp.peers.push_back(ep);
+            }
+            for (size_t i = 0; i < p->nwebseeds; i++)
+                atp.url_seeds.push_back(p->webseeds[i]);
+            for (size_t i = 0; i < p->ntrackers; i++)
+                atp.trackers.push_back(p->trackers[i]);
+            atp.tracker_tiers.clear();
+            atp.flags &= ~lt::torrent_flags::auto_managed;
+            atp.flags &= ~lt::torrent_flags::paused;
+            atp.flags &= ~lt::torrent_flags::duplicate_is_error;
+            atp.flags |= lt::torrent_flags::update_subscribe;
+            if (p->upload_only)
+                atp.flags |= lt::torrent_flags::upload_mode;
+            else /* metadata from a magnet: nothing is written until fetch has
+                  * checked every path and set priorities */
+                atp.flags |= lt::torrent_flags::default_dont_download;
+            if (s->metadata_only) /* metadata, then nothing: no piece at all */
+                atp.flags |= lt::torrent_flags::default_dont_download |
+                             lt::torrent_flags::upload_mode;
+            s->pending =
+                std::make_unique<lt::add_torrent_params>(std::move(atp));
+            return FY_OK;
+        });
 }
 
 enum fy_rc
@@ -590,25 +603,20 @@ tor_start(struct tor_session *s,
           size_t n,
           struct fy_err *err) noexcept
 {
-    try {
-        if (!s->pending)
-            return fy_fail(err, FY_ERUNTIME, "torrent: nothing to start");
-        lt::add_torrent_params atp = std::move(*s->pending);
-        s->pending.reset();
-        if (atp.ti && prio)
-            atp.file_priorities = full_priorities(atp.ti->files(), prio, n);
-        lt::error_code ec;
-        s->h = s->ses->add_torrent(std::move(atp), ec);
-        if (ec)
-            return fail(err, FY_EINPUT, "torrent", ec.message());
-        return FY_OK;
-    } catch (lt::system_error const &e) {
-        return fail(err, FY_EINPUT, "torrent", e.code().message());
-    } catch (std::exception const &e) {
-        return fail(err, FY_EINPUT, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_EINPUT, "torrent", [&]() -> enum fy_rc {
+            if (!s->pending)
+                return fy_fail(err, FY_ERUNTIME, "torrent: nothing to start");
+            lt::add_torrent_params atp = std::move(*s->pending);
+            s->pending.reset();
+            if (atp.ti && prio)
+                atp.file_priorities = full_priorities(atp.ti->files(), prio, n);
+            lt::error_code ec;
+            s->h = s->ses->add_torrent(std::move(atp), ec);
+            if (ec)
+                return fail(err, FY_EINPUT, "torrent", ec.message());
+            return FY_OK;
+        });
 }
 
 bool
@@ -696,21 +704,18 @@ tor_file_at(struct tor_session *s,
             char **path,
             struct fy_err *err) noexcept
 {
-    try {
-        auto ti = ti_of(s);
-        if (!ti)
-            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
-        auto files = real_files(ti->files());
-        if (i >= files.size())
-            return fy_fail(err, FY_ERUNTIME, "torrent: no file %zu", i);
-        *size = ti->files().file_size(files[i]);
-        *path = xstrdup(ti->files().file_path(files[i]).c_str());
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_ERUNTIME, "torrent", [&]() -> enum fy_rc {
+            auto ti = ti_of(s);
+            if (!ti)
+                return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+            auto files = real_files(ti->files());
+            if (i >= files.size())
+                return fy_fail(err, FY_ERUNTIME, "torrent: no file %zu", i);
+            *size = ti->files().file_size(files[i]);
+            *path = xstrdup(ti->files().file_path(files[i]).c_str());
+            return FY_OK;
+        });
 }
 
 bool
@@ -734,17 +739,14 @@ tor_set_file_priorities(struct tor_session *s,
                         size_t n,
                         struct fy_err *err) noexcept
 {
-    try {
-        if (!s->h.is_valid() || !has_ti(s))
-            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
-        s->h.prioritize_files(
-            full_priorities(s->h.torrent_file()->files(), prio, n));
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_ERUNTIME, "torrent", [&]() -> enum fy_rc {
+            if (!s->h.is_valid() || !has_ti(s))
+                return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+            s->h.prioritize_files(
+                full_priorities(s->h.torrent_file()->files(), prio, n));
+            return FY_OK;
+        });
 }
 
 enum fy_rc
@@ -752,20 +754,17 @@ tor_metadata(struct tor_session *s,
              struct sbuf *out,
              struct fy_err *err) noexcept
 {
-    try {
-        auto ti = ti_of(s);
-        if (!ti)
-            return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
-        lt::create_torrent ct(*ti);
-        std::vector<char> buf;
-        lt::bencode(std::back_inserter(buf), ct.generate());
-        sbuf_add(out, buf.data(), buf.size());
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_ERUNTIME, "torrent", [&]() -> enum fy_rc {
+            auto ti = ti_of(s);
+            if (!ti)
+                return fy_fail(err, FY_ERUNTIME, "torrent: no metadata yet");
+            lt::create_torrent ct(*ti);
+            std::vector<char> buf;
+            lt::bencode(std::back_inserter(buf), ct.generate());
+            sbuf_add(out, buf.data(), buf.size());
+            return FY_OK;
+        });
 }
 
 enum fy_rc
@@ -774,57 +773,55 @@ tor_get_status(struct tor_session *s,
                struct fy_err *err) noexcept
 {
     std::memset(st, 0, sizeof *st);
-    try {
-        if (!s->h.is_valid())
-            return fy_fail(err, FY_ERUNTIME, "torrent: not added");
-        lt::torrent_status ts = s->h.status();
-        switch (ts.state) {
-        case lt::torrent_status::checking_files:
-        case lt::torrent_status::checking_resume_data:
-            st->state = TOR_CHECKING;
-            break;
-        case lt::torrent_status::downloading_metadata:
-            st->state = TOR_METADATA;
-            break;
-        case lt::torrent_status::finished:
-            st->state = TOR_FINISHED;
-            break;
-        case lt::torrent_status::seeding:
-            st->state = TOR_SEEDING;
-            break;
-        default:
-            st->state = TOR_DOWNLOADING;
-        }
-        if (ts.errc) {
-            st->state = TOR_ERROR;
-            std::string why = ts.errc.message();
-            if (ts.error_file >= lt::file_index_t{0} && has_ti(s))
-                why = s->h.torrent_file()->files().file_path(ts.error_file) +
-                      ": " + why;
-            copy_esc(st->error, sizeof st->error, why);
-        }
-        st->progress = static_cast<double>(ts.progress);
-        st->wanted = ts.total_wanted;
-        st->wanted_done = ts.total_wanted_done;
-        st->session_down = ts.total_payload_download;
-        st->session_up = ts.total_payload_upload;
-        st->all_time_up = ts.all_time_upload;
-        st->down_rate = ts.download_payload_rate;
-        st->up_rate = ts.upload_payload_rate;
-        st->peers = ts.num_peers;
-        st->seeds = ts.num_seeds;
-        st->peers_known = ts.list_peers;
-        st->pieces = ts.pieces.size();
-        st->pieces_done = ts.num_pieces;
-        st->listen_port = s->listen_port;
-        if (st->listen_port == 0)
-            st->listen_port = s->ses->listen_port();
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, "torrent", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "torrent: unknown error");
-    }
+    return guarded(
+        err, FY_ERUNTIME, "torrent", [&]() -> enum fy_rc {
+            if (!s->h.is_valid())
+                return fy_fail(err, FY_ERUNTIME, "torrent: not added");
+            lt::torrent_status ts = s->h.status();
+            switch (ts.state) {
+            case lt::torrent_status::checking_files:
+            case lt::torrent_status::checking_resume_data:
+                st->state = TOR_CHECKING;
+                break;
+            case lt::torrent_status::downloading_metadata:
+                st->state = TOR_METADATA;
+                break;
+            case lt::torrent_status::finished:
+                st->state = TOR_FINISHED;
+                break;
+            case lt::torrent_status::seeding:
+                st->state = TOR_SEEDING;
+                break;
+            default:
+                st->state = TOR_DOWNLOADING;
+            }
+            if (ts.errc) {
+                st->state = TOR_ERROR;
+                std::string why = ts.errc.message();
+                if (ts.error_file >= lt::file_index_t{0} && has_ti(s))
+                    why =
+                        s->h.torrent_file()->files().file_path(ts.error_file) +
+                        ": " + why;
+                copy_esc(st->error, sizeof st->error, why);
+            }
+            st->progress = static_cast<double>(ts.progress);
+            st->wanted = ts.total_wanted;
+            st->wanted_done = ts.total_wanted_done;
+            st->session_down = ts.total_payload_download;
+            st->session_up = ts.total_payload_upload;
+            st->all_time_up = ts.all_time_upload;
+            st->down_rate = ts.download_payload_rate;
+            st->up_rate = ts.upload_payload_rate;
+            st->peers = ts.num_peers;
+            st->seeds = ts.num_seeds;
+            st->peers_known = ts.list_peers;
+            st->pieces = ts.pieces.size();
+            st->pieces_done = ts.num_pieces;
+            st->listen_port = s->listen_port;
+            if (st->listen_port == 0)
+                st->listen_port = s->ses->listen_port();
+            return FY_OK;
+        });
 }
 
 bool
@@ -855,17 +852,14 @@ tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
 enum fy_rc
 tor_save_resume(struct tor_session *s, bool flush, struct fy_err *err) noexcept
 {
-    try {
-        lt::resume_data_flags_t f = lt::torrent_handle::save_info_dict;
-        if (flush)
-            f |= lt::torrent_handle::flush_disk_cache;
-        s->h.save_resume_data(f);
-        return FY_OK;
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, "resume data", e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "resume data: unknown error");
-    }
+    return guarded(
+        err, FY_ERUNTIME, "resume data", [&]() -> enum fy_rc {
+            lt::resume_data_flags_t f = lt::torrent_handle::save_info_dict;
+            if (flush)
+                f |= lt::torrent_handle::flush_disk_cache;
+            s->h.save_resume_data(f);
+            return FY_OK;
+        });
 }
 
 void
@@ -886,57 +880,52 @@ tor_create(const struct tor_create_params *p,
            void *arg,
            struct fy_err *err) noexcept
 {
-    try {
-        std::string dir(p->dir);
-        while (dir.size() > 1 && dir.back() == '/')
-            dir.pop_back();
-        lt::file_storage fs;
-        std::string top = dir + "/.ferry";
-        lt::add_files(fs, dir, [&top](std::string const &path) {
-            return path != top && path.rfind(top + "/", 0) != 0;
+    return guarded(
+        err, FY_ERUNTIME, p->dir, [&]() -> enum fy_rc {
+            std::string dir(p->dir);
+            while (dir.size() > 1 && dir.back() == '/')
+                dir.pop_back();
+            lt::file_storage fs;
+            std::string top = dir + "/.ferry";
+            lt::add_files(fs, dir, [&top](std::string const &path) {
+                return path != top && path.rfind(top + "/", 0) != 0;
+            });
+            if (fs.num_files() == 0)
+                return fy_fail(err, FY_EINPUT, "%s: no files to share", p->dir);
+            lt::create_torrent ct(fs, p->piece_kib * 1024,
+                                  lt::create_torrent::v1_only);
+            for (size_t i = 0; i < p->ntrackers; i++)
+                ct.add_tracker(p->trackers[i], static_cast<int>(i));
+            for (size_t i = 0; i < p->nwebseeds; i++)
+                ct.add_url_seed(p->webseeds[i]);
+            if (p->creator)
+                ct.set_creator(p->creator);
+            std::string parent = dir;
+            auto slash = parent.rfind('/');
+            parent = slash == std::string::npos ? "." : parent.substr(0, slash);
+            if (parent.empty())
+                parent = "/";
+            lt::error_code ec;
+            int64_t total = fs.total_size();
+            int64_t plen = ct.piece_length();
+            lt::set_piece_hashes(
+                ct, parent,
+                [&](lt::piece_index_t i) {
+                    int64_t done =
+                        (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
+                    if (progress)
+                        progress(arg, done < total ? done : total, total);
+                },
+                ec);
+            if (ec)
+                return fail(err, FY_ERUNTIME, p->dir, ec.message());
+            std::vector<char> buf;
+            lt::bencode(std::back_inserter(buf), ct.generate());
+            lt::torrent_info ti(buf, lt::from_span);
+            *magnet = xstrdup(lt::make_magnet_uri(ti).c_str());
+            sbuf_add(out, buf.data(), buf.size());
+            return FY_OK;
         });
-        if (fs.num_files() == 0)
-            return fy_fail(err, FY_EINPUT, "%s: no files to share", p->dir);
-        lt::create_torrent ct(fs, p->piece_kib * 1024,
-                              lt::create_torrent::v1_only);
-        for (size_t i = 0; i < p->ntrackers; i++)
-            ct.add_tracker(p->trackers[i], static_cast<int>(i));
-        for (size_t i = 0; i < p->nwebseeds; i++)
-            ct.add_url_seed(p->webseeds[i]);
-        if (p->creator)
-            ct.set_creator(p->creator);
-        std::string parent = dir;
-        auto slash = parent.rfind('/');
-        parent = slash == std::string::npos ? "." : parent.substr(0, slash);
-        if (parent.empty())
-            parent = "/";
-        lt::error_code ec;
-        int64_t total = fs.total_size();
-        int64_t plen = ct.piece_length();
-        lt::set_piece_hashes(
-            ct, parent,
-            [&](lt::piece_index_t i) {
-                int64_t done =
-                    (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
-                if (progress)
-                    progress(arg, done < total ? done : total, total);
-            },
-            ec);
-        if (ec)
-            return fail(err, FY_ERUNTIME, p->dir, ec.message());
-        std::vector<char> buf;
-        lt::bencode(std::back_inserter(buf), ct.generate());
-        lt::torrent_info ti(buf, lt::from_span);
-        *magnet = xstrdup(lt::make_magnet_uri(ti).c_str());
-        sbuf_add(out, buf.data(), buf.size());
-        return FY_OK;
-    } catch (lt::system_error const &e) {
-        return fail(err, FY_ERUNTIME, p->dir, e.code().message());
-    } catch (std::exception const &e) {
-        return fail(err, FY_ERUNTIME, p->dir, e.what());
-    } catch (...) {
-        return fy_fail(err, FY_ERUNTIME, "%s: unknown error", p->dir);
-    }
 }
 
 } /* extern "C" */
