@@ -908,15 +908,23 @@ tor_create(const struct tor_create_params *p,
             lt::error_code ec;
             int64_t total = fs.total_size();
             int64_t plen = ct.piece_length();
-            lt::set_piece_hashes(
-                ct, parent,
-                [&](lt::piece_index_t i) {
-                    int64_t done =
-                        (static_cast<int64_t>(static_cast<int>(i)) + 1) * plen;
-                    if (progress)
-                        progress(arg, done < total ? done : total, total);
-                },
-                ec);
+            struct interrupted {};
+            try {
+                lt::set_piece_hashes(
+                    ct, parent,
+                    [&](lt::piece_index_t i) {
+                        if (fy_interrupted()) /* SIGINT/SIGTERM: stop */
+                            throw interrupted();
+                        int64_t done =
+                            (static_cast<int64_t>(static_cast<int>(i)) + 1) *
+                            plen;
+                        if (progress)
+                            progress(arg, done < total ? done : total, total);
+                    },
+                    ec);
+            } catch (interrupted const &) {
+                return fy_fail(err, FY_EINTR, "%s: interrupted", p->dir);
+            }
             if (ec)
                 return fail(err, FY_ERUNTIME, p->dir, ec.message());
             std::vector<char> buf;
