@@ -642,7 +642,10 @@ loop(struct run *r)
         double now = out_now();
         if (st.peers > r->max_peers)
             r->max_peers = st.peers;
-        bool done = r->have_meta &&
+        /* a magnet's files start at priority 0 ("finished" at once) and
+         * the priorities fetch sets apply asynchronously: done only once
+         * the selected bytes are wanted */
+        bool done = r->have_meta && st.wanted >= r->selected_bytes &&
                     (st.state == TOR_FINISHED || st.state == TOR_SEEDING);
         struct out_progress p = OUT_PROGRESS_INIT;
         p.phase = phase_of(&st, seed_start >= 0);
