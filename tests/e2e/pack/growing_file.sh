@@ -19,7 +19,10 @@ with open(sys.argv[1], "ab", buffering=0) as f:
 PY
 APPENDER=$!
 _bg_pids+=("$APPENDER")
-sleep 0.3
+# start packing only once the appender is really appending (python can take
+# longer than the whole pack to start on a loaded machine)
+grown() { [ "$(stat -c %s "$WORK/ws/train.log")" -gt 64100000 ]; }
+wait_for 30 grown || fail "the appender did not start"
 run_ferry pack "$WORK/ws" -o "$WORK/a.tar.zst"
 touch "$WORK/stop"; wait "$APPENDER"
 assert_exit 0
