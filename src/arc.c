@@ -1722,6 +1722,11 @@ struct rd {
      * and its symlinks' CRC-32s (zip_cd_scan) */
     int64_t zip_entries;
     struct arc_map zip_links;
+    /* what libarchive got through the ring: how much, and the last bytes
+     * of the block before the one it holds (tar_end) */
+    int64_t given;
+    unsigned char back[1024];
+    size_t back_len;
     /* called before the main thread waits for the ring (unpack: wakes the
      * writers, which may hold ring blocks the reader is waiting for) */
     void (*idle_hook)(void *ctx);
@@ -1735,6 +1740,10 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     struct ring *r = &rd->ring;
     pthread_mutex_lock(&r->mu);
     if (r->held) {
+        const unsigned char *old = r->slot[r->tail % RING_SLOTS];
+        size_t len = r->len[r->tail % RING_SLOTS];
+        rd->back_len = len < sizeof rd->back ? len : sizeof rd->back;
+        memcpy(rd->back, old + len - rd->back_len, rd->back_len);
         r->tail++;
         r->held = false;
         pthread_cond_broadcast(&r->cv);
@@ -1758,6 +1767,7 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
         *buf = r->slot[r->tail % RING_SLOTS];
         size_t n = r->len[r->tail % RING_SLOTS];
         r->held = true;
+        rd->given += (int64_t)n;
         pthread_mutex_unlock(&r->mu);
         rd->prog.p.done = (int64_t)atomic_load(&r->raw);
         tick(rd->out, &rd->prog, false);
@@ -1779,23 +1789,81 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     return 0;
 }
 
+/* Are the n bytes at p all zero? */
+static bool
+all_zero(const unsigned char *p, size_t n)
+{
+    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static enum fy_rc
+tar_after_end(struct rd *rd)
+{
+    return fy_fail(rd->err, FY_EINPUT,
+                   "%s: corrupt tar: data after its end-of-archive marker "
+                   "(a zeroed stretch hides what follows, or tars were "
+                   "joined)",
+                   rd->name);
+}
+
 /*
- * The archive has ended (its end-of-archive marker): read what is left of
- * the input through the ring, so that the compressed stream's last
- * checksums (a zstd frame's, the xz and gzip trailers) are checked too
- * and a stream cut after the marker is still "truncated".  Bounded by the
- * input; interruptible.
+ * A tar has ended (libarchive returned ARCHIVE_EOF), at `used` bytes: the
+ * end-of-archive marker must be there (a zero block; POSIX writes two),
+ * since libarchive also takes the input's end right after an entry for
+ * the archive's end, and a tar cut between two entries would pass for
+ * whole; and only zeros (the padding every tar writer adds) may follow,
+ * since a zeroed stretch inside a tar looks like the marker and would hide
+ * every entry after it.  libarchive has looked at most one block beyond
+ * what it used, so the bytes to check are in the block it holds, or in the
+ * last bytes of the one before (rd->back).
+ */
+static enum fy_rc
+tar_end(struct rd *rd)
+{
+    struct ring *r = &rd->ring;
+    int64_t used = archive_filter_bytes(rd->a, 0);
+    const unsigned char *cur = r->held ? r->slot[r->tail % RING_SLOTS] : NULL;
+    int64_t cur_len = r->held ? (int64_t)r->len[r->tail % RING_SLOTS] : 0;
+    int64_t cur_at = rd->given - cur_len,
+            back_at = cur_at - (int64_t)rd->back_len;
+    if (used < 512 || used - 512 < back_at || used > rd->given)
+        return FY_OK; /* not where libarchive leaves it: nothing to say */
+    for (int64_t x = used - 512; x < rd->given; x++) {
+        unsigned char c = x < cur_at ? rd->back[x - back_at] : cur[x - cur_at];
+        if (c != 0 && x < used)
+            return fy_fail(rd->err, FY_EINPUT,
+                           "%s: truncated (the tar ends without its "
+                           "end-of-archive marker)",
+                           rd->name);
+        if (c != 0)
+            return tar_after_end(rd);
+    }
+    return FY_OK;
+}
+
+/*
+ * The archive has ended: a tar's end is checked (tar_end), then what is
+ * left of the input is read through the ring, so that the compressed
+ * stream's last checksums (a zstd frame's, the xz and gzip trailers) are
+ * checked too and a stream cut after the marker is still "truncated"; all
+ * of it must be zeros after a tar.  Bounded by the input; interruptible.
  */
 static enum fy_rc
 rd_drain(struct rd *rd)
 {
     const void *buf;
-    la_ssize_t n;
+    la_ssize_t n = 0;
     if (!rd->ring.started)
         return FY_OK; /* a zip read by libarchive itself */
-    while ((n = rd_read_cb(rd->a, rd, &buf)) > 0)
-        ;
-    return n < 0 ? rd->err->rc : FY_OK;
+    bool tar = (archive_format(rd->a) & ARCHIVE_FORMAT_BASE_MASK) ==
+               ARCHIVE_FORMAT_TAR;
+    enum fy_rc rc = tar ? tar_end(rd) : FY_OK;
+    while (rc == FY_OK && (n = rd_read_cb(rd->a, rd, &buf)) > 0)
+        if (tar && !all_zero(buf, (size_t)n))
+            rc = tar_after_end(rd);
+    if (rc == FY_OK && n < 0)
+        rc = rd->err->rc;
+    return rc;
 }
 
 static enum fy_rc
