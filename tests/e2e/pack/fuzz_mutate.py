@@ -1008,6 +1008,12 @@ def run_mutant(fmt, idx, cls, desc, data, ctx, args):
     logs = os.path.join(ctx["work"], "logs")
     before = snapshot(sb)
     must_fail = cls in MUST_FAIL
+    if cls == "zip_data" and "(method 0)" not in desc:
+        # a flip in a deflated entry may hit the unused bits that pad its
+        # last byte: the entry decodes to the same bytes, its CRC-32 holds,
+        # and no checksum the format carries covers those bits; such a
+        # mutant is harmless (exit 0 only if Python's reader agrees)
+        must_fail = False
     intact = None  # by content: unpack gave the workspace, or Python agrees
     identical = False
     # A mutant without ferry's manifest (renamed, e.g. onto another member's
