@@ -18,12 +18,15 @@
  * the input); libarchive reads the blocks in place (no copy) on the
  * calling thread and parses only tar and zip.  ferry's own stored
  * frames (SF_HEAD) are decoded by that thread itself: their raw blocks are
- * read straight into the ring, and unpack leaves their XXH64 to the
- * manifest, which hashes the same bytes (verify checks both).  Each entry
- * passes arc_entry_check() before libarchive's archive_write_disk (with the
- * SECURE_* flags) creates it; the data of bigger files is then written by
- * writer threads ("pw"), the rest by libarchive; all of it is hashed as it
- * is written and compared with the manifest (the last entry) at the end.
+ * read straight into the ring and their XXH64 computed as they pass.
+ * unpack, list and verify walk the entries the same way (walk_run): each
+ * entry passes the same checks (entry_gate: arc_entry_check(), data within
+ * its declared size, a zip symlink's CRC-32) and is hashed, and the
+ * manifest is compared at the end; list prints what passed, and unpack has
+ * libarchive's archive_write_disk (with the SECURE_* flags) create it; the
+ * data of bigger files is then written by writer threads ("pw"), the rest
+ * by libarchive; all of it is hashed as it is written and compared with
+ * the manifest (the last entry) at the end.
  * Extraction happens in a locked staging directory beside the target,
  * which is synced (syncfs) and renamed into place only when every check
  * passed.
@@ -115,6 +118,8 @@ arc_rc_from_errno(int e, enum arc_side side)
 {
     bool lib = e == 0 || e == ARCHIVE_ERRNO_FILE_FORMAT ||
                e == ARCHIVE_ERRNO_MISC || e == ARCHIVE_ERRNO_PROGRAMMER;
+    if (e == ENAMETOOLONG && side == ARC_SIDE_EXTRACT)
+        return FY_EINPUT; /* a name no filesystem holds: the archive's */
     if (!lib)
         return FY_ERUNTIME;
     switch (side) {
@@ -230,7 +235,8 @@ utf8_leave(locale_t loc, locale_t old)
     }
 }
 
-/* "<archive>: entry '<path>': <why>", the path escaped. */
+/* "<archive>: entry '<path>': <why>", both escaped (libarchive's whys
+ * quote names raw), the path cut short if it would crowd out the why. */
 static enum fy_rc
 entry_fail(struct fy_err *err,
            enum fy_rc rc,
@@ -238,9 +244,16 @@ entry_fail(struct fy_err *err,
            const char *path,
            const char *why)
 {
-    char *e = out_escape(path);
-    fy_fail(err, rc, "%s: entry '%s': %s", arc, e, why);
+    char *e = out_escape(path), *y = out_escape(why);
+    size_t n = strlen(e), max = 300;
+    if (n > max) {
+        while (max > 0 && ((unsigned char)e[max] & 0xc0) == 0x80)
+            max--; /* not inside a UTF-8 sequence */
+        memcpy(e + max, "...", 4);
+    }
+    fy_fail(err, rc, "%s: entry '%s': %s", arc, e, y);
     free(e);
+    free(y);
     return err->rc;
 }
 
@@ -933,7 +946,9 @@ pack_file(struct packer *p, const struct pent *pe, const char *path)
             archive_entry_set_size(p->e, 0);
             rc = header_out(p, path);
             if (rc == FY_OK) {
-                arc_manifest_add(&p->mf, 'h', 0, NULL, path);
+                unsigned char lh[16];
+                arc_link_hash(first, lh);
+                arc_manifest_add(&p->mf, 'h', 0, lh, path);
                 p->tot.entries++;
                 p->st->hardlinks++;
             }
@@ -1041,10 +1056,12 @@ pack_symlink(struct packer *p, const struct pent *pe, const char *path)
     }
     entry_start(p, path, pe->mode, pe->uid, pe->gid, &pe->mtime);
     archive_entry_copy_symlink(p->e, target);
+    unsigned char lh[16];
+    arc_link_hash(target, lh);
     free(target);
     enum fy_rc rc = header_out(p, path);
     if (rc == FY_OK) {
-        arc_manifest_add(&p->mf, 'l', 0, NULL, path);
+        arc_manifest_add(&p->mf, 'l', 0, lh, path);
         p->tot.entries++;
         p->st->symlinks++;
     }
@@ -1236,9 +1253,8 @@ struct ring {
     bool sf;          /* inside one */
     bool sf_last;     /* the current block is its last */
     uint32_t sf_left; /* payload bytes of the current block still to come */
-    XXH64_state_t *sf_x64;
-    bool sf_trust;           /* leave their checksums to the manifest */
-    atomic_llong sf_trusted; /* stored frames whose checksum was not read */
+    XXH64_state_t *sf_x64;  /* their checksum, over the bytes as they pass */
+    atomic_llong sf_frames; /* stored frames read (only ferry writes them) */
     bool is_file;     /* the input is a regular file: no poll before reads */
     atomic_llong raw; /* bytes read from the input */
     pthread_t th;
@@ -1341,8 +1357,9 @@ sf_payload(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen)
             got = k;
         }
     }
-    if (!r->sf_trust)
-        XXH64_update(r->sf_x64, at, got);
+    /* SPEC: every checksum the format carries is checked; the bytes are
+     * in cache now, and XXH64 runs at several GB/s */
+    XXH64_update(r->sf_x64, at, got);
     *dlen += got;
     r->sf_left -= (uint32_t)got;
     return FY_OK;
@@ -1363,10 +1380,9 @@ sf_step(struct ring *r)
     const unsigned char *p = r->in + r->in_pos;
     r->in_pos += need;
     if (r->sf_last) {
-        if (r->sf_trust)
-            atomic_fetch_add(&r->sf_trusted, 1);
-        else if ((uint32_t)XXH64_digest(r->sf_x64) != le32(p))
+        if ((uint32_t)XXH64_digest(r->sf_x64) != le32(p))
             return sf_corrupt(r, "stored frame checksum mismatch");
+        atomic_fetch_add(&r->sf_frames, 1);
         r->sf = false;
         r->frame_open = false;
         r->refill = 4u << 10; /* what follows is small: a tar header */
@@ -1702,6 +1718,15 @@ struct rd {
     const char *name;
     struct tick prog;
     bool opened; /* the stream is ours to close */
+    /* a zip file: its central directory's count (or -1: not a zip file),
+     * and its symlinks' CRC-32s (zip_cd_scan) */
+    int64_t zip_entries;
+    struct arc_map zip_links;
+    /* what libarchive got through the ring: how much, and the last bytes
+     * of the block before the one it holds (tar_end) */
+    int64_t given;
+    unsigned char back[1024];
+    size_t back_len;
     /* called before the main thread waits for the ring (unpack: wakes the
      * writers, which may hold ring blocks the reader is waiting for) */
     void (*idle_hook)(void *ctx);
@@ -1715,6 +1740,10 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     struct ring *r = &rd->ring;
     pthread_mutex_lock(&r->mu);
     if (r->held) {
+        const unsigned char *old = r->slot[r->tail % RING_SLOTS];
+        size_t len = r->len[r->tail % RING_SLOTS];
+        rd->back_len = len < sizeof rd->back ? len : sizeof rd->back;
+        memcpy(rd->back, old + len - rd->back_len, rd->back_len);
         r->tail++;
         r->held = false;
         pthread_cond_broadcast(&r->cv);
@@ -1738,6 +1767,7 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
         *buf = r->slot[r->tail % RING_SLOTS];
         size_t n = r->len[r->tail % RING_SLOTS];
         r->held = true;
+        rd->given += (int64_t)n;
         pthread_mutex_unlock(&r->mu);
         rd->prog.p.done = (int64_t)atomic_load(&r->raw);
         tick(rd->out, &rd->prog, false);
@@ -1759,23 +1789,81 @@ rd_read_cb(struct archive *a, void *ctx, const void **buf)
     return 0;
 }
 
+/* Are the n bytes at p all zero? */
+static bool
+all_zero(const unsigned char *p, size_t n)
+{
+    return n == 0 || (p[0] == 0 && memcmp(p, p + 1, n - 1) == 0);
+}
+
+static enum fy_rc
+tar_after_end(struct rd *rd)
+{
+    return fy_fail(rd->err, FY_EINPUT,
+                   "%s: corrupt tar: data after its end-of-archive marker "
+                   "(a zeroed stretch hides what follows, or tars were "
+                   "joined)",
+                   rd->name);
+}
+
 /*
- * The archive has ended (its end-of-archive marker): read what is left of
- * the input through the ring, so that the compressed stream's last
- * checksums (a zstd frame's, the xz and gzip trailers) are checked too
- * and a stream cut after the marker is still "truncated".  Bounded by the
- * input; interruptible.
+ * A tar has ended (libarchive returned ARCHIVE_EOF), at `used` bytes: the
+ * end-of-archive marker must be there (a zero block; POSIX writes two),
+ * since libarchive also takes the input's end right after an entry for
+ * the archive's end, and a tar cut between two entries would pass for
+ * whole; and only zeros (the padding every tar writer adds) may follow,
+ * since a zeroed stretch inside a tar looks like the marker and would hide
+ * every entry after it.  libarchive has looked at most one block beyond
+ * what it used, so the bytes to check are in the block it holds, or in the
+ * last bytes of the one before (rd->back).
+ */
+static enum fy_rc
+tar_end(struct rd *rd)
+{
+    struct ring *r = &rd->ring;
+    int64_t used = archive_filter_bytes(rd->a, 0);
+    const unsigned char *cur = r->held ? r->slot[r->tail % RING_SLOTS] : NULL;
+    int64_t cur_len = r->held ? (int64_t)r->len[r->tail % RING_SLOTS] : 0;
+    int64_t cur_at = rd->given - cur_len,
+            back_at = cur_at - (int64_t)rd->back_len;
+    if (used < 512 || used - 512 < back_at || used > rd->given)
+        return FY_OK; /* not where libarchive leaves it: nothing to say */
+    for (int64_t x = used - 512; x < rd->given; x++) {
+        unsigned char c = x < cur_at ? rd->back[x - back_at] : cur[x - cur_at];
+        if (c != 0 && x < used)
+            return fy_fail(rd->err, FY_EINPUT,
+                           "%s: truncated (the tar ends without its "
+                           "end-of-archive marker)",
+                           rd->name);
+        if (c != 0)
+            return tar_after_end(rd);
+    }
+    return FY_OK;
+}
+
+/*
+ * The archive has ended: a tar's end is checked (tar_end), then what is
+ * left of the input is read through the ring, so that the compressed
+ * stream's last checksums (a zstd frame's, the xz and gzip trailers) are
+ * checked too and a stream cut after the marker is still "truncated"; all
+ * of it must be zeros after a tar.  Bounded by the input; interruptible.
  */
 static enum fy_rc
 rd_drain(struct rd *rd)
 {
     const void *buf;
-    la_ssize_t n;
+    la_ssize_t n = 0;
     if (!rd->ring.started)
         return FY_OK; /* a zip read by libarchive itself */
-    while ((n = rd_read_cb(rd->a, rd, &buf)) > 0)
-        ;
-    return n < 0 ? rd->err->rc : FY_OK;
+    bool tar = (archive_format(rd->a) & ARCHIVE_FORMAT_BASE_MASK) ==
+               ARCHIVE_FORMAT_TAR;
+    enum fy_rc rc = tar ? tar_end(rd) : FY_OK;
+    while (rc == FY_OK && (n = rd_read_cb(rd->a, rd, &buf)) > 0)
+        if (tar && !all_zero(buf, (size_t)n))
+            rc = tar_after_end(rd);
+    if (rc == FY_OK && n < 0)
+        rc = rd->err->rc;
+    return rc;
 }
 
 static enum fy_rc
@@ -1783,10 +1871,12 @@ rd_fail(struct rd *rd)
 {
     if (rd->err->rc != FY_OK)
         return rd->err->rc;
-    const char *why = archive_error_string(rd->a);
-    return fy_fail(rd->err,
-                   arc_rc_from_errno(archive_errno(rd->a), ARC_SIDE_READ),
-                   "%s: %s", rd->name, why ? why : "unreadable archive");
+    const char *la = archive_error_string(rd->a);
+    char *why = out_escape(la ? la : "unreadable archive"); /* names, raw */
+    fy_fail(rd->err, arc_rc_from_errno(archive_errno(rd->a), ARC_SIDE_READ),
+            "%s: %s", rd->name, why);
+    free(why);
+    return rd->err->rc;
 }
 
 static bool
@@ -1799,10 +1889,154 @@ zstd_magic(const unsigned char *p, size_t n)
     return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
 }
 
+static uint64_t
+le64(const unsigned char *p)
+{
+    return (uint64_t)le32(p) | (uint64_t)le32(p + 4) << 32;
+}
+
+/* A window on a file, moved with pread() as a parse goes on. */
+#define FWIN (1u << 20) /* more than a zip directory entry can take */
+struct fwin {
+    int fd;
+    int64_t size;
+    unsigned char *buf;
+    int64_t off; /* where buf[0] is in the file */
+    size_t len;
+};
+
+/* Point *p at n <= FWIN bytes of the file at pos; false if it ends
+ * first.  Earlier pointers may move. */
+static bool
+fwin_get(struct fwin *f, int64_t pos, size_t n, const unsigned char **p)
+{
+    if (pos < 0 || pos > f->size || (int64_t)n > f->size - pos)
+        return false;
+    if (pos < f->off || pos + (int64_t)n > f->off + (int64_t)f->len) {
+        size_t want =
+            f->size - pos < (int64_t)FWIN ? (size_t)(f->size - pos) : FWIN;
+        if (pread(f->fd, f->buf, want, (off_t)pos) != (ssize_t)want)
+            return false;
+        f->off = pos;
+        f->len = want;
+    }
+    *p = f->buf + (pos - f->off);
+    return true;
+}
+
+static unsigned
+le16(const unsigned char *p)
+{
+    return (unsigned)p[0] | (unsigned)p[1] << 8;
+}
+
+/*
+ * What libarchive 3.6.2's seeking zip reader leaves unchecked, read from
+ * a zip file's central directory: the number of entries its end record
+ * (the last "PK\5\6" near the end, or the zip64 record its locator names,
+ * checked as libarchive checks them) says it holds, which libarchive never
+ * compares with the entries it reads -- a damaged record made a zip read
+ * as holding fewer entries, or none -- and the CRC-32 of every symlink,
+ * whose target libarchive reads without checking it.  The directory must
+ * end where the end record begins (or the zip64 record), as every zip
+ * writer puts it.  FY_EINPUT if it is not there.
+ */
+static enum fy_rc
+zip_cd_scan(struct rd *rd, int fd, int64_t size, struct fy_err *err)
+{
+    struct fwin f = {fd, size, xmalloc(FWIN), 0, 0};
+    const unsigned char *p;
+    int64_t tail = size < (int64_t)(128u << 10) + 22 ? size : (128u << 10) + 22;
+    int64_t epos = -1, n = 0, cd_size = 0, cd_end, seen = 0;
+    if (tail >= 22 && fwin_get(&f, size - tail, (size_t)tail, &p))
+        for (int64_t i = tail - 22; i >= 0 && epos < 0; i--)
+            if (memcmp(p + i, "PK\5\6", 4) == 0) {
+                epos = size - tail + i;
+                n = le16(p + i + 10);
+                cd_size = le32(p + i + 12);
+            }
+    cd_end = epos;
+    if (epos >= 20 && fwin_get(&f, epos - 20, 20, &p) &&
+        memcmp(p, "PK\6\7", 4) == 0 && le32(p + 4) == 0 && le32(p + 16) == 1 &&
+        le64(p + 8) <= (uint64_t)INT64_MAX) {
+        int64_t zpos = (int64_t)le64(p + 8);
+        if (fwin_get(&f, zpos, 56, &p) && le32(p + 16) == 0 &&
+            le32(p + 20) == 0 && le64(p + 24) == le64(p + 32) &&
+            le64(p + 32) <= (uint64_t)INT64_MAX &&
+            le64(p + 40) <= (uint64_t)INT64_MAX) {
+            n = (int64_t)le64(p + 32); /* zip64: libarchive uses this one */
+            cd_size = (int64_t)le64(p + 40);
+            cd_end = zpos;
+        }
+    }
+    int64_t pos = cd_end - cd_size;
+    while (epos >= 0 && pos >= 0 && pos < cd_end) {
+        if (fy_interrupted()) {
+            free(f.buf);
+            return fy_fail(err, FY_EINTR, "%s: interrupted", rd->name);
+        }
+        if (!fwin_get(&f, pos, 46, &p))
+            break;
+        if (memcmp(p, "PK\5\5", 4) == 0) { /* its digital signature */
+            pos = cd_end;
+            break;
+        }
+        if (memcmp(p, "PK\1\2", 4) != 0)
+            break;
+        size_t nl = le16(p + 28);
+        int64_t next = pos + 46 + (int64_t)nl + le16(p + 30) + le16(p + 32);
+        /* libarchive's rule: a mode only from a Unix "version made by" */
+        uint32_t crc = le32(p + 16), mode = le32(p + 38) >> 16;
+        if ((le16(p + 4) >> 8) == 3 && (mode & S_IFMT) == S_IFLNK) {
+            if (!fwin_get(&f, pos + 46, nl, &p))
+                break;
+            struct arc_map_val *v = arc_map_put(&rd->zip_links, p, nl);
+            v->type = 'l';
+            v->size = crc;
+        }
+        pos = next;
+        seen++;
+    }
+    free(f.buf);
+    if (epos < 0 || pos != cd_end || seen != n)
+        return fy_fail(err, FY_EINPUT,
+                       "%s: corrupt zip: no central directory of %" PRId64
+                       " entries where its end record says",
+                       rd->name, n);
+    rd->zip_entries = n;
+    return FY_OK;
+}
+
+/*
+ * A symlink of a zip file: its target against the CRC-32 its central
+ * directory holds (zip_cd_scan).
+ */
+static enum fy_rc
+zip_link_check(struct rd *rd, struct archive_entry *e, const char *raw)
+{
+    const struct arc_map_val *v = arc_map_get(&rd->zip_links, raw, strlen(raw));
+    const char *target = archive_entry_symlink(e);
+    target = target ? target : "";
+    if (v == NULL)
+        return entry_fail(rd->err, FY_EINPUT, rd->name, raw,
+                          "corrupt zip: a symlink its central directory "
+                          "does not list");
+    uLong crc = crc32(0L, (const Bytef *)target, (uInt)strlen(target));
+    if ((uint32_t)crc == (uint32_t)v->size)
+        return FY_OK;
+    char why[96];
+    snprintf(why, sizeof why,
+             "checksum mismatch (ZIP bad CRC: 0x%08lx should be 0x%08lx)",
+             (unsigned long)crc, (unsigned long)(uint32_t)v->size);
+    return entry_fail(rd->err, FY_EREFUSED, rd->name, raw, why);
+}
+
 /*
  * A zip keeps modes and symlink flags in its central directory, at the end:
  * libarchive must seek to find them, so a zip file is read by libarchive
- * directly (no helper thread).
+ * directly (no helper thread), and only by its seeking reader: its
+ * streaming one would take a zip whose central directory is cut off for
+ * a whole one (and its symlinks for files).
  */
 static enum fy_rc
 rd_open_zip(struct rd *rd, struct fy_istream *is, struct fy_err *err)
@@ -1810,10 +2044,15 @@ rd_open_zip(struct rd *rd, struct fy_istream *is, struct fy_err *err)
     rd->a = archive_read_new();
     if (rd->a == NULL)
         return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-    archive_read_support_format_zip(rd->a);
-    if (archive_read_open_fd(rd->a, is->fd, IN_CHUNK) != ARCHIVE_OK)
-        return rd_fail(rd);
-    return FY_OK;
+    archive_read_support_format_zip_seekable(rd->a);
+    if (archive_read_open_fd(rd->a, is->fd, IN_CHUNK) == ARCHIVE_OK)
+        return zip_cd_scan(rd, is->fd, is->size, err);
+    if (archive_errno(rd->a) == ARCHIVE_ERRNO_FILE_FORMAT)
+        return fy_fail(err, FY_EINPUT,
+                       "%s: corrupt or truncated zip (no end of central "
+                       "directory record)",
+                       is->name);
+    return rd_fail(rd);
 }
 
 /* Start reading is: sniff, start the helper thread, open libarchive.
@@ -1822,7 +2061,6 @@ static enum fy_rc
 rd_open(struct rd *rd,
         struct fy_istream *is,
         const char *phase,
-        bool sf_trust,
         const struct arc_read_opts *ro,
         struct out *out,
         struct fy_err *err)
@@ -1833,12 +2071,12 @@ rd_open(struct rd *rd,
     rd->out = out;
     rd->name = is->name;
     rd->opened = true;
+    rd->zip_entries = -1;
     tick_init(&rd->prog, phase, is->size);
     r->is = is;
-    r->sf_trust = sf_trust;
     r->window_log = ro != NULL && ro->window_log > 0 ? ro->window_log
                                                      : ARC_WINDOW_LOG_DEFAULT;
-    atomic_init(&r->sf_trusted, 0);
+    atomic_init(&r->sf_frames, 0);
     pthread_mutex_init(&r->mu, NULL);
     pthread_cond_init(&r->cv, NULL);
     atomic_init(&r->stop, false);
@@ -1964,6 +2202,7 @@ rd_close(struct rd *rd)
             inflateEnd(&r->zs);
         if (r->sf_x64 != NULL)
             XXH64_freeState(r->sf_x64);
+        arc_map_release(&rd->zip_links);
         r->is->close(r->is->ctx);
         rd->opened = false;
     }
@@ -1973,48 +2212,33 @@ rd_close(struct rd *rd)
 
 /* ------------------------------------- reading: entries and the manifest */
 
-/* Where an entry's data comes from: the archive, or bytes read already. */
-struct src {
-    struct archive *a;
-    const unsigned char *mem;
-    size_t mem_len;
-    bool mem_done;
-};
-
+/* The next data block of the current entry (archive_read_data_block). */
 static int
-src_next(struct src *s, const void **buf, size_t *len, int64_t *off)
+data_next(struct archive *a, const void **buf, size_t *len, int64_t *off)
 {
-    if (s->a != NULL) {
-        la_int64_t o = 0;
-        int r = archive_read_data_block(s->a, buf, len, &o);
-        *off = o;
-        return r;
-    }
-    if (s->mem_done || s->mem_len == 0)
-        return ARCHIVE_EOF;
-    *buf = s->mem;
-    *len = s->mem_len;
-    *off = 0;
-    s->mem_done = true;
-    return ARCHIVE_OK;
+    la_int64_t o = 0;
+    int r = archive_read_data_block(a, buf, len, &o);
+    *off = o;
+    return r;
 }
 
 struct walk;
+/* What unpack, verify or list do with one entry (not ferry's manifest),
+ * its data still to be read from w->rd.a. */
 typedef enum fy_rc (*walk_fn)(struct walk *w,
                               struct archive_entry *e,
                               enum arc_path_rc prc,
-                              const char *clean,
-                              struct src *s);
+                              const char *clean);
 
 struct walk {
     struct rd rd;
     struct arc_map seen; /* what the manifest check compares */
     int64_t recorded;
-    bool check;
-    struct archive_entry *pend; /* a ".ferry/manifest" that may be last */
-    struct sbuf pend_data;
+    struct arc_guard *guard; /* what the entry safety check knows */
+    int strip;               /* unpack's --strip-components */
+    int64_t headers;         /* entries libarchive returned */
     struct sbuf mf;
-    bool have_mf;
+    bool have_mf; /* ferry's manifest was read: nothing may follow */
     XXH3_state_t *xx;
     walk_fn fn;
     void *ctx;
@@ -2033,8 +2257,6 @@ walk_record(struct walk *w,
             const unsigned char *hash,
             bool sparse)
 {
-    if (!w->check)
-        return;
     struct arc_map_val *v = arc_map_put(&w->seen, path, strlen(path));
     v->type = type;
     v->size = size;
@@ -2142,13 +2364,39 @@ data_fail(struct walk *w, int r, const char *raw)
 }
 
 /*
- * Read all data of the current entry from s, checking it against sp, hash
- * it into hash and, with disk, write it there (never a sparse entry: see
+ * libarchive's disk writer failed on entry raw.  The system's reason goes
+ * first: libarchive's own message may quote a long name whole.  EFBIG (a
+ * file bigger than the filesystem, or the process, allows) is the
+ * archive's doing, as in write_fail().
+ */
+static enum fy_rc
+disk_fail(struct walk *w,
+          struct archive *disk,
+          enum arc_side side,
+          const char *raw)
+{
+    if (w->err->rc != FY_OK)
+        return w->err->rc;
+    int en = archive_errno(disk);
+    const char *la = archive_error_string(disk);
+    char why[1024];
+    enum fy_rc rc = en == EFBIG ? FY_EINPUT : arc_rc_from_errno(en, side);
+    if (en > 0 && en != ARCHIVE_ERRNO_FILE_FORMAT &&
+        en != ARCHIVE_ERRNO_PROGRAMMER)
+        snprintf(why, sizeof why, "%s (%s)", strerror(en),
+                 la ? la : "cannot extract");
+    else
+        snprintf(why, sizeof why, "%s", la ? la : "cannot extract");
+    return entry_fail(w->err, rc, w->name, raw, why);
+}
+
+/*
+ * Read all data of the current entry, checking it against sp, hash it
+ * into hash and, with disk, write it there (never a sparse entry: see
  * unpack_sparse).
  */
 static enum fy_rc
 pump(struct walk *w,
-     struct src *s,
      struct span *sp,
      struct archive *disk,
      const char *raw,
@@ -2162,7 +2410,7 @@ pump(struct walk *w,
         const void *buf;
         size_t len;
         int64_t off;
-        int r = src_next(s, &buf, &len, &off);
+        int r = data_next(w->rd.a, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK)
@@ -2174,13 +2422,7 @@ pump(struct walk *w,
         if (disk != NULL) {
             la_ssize_t wr = archive_write_data_block(disk, buf, len, off);
             if (wr < ARCHIVE_WARN) {
-                if (w->err->rc != FY_OK)
-                    return w->err->rc;
-                const char *why = archive_error_string(disk);
-                return entry_fail(
-                    w->err,
-                    arc_rc_from_errno(archive_errno(disk), ARC_SIDE_WRITE),
-                    w->name, raw, why ? why : "write failed");
+                return disk_fail(w, disk, ARC_SIDE_WRITE, raw);
             }
         }
         if (bytes)
@@ -2192,38 +2434,45 @@ pump(struct walk *w,
     return rc;
 }
 
-/* Read the current entry's data whole into sb (at most max bytes). */
+/* A failure of ferry's manifest entry: the archive is corrupt (exit 3). */
 static enum fy_rc
-slurp(struct walk *w, struct sbuf *sb)
+manifest_corrupt(struct walk *w, const char *why)
 {
-    struct src s = {w->rd.a, NULL, 0, false};
+    char msg[200];
+    snprintf(msg, sizeof msg, "corrupt: ferry's manifest %s", why);
+    return entry_fail(w->err, FY_EINPUT, w->name, ARC_MANIFEST_PATH, msg);
+}
+
+/*
+ * The entry ".ferry/manifest": ferry's manifest, read whole into w->mf and
+ * parsed once the walk has seen every other entry (walk_finish).  SPEC:
+ * an archive that holds it is checked against it, so it cannot be
+ * anything but a regular file of at most MANIFEST_MAX bytes; one that is
+ * not is corrupt, never an archive without a manifest.
+ */
+static enum fy_rc
+manifest_take(struct walk *w, struct archive_entry *e)
+{
+    if (archive_entry_filetype(e) != AE_IFREG ||
+        archive_entry_hardlink(e) != NULL || archive_entry_sparse_count(e) > 0)
+        return manifest_corrupt(w, "is not a regular file");
+    if (archive_entry_size(e) > (la_int64_t)MANIFEST_MAX)
+        return manifest_corrupt(w, "is bigger than 256 MiB");
     for (;;) {
         const void *buf;
         size_t len;
         int64_t off;
-        int r = src_next(&s, &buf, &len, &off);
+        int r = data_next(w->rd.a, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
-            return FY_OK;
+            break;
         if (r != ARCHIVE_OK)
             return data_fail(w, r, ARC_MANIFEST_PATH);
-        if (off != (int64_t)sb->len || len > MANIFEST_MAX - sb->len)
-            return entry_fail(w->err, FY_EINPUT, w->name, ARC_MANIFEST_PATH,
-                              "corrupt: data beyond its declared size");
-        sbuf_add(sb, buf, len);
+        if (off != (int64_t)w->mf.len || len > MANIFEST_MAX - w->mf.len)
+            return manifest_corrupt(w, "has data beyond its declared size");
+        sbuf_add(&w->mf, buf, len);
     }
-}
-
-/* The pending ".ferry/manifest" was not the last entry: an ordinary file. */
-static enum fy_rc
-walk_demote(struct walk *w)
-{
-    struct src s = {NULL, (const unsigned char *)w->pend_data.buf,
-                    w->pend_data.len, false};
-    enum fy_rc rc = w->fn(w, w->pend, ARC_PATH_OK, ARC_MANIFEST_PATH, &s);
-    archive_entry_free(w->pend);
-    w->pend = NULL;
-    sbuf_release(&w->pend_data);
-    return rc;
+    w->have_mf = true;
+    return FY_OK;
 }
 
 static enum fy_rc
@@ -2254,20 +2503,21 @@ mf_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
         free(e);
         return FY_EINPUT;
     }
+    const char *why = NULL;
     if (v == NULL)
-        rc = FY_EREFUSED;
+        why = "listed in the manifest but missing";
     else if (v->type != l->type)
-        rc = FY_EREFUSED;
+        why = "type differs from the manifest";
     else if (l->type == 'f' &&
              (v->size != l->size || memcmp(v->hash, l->hash, 16) != 0))
-        rc = FY_EREFUSED;
-    if (rc != FY_OK) {
+        why = "checksum mismatch (the archive is damaged or was changed)";
+    else if ((l->type == 'l' || l->type == 'h') && l->has_hash &&
+             memcmp(v->hash, l->hash, 16) != 0)
+        why = "link target differs from the manifest (the archive is "
+              "damaged or was changed)";
+    if (why != NULL) {
         e = out_escape(l->path);
-        fy_fail(err, rc, "%s: %s: %s", w->name, e,
-                v == NULL            ? "listed in the manifest but missing"
-                : v->type != l->type ? "type differs from the manifest"
-                                     : "checksum mismatch (the archive is "
-                                       "damaged or was changed)");
+        rc = fy_fail(err, FY_EREFUSED, "%s: %s: %s", w->name, e, why);
         free(e);
         return rc;
     }
@@ -2278,15 +2528,15 @@ mf_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
 static enum fy_rc
 walk_finish(struct walk *w)
 {
-    long long trusted = atomic_load(&w->rd.ring.sf_trusted);
-    if (trusted > 0 && !w->have_mf) /* only ferry writes stored frames */
+    long long frames = atomic_load(&w->rd.ring.sf_frames);
+    if (frames > 0 && !w->have_mf) /* only ferry writes stored frames */
         return fy_fail(w->err, FY_EREFUSED,
-                       "%s: ferry's manifest is missing, so %lld stored "
-                       "frames went unchecked (the archive was changed "
-                       "after packing)",
-                       w->name, trusted);
-    if (!w->check || !w->have_mf)
-        return FY_OK;
+                       "%s: %lld of ferry's stored zstd frames but no ferry "
+                       "manifest (the archive was cut or changed after "
+                       "packing)",
+                       w->name, frames);
+    if (!w->have_mf)
+        return FY_OK; /* another tool's archive: structure only */
     struct arc_mf_totals tot;
     enum fy_rc rc = arc_manifest_parse(w->mf.buf, w->mf.len, w->name, mf_line,
                                        w, &tot, w->err);
@@ -2299,15 +2549,6 @@ walk_finish(struct walk *w)
                        w->name, w->recorded - tot.entries);
     w->st->manifest = true;
     return FY_OK;
-}
-
-static bool
-is_manifest(struct archive_entry *e, const char *clean)
-{
-    return clean != NULL && strcmp(clean, ARC_MANIFEST_PATH) == 0 &&
-           archive_entry_filetype(e) == AE_IFREG &&
-           archive_entry_hardlink(e) == NULL &&
-           archive_entry_size(e) <= (la_int64_t)MANIFEST_MAX;
 }
 
 /*
@@ -2343,43 +2584,28 @@ walk_run(struct walk *w)
             rc = rd_fail(&w->rd);
             break;
         }
-        if (w->pend != NULL && (rc = walk_demote(w)) != FY_OK)
+        w->headers++;
+        if (w->have_mf) { /* also a second manifest */
+            rc = manifest_corrupt(w, "is not the last entry");
             break;
+        }
         char *clean = NULL;
         enum arc_path_rc prc =
             arc_path_clean(archive_entry_pathname(e), &clean);
-        if (is_manifest(e, clean)) {
-            struct sbuf data = SBUF_INIT;
-            rc = slurp(w, &data);
-            size_t ml = strlen(ARC_MANIFEST_MAGIC);
-            if (rc == FY_OK && data.len >= ml &&
-                memcmp(data.buf, ARC_MANIFEST_MAGIC, ml) == 0) {
-                w->pend = archive_entry_clone(e);
-                w->pend_data = data;
-            } else if (rc == FY_OK) {
-                struct src s = {NULL, (const unsigned char *)data.buf, data.len,
-                                false};
-                rc = w->fn(w, e, prc, clean, &s);
-                sbuf_release(&data);
-            } else {
-                sbuf_release(&data);
-            }
-        } else {
-            struct src s = {w->rd.a, NULL, 0, false};
-            rc = w->fn(w, e, prc, clean, &s);
-        }
+        if (clean != NULL && strcmp(clean, ARC_MANIFEST_PATH) == 0)
+            rc = manifest_take(w, e);
+        else
+            rc = w->fn(w, e, prc, clean);
         free(clean);
         if (rc != FY_OK)
             break;
     }
-    if (rc == FY_OK && w->pend != NULL) {
-        /* the last entry: ferry's manifest */
-        w->mf = w->pend_data;
-        w->have_mf = true;
-        memset(&w->pend_data, 0, sizeof w->pend_data);
-        archive_entry_free(w->pend);
-        w->pend = NULL;
-    }
+    if (rc == FY_OK && w->rd.zip_entries >= 0 &&
+        w->headers != w->rd.zip_entries)
+        rc = fy_fail(w->err, FY_EINPUT,
+                     "%s: corrupt zip: its central directory lists %" PRId64
+                     " entries, %" PRId64 " were found",
+                     w->name, w->rd.zip_entries, w->headers);
     if (rc == FY_OK)
         rc = rd_drain(&w->rd);
     if (rc == FY_OK && w->drain != NULL)
@@ -2393,8 +2619,8 @@ static enum fy_rc
 walk_open(struct walk *w,
           struct fy_istream *is,
           const char *phase,
-          bool sf_trust,
           const struct arc_read_opts *ro,
+          int strip,
           walk_fn fn,
           void *ctx,
           struct arc_stats *st,
@@ -2402,7 +2628,8 @@ walk_open(struct walk *w,
           struct fy_err *err)
 {
     memset(w, 0, sizeof *w);
-    w->check = true;
+    w->guard = arc_guard_new();
+    w->strip = strip;
     w->fn = fn;
     w->ctx = ctx;
     w->st = st;
@@ -2410,7 +2637,7 @@ walk_open(struct walk *w,
     w->err = err;
     w->name = is->name;
     w->xx = xx_new();
-    return rd_open(&w->rd, is, phase, sf_trust, ro, out, err);
+    return rd_open(&w->rd, is, phase, ro, out, err);
 }
 
 static void
@@ -2418,11 +2645,9 @@ walk_close(struct walk *w)
 {
     w->st->archive_bytes = (int64_t)atomic_load(&w->rd.ring.raw);
     rd_close(&w->rd);
-    if (w->pend != NULL)
-        archive_entry_free(w->pend);
-    sbuf_release(&w->pend_data);
     sbuf_release(&w->mf);
     arc_map_release(&w->seen);
+    arc_guard_free(w->guard);
     if (w->xx != NULL)
         XXH3_freeState(w->xx);
 }
@@ -2449,31 +2674,172 @@ count(struct arc_stats *st, char type, int64_t size)
     }
 }
 
-/* ---------------------------------------------------------------- verify */
+/* ------------------------------------------------ the entry safety check */
 
-static enum fy_rc
-verify_entry(struct walk *w,
-             struct archive_entry *e,
-             enum arc_path_rc prc,
-             const char *clean,
-             struct src *s)
+/* SPEC (issue 9): a path at the top of the target's ".ferry" (fetch's
+ * resume state) is never unpacked: a planted resume file would steer a
+ * later `ferry fetch -o DIR`. */
+static bool
+state_path(const char *fin)
 {
-    char type = entry_type(e);
-    const char *path = clean;
-    unsigned char h[16];
-    struct span sp;
-    span_init(&sp, e);
-    if (path == NULL)
-        path = archive_entry_pathname(e); /* unsafe: recorded as is */
-    path = path ? path : "";
-    enum fy_rc rc = pump(w, s, &sp, NULL, path, h, NULL);
-    if (rc != FY_OK || prc == ARC_PATH_EMPTY || strchr("fdlh", type) == NULL)
-        return rc; /* the root "./" and special files: nothing to record */
-    int64_t size = span_size(&sp);
-    walk_record(w, path, type, type == 'f' ? size : 0, type == 'f' ? h : NULL,
-                sp.sparse);
-    count(w->st, type, size);
+    size_t n = strlen(ARC_STATE_DIR);
+    return strncmp(fin, ARC_STATE_DIR, n) == 0 &&
+           (fin[n] == '\0' || fin[n] == '/');
+}
+
+/* What entry_gate made of an entry. */
+enum gate_kind {
+    GATE_ROOT,    /* "./", the target itself: nothing to create */
+    GATE_SPECIAL, /* a device, FIFO or socket: unpack skips it */
+    GATE_SKIP,    /* stripped away, or under the top-level .ferry/ */
+    GATE_MAKE     /* an entry to create at fin */
+};
+
+struct gate {
+    enum gate_kind kind;
+    char type;            /* entry_type() */
+    const char *raw;      /* the path as stored, for messages */
+    const char *fin;      /* the clean path after --strip-components */
+    const char *fin_hl;   /* a hardlink's clean target after it, or NULL */
+    char *hl;             /* a hardlink's clean target (owned) */
+    bool state;           /* under the top-level .ferry/ */
+    unsigned char lh[16]; /* a link's target, as the manifest hashes it */
+};
+
+/*
+ * SPEC unpack safety for entry e, the one check for unpack, verify and
+ * list (so verify passes exactly what unpack accepts): absolute paths,
+ * ".." components, paths through an earlier symlink, and hardlinks to
+ * anything but an earlier file are FY_EREFUSED, naming the entry.  On
+ * FY_OK g says what to do with it; gate_pass() then records an entry that
+ * was made (or checked) in the guard.  Free g->hl either way.
+ */
+static enum fy_rc
+entry_gate(struct walk *w,
+           struct archive_entry *e,
+           enum arc_path_rc prc,
+           const char *clean,
+           const struct span *sp,
+           struct gate *g)
+{
+    memset(g, 0, sizeof *g);
+    g->raw = archive_entry_pathname(e);
+    g->raw = g->raw ? g->raw : "";
+    g->type = entry_type(e);
+    if (prc == ARC_PATH_ABSOLUTE || prc == ARC_PATH_DOTDOT)
+        return entry_fail(w->err, FY_EREFUSED, w->name, g->raw,
+                          arc_unsafe_why(prc == ARC_PATH_ABSOLUTE
+                                             ? ARC_UNSAFE_ABSOLUTE
+                                             : ARC_UNSAFE_DOTDOT));
+    if (prc == ARC_PATH_EMPTY) {
+        g->kind = GATE_ROOT;
+        return FY_OK;
+    }
+    const char *hl_raw = archive_entry_hardlink(e);
+    if (hl_raw != NULL) {
+        enum arc_path_rc hr = arc_path_clean(hl_raw, &g->hl);
+        if (hr != ARC_PATH_OK)
+            return entry_fail(w->err, FY_EREFUSED, w->name, g->raw,
+                              arc_unsafe_why(hr == ARC_PATH_ABSOLUTE
+                                                 ? ARC_UNSAFE_LINK_ABSOLUTE
+                                             : hr == ARC_PATH_DOTDOT
+                                                 ? ARC_UNSAFE_LINK_DOTDOT
+                                                 : ARC_UNSAFE_LINK_TARGET));
+        arc_link_hash(hl_raw, g->lh);
+    } else if (g->type == 'l') {
+        const char *target = archive_entry_symlink(e);
+        arc_link_hash(target ? target : "", g->lh);
+    }
+    if (g->type == 'l' && w->rd.zip_entries >= 0) {
+        enum fy_rc rc = zip_link_check(&w->rd, e, g->raw);
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (g->type == 'l' && (archive_entry_symlink(e) == NULL ||
+                           archive_entry_symlink(e)[0] == '\0'))
+        return entry_fail(w->err, FY_EINPUT, w->name, g->raw,
+                          "corrupt: a symlink without a target");
+    g->fin = arc_path_strip(clean, w->strip);
+    g->fin_hl = g->hl ? arc_path_strip(g->hl, w->strip) : NULL;
+    if (sp->sparse && g->type != 'f')
+        return entry_fail(w->err, FY_EINPUT, w->name, g->raw,
+                          "corrupt: sparse, but not a regular file");
+    g->state = g->fin != NULL && state_path(g->fin);
+    if (strchr("fdlh", g->type) == NULL && !g->state) {
+        g->kind = GATE_SPECIAL;
+        return FY_OK;
+    }
+    if (g->fin == NULL || (g->hl != NULL && g->fin_hl == NULL) || g->state) {
+        g->kind = GATE_SKIP;
+        return FY_OK;
+    }
+    enum arc_unsafe un = arc_entry_check(w->guard, g->fin, g->type, g->fin_hl);
+    if (un != ARC_SAFE)
+        return entry_fail(w->err, FY_EREFUSED, w->name, g->raw,
+                          arc_unsafe_why(un));
+    g->kind = GATE_MAKE;
     return FY_OK;
+}
+
+/* The entry of g was made (unpack) or read (verify, list): later entries
+ * are checked against it. */
+static void
+gate_pass(struct walk *w, const struct gate *g)
+{
+    if (g->kind != GATE_MAKE)
+        return;
+    char type = g->type;
+    if (type == 'h') /* a hardlink is what it links to */
+        type = arc_guard_type(w->guard, g->fin_hl);
+    arc_guard_add(w->guard, g->fin, type);
+}
+
+/* Record an entry for the manifest check: a file's size and data hash h,
+ * a link's target hash, a directory's type. */
+static void
+gate_record(struct walk *w,
+            const struct gate *g,
+            const char *clean,
+            const struct span *sp,
+            const unsigned char h[16])
+{
+    if (g->kind == GATE_ROOT || strchr("fdlh", g->type) == NULL)
+        return;
+    walk_record(w, clean, g->type, g->type == 'f' ? span_size(sp) : 0,
+                g->type == 'f'   ? h
+                : g->type == 'd' ? NULL
+                                 : g->lh,
+                sp->sparse);
+}
+
+/* ------------------------------------------------------- verify and list */
+
+/*
+ * verify's walk, and list's: every check unpack makes (the entry safety
+ * check, the data within its declared size, hashed for the manifest),
+ * nothing written.
+ */
+static enum fy_rc
+check_entry(struct walk *w,
+            struct archive_entry *e,
+            enum arc_path_rc prc,
+            const char *clean)
+{
+    struct gate g;
+    struct span sp;
+    unsigned char h[16];
+    span_init(&sp, e);
+    enum fy_rc rc = entry_gate(w, e, prc, clean, &sp, &g);
+    if (rc == FY_OK)
+        rc = pump(w, &sp, NULL, g.raw, h, NULL);
+    if (rc == FY_OK) {
+        gate_record(w, &g, clean, &sp, h);
+        gate_pass(w, &g);
+        if (g.kind != GATE_ROOT)
+            count(w->st, g.type, span_size(&sp));
+    }
+    free(g.hl);
+    return rc;
 }
 
 enum fy_rc
@@ -2487,8 +2853,8 @@ arc_verify(struct fy_istream *is,
     double t0 = out_now();
     locale_t old, loc = utf8_enter(&old);
     memset(st, 0, sizeof *st);
-    enum fy_rc rc = walk_open(&w, is, "verify", false, ro, verify_entry, NULL,
-                              st, out, err);
+    enum fy_rc rc =
+        walk_open(&w, is, "verify", ro, 0, check_entry, NULL, st, out, err);
     if (rc == FY_OK)
         rc = walk_run(&w);
     walk_close(&w);
@@ -2497,8 +2863,6 @@ arc_verify(struct fy_istream *is,
     return rc;
 }
 
-/* ------------------------------------------------------------------ list */
-
 struct lister {
     enum fy_rc (*cb)(void *ctx,
                      const struct arc_entry_info *e,
@@ -2506,32 +2870,27 @@ struct lister {
     void *ctx;
 };
 
+/* list: verify's check of the entry, then its row. */
 static enum fy_rc
 list_entry(struct walk *w,
            struct archive_entry *e,
            enum arc_path_rc prc,
-           const char *clean,
-           struct src *s)
+           const char *clean)
 {
     struct lister *l = w->ctx;
-    if (prc != ARC_PATH_EMPTY) {
-        struct arc_entry_info info;
-        const char *raw = archive_entry_pathname(e);
-        info.path = clean ? clean : (raw ? raw : "");
-        info.type = entry_type(e);
-        info.mode = (unsigned)archive_entry_perm(e);
-        info.size = archive_entry_size(e);
-        info.mtime = archive_entry_mtime(e);
-        info.link = archive_entry_hardlink(e);
-        if (info.link == NULL)
-            info.link = archive_entry_symlink(e);
-        enum fy_rc rc = l->cb(l->ctx, &info, w->err);
-        if (rc != FY_OK)
-            return rc;
-    }
-    if (s->a != NULL && archive_read_data_skip(s->a) < ARCHIVE_WARN)
-        return rd_fail(&w->rd);
-    return FY_OK;
+    enum fy_rc rc = check_entry(w, e, prc, clean);
+    if (rc != FY_OK || prc == ARC_PATH_EMPTY)
+        return rc;
+    struct arc_entry_info info;
+    info.path = clean;
+    info.type = entry_type(e);
+    info.mode = (unsigned)archive_entry_perm(e);
+    info.size = archive_entry_size(e);
+    info.mtime = archive_entry_mtime(e);
+    info.link = archive_entry_hardlink(e);
+    if (info.link == NULL)
+        info.link = archive_entry_symlink(e);
+    return l->cb(l->ctx, &info, w->err);
 }
 
 enum fy_rc
@@ -2550,8 +2909,7 @@ arc_list(struct fy_istream *is,
     locale_t old, loc = utf8_enter(&old);
     memset(&st, 0, sizeof st);
     enum fy_rc rc =
-        walk_open(&w, is, NULL, false, ro, list_entry, &l, &st, out, err);
-    w.check = false;
+        walk_open(&w, is, NULL, ro, 0, list_entry, &l, &st, out, err);
     if (rc == FY_OK)
         rc = walk_run(&w);
     walk_close(&w);
@@ -2967,7 +3325,6 @@ struct unpacker {
     char *stage_name; /* base.ferry-XXXXXX, in parent */
     int stage_fd;
     struct archive *disk;
-    struct arc_guard *guard;
     struct pw *pw;         /* data writers, or NULL: write inline */
     int64_t state_skipped; /* entries under .ferry/ left out */
 };
@@ -3211,12 +3568,8 @@ file_make(struct walk *w,
     int r = archive_write_header(u->disk, e);
     if (r >= ARCHIVE_WARN)
         r = archive_write_finish_entry(u->disk);
-    if (r < ARCHIVE_WARN) {
-        const char *why = archive_error_string(u->disk);
-        return entry_fail(
-            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
-            w->name, raw, why ? why : "cannot extract");
-    }
+    if (r < ARCHIVE_WARN)
+        return disk_fail(w, u->disk, ARC_SIDE_EXTRACT, raw);
     *fd = open(fin, O_WRONLY | O_NOFOLLOW | O_CLOEXEC);
     if (*fd < 0) {
         char *esc = out_escape(raw);
@@ -3256,7 +3609,6 @@ static enum fy_rc
 unpack_sparse(struct walk *w,
               struct unpacker *u,
               struct archive_entry *e,
-              struct src *s,
               const char *raw,
               const char *fin,
               struct span *sp,
@@ -3274,7 +3626,7 @@ unpack_sparse(struct walk *w,
             rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
             break;
         }
-        int r = src_next(s, &buf, &len, &off);
+        int r = data_next(w->rd.a, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK)
@@ -3302,7 +3654,6 @@ static enum fy_rc
 unpack_file_async(struct walk *w,
                   struct unpacker *u,
                   struct archive_entry *e,
-                  struct src *s,
                   const char *raw,
                   const char *clean,
                   const char *fin,
@@ -3344,7 +3695,7 @@ unpack_file_async(struct walk *w,
             rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
             break;
         }
-        int r = src_next(s, &buf, &len, &off);
+        int r = data_next(w->rd.a, &buf, &len, &off);
         if (r == ARCHIVE_EOF)
             break;
         if (r != ARCHIVE_OK) {
@@ -3407,32 +3758,17 @@ unpack_drain(struct walk *w)
     return FY_OK;
 }
 
-/* SPEC (issue 9): a path at the top of the target's ".ferry" (fetch's
- * resume state) is never unpacked: a planted resume file would steer a
- * later `ferry fetch -o DIR`. */
-static bool
-state_path(const char *fin)
-{
-    size_t n = strlen(ARC_STATE_DIR);
-    return strncmp(fin, ARC_STATE_DIR, n) == 0 &&
-           (fin[n] == '\0' || fin[n] == '/');
-}
-
 static enum fy_rc
 unpack_entry(struct walk *w,
              struct archive_entry *e,
              enum arc_path_rc prc,
-             const char *clean,
-             struct src *s)
+             const char *clean)
 {
     struct unpacker *u = w->ctx;
-    const char *raw = archive_entry_pathname(e);
-    char *hl = NULL;
     unsigned char h[16];
     int64_t bytes = 0;
-    enum fy_rc rc = FY_OK;
     struct span sp;
-    raw = raw ? raw : "";
+    struct gate g;
     span_init(&sp, e);
     if (u->pw != NULL) {
         pthread_mutex_lock(&u->pw->mu);
@@ -3441,61 +3777,36 @@ unpack_entry(struct walk *w,
         if (failed)
             return fy_fail(w->err, u->pw->err.rc, "%s", u->pw->err.msg);
     }
-    /* SPEC: refuse absolute paths, "..", paths through symlinks, and
-     * hardlinks to anything but an earlier entry */
-    if (prc == ARC_PATH_ABSOLUTE || prc == ARC_PATH_DOTDOT)
-        return entry_fail(w->err, FY_EREFUSED, w->name, raw,
-                          arc_unsafe_why(prc == ARC_PATH_ABSOLUTE
-                                             ? ARC_UNSAFE_ABSOLUTE
-                                             : ARC_UNSAFE_DOTDOT));
-    if (prc == ARC_PATH_EMPTY)
-        return pump(w, s, &sp, NULL, raw, h, NULL); /* the root "./" */
-    const char *hl_raw = archive_entry_hardlink(e);
-    if (hl_raw != NULL) {
-        enum arc_path_rc hr = arc_path_clean(hl_raw, &hl);
-        if (hr != ARC_PATH_OK)
-            return entry_fail(w->err, FY_EREFUSED, w->name, raw,
-                              arc_unsafe_why(hr == ARC_PATH_ABSOLUTE
-                                                 ? ARC_UNSAFE_LINK_ABSOLUTE
-                                             : hr == ARC_PATH_DOTDOT
-                                                 ? ARC_UNSAFE_LINK_DOTDOT
-                                                 : ARC_UNSAFE_LINK_TARGET));
-    }
-    char type = entry_type(e);
-    const char *fin = arc_path_strip(clean, u->o->strip);
-    const char *fin_hl = hl ? arc_path_strip(hl, u->o->strip) : NULL;
-    if (sp.sparse && type != 'f') {
-        rc = entry_fail(w->err, FY_EINPUT, w->name, raw,
-                        "corrupt: sparse, but not a regular file");
+    enum fy_rc rc = entry_gate(w, e, prc, clean, &sp, &g);
+    const char *raw = g.raw;
+    if (rc != FY_OK)
         goto out;
-    }
-    bool state = fin != NULL && state_path(fin);
-    if (strchr("fdlh", type) == NULL && !state) {
+    switch (g.kind) {
+    case GATE_ROOT:
+        rc = pump(w, &sp, NULL, raw, h, NULL);
+        goto out;
+    case GATE_SPECIAL: {
         char *esc = out_escape(raw);
         out_warn(w->out, "%s: entry '%s': %s skipped", w->name, esc,
-                 special_name(type));
+                 special_name(g.type));
         free(esc);
         u->st->skipped++;
-        rc = pump(w, s, &sp, NULL, raw, h, NULL);
+        rc = pump(w, &sp, NULL, raw, h, NULL);
         goto out;
     }
-    if (fin == NULL || (hl != NULL && fin_hl == NULL) || state) {
+    case GATE_SKIP:
         /* stripped away, or fetch's state: only hashed for the manifest
          * check */
-        rc = pump(w, s, &sp, NULL, raw, h, NULL);
-        if (rc == FY_OK && strchr("fdlh", type) != NULL)
-            walk_record(w, clean, type, type == 'f' ? span_size(&sp) : 0,
-                        type == 'f' ? h : NULL, sp.sparse);
-        if (rc == FY_OK && state) {
+        rc = pump(w, &sp, NULL, raw, h, NULL);
+        if (rc == FY_OK)
+            gate_record(w, &g, clean, &sp, h);
+        if (rc == FY_OK && g.state) {
             u->state_skipped++;
             u->st->skipped++;
         }
         goto out;
-    }
-    enum arc_unsafe un = arc_entry_check(u->guard, fin, fin_hl);
-    if (un != ARC_SAFE) {
-        rc = entry_fail(w->err, FY_EREFUSED, w->name, raw, arc_unsafe_why(un));
-        goto out;
+    case GATE_MAKE:
+        break;
     }
     /* SPEC: setuid/setgid bits are stripped */
     unsigned perm = (unsigned)archive_entry_perm(e);
@@ -3505,58 +3816,53 @@ unpack_entry(struct walk *w,
         out_verbose(w->out, "%s: setuid/setgid bits dropped", esc);
         free(esc);
     }
-    archive_entry_set_pathname(e, fin);
-    if (fin_hl != NULL)
-        archive_entry_set_hardlink(e, fin_hl);
+    char *raw_copy = xstrdup(raw); /* set_pathname frees raw */
+    raw = raw_copy;
+    archive_entry_set_pathname(e, g.fin);
+    if (g.fin_hl != NULL)
+        archive_entry_set_hardlink(e, g.fin_hl);
     if (sp.sparse) {
-        rc = unpack_sparse(w, u, e, s, raw, fin, &sp, h);
+        rc = unpack_sparse(w, u, e, raw, g.fin, &sp, h);
         if (rc == FY_OK) {
-            arc_guard_add(u->guard, fin, 'f');
-            walk_record(w, clean, 'f', sp.size, h, true);
+            gate_pass(w, &g);
+            gate_record(w, &g, clean, &sp, h);
             count(u->st, 'f', sp.size);
         }
-        goto out;
+        goto out_raw;
     }
-    if (type == 'f' && u->pw != NULL && s->a != NULL && sp.size >= 0 &&
+    if (g.type == 'f' && u->pw != NULL && sp.size >= 0 &&
         sp.size >= (int64_t)PW_MIN) {
-        rc = unpack_file_async(w, u, e, s, raw, clean, fin, &sp);
+        /* recorded for the manifest check by unpack_drain */
+        rc = unpack_file_async(w, u, e, raw, clean, g.fin, &sp);
         if (rc == FY_OK) {
-            arc_guard_add(u->guard, fin, 'f');
+            gate_pass(w, &g);
             count(u->st, 'f', sp.size);
         }
-        goto out;
+        goto out_raw;
     }
     int r = archive_write_header(u->disk, e);
     if (r < ARCHIVE_WARN) {
-        const char *why = archive_error_string(u->disk);
-        rc = entry_fail(
-            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_EXTRACT),
-            w->name, raw, why ? why : "cannot extract");
-        goto out;
+        rc = disk_fail(w, u->disk, ARC_SIDE_EXTRACT, raw);
+        goto out_raw;
     }
-    rc = pump(w, s, &sp, u->disk, raw, h, &bytes);
+    rc = pump(w, &sp, u->disk, raw, h, &bytes);
     if (rc != FY_OK)
-        goto out;
+        goto out_raw;
     r = archive_write_finish_entry(u->disk);
     if (r < ARCHIVE_WARN) {
-        const char *why = archive_error_string(u->disk);
-        rc = entry_fail(
-            w->err, arc_rc_from_errno(archive_errno(u->disk), ARC_SIDE_WRITE),
-            w->name, raw, why ? why : "cannot extract");
-        goto out;
+        rc = disk_fail(w, u->disk, ARC_SIDE_WRITE, raw);
+        goto out_raw;
     }
-    char gtype = type;
-    if (type == 'h')
-        gtype = arc_guard_type(u->guard, fin_hl);
-    arc_guard_add(u->guard, fin, gtype);
+    gate_pass(w, &g);
+    gate_record(w, &g, clean, &sp, h);
     int64_t size = span_size(&sp);
-    walk_record(w, clean, type, type == 'f' ? size : 0, type == 'f' ? h : NULL,
-                false);
-    count(u->st, type, size);
-    if (type == 'f' && size >= (int64_t)KICK_MIN && u->pw == NULL)
-        kick_writeback(fin);
+    count(u->st, g.type, size);
+    if (g.type == 'f' && size >= (int64_t)KICK_MIN && u->pw == NULL)
+        kick_writeback(g.fin);
+out_raw:
+    free(raw_copy);
 out:
-    free(hl);
+    free(g.hl);
     return rc;
 }
 
@@ -3576,7 +3882,6 @@ unpacker_release(struct unpacker *u)
         close(u->stage_fd); /* releases the lock */
     if (u->parentfd >= 0)
         close(u->parentfd);
-    arc_guard_free(u->guard);
     free(u->stage_name);
     free(u->target);
     free(u->parent);
@@ -3618,11 +3923,10 @@ arc_unpack(struct fy_istream *is,
     out_event(out, "start", "{sssssssI}", "op", "unpack", "archive", is->name,
               "dir", dir, "bytes", (long long)is->size);
     walking = true;
-    rc = walk_open(&w, is, "unpack", true, &o->read, unpack_entry, &u, st, out,
-                   err);
+    rc = walk_open(&w, is, "unpack", &o->read, o->strip, unpack_entry, &u, st,
+                   out, err);
     if (rc != FY_OK)
         goto done;
-    u.guard = arc_guard_new();
     u.pw = pw_new(&w.rd.ring, is->name);
     if (u.pw != NULL) {
         w.rd.idle_hook = pw_flush;
@@ -3653,9 +3957,12 @@ arc_unpack(struct fy_istream *is,
     u.pw = NULL;
     w.rd.idle_hook = NULL;
     /* directory modes and times are set here, still inside the stage */
-    if (archive_write_close(u.disk) < ARCHIVE_WARN && rc == FY_OK)
-        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", dir,
-                     archive_error_string(u.disk));
+    if (archive_write_close(u.disk) < ARCHIVE_WARN && rc == FY_OK) {
+        const char *la = archive_error_string(u.disk);
+        char *why = out_escape(la ? la : "cannot finish"); /* names, raw */
+        rc = fy_fail(err, FY_ERUNTIME, "%s: %s", dir, why);
+        free(why);
+    }
     archive_write_free(u.disk);
     u.disk = NULL;
 done:

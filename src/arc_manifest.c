@@ -1,7 +1,7 @@
 /*
  * arc_manifest.c - the ".ferry/manifest" text format (see arc.h): writing
- * one line at a time while packing, and a strict parser for unpack and
- * verify.  A manifest either parses whole, with an "end" line whose totals
+ * one line at a time while packing, and a strict parser for unpack, list
+ * and verify.  A manifest either parses whole, with an "end" line whose totals
  * agree with its entry lines, or is rejected (FY_EINPUT): a truncated or
  * edited manifest never passes for a shorter archive.
  */
@@ -11,6 +11,8 @@
 #include <inttypes.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <xxhash.h>
 
 #include "ferry/xalloc.h"
 
@@ -44,6 +46,14 @@ bool
 arc_path_unescape(const char *s, size_t len, char **out)
 {
     return fy_pct_decode(s, len, out);
+}
+
+void
+arc_link_hash(const char *target, unsigned char out[16])
+{
+    XXH128_canonical_t c;
+    XXH128_canonicalFromHash(&c, XXH3_128bits(target, strlen(target)));
+    memcpy(out, c.digest, 16);
 }
 
 void
@@ -148,8 +158,12 @@ parse_entry(const char *p,
             l->hash[i] = (unsigned char)(hi << 4 | lo);
         }
     }
-    if ((l->type == 'f') != l->has_hash)
-        return bad(err, name, lineno, "hash only and always on 'f' lines");
+    /* files always have one; links since their targets are checked
+     * (earlier versions wrote "-"); directories and 'u' lines never */
+    if (l->type == 'f' && !l->has_hash)
+        return bad(err, name, lineno, "a file without a hash");
+    if ((l->type == 'd' || l->type == 'u') && l->has_hash)
+        return bad(err, name, lineno, "a hash on a 'd' or 'u' line");
     if (p == end || !arc_path_unescape(p, (size_t)(end - p), path))
         return bad(err, name, lineno, "bad path");
     l->path = *path;

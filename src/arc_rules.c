@@ -6,9 +6,12 @@
  * (tests/unit/test_arc.c).
  *
  * Invariant kept by arc_entry_check(): an entry is accepted only if its
- * clean path is relative, has no "..", and no proper prefix of it is a
- * symlink created earlier in the same extraction; a hardlink only if its
- * target passes the same test and names an earlier file or symlink.
+ * clean path is relative, has no "..", every proper prefix of it is a
+ * directory (or nothing yet) -- never a symlink or file created earlier in
+ * the same extraction -- and, unless it is a directory itself, it is not
+ * a directory earlier entries made (named or as their parent); a hardlink
+ * only if its target passes the same test and names an earlier file or
+ * symlink.
  * Extraction starts in an empty directory, so those are all the symlinks
  * there can be.
  */
@@ -277,7 +280,6 @@ arc_map_release(struct arc_map *m)
 
 struct arc_guard {
     struct arc_map map;
-    size_t nlinks; /* symlinks recorded: 0 lets the prefix walk be skipped */
 };
 
 struct arc_guard *
@@ -299,9 +301,17 @@ void
 arc_guard_add(struct arc_guard *g, const char *path, char type)
 {
     struct arc_map_val *v = arc_map_put(&g->map, path, strlen(path));
-    if (type == 'l' && v->type != 'l')
-        g->nlinks++;
     v->type = type;
+    /* its parents, up to the first one known, are directories now: made
+     * by the extraction where no entry made them */
+    for (size_t i = strlen(path); i-- > 0;) {
+        if (path[i] != '/')
+            continue;
+        v = arc_map_put(&g->map, path, i);
+        if (v->type != 0)
+            break;
+        v->type = 'd';
+    }
 }
 
 char
@@ -311,40 +321,52 @@ arc_guard_type(const struct arc_guard *g, const char *path)
     return v ? v->type : 0;
 }
 
-/* Does a proper prefix of path (a parent directory) name a symlink? */
-static bool
-through_symlink(const struct arc_guard *g, const char *path)
+/*
+ * Is every parent of path a directory (or not made yet)?  Only the
+ * nearest parent the guard knows needs a look: the entry that made it
+ * passed this check, and a directory is never replaced by anything else
+ * (ARC_UNSAFE_OVER_DIR), so above a directory there are only directories.
+ * ARC_UNSAFE_SYMLINK for a symlink, ARC_UNSAFE_PARENT for a file.
+ */
+static enum arc_unsafe
+parents_check(const struct arc_guard *g, const char *path)
 {
-    if (g->nlinks == 0)
-        return false;
-    for (size_t i = 0; path[i] != '\0'; i++) {
+    for (size_t i = strlen(path); i-- > 0;) {
         if (path[i] != '/')
             continue;
         const struct arc_map_val *v = arc_map_get(&g->map, path, i);
-        if (v != NULL && v->type == 'l')
-            return true;
+        if (v == NULL)
+            continue;
+        return v->type == 'd'   ? ARC_SAFE
+               : v->type == 'l' ? ARC_UNSAFE_SYMLINK
+                                : ARC_UNSAFE_PARENT;
     }
-    return false;
+    return ARC_SAFE;
 }
 
 enum arc_unsafe
 arc_entry_check(const struct arc_guard *g,
                 const char *path,
+                char type,
                 const char *hardlink)
 {
     if (path[0] == '/')
         return ARC_UNSAFE_ABSOLUTE;
-    if (through_symlink(g, path))
-        return ARC_UNSAFE_SYMLINK;
+    enum arc_unsafe u = parents_check(g, path);
+    if (u != ARC_SAFE)
+        return u;
+    if (type != 'd' && arc_guard_type(g, path) == 'd')
+        return ARC_UNSAFE_OVER_DIR;
     if (hardlink == NULL)
         return ARC_SAFE;
     if (hardlink[0] == '/')
         return ARC_UNSAFE_LINK_ABSOLUTE;
-    if (through_symlink(g, hardlink))
+    u = parents_check(g, hardlink);
+    if (u == ARC_UNSAFE_SYMLINK)
         return ARC_UNSAFE_LINK_SYMLINK;
     const struct arc_map_val *v =
         arc_map_get(&g->map, hardlink, strlen(hardlink));
-    if (v == NULL || (v->type != 'f' && v->type != 'l'))
+    if (u != ARC_SAFE || v == NULL || (v->type != 'f' && v->type != 'l'))
         return ARC_UNSAFE_LINK_TARGET;
     return ARC_SAFE;
 }
@@ -369,6 +391,10 @@ arc_unsafe_why(enum arc_unsafe u)
         return "hardlink target goes through a symlink";
     case ARC_UNSAFE_LINK_TARGET:
         return "hardlink target is not an earlier file of the archive";
+    case ARC_UNSAFE_OVER_DIR:
+        return "would replace a directory of earlier entries";
+    case ARC_UNSAFE_PARENT:
+        return "path goes through a file of an earlier entry";
     }
     return "unsafe";
 }

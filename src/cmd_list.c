@@ -1,6 +1,6 @@
 /*
  * cmd_list.c - `ferry list`: one line per entry on stdout (or one JSON
- * object per entry with --json).
+ * object per entry with --json), each once verify's checks of it passed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,13 +21,19 @@ static const char usage[] =
     "hold control characters or invalid UTF-8.  ferry's own manifest is not\n"
     "listed.  With --json: one {\"event\":\"entry\",...} object per entry.\n"
     "\n"
+    "list reads the whole archive and checks it as verify does (checksums,\n"
+    "structure, entry safety, the manifest), printing each entry once it\n"
+    "passed: if the archive turns out damaged, the rows printed so far are\n"
+    "followed by the error and exit 3 or 4.\n"
+    "\n"
     "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
     "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
     "                    --long); without it more than 128 MiB is refused\n"
     "                    (exit 3)\n"
     "  -h, --help        this help\n"
     "\n"
-    "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive.\n";
+    "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
+    "4 unsafe entry or checksum mismatch (manifest, zip CRC-32).\n";
 
 enum { OPT_LONG = 256 };
 

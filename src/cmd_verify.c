@@ -11,11 +11,13 @@
 static const char usage[] =
     "usage: ferry verify ARCHIVE [--long[=LOG]]\n"
     "\n"
-    "Read ARCHIVE ('-' reads stdin) whole and check it: the compressed\n"
-    "stream's own checksums (zstd frame checksums, gzip/xz CRCs), the archive\n"
-    "structure, and every file against the XXH3-128 checksums in ferry's\n"
-    "manifest.  An archive without a manifest (made by another tool) gets\n"
-    "the structural checks only.  Nothing is written.\n"
+    "Read ARCHIVE ('-' reads stdin) whole and make every check unpack makes:\n"
+    "the compressed stream's own checksums (zstd frame checksums, gzip/xz\n"
+    "CRCs, zip CRC-32), the archive structure, the entry safety rules\n"
+    "(unsafe entries are refused as unpack refuses them), and every file and\n"
+    "link target against the XXH3-128 checksums in ferry's manifest.  An\n"
+    "archive without a manifest (made by another tool) gets the structural\n"
+    "and safety checks only.  Nothing is written.\n"
     "\n"
     "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
     "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
@@ -24,7 +26,8 @@ static const char usage[] =
     "  -h, --help        this help\n"
     "\n"
     "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated,\n"
-    "4 a file does not match the manifest, or a zip CRC-32 mismatch.\n";
+    "4 an unsafe entry, a file or link that does not match the manifest, or\n"
+    "a zip CRC-32 mismatch.\n";
 
 enum { OPT_LONG = 256 };
 

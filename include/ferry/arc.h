@@ -198,14 +198,16 @@ struct arc_unpack_opts {
  * arc_entry_check() first (refusal: FY_EREFUSED naming the entry), then
  * extracted by libarchive with SECURE_NODOTDOT|SECURE_SYMLINKS|
  * SECURE_NOABSOLUTEPATHS into "<dir>.ferry-XXXXXX" beside dir; every file
- * is hashed while it is written and compared with the manifest at the end;
+ * is hashed while it is written, and every file and link target compared
+ * with the manifest at the end;
  * the staging tree is synced to disk and renamed into place.  A failure at
  * any point removes the staging tree and leaves dir as it was.  Staging
  * directories of this target left by a killed run are removed first.
  * Entries under a top-level ".ferry" (after --strip-components) are not
  * unpacked (one warning says how many).  Data outside an entry's declared
  * size, and a file (not sparse) shorter than declared, are FY_EINPUT;
- * a zip CRC-32 mismatch FY_EREFUSED.
+ * a zip CRC-32 mismatch FY_EREFUSED.  unpack, arc_verify and arc_list walk
+ * the archive the same way (one code path), so they check the same.
  */
 enum fy_rc arc_unpack(struct fy_istream *is,
                       const char *dir,
@@ -225,9 +227,12 @@ struct arc_entry_info {
 };
 
 /*
- * Read is (consumed) and call cb for every entry but ferry's manifest.
- * cb returns FY_OK to go on.  The strings live until cb returns.  ro may
- * be NULL (the defaults), as for arc_verify.
+ * arc_verify's walk, calling cb for every entry but ferry's manifest once
+ * the entry passed its checks.  cb returns FY_OK to go on.  The strings
+ * live until cb returns.  ro may be NULL (the defaults), as for
+ * arc_verify.  What only the whole archive shows (the manifest, the
+ * stream's last checksums) fails after cb saw the entries before it: the
+ * result is arc_verify's.
  */
 enum fy_rc arc_list(struct fy_istream *is,
                     const struct arc_read_opts *ro,
@@ -239,11 +244,14 @@ enum fy_rc arc_list(struct fy_istream *is,
                     struct fy_err *err);
 
 /*
- * Read is (consumed) whole: the compressed stream's checksums (zstd frame
- * checksums, gzip/xz CRCs), the archive structure, and every file against
- * the manifest.  FY_OK, FY_EINPUT (corrupt/truncated) or FY_EREFUSED
- * (checksum mismatch: the manifest's, a zip's CRC-32).  Without a manifest only
- * the structure is checked (st->manifest false).
+ * Read is (consumed) whole and check what arc_unpack checks, writing
+ * nothing: the compressed stream's checksums (zstd frame checksums, gzip/xz
+ * CRCs, zip CRC-32s), the archive structure, every entry's safety
+ * (arc_entry_check), and every file and link target against the manifest.
+ * FY_OK, FY_EINPUT (corrupt/truncated, a damaged manifest) or FY_EREFUSED
+ * (an unsafe entry; a checksum mismatch: the manifest's, a zip's CRC-32).
+ * Without a manifest entry the structure and safety are checked
+ * (st->manifest false).
  */
 enum fy_rc arc_verify(struct fy_istream *is,
                       const struct arc_read_opts *ro,
@@ -256,7 +264,8 @@ enum fy_rc arc_verify(struct fy_istream *is,
  * errors (ARCHIVE_ERRNO_FILE_FORMAT, ARCHIVE_ERRNO_MISC, EINVAL) are
  * FY_EINPUT when reading; an errno from the system (ENOSPC, EACCES, EIO..)
  * is FY_ERUNTIME.  While extracting, libarchive's own refusals
- * (ARCHIVE_ERRNO_MISC from its SECURE checks) are FY_EREFUSED.
+ * (ARCHIVE_ERRNO_MISC from its SECURE checks) are FY_EREFUSED, and
+ * ENAMETOOLONG (a name longer than the filesystem holds) FY_EINPUT.
  */
 enum arc_side { ARC_SIDE_READ, ARC_SIDE_WRITE, ARC_SIDE_EXTRACT };
 enum fy_rc arc_rc_from_errno(int archive_errno, enum arc_side side);
@@ -288,7 +297,8 @@ const char *arc_path_strip(const char *path, int n);
 struct arc_guard;
 struct arc_guard *arc_guard_new(void);
 void arc_guard_free(struct arc_guard *g);
-/* Record that path now holds an entry of this type ('f' 'd' 'l'). */
+/* Record that path now holds an entry of this type ('f' 'd' 'l'), and
+ * that its parents are directories. */
 void arc_guard_add(struct arc_guard *g, const char *path, char type);
 /* The type recorded for path, or 0 if none. */
 char arc_guard_type(const struct arc_guard *g, const char *path);
@@ -301,17 +311,24 @@ enum arc_unsafe {
     ARC_UNSAFE_LINK_ABSOLUTE, /* hardlink target absolute */
     ARC_UNSAFE_LINK_DOTDOT,   /* hardlink target with ".." */
     ARC_UNSAFE_LINK_SYMLINK,  /* hardlink target passes through a symlink */
-    ARC_UNSAFE_LINK_TARGET    /* hardlink target not an earlier file */
+    ARC_UNSAFE_LINK_TARGET,   /* hardlink target not an earlier file */
+    ARC_UNSAFE_OVER_DIR,      /* not a directory, where one was made */
+    ARC_UNSAFE_PARENT         /* path passes through a file entry */
 };
 
 /*
  * SPEC unpack safety for one entry, given its clean path (after
- * --strip-components) and, for a hardlink, its clean target (NULL
- * otherwise).  Raw paths go through arc_path_clean() first, whose
- * ABSOLUTE/DOTDOT verdicts map to ARC_UNSAFE_*.
+ * --strip-components), its type ('f' 'd' 'l' 'h') and, for a hardlink,
+ * its clean target (NULL otherwise).  Raw paths go through
+ * arc_path_clean() first, whose ABSOLUTE/DOTDOT verdicts map to
+ * ARC_UNSAFE_*.  Besides the ways out of the target, an entry that is not
+ * a directory where earlier entries made one (a symlink "a" after "a/b"),
+ * or whose parent an earlier entry made a file ("a/b" after a file "a"),
+ * is refused: extracting it would mean deleting what they made.
  */
 enum arc_unsafe arc_entry_check(const struct arc_guard *g,
                                 const char *path,
+                                char type,
                                 const char *hardlink);
 /* Why, in a few words ("path goes through a symlink"). */
 const char *arc_unsafe_why(enum arc_unsafe u);
@@ -395,16 +412,23 @@ void arc_excludes_release(struct arc_excludes *ex);
  *     ferry-manifest 1
  *     f <size> <xxh3-128 hex> <path>      regular file with data
  *     d 0 - <path>                        directory
- *     l 0 - <path>                        symlink
- *     h 0 - <path>                        hardlink (no data of its own)
+ *     l 0 <xxh3-128 hex> <path>           symlink (hash of its target)
+ *     h 0 <xxh3-128 hex> <path>           hardlink (hash of its target)
  *     u 0 - <path>                        that file changed while read
  *     end <entries> <files> <bytes>       totals (f+d+l+h lines, f lines,
  *                                         sum of f sizes); nothing after
  *
- * The hash is XXH3-128 of the bytes stored, in canonical (big-endian) hex,
- * the same as `xxh128sum` prints.  Paths are stored as in the archive,
- * with bytes <= 0x20, 0x7f and '%' written as %XX.  Readers skip lines of
- * other types (room for later additions).
+ * The hash is XXH3-128 of the bytes stored (a link's: of its target as
+ * the archive stores it, arc_link_hash), in canonical (big-endian) hex,
+ * the same as `xxh128sum` prints.  Earlier versions wrote "-" on 'l' and
+ * 'h' lines: their targets go unchecked.  Paths are stored as in the
+ * archive, with bytes <= 0x20, 0x7f and '%' written as %XX.  Readers skip
+ * lines of other types (room for later additions).
+ *
+ * An entry named ".ferry/manifest" is ferry's manifest: it must be a
+ * regular file, the last entry, and parse whole; anything else is a
+ * corrupt archive (FY_EINPUT).  An archive without one (another tool's)
+ * gets the structural checks only.
  */
 #define ARC_STATE_DIR      ".ferry" /* fetch's state; never packed/unpacked */
 #define ARC_MANIFEST_PATH  ".ferry/manifest"
@@ -424,7 +448,8 @@ struct arc_mf_totals {
 
 /* Start a manifest in sb (writes the magic line). */
 void arc_manifest_begin(struct sbuf *sb);
-/* Append one line (hash may be NULL: written as "-"). */
+/* Append one line (hash may be NULL: written as "-"; 'f' lines need
+ * one, 'l' and 'h' lines get arc_link_hash of their target). */
 void arc_manifest_add(struct sbuf *sb,
                       char type,
                       int64_t size,
@@ -446,6 +471,9 @@ enum fy_rc arc_manifest_parse(const char *buf,
                               void *ctx,
                               struct arc_mf_totals *tot,
                               struct fy_err *err);
+/* The hash the manifest keeps for a symlink's or hardlink's target (the
+ * string as the archive stores it): canonical XXH3-128 of its bytes. */
+void arc_link_hash(const char *target, unsigned char out[16]);
 /* %XX-escape a path as the manifest stores it (appends to sb). */
 void arc_path_escape(struct sbuf *sb, const char *path);
 /* Undo arc_path_escape; false on a malformed %XX or %00. Caller frees. */

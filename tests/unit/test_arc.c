@@ -71,34 +71,59 @@ test_guard(void **state)
 {
     (void)state;
     struct arc_guard *g = arc_guard_new();
-    assert_int_equal(arc_entry_check(g, "a/b", NULL), ARC_SAFE);
-    assert_int_equal(arc_entry_check(g, "/abs", NULL), ARC_UNSAFE_ABSOLUTE);
+    assert_int_equal(arc_entry_check(g, "a/b", 'f', NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "/abs", 'f', NULL),
+                     ARC_UNSAFE_ABSOLUTE);
     arc_guard_add(g, "dir", 'd');
     arc_guard_add(g, "dir/file", 'f');
     arc_guard_add(g, "dir/link", 'l'); /* e.g. -> /etc */
     assert_int_equal(arc_guard_type(g, "dir/link"), 'l');
     assert_int_equal(arc_guard_type(g, "nope"), 0);
     /* write through a symlink created earlier: refused, at any depth */
-    assert_int_equal(arc_entry_check(g, "dir/link/passwd", NULL),
+    assert_int_equal(arc_entry_check(g, "dir/link/passwd", 'f', NULL),
                      ARC_UNSAFE_SYMLINK);
-    assert_int_equal(arc_entry_check(g, "dir/link/x/y", NULL),
+    assert_int_equal(arc_entry_check(g, "dir/link/x/y", 'f', NULL),
                      ARC_UNSAFE_SYMLINK);
     /* the symlink itself may be replaced (libarchive unlinks it) */
-    assert_int_equal(arc_entry_check(g, "dir/link", NULL), ARC_SAFE);
-    assert_int_equal(arc_entry_check(g, "dir/other", NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "dir/link", 'f', NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "dir/other", 'f', NULL), ARC_SAFE);
     /* hardlinks: only to an earlier file or symlink of the archive */
-    assert_int_equal(arc_entry_check(g, "h1", "dir/file"), ARC_SAFE);
-    assert_int_equal(arc_entry_check(g, "h2", "dir/link"), ARC_SAFE);
-    assert_int_equal(arc_entry_check(g, "h3", "dir"), ARC_UNSAFE_LINK_TARGET);
-    assert_int_equal(arc_entry_check(g, "h4", "later"), ARC_UNSAFE_LINK_TARGET);
-    assert_int_equal(arc_entry_check(g, "h5", "/etc/shadow"),
+    assert_int_equal(arc_entry_check(g, "h1", 'h', "dir/file"), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "h2", 'h', "dir/link"), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "h3", 'h', "dir"),
+                     ARC_UNSAFE_LINK_TARGET);
+    assert_int_equal(arc_entry_check(g, "h4", 'h', "later"),
+                     ARC_UNSAFE_LINK_TARGET);
+    assert_int_equal(arc_entry_check(g, "h5", 'h', "/etc/shadow"),
                      ARC_UNSAFE_LINK_ABSOLUTE);
-    assert_int_equal(arc_entry_check(g, "h6", "dir/link/shadow"),
+    assert_int_equal(arc_entry_check(g, "h6", 'h', "dir/link/shadow"),
                      ARC_UNSAFE_LINK_SYMLINK);
     /* a symlink replaced by a directory is a directory again */
     arc_guard_add(g, "dir/link", 'd');
-    assert_int_equal(arc_entry_check(g, "dir/link/ok", NULL), ARC_SAFE);
-    for (int u = ARC_SAFE; u <= ARC_UNSAFE_LINK_TARGET; u++)
+    assert_int_equal(arc_entry_check(g, "dir/link/ok", 'f', NULL), ARC_SAFE);
+    /* issue 9: a non-directory where earlier entries made a directory,
+     * named (dir) or as a parent (p, p/q of p/q/f): refused; a directory
+     * there, or a file beside it, is fine */
+    arc_guard_add(g, "p/q/f", 'f');
+    assert_int_equal(arc_guard_type(g, "p/q"), 'd');
+    assert_int_equal(arc_guard_type(g, "p"), 'd');
+    assert_int_equal(arc_entry_check(g, "dir", 'l', NULL), ARC_UNSAFE_OVER_DIR);
+    assert_int_equal(arc_entry_check(g, "p", 'f', NULL), ARC_UNSAFE_OVER_DIR);
+    assert_int_equal(arc_entry_check(g, "p/q", 'h', "dir/file"),
+                     ARC_UNSAFE_OVER_DIR);
+    assert_int_equal(arc_entry_check(g, "p/q", 'd', NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "p/q/f", 'f', NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "p/q/f", 'l', NULL), ARC_SAFE);
+    assert_int_equal(arc_entry_check(g, "h7", 'h', "p"),
+                     ARC_UNSAFE_LINK_TARGET);
+    /* nor through a file an earlier entry made, at any depth */
+    assert_int_equal(arc_entry_check(g, "dir/file/x", 'f', NULL),
+                     ARC_UNSAFE_PARENT);
+    assert_int_equal(arc_entry_check(g, "dir/file/x/y", 'd', NULL),
+                     ARC_UNSAFE_PARENT);
+    assert_int_equal(arc_entry_check(g, "h8", 'h', "dir/file/x"),
+                     ARC_UNSAFE_LINK_TARGET);
+    for (int u = ARC_SAFE; u <= ARC_UNSAFE_PARENT; u++)
         assert_non_null(arc_unsafe_why((enum arc_unsafe)u));
     arc_guard_free(g);
     arc_guard_free(NULL);
@@ -362,6 +387,11 @@ test_rc_map(void **state)
     assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_WRITE), FY_ERUNTIME);
     assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_EXTRACT), FY_EREFUSED);
     assert_int_equal(arc_rc_from_errno(EACCES, ARC_SIDE_EXTRACT), FY_ERUNTIME);
+    /* issue 9: a name too long for the filesystem is the archive's */
+    assert_int_equal(arc_rc_from_errno(ENAMETOOLONG, ARC_SIDE_EXTRACT),
+                     FY_EINPUT);
+    assert_int_equal(arc_rc_from_errno(ENAMETOOLONG, ARC_SIDE_WRITE),
+                     FY_ERUNTIME);
 }
 
 /* manifest parsing: collect what the callback sees */
@@ -399,14 +429,16 @@ test_manifest_roundtrip(void **state)
     arc_manifest_begin(&sb);
     arc_manifest_add(&sb, 'd', 0, NULL, "dir with space");
     arc_manifest_add(&sb, 'f', 1234, h, "dir with space/100%\nnew\tline");
-    arc_manifest_add(&sb, 'l', 0, NULL, "l\xc3\xa9nk");
-    arc_manifest_add(&sb, 'h', 0, NULL, "hard");
+    arc_manifest_add(&sb, 'l', 0, NULL, "l\xc3\xa9nk"); /* as before issue 9 */
+    arc_manifest_add(&sb, 'h', 0, h, "hard");
     arc_manifest_add(&sb, 'u', 0, NULL, "dir with space/100%\nnew\tline");
     struct arc_mf_totals t = {4, 1, 1234}, got;
     arc_manifest_end(&sb, &t);
     assert_non_null(strstr(sb.buf, "f 1234 00112233445566778899aabbccddeeff "
                                    "dir%20with%20space/100%25%0anew%09line\n"));
     assert_non_null(strstr(sb.buf, "l 0 - l\xc3\xa9nk\n"));
+    assert_non_null(
+        strstr(sb.buf, "h 0 00112233445566778899aabbccddeeff hard\n"));
     assert_non_null(strstr(sb.buf, "end 4 1 1234\n"));
     struct seen s;
     struct fy_err err = FY_ERR_INIT;
@@ -420,6 +452,8 @@ test_manifest_roundtrip(void **state)
     assert_int_equal(s.sizes[1], 1234);
     assert_true(s.hashed[1]);
     assert_false(s.hashed[0]);
+    assert_false(s.hashed[2]);
+    assert_true(s.hashed[3]);
     assert_int_equal(got.entries, 4);
     assert_int_equal(got.bytes, 1234);
     sbuf_release(&sb);
@@ -491,6 +525,17 @@ test_manifest_bad(void **state)
                      FY_EINPUT); /* a file without a hash */
     snprintf(buf, sizeof buf, "ferry-manifest 1\nd 0 %s a\nend 1 0 0\n", hash);
     assert_int_equal(parse_text(buf, &err), FY_EINPUT);
+    snprintf(buf, sizeof buf, "ferry-manifest 1\nu 0 %s a\nend 0 0 0\n", hash);
+    assert_int_equal(parse_text(buf, &err), FY_EINPUT);
+    /* links: the hash of their target, or "-" (archives before issue 9) */
+    snprintf(buf, sizeof buf,
+             "ferry-manifest 1\nl 0 %s a\nh 0 %s b\nl 0 - c\nh 0 - d\n"
+             "end 4 0 0\n",
+             hash, hash);
+    assert_int_equal(parse_text(buf, &err), FY_OK);
+    assert_int_equal(
+        parse_text("ferry-manifest 1\nl 0 00zz a\nend 1 0 0\n", &err),
+        FY_EINPUT);
     assert_int_equal(
         parse_text("ferry-manifest 1\nd 0 - a%2\nend 1 0 0\n", &err),
         FY_EINPUT);
@@ -507,6 +552,22 @@ test_manifest_bad(void **state)
         parse_text("ferry-manifest 1\nx something new\nd 0 - a\nend 1 0 0\n",
                    &err),
         FY_OK);
+}
+
+/* issue 9: a link's target is in the manifest as XXH3-128 of its bytes */
+static void
+test_link_hash(void **state)
+{
+    (void)state;
+    unsigned char h[16], h2[16];
+    static const unsigned char empty[16] = {
+        0x99, 0xaa, 0x06, 0xd3, 0x01, 0x47, 0x98, 0xd8,
+        0x60, 0x01, 0xc3, 0x24, 0x46, 0x8d, 0x49, 0x7f}; /* xxh128sum of "" */
+    arc_link_hash("", h);
+    assert_memory_equal(h, empty, 16);
+    arc_link_hash("../a.txt", h);
+    arc_link_hash("../a.txu", h2);
+    assert_memory_not_equal(h, h2, 16);
 }
 
 static void
@@ -661,6 +722,7 @@ main(void)
         cmocka_unit_test(test_rc_map),
         cmocka_unit_test(test_manifest_roundtrip),
         cmocka_unit_test(test_manifest_bad),
+        cmocka_unit_test(test_link_hash),
         cmocka_unit_test(test_escape),
         cmocka_unit_test_setup_teardown(test_pack_verify_memory, tree_setup,
                                         tree_teardown),

@@ -8,7 +8,9 @@
 # methods, offsets; zstd windows above 2^27, block headers, checksums),
 # and `ferry verify`, `list` and `unpack -C` run on each mutant in its own
 # sandbox.  Each run: exit 3 or 4 (exit 0 only for a harmless mutant: the
-# unpacked tree is the workspace, the archive is intact by content), one
+# unpacked tree is the workspace, the archive is intact by content; or for
+# one whose manifest is gone, e.g. renamed onto another member: then
+# another tool's archive, and unpack gives what it holds), one
 # non-warning 'ferry:' line, no sanitizer report, nothing changed in the
 # sandbox outside the target, no staging left, <= 10 s, <= 256 MiB peak
 # RSS (an intact archive costs ~35 MiB under ASan).  The work is in

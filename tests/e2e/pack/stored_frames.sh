@@ -5,9 +5,10 @@
 # their odd tails through the page cache).  Sizes around the 128 KiB block and the 1 MiB buffer, from a
 # file and from a pipe, round-trip; zstd -t accepts the archive; archives of
 # earlier versions (window byte 0x38, read by libzstd) still unpack; a
-# stored frame cut short or with a block that is not raw exits 3 with one
-# line and leaves the target alone; changed data in one exits 4 (the
-# manifest), and stored frames without a manifest are refused (exit 4).
+# stored frame cut short, with a block that is not raw, or with changed
+# data (its XXH64, checked by unpack as by verify) exits 3 with one line
+# and leaves the target alone; stored frames without a manifest are
+# refused (exit 4).
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 need zstd
@@ -78,17 +79,21 @@ bad "$WORK/cut.tar.zst" "truncated"
 head -c $((last + 6)) "$WORK/a.tar.zst" >"$WORK/cut2.tar.zst"
 bad "$WORK/cut2.tar.zst" "truncated"
 
-# a payload byte changed: unpack leaves stored frames to the manifest's
-# XXH3 (exit 4, naming the file); verify checks the frame's XXH64 too
+# a payload byte changed: the frame's XXH64 (exit 3), in unpack, verify
+# and list alike, before the manifest's XXH3 is compared at the end
 cp "$WORK/a.tar.zst" "$WORK/sum.tar.zst"
 flip "$WORK/sum.tar.zst" $((last + 6 + 3 + 1000))
-run_ferry unpack "$WORK/sum.tar.zst" -C "$WORK/target" --force
-assert_exit 4
-assert_one_error_line "r/f8.bin: checksum mismatch"
-target_untouched
-run_ferry verify "$WORK/sum.tar.zst"
-assert_exit 3
-assert_one_error_line "stored frame checksum mismatch"
+bad "$WORK/sum.tar.zst" "stored frame checksum mismatch"
+for cmd in verify list; do
+  run_ferry "$cmd" "$WORK/sum.tar.zst"
+  assert_exit 3
+  assert_one_error_line "stored frame checksum mismatch"
+done
+# the frame's checksum field itself changed (the data intact): unpack
+# reads every stored frame's XXH64 (issue 9, item 5)
+cp "$WORK/a.tar.zst" "$WORK/sumf.tar.zst"
+flip "$WORK/sumf.tar.zst" $((end - 2))
+bad "$WORK/sumf.tar.zst" "stored frame checksum mismatch"
 
 # stored frames without the manifest that vouches for them: the archive
 # cut after the last stored frame (r/f8.bin's data), then its padding and
@@ -99,7 +104,7 @@ head -c $((507 + 1024)) /dev/zero | zstd -q >>"$WORK/nomf.tar.zst"
 zstd -tq "$WORK/nomf.tar.zst" || fail "the cut archive should be valid zstd"
 run_ferry unpack "$WORK/nomf.tar.zst" -C "$WORK/target" --force
 assert_exit 4
-assert_one_error_line "manifest is missing"
+assert_one_error_line "stored zstd frames but no ferry manifest"
 target_untouched
 
 # the first block header says "compressed" (type 2) instead of raw
