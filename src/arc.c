@@ -2391,6 +2391,34 @@ disk_fail(struct walk *w,
 }
 
 /*
+ * The next data block of the entry being read, after a check for an
+ * interruption and against the entry's declared span.  Returns 1 with the
+ * block, 0 at the entry's end, or -1 with *rc set.
+ */
+static int
+entry_block(struct walk *w,
+            struct span *sp,
+            const char *raw,
+            const void **buf,
+            size_t *len,
+            int64_t *off,
+            enum fy_rc *rc)
+{
+    if (fy_interrupted()) {
+        *rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
+        return -1;
+    }
+    int r = data_next(w->rd.a, buf, len, off);
+    if (r == ARCHIVE_EOF)
+        return 0;
+    if (r != ARCHIVE_OK) {
+        *rc = data_fail(w, r, raw);
+        return -1;
+    }
+    return (*rc = span_block(w, sp, raw, *off, *len)) == FY_OK ? 1 : -1;
+}
+
+/*
  * Read all data of the current entry, checking it against sp, hash it
  * into hash and, with disk, write it there (never a sparse entry: see
  * unpack_sparse).
@@ -2404,20 +2432,12 @@ pump(struct walk *w,
      int64_t *bytes)
 {
     XXH3_128bits_reset(w->xx);
-    for (;;) {
-        if (fy_interrupted())
-            return fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
-        const void *buf;
-        size_t len;
-        int64_t off;
-        int r = data_next(w->rd.a, &buf, &len, &off);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r != ARCHIVE_OK)
-            return data_fail(w, r, raw);
-        enum fy_rc rc = span_block(w, sp, raw, off, len);
-        if (rc != FY_OK)
-            return rc;
+    enum fy_rc rc = FY_OK;
+    const void *buf;
+    size_t len;
+    int64_t off;
+    int got;
+    while ((got = entry_block(w, sp, raw, &buf, &len, &off, &rc)) > 0) {
         XXH3_128bits_update(w->xx, buf, len);
         if (disk != NULL) {
             la_ssize_t wr = archive_write_data_block(disk, buf, len, off);
@@ -2428,7 +2448,9 @@ pump(struct walk *w,
         if (bytes)
             *bytes += (int64_t)len;
     }
-    enum fy_rc rc = span_end(w, sp, raw);
+    if (got < 0)
+        return rc;
+    rc = span_end(w, sp, raw);
     if (rc == FY_OK)
         xx_digest(w->xx, hash);
     return rc;
@@ -3618,22 +3640,11 @@ unpack_sparse(struct walk *w,
     int fd;
     enum fy_rc rc = file_make(w, u, e, raw, fin, &m, &fd);
     XXH3_128bits_reset(w->xx);
-    while (rc == FY_OK) {
-        const void *buf;
-        size_t len;
-        int64_t off;
-        if (fy_interrupted()) {
-            rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
-            break;
-        }
-        int r = data_next(w->rd.a, &buf, &len, &off);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r != ARCHIVE_OK)
-            rc = data_fail(w, r, raw);
-        else if ((rc = span_block(w, sp, raw, off, len)) != FY_OK)
-            break;
-        else if (!write_all(fd, buf, len, (off_t)off))
+    const void *buf;
+    size_t len;
+    int64_t off;
+    while (rc == FY_OK && entry_block(w, sp, raw, &buf, &len, &off, &rc) > 0) {
+        if (!write_all(fd, buf, len, (off_t)off))
             rc = write_fail(w, raw, sp->size);
         else
             XXH3_128bits_update(w->xx, buf, len);
@@ -3687,24 +3698,11 @@ unpack_file_async(struct walk *w,
     pthread_mutex_unlock(&wk->mu);
     f->main_hash |= mine;
     unsigned k = 0;
-    for (;;) {
-        const void *buf;
-        size_t len;
-        int64_t off;
-        if (fy_interrupted()) {
-            rc = fy_fail(w->err, FY_EINTR, "%s: interrupted", w->name);
-            break;
-        }
-        int r = data_next(w->rd.a, &buf, &len, &off);
-        if (r == ARCHIVE_EOF)
-            break;
-        if (r != ARCHIVE_OK) {
-            rc = data_fail(w, r, raw);
-            break;
-        }
-        /* in order, inside the declared size, no gaps (not sparse) */
-        if ((rc = span_block(w, sp, raw, off, len)) != FY_OK)
-            break;
+    const void *buf;
+    size_t len;
+    int64_t off;
+    /* in order, inside the declared size, no gaps (not sparse) */
+    while (entry_block(w, sp, raw, &buf, &len, &off, &rc) > 0) {
         if (!f->main_hash) {
             pw_submit(pw, wk, f, buf, len, off);
             continue;

@@ -25,12 +25,7 @@ static const char usage[] =
     "structure, entry safety, the manifest), printing each entry once it\n"
     "passed: if the archive turns out damaged, the rows printed so far are\n"
     "followed by the error and exit 3 or 4.\n"
-    "\n"
-    "      --long[=LOG]  accept zstd windows and xz dictionaries up to 2^LOG\n"
-    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"
-    "                    --long); without it more than 128 MiB is refused\n"
-    "                    (exit 3)\n"
-    "  -h, --help        this help\n"
+    "\n" ARC_LONG_HELP "  -h, --help        this help\n"
     "\n"
     "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
     "4 unsafe entry or checksum mismatch (manifest, zip CRC-32).\n";

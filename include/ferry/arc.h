@@ -184,6 +184,13 @@ struct arc_read_opts {
  * 27..31 (FY_EUSAGE otherwise). */
 enum fy_rc
 arc_long_parse(const char *arg, struct arc_read_opts *ro, struct fy_err *err);
+/* Its lines in list's and verify's --help. */
+#define ARC_LONG_HELP                                                          \
+    "      --long[=LOG]  accept zstd windows and xz dictionaries up to "       \
+    "2^LOG\n"                                                                  \
+    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"     \
+    "                    --long); without it more than 128 MiB is refused\n"   \
+    "                    (exit 3)\n"
 
 struct arc_unpack_opts {
     bool force;      /* replace a non-empty target */
