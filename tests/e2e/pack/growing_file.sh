@@ -3,38 +3,61 @@
 # 0, the archive is valid (verify 0, zstd -t, GNU tar), its manifest lists
 # the file as unstable, and unpack warns about it and restores the bytes
 # that were read.
+#
+# The growth happens during the read, deterministically: pack writes to a
+# pipe of 4 KiB that this test does not drain; the growing file is the
+# first one packed and holds 64 MB, more than ferry buffers, so once the
+# pipe is full ferry has opened the file and cannot have finished reading
+# it.  Only then is the file appended to, and the pipe drained.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 need python3 zstd tar
 small_ws "$WORK/ws"
-head -c 64000000 /dev/urandom >"$WORK/ws/train.log"
-# append 4 KiB every millisecond until told to stop (at most 60 s)
-python3 - "$WORK/ws/train.log" "$WORK/stop" <<'PY' &
-import os, sys, time
+# "0-" sorts before every other name: the first file packed
+head -c 64000000 /dev/urandom >"$WORK/ws/0-train.log"
+
+python3 - "$FERRY" "$WORK/ws" "$WORK/a.tar.zst" "$WORK/err" <<'PY' || fail "the pack run failed: $(cat "$WORK/err")"
+import fcntl, os, subprocess, sys, termios, time, array
+ferry, ws, out, errpath = sys.argv[1:5]
+F_SETPIPE_SZ = 1031
+r, w = os.pipe()
+fcntl.fcntl(w, F_SETPIPE_SZ, 4096)
+with open(errpath, "wb") as err:
+    p = subprocess.Popen([ferry, "pack", ws, "-o", "-", "--format", "tar.zst"],
+                         stdout=w, stderr=err)
+os.close(w)
+def queued():
+    buf = array.array("i", [0])
+    fcntl.ioctl(r, termios.FIONREAD, buf)
+    return buf[0]
 end = time.time() + 60
-with open(sys.argv[1], "ab", buffering=0) as f:
-    while time.time() < end and not os.path.exists(sys.argv[2]):
-        f.write(b"step loss\n" * 410)
-        time.sleep(0.001)
+while queued() < 4096:
+    if p.poll() is not None:
+        sys.exit("ferry ended before the pipe filled (exit %d)" % p.returncode)
+    if time.time() > end:
+        p.kill()
+        sys.exit("the pipe did not fill in 60 s")
+    time.sleep(0.001)
+# ferry is inside 0-train.log now: grow it
+with open(os.path.join(ws, "0-train.log"), "ab") as f:
+    f.write(b"step loss\n" * 4100)
+with open(out, "wb") as f:
+    while True:
+        chunk = os.read(r, 1 << 20)
+        if not chunk:
+            break
+        f.write(chunk)
+sys.exit(p.wait())
 PY
-APPENDER=$!
-_bg_pids+=("$APPENDER")
-# start packing only once the appender is really appending (python can take
-# longer than the whole pack to start on a loaded machine)
-grown() { [ "$(stat -c %s "$WORK/ws/train.log")" -gt 64100000 ]; }
-wait_for 30 grown || fail "the appender did not start"
-run_ferry pack "$WORK/ws" -o "$WORK/a.tar.zst"
-touch "$WORK/stop"; wait "$APPENDER"
-assert_exit 0
-grep -q "^ferry: warning: .*train.log: changed while it was read" "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
+grep -q "^ferry: warning: .*0-train.log: changed while it was read" "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
 zstd -tq "$WORK/a.tar.zst" || fail "zstd -t"
 tar -I zstd -tf "$WORK/a.tar.zst" >/dev/null || fail "GNU tar cannot read it"
 run_ferry verify "$WORK/a.tar.zst"
 assert_exit 0
-grep -q 'train.log changed while it was packed' "$WORK/err" || fail "verify did not report the unstable file"
-tar -I zstd -xOf "$WORK/a.tar.zst" .ferry/manifest | grep -q '^u 0 - train.log$' || fail "manifest does not mark train.log"
+grep -q '0-train.log changed while it was packed' "$WORK/err" || fail "verify did not report the unstable file"
+tar -I zstd -xOf "$WORK/a.tar.zst" .ferry/manifest | grep -q '^u 0 - 0-train.log$' || fail "manifest does not mark 0-train.log"
 run_ferry unpack "$WORK/a.tar.zst" -C "$WORK/dst"
 assert_exit 0
-grep -q 'warning: .*train.log changed while it was packed' "$WORK/err" || fail "unpack did not warn"
-[ "$(stat -c %s "$WORK/dst/train.log")" -ge 64000000 ] || fail "train.log lost data"
+grep -q 'warning: .*0-train.log changed while it was packed' "$WORK/err" || fail "unpack did not warn"
+[ "$(stat -c %s "$WORK/dst/0-train.log")" -ge 64000000 ] || fail "0-train.log lost data"
 exit 0
