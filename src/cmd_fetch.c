@@ -35,6 +35,8 @@ static const char usage[] =
     "      --seed-ratio R      after completion, seed until uploaded/size >= "
     "R\n"
     "      --seed-time SECS    after completion, seed for SECS seconds\n"
+    "                          (Ctrl-C while seeding: exit 0, the fetch is\n"
+    "                          complete)\n"
     "      --timeout SECS      give up (exit 5) after SECS in all (default: "
     "none)\n"
     "      --stall-timeout SECS  give up (exit 5) after SECS without any data\n"

@@ -157,7 +157,8 @@ struct run {
     char boot[64];     /* this boot's id */
     bool have_meta;
     bool finished;
-    int max_peers;
+    int max_peers; /* most peers connected at once, and seeds among them */
+    int max_seeds;
     int hash_failures;
     char tracker_url[512];
     char tracker_error[512];
@@ -606,12 +607,17 @@ summary(struct run *r, const struct tor_status *st, double secs)
     out_fmt_size(size, sizeof size, r->selected_bytes);
     out_fmt_size(rate, sizeof rate, (int64_t)rt);
     out_fmt_size(got, sizeof got, st->session_down);
-    out_info(&r->ctx->out, "fetched %s: %s in %.2f s (%s received, %s/s)", esc,
-             size, secs, got, rate);
-    out_event(&r->ctx->out, "done", "{sssIsIsfsfsi}", "name", esc, "bytes",
+    out_info(&r->ctx->out,
+             "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
+             "peer%s, %d seed%s)",
+             esc, size, secs, got, rate, r->max_peers,
+             r->max_peers == 1 ? "" : "s", r->max_seeds,
+             r->max_seeds == 1 ? "" : "s");
+    out_event(&r->ctx->out, "done", "{sssIsIsfsfsisisi}", "name", esc, "bytes",
               (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
-              "hash_failures", r->hash_failures);
+              "hash_failures", r->hash_failures, "peers_max", r->max_peers,
+              "seeds_max", r->max_seeds);
     free(esc);
     free(name);
 }
@@ -642,6 +648,8 @@ loop(struct run *r)
         double now = out_now();
         if (st.peers > r->max_peers)
             r->max_peers = st.peers;
+        if (st.seeds > r->max_seeds)
+            r->max_seeds = st.seeds;
         /* a magnet's files start at priority 0 ("finished" at once) and
          * the priorities fetch sets apply asynchronously: done only once
          * the selected bytes are wanted */
@@ -659,8 +667,14 @@ loop(struct run *r)
         p.seeds = st.seeds;
         p.session_down = st.session_down;
         p.session_up = st.session_up;
-        if (done && seed_start < 0 && now > start)
-            p.rate = (double)st.session_down / (now - start);
+        if (done && seed_start < 0) {
+            if (now > start)
+                p.rate = (double)st.session_down / (now - start);
+            /* libtorrent drops the seeds once the data is complete: the
+             * last line says how many the data came from */
+            p.peers = r->max_peers;
+            p.seeds = r->max_seeds;
+        }
         out_progress(&ctx->out, &p, done && seed_start < 0);
 
         if (st.session_down != last_down || st.wanted_done != last_done ||
@@ -696,6 +710,13 @@ loop(struct run *r)
                 return FY_OK;
             last_move = now; /* a seed never stalls */
         }
+        if (fy_interrupted() && seed_start >= 0) {
+            /* the fetch itself is done: stopping the extra seeding is a
+             * normal end (exit 0), with nothing to resume */
+            out_info(&ctx->out, "seeding stopped by a signal; %s is complete",
+                     o->dir);
+            return FY_OK;
+        }
         if (fy_interrupted())
             return fy_fail(&ctx->err, FY_EINTR,
                            "interrupted: state saved in %s/.ferry; rerun to "
@@ -723,6 +744,28 @@ refuse_link(const char *path, const char *what, struct fy_err *err)
                        "directory (remove the link)",
                        path, what);
     return FY_OK;
+}
+
+/*
+ * libtorrent keeps the pieces of unselected files that it had to download
+ * in DIR/.<infohash>.parts while it runs; between runs that file lives in
+ * DIR/.ferry, so a fetch leaves nothing of its own in DIR.  Moves it into
+ * the state directory (to_state) or back; never over an existing file.
+ */
+static void
+move_parts(const struct run *r, bool to_state)
+{
+    char *in_dir = xasprintf("%s/.%s.parts", r->o->dir, r->hex);
+    char *in_state =
+        xasprintf("%s/%s/%s.parts", r->o->dir, FETCH_STATE_DIR, r->hex);
+    const char *from = to_state ? in_dir : in_state;
+    const char *to = to_state ? in_state : in_dir;
+    struct stat st;
+    if (lstat(from, &st) == 0 && S_ISREG(st.st_mode) && lstat(to, &st) != 0 &&
+        errno == ENOENT)
+        (void)rename(from, to);
+    free(in_state);
+    free(in_dir);
 }
 
 /*
@@ -762,6 +805,7 @@ open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
     } else if (!missing) {
         out_warn(&ctx->out, "ignoring resume data: %s", why.msg);
     }
+    move_parts(r, false);
     rc = write_marker(r, "running", &ctx->err);
 out:
     free(parts);
@@ -820,7 +864,9 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
         finish_clean(&r);
 out:
     out_progress_end(&ctx->out);
-    tor_session_free(r.s);
+    tor_session_free(r.s); /* the part file is complete after this */
+    if (r.marker_path != NULL)
+        move_parts(&r, true);
     free(r.resume_path);
     free(r.marker_path);
     free(r.prio);

@@ -162,6 +162,15 @@ class fast_disk final : public lt::disk_interface,
         st->fast = p.mapped_files == nullptr;
         storages_[i] = st;
         inner_holders_[i] = std::move(h);
+        /* the posix back end takes no priorities at construction: tell it,
+         * so pieces of unselected files go to its part file, not into
+         * those files */
+        if (!p.priorities.empty())
+            inner_->async_set_file_priority(
+                idx, p.priorities,
+                [](lt::storage_error const &,
+                   lt::aux::vector<lt::download_priority_t, lt::file_index_t>) {
+                });
         return lt::storage_holder(idx, *this);
     }
 
