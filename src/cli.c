@@ -47,6 +47,8 @@ cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (cmd == NULL)
+        return fy_fail(&ctx->err, FY_EUSAGE, "%s (see 'ferry --help')", msg);
     return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
                    msg, cmd);
 }
@@ -81,6 +83,57 @@ cli_help(const char *text)
     return FY_OK;
 }
 
+/* Global options, accepted before and after the command word. */
+enum { OPT_JSON = 0x180, OPT_NO_PROGRESS, OPT_COLOR };
+
+static const struct option global_options[] = {
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+};
+#define NGLOBAL   (sizeof global_options / sizeof global_options[0])
+#define MAX_LONGS 128 /* a command's options plus the globals */
+
+/* Apply one global option to ctx; false if it is not one. */
+static bool
+global_set(struct fy_ctx *ctx, int c, const char *arg, enum fy_rc *rc)
+{
+    *rc = FY_OK;
+    switch (c) {
+    case 'q':
+        ctx->oo.verbosity = -1;
+        break;
+    case 'v':
+        ctx->oo.verbosity = 1;
+        break;
+    case OPT_JSON:
+        ctx->oo.json = true;
+        break;
+    case OPT_NO_PROGRESS:
+        ctx->oo.no_progress = true;
+        break;
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            ctx->oo.color = OUT_COLOR_AUTO;
+        else if (strcmp(arg, "always") == 0)
+            ctx->oo.color = OUT_COLOR_ALWAYS;
+        else if (strcmp(arg, "never") == 0)
+            ctx->oo.color = OUT_COLOR_NEVER;
+        else
+            *rc = fy_fail(&ctx->err, FY_EUSAGE,
+                          "--color: '%s' is not auto, always or never", arg);
+        break;
+    default:
+        return false;
+    }
+    /* nothing has been shown yet while options are parsed */
+    out_init(&ctx->out, &ctx->oo);
+    return true;
+}
+
 int
 cli_getopt(struct fy_ctx *ctx,
            const char *cmd,
@@ -90,15 +143,35 @@ cli_getopt(struct fy_ctx *ctx,
            const struct option *longopts)
 {
     char spec[64];
+    struct option all[MAX_LONGS + 1];
+    size_t n = 0;
+    /* the command's own options first: they win a name clash */
+    for (; longopts[n].name != NULL; n++) {
+        if (n + NGLOBAL >= MAX_LONGS) {
+            cli_usage(ctx, cmd, "internal error: too many options");
+            return '?';
+        }
+        all[n] = longopts[n];
+    }
+    memcpy(all + n, global_options, sizeof global_options);
+    memset(all + n + NGLOBAL, 0, sizeof all[0]);
     /* ':' reports missing values; it goes after a leading '+' */
     if (shortopts[0] == '+')
-        snprintf(spec, sizeof spec, "+:%s", shortopts + 1);
+        snprintf(spec, sizeof spec, "+:%sqv", shortopts + 1);
     else
-        snprintf(spec, sizeof spec, ":%s", shortopts);
-    int prev = optind;
-    opterr = 0;
-    int c = getopt_long(argc, argv, spec, longopts, NULL);
-    if (c == '?' || c == ':') {
+        snprintf(spec, sizeof spec, ":%sqv", shortopts);
+    for (;;) {
+        int prev = optind;
+        opterr = 0;
+        int c = getopt_long(argc, argv, spec, all, NULL);
+        enum fy_rc rc;
+        if (c != '?' && c != ':') {
+            if (!global_set(ctx, c, optarg, &rc))
+                return c;
+            if (rc != FY_OK)
+                return '?';
+            continue;
+        }
         const char *word =
             optind - 1 >= prev && optind - 1 < argc ? argv[optind - 1] : "";
         char name[128];
@@ -116,7 +189,6 @@ cli_getopt(struct fy_ctx *ctx,
             cli_usage(ctx, cmd, "unknown option '%s'", name);
         return '?';
     }
-    return c;
 }
 
 enum fy_rc

@@ -59,8 +59,11 @@ out_init(struct out *o, const struct out_opts *opts)
     case OUT_COLOR_NEVER:
         o->color = false;
         break;
-    default:
-        o->color = tty && getenv("NO_COLOR") == NULL;
+    default: {
+        /* no-color.org: NO_COLOR counts when present and not empty */
+        const char *nc = getenv("NO_COLOR");
+        o->color = tty && (nc == NULL || *nc == '\0');
+    }
     }
     o->interval = o->mode == OUT_TTY ? 0.125 : o->mode == OUT_JSON ? 1.0 : 3.0;
     const char *iv = getenv("FERRY_PROGRESS_INTERVAL");
