@@ -126,6 +126,16 @@ arc_rc_from_errno(int e, enum arc_side side)
     case ARC_SIDE_READ:
         return FY_EINPUT;
     case ARC_SIDE_EXTRACT:
+        /*
+         * Only libarchive's own refusals (its SECURE checks: errno 0 or
+         * ARCHIVE_ERRNO_MISC) are refusals for safety.  EINVAL is also a
+         * system call's ("Seek failed", from lseek) and EILSEQ a name it
+         * cannot convert: I/O (1) and the archive's doing (3).
+         */
+        if (e == ARCHIVE_ERRNO_FILE_FORMAT)
+            return FY_EINPUT;
+        if (e == ARCHIVE_ERRNO_PROGRAMMER)
+            return FY_ERUNTIME;
         return FY_EREFUSED;
     default:
         return FY_ERUNTIME;

@@ -267,10 +267,13 @@ cli_parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err)
     if (*end != '\0')
         goto bad;
     v *= mult;
-    if (v > (double)INT32_MAX)
-        return fy_fail(err, FY_EUSAGE, "%s: '%s' is too large (max 2G)", opt,
-                       s);
-    *out = (int64_t)v;
+    if (v > (double)CLI_RATE_MAX)
+        return fy_fail(err, FY_EUSAGE,
+                       "%s: '%s' is more than 2G, the largest limit libtorrent "
+                       "takes (0 = unlimited)",
+                       opt, s);
+    /* libtorrent's limit is an int of bytes/s: 2G is one byte/s less */
+    *out = v >= (double)INT32_MAX ? INT32_MAX : (int64_t)v;
     return FY_OK;
 bad:
     return fy_fail(err, FY_EUSAGE,
@@ -296,11 +299,15 @@ cli_parse_hostport(const char *opt,
         if (colon == NULL || colon == s || memchr(s, ':', (size_t)(colon - s)))
             goto bad;
     }
-    int64_t port;
+    int64_t port, min = allow_zero ? 0 : 1;
     struct fy_err tmp = FY_ERR_INIT;
-    if (cli_parse_i64(opt, colon + 1, allow_zero ? 0 : 1, 65535, &port, &tmp) !=
+    if (cli_parse_i64(opt, colon + 1, INT64_MIN, INT64_MAX, &port, &tmp) !=
         FY_OK)
         goto bad;
+    if (port < min || port > 65535)
+        return fy_fail(err, FY_EUSAGE,
+                       "%s: '%s': port %lld is out of range (%lld-65535)", opt,
+                       s, (long long)port, (long long)min);
     return FY_OK;
 bad:
     return fy_fail(err, FY_EUSAGE, "%s: '%s' is not HOST:PORT", opt, s);

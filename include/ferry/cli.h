@@ -92,7 +92,10 @@ enum fy_rc cli_parse_double(const char *opt,
 /*
  * A rate in bytes per second: "0" (no limit), "500K", "4M", "1.5G", "1000"
  * (bytes); suffixes are powers of 1024, case-insensitive, optional "iB/s".
+ * At most 2G (CLI_RATE_MAX): libtorrent keeps a rate in an int of bytes/s,
+ * so exactly 2G is taken as INT32_MAX, one byte/s less.
  */
+#define CLI_RATE_MAX ((int64_t)2 << 30)
 enum fy_rc cli_parse_rate(const char *opt,
                           const char *s,
                           int64_t *out,

@@ -51,6 +51,15 @@ test_rate(void **state)
     assert_int_equal(cli_parse_rate("--r", "-1M", &v, &err), FY_EUSAGE);
     fy_err_clear(&err);
     assert_int_equal(cli_parse_rate("--r", "4Q", &v, &err), FY_EUSAGE);
+    /* issue 10: 2G is accepted (libtorrent's int: one byte/s less), more
+     * is refused with the limit in the message */
+    fy_err_clear(&err);
+    assert_int_equal(cli_parse_rate("--r", "2G", &v, &err), FY_OK);
+    assert_int_equal(v, INT32_MAX);
+    assert_int_equal(cli_parse_rate("--r", "2047M", &v, &err), FY_OK);
+    assert_int_equal(v, (int64_t)2047 << 20);
+    assert_int_equal(cli_parse_rate("--r", "3G", &v, &err), FY_EUSAGE);
+    assert_non_null(strstr(err.msg, "more than 2G"));
 }
 
 static void
@@ -74,6 +83,8 @@ test_hostport(void **state)
     fy_err_clear(&err);
     assert_int_equal(cli_parse_hostport("--p", "h:70000", false, &err),
                      FY_EUSAGE);
+    assert_string_equal(err.msg,
+                        "--p: 'h:70000': port 70000 is out of range (1-65535)");
     fy_err_clear(&err);
     assert_int_equal(cli_parse_hostport("--p", "::1:80", false, &err),
                      FY_EUSAGE);
