@@ -198,6 +198,8 @@ fs_write_all(
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EPIPE) /* the reader went away: quiet, as SIGPIPE */
+                return fy_fail_pipe(err, what);
             return fy_fail_errno(err, FY_ERUNTIME, "%s", what);
         }
         p += n;

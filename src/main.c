@@ -1,7 +1,7 @@
 /*
  * main.c - global options, command dispatch, the one error line, the exit
  * code.  Below this file nothing prints an error or calls exit() (except
- * out of memory).
+ * out of memory).  A closed output pipe ends ferry with 141 and no line.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -115,7 +115,10 @@ main(int argc, char **argv)
             rc = cmd->fn(argc - first, argv + first, &ctx);
         }
     }
-    if (rc != FY_OK)
+    /* SPEC: a reader that closed our output pipe ends ferry quietly */
+    if (rc == FY_EPIPE || fy_pipe_closed())
+        rc = FY_EPIPE;
+    else if (rc != FY_OK)
         out_error(&ctx.out, &ctx.err);
     return out_finish(&ctx.out, rc);
 }

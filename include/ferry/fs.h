@@ -69,7 +69,10 @@ bool fs_is_special(const char *path);
  */
 const char *fs_atomic_name(const struct fs_atomic *af);
 
-/* Write all of buf to fd (retrying short writes and EINTR). */
+/*
+ * Write all of buf to fd (retrying short writes and EINTR).  EPIPE (the
+ * reader of a pipe went away) is fy_fail_pipe(): FY_EPIPE, quiet.
+ */
 enum fy_rc fs_write_all(
     int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
 /* Atomically replace path with data. */
