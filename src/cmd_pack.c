@@ -48,7 +48,8 @@ static const char usage[] =
     "'.cache/'\n"
     "  ferry pack ~/work -o - | ssh host ferry unpack - -C work\n"
     "\n"
-    "Exit: 0 done, 1 I/O error, 2 usage, 130 interrupted.\n";
+    "Exit: 0 done, 1 I/O error (also a missing DIR), 2 usage, 3 DIR is not a\n"
+    "directory, 130 interrupted.\n";
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},

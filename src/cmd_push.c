@@ -33,9 +33,9 @@ static const char usage[] =
     "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
     "SSL_CERT_FILE.\n"
     "\n"
-    "Exit: 0 uploaded, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH "
-    "host\n"
-    "refused, 5 stalled (--stall-timeout), 130 interrupted.\n";
+    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
+    "3 bad URL or FILE not a regular file, 4 SSH host refused, 5 stalled\n"
+    "(--stall-timeout), 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

@@ -33,8 +33,13 @@ static const char usage_text[] =
     "  -h, --help           this help; 'ferry COMMAND --help' for a command\n"
     "  -V, --version        print the version\n"
     "\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid input,\n"
-    "4 refused for safety or integrity, 5 timed out, 130 interrupted.\n";
+    "Global options may also follow the command word.  Options that take a\n"
+    "value accept '--opt VALUE' and '--opt=VALUE'.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 runtime failure (also a missing input file), 2 "
+    "usage,\n"
+    "3 invalid input, 4 refused for safety or integrity, 5 timed out,\n"
+    "130 interrupted, 141 the reader of the output pipe went away (quiet).\n";
 
 static void
 print_usage(FILE *fp)
