@@ -126,6 +126,16 @@ arc_rc_from_errno(int e, enum arc_side side)
     case ARC_SIDE_READ:
         return FY_EINPUT;
     case ARC_SIDE_EXTRACT:
+        /*
+         * Only libarchive's own refusals (its SECURE checks: errno 0 or
+         * ARCHIVE_ERRNO_MISC) are refusals for safety.  EINVAL is also a
+         * system call's ("Seek failed", from lseek) and EILSEQ a name it
+         * cannot convert: I/O (1) and the archive's doing (3).
+         */
+        if (e == ARCHIVE_ERRNO_FILE_FORMAT)
+            return FY_EINPUT;
+        if (e == ARCHIVE_ERRNO_PROGRAMMER)
+            return FY_ERUNTIME;
         return FY_EREFUSED;
     default:
         return FY_ERUNTIME;
@@ -3492,16 +3502,18 @@ stage_make(struct unpacker *u)
 {
     char *tmpl = xasprintf("%s/%s.ferry-XXXXXX", u->parent, u->base);
     enum fy_rc rc = FY_OK;
+    /* errors name DIR as given: the staging name is ours, not the user's
+     * (it shares DIR's parent, so the errno is the same) */
     if (mkdtemp(tmpl) == NULL) {
-        rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", tmpl);
+        rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->dir);
     } else {
         u->stage_name = fs_basename(tmpl);
         u->stage_fd = openat(u->parentfd, u->stage_name,
                              O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
         if (u->stage_fd < 0)
-            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", tmpl);
+            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->dir);
         else if (flock(u->stage_fd, LOCK_EX) != 0)
-            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s: lock", tmpl);
+            rc = fy_fail_errno(u->err, FY_ERUNTIME, "%s: lock", u->dir);
     }
     free(tmpl);
     return rc;
@@ -3516,16 +3528,14 @@ stage_commit(struct unpacker *u)
     umask(um);
     mode_t mode = u->exists && u->isdir ? u->old_mode : (0777 & ~um);
     if (fchmod(u->stage_fd, mode) != 0)
-        return fy_fail_errno(u->err, FY_ERUNTIME, "%s/%s", u->parent,
-                             u->stage_name);
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s: chmod", u->dir);
     if (syncfs(u->stage_fd) != 0)
-        return fy_fail_errno(u->err, FY_ERUNTIME, "%s/%s: sync", u->parent,
-                             u->stage_name);
+        return fy_fail_errno(u->err, FY_ERUNTIME, "%s: sync", u->dir);
     bool swapped = false;
     if (renameat(u->parentfd, u->stage_name, u->parentfd, u->base) != 0) {
         if (errno != ENOTEMPTY && errno != EEXIST && errno != ENOTDIR &&
             errno != EISDIR)
-            return fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->target);
+            return fy_fail_errno(u->err, FY_ERUNTIME, "%s", u->dir);
         if (!u->o->force)
             return fy_fail(u->err, FY_EREFUSED,
                            "%s: exists and is not empty (use --force to "
@@ -3533,7 +3543,7 @@ stage_commit(struct unpacker *u)
                            u->dir);
         if (renameat2(u->parentfd, u->stage_name, u->parentfd, u->base,
                       RENAME_EXCHANGE) != 0)
-            return fy_fail_errno(u->err, FY_ERUNTIME, "%s: swap", u->target);
+            return fy_fail_errno(u->err, FY_ERUNTIME, "%s: swap", u->dir);
         swapped = true;
     }
     enum fy_rc rc = fs_fsync_dir(u->parent, u->err);
@@ -3947,7 +3957,7 @@ arc_unpack(struct fy_istream *is,
         archive_write_disk_set_standard_lookup(u.disk);
     cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd < 0 || fchdir(u.stage_fd) != 0) {
-        rc = fy_fail_errno(err, FY_ERUNTIME, "%s/%s", u.parent, u.stage_name);
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
         goto done;
     }
     rc = walk_run(&w);

@@ -47,6 +47,8 @@ cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    if (cmd == NULL)
+        return fy_fail(&ctx->err, FY_EUSAGE, "%s (see 'ferry --help')", msg);
     return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
                    msg, cmd);
 }
@@ -81,6 +83,57 @@ cli_help(const char *text)
     return FY_OK;
 }
 
+/* Global options, accepted before and after the command word. */
+enum { OPT_JSON = 0x180, OPT_NO_PROGRESS, OPT_COLOR };
+
+static const struct option global_options[] = {
+    {"quiet", no_argument, NULL, 'q'},
+    {"verbose", no_argument, NULL, 'v'},
+    {"json", no_argument, NULL, OPT_JSON},
+    {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"color", required_argument, NULL, OPT_COLOR},
+    {"colour", required_argument, NULL, OPT_COLOR},
+};
+#define NGLOBAL   (sizeof global_options / sizeof global_options[0])
+#define MAX_LONGS 128 /* a command's options plus the globals */
+
+/* Apply one global option to ctx; false if it is not one. */
+static bool
+global_set(struct fy_ctx *ctx, int c, const char *arg, enum fy_rc *rc)
+{
+    *rc = FY_OK;
+    switch (c) {
+    case 'q':
+        ctx->oo.verbosity = -1;
+        break;
+    case 'v':
+        ctx->oo.verbosity = 1;
+        break;
+    case OPT_JSON:
+        ctx->oo.json = true;
+        break;
+    case OPT_NO_PROGRESS:
+        ctx->oo.no_progress = true;
+        break;
+    case OPT_COLOR:
+        if (strcmp(arg, "auto") == 0)
+            ctx->oo.color = OUT_COLOR_AUTO;
+        else if (strcmp(arg, "always") == 0)
+            ctx->oo.color = OUT_COLOR_ALWAYS;
+        else if (strcmp(arg, "never") == 0)
+            ctx->oo.color = OUT_COLOR_NEVER;
+        else
+            *rc = fy_fail(&ctx->err, FY_EUSAGE,
+                          "--color: '%s' is not auto, always or never", arg);
+        break;
+    default:
+        return false;
+    }
+    /* nothing has been shown yet while options are parsed */
+    out_init(&ctx->out, &ctx->oo);
+    return true;
+}
+
 int
 cli_getopt(struct fy_ctx *ctx,
            const char *cmd,
@@ -90,15 +143,35 @@ cli_getopt(struct fy_ctx *ctx,
            const struct option *longopts)
 {
     char spec[64];
+    struct option all[MAX_LONGS + 1];
+    size_t n = 0;
+    /* the command's own options first: they win a name clash */
+    for (; longopts[n].name != NULL; n++) {
+        if (n + NGLOBAL >= MAX_LONGS) {
+            cli_usage(ctx, cmd, "internal error: too many options");
+            return '?';
+        }
+        all[n] = longopts[n];
+    }
+    memcpy(all + n, global_options, sizeof global_options);
+    memset(all + n + NGLOBAL, 0, sizeof all[0]);
     /* ':' reports missing values; it goes after a leading '+' */
     if (shortopts[0] == '+')
-        snprintf(spec, sizeof spec, "+:%s", shortopts + 1);
+        snprintf(spec, sizeof spec, "+:%sqv", shortopts + 1);
     else
-        snprintf(spec, sizeof spec, ":%s", shortopts);
-    int prev = optind;
-    opterr = 0;
-    int c = getopt_long(argc, argv, spec, longopts, NULL);
-    if (c == '?' || c == ':') {
+        snprintf(spec, sizeof spec, ":%sqv", shortopts);
+    for (;;) {
+        int prev = optind;
+        opterr = 0;
+        int c = getopt_long(argc, argv, spec, all, NULL);
+        enum fy_rc rc;
+        if (c != '?' && c != ':') {
+            if (!global_set(ctx, c, optarg, &rc))
+                return c;
+            if (rc != FY_OK)
+                return '?';
+            continue;
+        }
         const char *word =
             optind - 1 >= prev && optind - 1 < argc ? argv[optind - 1] : "";
         char name[128];
@@ -116,7 +189,6 @@ cli_getopt(struct fy_ctx *ctx,
             cli_usage(ctx, cmd, "unknown option '%s'", name);
         return '?';
     }
-    return c;
 }
 
 enum fy_rc
@@ -195,10 +267,13 @@ cli_parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err)
     if (*end != '\0')
         goto bad;
     v *= mult;
-    if (v > (double)INT32_MAX)
-        return fy_fail(err, FY_EUSAGE, "%s: '%s' is too large (max 2G)", opt,
-                       s);
-    *out = (int64_t)v;
+    if (v > (double)CLI_RATE_MAX)
+        return fy_fail(err, FY_EUSAGE,
+                       "%s: '%s' is more than 2G, the largest limit libtorrent "
+                       "takes (0 = unlimited)",
+                       opt, s);
+    /* libtorrent's limit is an int of bytes/s: 2G is one byte/s less */
+    *out = v >= (double)INT32_MAX ? INT32_MAX : (int64_t)v;
     return FY_OK;
 bad:
     return fy_fail(err, FY_EUSAGE,
@@ -224,11 +299,15 @@ cli_parse_hostport(const char *opt,
         if (colon == NULL || colon == s || memchr(s, ':', (size_t)(colon - s)))
             goto bad;
     }
-    int64_t port;
+    int64_t port, min = allow_zero ? 0 : 1;
     struct fy_err tmp = FY_ERR_INIT;
-    if (cli_parse_i64(opt, colon + 1, allow_zero ? 0 : 1, 65535, &port, &tmp) !=
+    if (cli_parse_i64(opt, colon + 1, INT64_MIN, INT64_MAX, &port, &tmp) !=
         FY_OK)
         goto bad;
+    if (port < min || port > 65535)
+        return fy_fail(err, FY_EUSAGE,
+                       "%s: '%s': port %lld is out of range (%lld-65535)", opt,
+                       s, (long long)port, (long long)min);
     return FY_OK;
 bad:
     return fy_fail(err, FY_EUSAGE, "%s: '%s' is not HOST:PORT", opt, s);

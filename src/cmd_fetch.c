@@ -41,7 +41,8 @@ static const char usage[] =
     "none)\n"
     "      --stall-timeout SECS  give up (exit 5) after SECS without any data\n"
     "                          (default 600; 0 waits forever)\n"
-    "      --max-down RATE     download limit, e.g. 20M (bytes/s; 0 = none)\n"
+    "      --max-down RATE     download limit, e.g. 20M (bytes/s; 0 = none;\n"
+    "                          at most 2G)\n"
     "      --max-up RATE       upload limit, e.g. 500K\n"
     "      --listen ADDR:PORT  listen here (default 0.0.0.0:6881 and "
     "[::]:6881)\n"
@@ -55,8 +56,10 @@ static const char usage[] =
     "  ferry fetch https://example.org/tools.torrent -o /opt/tools "
     "--select '*.whl'\n"
     "\n"
-    "Exit: 0 done and verified, 2 usage, 3 bad magnet/torrent/URL, 4 unsafe\n"
-    "torrent, 5 timed out (--timeout, --stall-timeout), 130 interrupted.\n";
+    "Exit: 0 done and verified, 1 I/O or network (a missing .torrent file,\n"
+    "a --peer host that does not resolve), 2 usage, 3 bad magnet/torrent/URL,\n"
+    "4 unsafe torrent, 5 timed out (--timeout, --stall-timeout),\n"
+    "130 interrupted.\n";
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},

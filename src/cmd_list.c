@@ -81,7 +81,6 @@ static enum fy_rc
 print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 {
     struct fy_ctx *ctx = arg;
-    (void)err;
     if (ctx->out.json) {
         char mode[8];
         snprintf(mode, sizeof mode, "%04o", e->mode);
@@ -89,7 +88,7 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
                   "type", type_word(e->type), "mode", mode, "size",
                   (long long)e->size, "mtime", (long long)e->mtime, "target",
                   e->link);
-        return FY_OK;
+        return out_stdout_check(err); /* a closed pipe stops the listing */
     }
     char mode[11], when[32] = "?";
     struct tm tm;
@@ -105,7 +104,7 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
     putchar('\n');
     free(path);
     free(link);
-    return FY_OK;
+    return out_stdout_check(err); /* a closed pipe stops the listing */
 }
 
 enum fy_rc

@@ -2,6 +2,7 @@
  * cmd_make_torrent.c - `ferry make-torrent`: hash a directory into a v1
  * .torrent (written atomically) and print its magnet link on stdout.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 
@@ -94,13 +95,28 @@ cmd_make_torrent(int argc, char **argv, struct fy_ctx *ctx)
     if ((rc = cli_args(ctx, "make-torrent", argc, argv, 1, names, &dir)) !=
         FY_OK)
         goto done;
-    if (out == NULL) {
-        rc = cli_usage(ctx, "make-torrent", "missing -o FILE.torrent");
+    if (out == NULL || out[0] == '\0') {
+        rc = cli_usage(ctx, "make-torrent",
+                       out ? "-o: empty file name" : "missing -o FILE.torrent");
         goto done;
     }
     struct stat st;
-    if (stat(dir, &st) != 0) {
-        rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s", dir);
+    if (stat(dir, &st) != 0) { /* a missing input: I/O (1) */
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", dir);
+        goto done;
+    }
+    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
+        rc = cli_usage(ctx, "make-torrent", "-o: %s is a directory", out);
+        goto done;
+    }
+    /* where FILE.torrent goes must exist before the hashing starts */
+    char *parent = fs_dirname(out);
+    int r = stat(parent, &st);
+    free(parent);
+    if (r == 0 && !S_ISDIR(st.st_mode))
+        errno = ENOTDIR;
+    if (r != 0 || !S_ISDIR(st.st_mode)) {
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", out);
         goto done;
     }
     struct tor_create_params p = {

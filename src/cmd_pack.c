@@ -48,7 +48,8 @@ static const char usage[] =
     "'.cache/'\n"
     "  ferry pack ~/work -o - | ssh host ferry unpack - -C work\n"
     "\n"
-    "Exit: 0 done, 1 I/O error, 2 usage, 130 interrupted.\n";
+    "Exit: 0 done, 1 I/O error (also a missing DIR), 2 usage, 3 DIR is not a\n"
+    "directory, 130 interrupted.\n";
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
@@ -96,13 +97,19 @@ parse(
     return FY_OK;
 }
 
-/* Fill in format and output name, check the level; usage errors only. */
+/*
+ * Check DIR, fill in format and output name, check the level.  A missing
+ * DIR is an I/O error (1), one that is not a directory invalid input (3),
+ * the rest usage errors.
+ */
 static enum fy_rc
 settle(struct fy_ctx *ctx, struct pack_args *pa)
 {
     struct stat st;
-    if (stat(pa->dir, &st) == 0 && !S_ISDIR(st.st_mode))
-        return cli_usage(ctx, "pack", "%s is not a directory", pa->dir);
+    if (stat(pa->dir, &st) != 0)
+        return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", pa->dir);
+    if (!S_ISDIR(st.st_mode))
+        return fy_fail(&ctx->err, FY_EINPUT, "%s: not a directory", pa->dir);
     if (pa->output != NULL &&
         arc_pack_args_settle(&pa->a, "pack", pa->output, &ctx->err) != FY_OK)
         return ctx->err.rc;

@@ -1,18 +1,23 @@
 /*
  * cmd_pull.c - `ferry pull URL [-o FILE]`: options in, remote_pull() out.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ferry/cmds.h"
+#include "ferry/fs.h"
 #include "ferry/remote.h"
 
 static const char usage[] =
     "usage: ferry pull URL [-o FILE] [options]\n"
     "\n"
     "Download one object from remote storage into FILE (default: the last\n"
-    "element of URL, in the current directory; '-' is stdout).  Large objects\n"
+    "element of URL, in the current directory; '-' is stdout; a directory,\n"
+    "or any FILE ending in '/', gets DIR/<last element of URL>, as with cp).\n"
+    "The directory FILE goes in must exist.  Large objects\n"
     "come in several ranged requests at once; an interrupted request resumes\n"
     "where it stopped.  FILE is written as FILE.part and renamed only when\n"
     "every byte has arrived; a FILE that is a device or FIFO is written into\n"
@@ -20,8 +25,8 @@ static const char usage[] =
     "space where FILE goes, is refused before it is downloaded.  URLs are\n"
     "shown with passwords, signatures, keys and tokens as ***.\n"
     "\n"
-    "  -o, --output FILE       write here\n" REMOTE_OPTS_HELP
-    "  -h, --help              this help\n"
+    "  -o, --output FILE|DIR/  write here, or into this "
+    "directory\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
     "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
@@ -34,6 +39,45 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/*
+ * -o names a directory (one that exists, or any path ending in '/'): *into
+ * is true.  A path ending in '/' that is not a directory is an I/O error
+ * naming it as given.
+ */
+static enum fy_rc
+output_dir(struct fy_ctx *ctx, const char *output, bool *into)
+{
+    struct stat st;
+    size_t n = strlen(output);
+    int r = stat(output, &st);
+    *into = r == 0 && S_ISDIR(st.st_mode);
+    if (*into || n == 0 || output[n - 1] != '/')
+        return FY_OK;
+    if (r == 0) /* not a directory, yet stat took the '/' */
+        errno = ENOTDIR;
+    return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", output);
+}
+
+/*
+ * The directory FILE goes in must exist, whatever the scheme (file://
+ * would make it): a missing one is an I/O error naming FILE as given.
+ */
+static enum fy_rc
+parent_exists(struct fy_ctx *ctx, const char *output)
+{
+    char *dir = fs_dirname(output);
+    struct stat st;
+    enum fy_rc rc = FY_OK;
+    if (stat(dir, &st) != 0)
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", output);
+    else if (!S_ISDIR(st.st_mode)) {
+        errno = ENOTDIR;
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", output);
+    }
+    free(dir);
+    return rc;
+}
+
 enum fy_rc
 cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
 {
@@ -41,6 +85,7 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     struct remote_stats st = {0};
     const char *output = NULL;
     char *guess = NULL;
+    bool into = false;
     enum fy_rc rc = FY_OK;
     int c;
     remote_opts_init(&o);
@@ -64,13 +109,21 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     const char *url;
     if ((rc = cli_args(ctx, "pull", argc, argv, 1, names, &url)) != FY_OK)
         goto out;
-    if (output == NULL) {
-        struct remote_url u;
-        if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)
-            goto out;
-        remote_url_release(&u);
-        guess = remote_url_basename(url);
-        if (guess == NULL) {
+    struct remote_url u;
+    if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)
+        goto out;
+    remote_url_release(&u);
+    if (output != NULL && output[0] == '\0') {
+        rc = cli_usage(ctx, "pull", "-o: empty file name");
+        goto out;
+    }
+    if (output != NULL && strcmp(output, "-") != 0 &&
+        (rc = output_dir(ctx, output, &into)) != FY_OK)
+        goto out;
+    if (output == NULL || into) {
+        /* like cp and curl --output-dir: DIR/<last element of URL> */
+        char *base = remote_url_basename(url);
+        if (base == NULL) {
             char *show = remote_url_show(url);
             rc = cli_usage(ctx, "pull",
                            "cannot name the output after '%s': "
@@ -79,12 +132,13 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
             free(show);
             goto out;
         }
+        guess = output ? fs_join(output, base) : base;
+        if (output)
+            free(base);
         output = guess;
     }
-    if (output[0] == '\0') {
-        rc = cli_usage(ctx, "pull", "-o: empty file name");
+    if (strcmp(output, "-") != 0 && (rc = parent_exists(ctx, output)) != FY_OK)
         goto out;
-    }
     if (strcmp(output, "-") == 0)
         out_data_on_stdout(&ctx->out);
     rc = remote_pull(url, output, &o, &ctx->out, &st, &ctx->err);

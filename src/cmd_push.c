@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
@@ -32,9 +33,9 @@ static const char usage[] =
     "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
     "SSL_CERT_FILE.\n"
     "\n"
-    "Exit: 0 uploaded, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH "
-    "host\n"
-    "refused, 5 stalled (--stall-timeout), 130 interrupted.\n";
+    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
+    "3 bad URL or FILE not a regular file, 4 SSH host refused, 5 stalled\n"
+    "(--stall-timeout), 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,
@@ -69,6 +70,17 @@ cmd_push(int argc, char **argv, struct fy_ctx *ctx)
     if ((rc = cli_args(ctx, "push", argc, argv, 2, names, args)) != FY_OK)
         goto out;
     const char *file = args[0], *url = args[1];
+    /* FILE is local: missing is an I/O error (1), not "no such object";
+     * a directory or device is not a file to upload (3) */
+    struct stat sb;
+    if (stat(file, &sb) != 0) {
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", file);
+        goto out;
+    }
+    if (!S_ISREG(sb.st_mode)) {
+        rc = fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", file);
+        goto out;
+    }
     rc = remote_push(file, url, &o, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {

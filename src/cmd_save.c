@@ -89,9 +89,11 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
         return rc;
     a->dir = args[0];
     a->url = args[1];
-    struct stat st;
-    if (stat(a->dir, &st) == 0 && !S_ISDIR(st.st_mode))
-        return cli_usage(ctx, "save", "%s is not a directory", a->dir);
+    struct stat st; /* as pack: missing is I/O (1), not a directory 3 */
+    if (stat(a->dir, &st) != 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", a->dir);
+    if (!S_ISDIR(st.st_mode))
+        return fy_fail(err, FY_EINPUT, "%s: not a directory", a->dir);
     /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
     if ((rc = remote_url_parse(a->url, &u, err)) != FY_OK)

@@ -3,7 +3,8 @@
  *
  * fy_fail keeps the first error recorded: the innermost layer knows why an
  * operation failed, and outer layers that add their own fy_fail() on the way
- * up must not overwrite it.  Signal handlers only set a sig_atomic_t.
+ * up must not overwrite it.  Signal handlers only set a sig_atomic_t; a
+ * closed output pipe sets it too, to SIGPIPE (the signal ferry ignores).
  */
 #include "ferry/err.h"
 
@@ -68,6 +69,26 @@ fy_err_clear(struct fy_err *err)
 }
 
 static volatile sig_atomic_t interrupted;
+
+void
+fy_note_pipe_closed(void)
+{
+    if (interrupted == 0)
+        interrupted = SIGPIPE;
+}
+
+bool
+fy_pipe_closed(void)
+{
+    return interrupted == SIGPIPE;
+}
+
+enum fy_rc
+fy_fail_pipe(struct fy_err *err, const char *what)
+{
+    fy_note_pipe_closed();
+    return fy_fail(err, FY_EPIPE, "%s: reader went away", what);
+}
 
 static void
 on_signal(int sig)

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -170,6 +171,34 @@ struct run {
     int64_t saved_done; /* wanted_done at the last save */
 };
 
+/*
+ * Every --peer host resolves: one that does not is a network failure (1),
+ * found before anything is written.  cli_parse_hostport() checked the form
+ * ("HOST:PORT" or "[V6]:PORT").
+ */
+static enum fy_rc
+resolve_peers(const struct fetch_opts *o, struct fy_err *err)
+{
+    for (size_t i = 0; i < o->peers.n; i++) {
+        const char *s = o->peers.v[i], *colon = strrchr(s, ':');
+        char *host = s[0] == '['
+                         ? xasprintf("%.*s", (int)(colon - s - 2), s + 1)
+                         : xasprintf("%.*s", (int)(colon - s), s);
+        struct addrinfo hints, *res = NULL;
+        memset(&hints, 0, sizeof hints);
+        hints.ai_socktype = SOCK_STREAM;
+        int r = getaddrinfo(host, NULL, &hints, &res);
+        free(host);
+        if (res != NULL)
+            freeaddrinfo(res);
+        if (r != 0)
+            return fy_fail(err, FY_ERUNTIME,
+                           "--peer: %s: cannot resolve the host: %s", s,
+                           gai_strerror(r));
+    }
+    return FY_OK;
+}
+
 /* Load the source: magnet (checked), URL or file of a .torrent. */
 static enum fy_rc
 load_source(const struct fetch_opts *o,
@@ -191,8 +220,9 @@ load_source(const struct fetch_opts *o,
         rc = remote_get_mem(o->source, TORRENT_MAX_BYTES, t, torrent, err);
     } else {
         struct stat st;
+        /* a file named on the command line that is not there: I/O (1) */
         if (stat(o->source, &st) != 0)
-            return fy_fail_errno(err, FY_EINPUT,
+            return fy_fail_errno(err, FY_ERUNTIME,
                                  "%s: not a magnet link, URL or .torrent file",
                                  o->source);
         rc = fs_read_file(o->source, TORRENT_MAX_BYTES, torrent, NULL, err);
@@ -825,7 +855,7 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     r.ctx = ctx;
     r.saved_done = -1;
     enum fy_rc rc = load_source(o, &ap, &torrent, r.hex, &ctx->err);
-    if (rc != FY_OK)
+    if (rc != FY_OK || (rc = resolve_peers(o, &ctx->err)) != FY_OK)
         goto out;
     if (!o->list && (rc = open_state(&r, &ap, &resume)) != FY_OK)
         goto out;
@@ -892,11 +922,16 @@ fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
                        "%s: seed needs a .torrent file, not a magnet link",
                        o->source);
     }
-    if ((rc = load_source(o, &ap, &torrent, r.hex, &ctx->err)) != FY_OK)
+    if ((rc = load_source(o, &ap, &torrent, r.hex, &ctx->err)) != FY_OK ||
+        (rc = resolve_peers(o, &ctx->err)) != FY_OK)
         goto out;
     struct stat sb;
-    if (stat(o->dir, &sb) != 0 || !S_ISDIR(sb.st_mode)) {
-        rc = fy_fail_errno(&ctx->err, FY_EINPUT, "%s: not a directory", o->dir);
+    if (stat(o->dir, &sb) != 0) { /* missing: I/O (1) */
+        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", o->dir);
+        goto out;
+    }
+    if (!S_ISDIR(sb.st_mode)) { /* the wrong kind of input (3) */
+        rc = fy_fail(&ctx->err, FY_EINPUT, "%s: not a directory", o->dir);
         goto out;
     }
     struct tor_options to;

@@ -72,7 +72,7 @@ fs_is_special(const char *path)
 const char *
 fs_atomic_name(const struct fs_atomic *af)
 {
-    return af->tmp != NULL ? af->tmp : af->path;
+    return af->path;
 }
 
 /* SPEC: a device, FIFO or socket is written into, never replaced. */
@@ -120,7 +120,9 @@ fs_atomic_open(struct fs_atomic *af,
             break;
     }
     if (af->fd < 0) {
-        enum fy_rc rc = fy_fail_errno(err, FY_ERUNTIME, "%s", af->tmp);
+        /* name what the user gave (the missing directory, the permission
+         * is the same for both names), never our .part */
+        enum fy_rc rc = fy_fail_errno(err, FY_ERUNTIME, "%s", path);
         free(af->path);
         free(af->tmp);
         af->path = af->tmp = NULL;
@@ -148,11 +150,11 @@ fs_atomic_commit(struct fs_atomic *af, struct fy_err *err)
         return rc;
     }
     if (fsync(af->fd) != 0)
-        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", af->tmp);
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: fsync", af->path);
     else if (fchmod(af->fd, af->mode) != 0)
-        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: chmod", af->tmp);
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: chmod", af->path);
     if (close(af->fd) != 0 && rc == FY_OK)
-        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: close", af->tmp);
+        rc = fy_fail_errno(err, FY_ERUNTIME, "%s: close", af->path);
     af->fd = -1;
     if (rc == FY_OK && rename(af->tmp, af->path) != 0)
         rc = fy_fail_errno(err, FY_ERUNTIME, "%s", af->path);
@@ -196,6 +198,8 @@ fs_write_all(
         if (n < 0) {
             if (errno == EINTR)
                 continue;
+            if (errno == EPIPE) /* the reader went away: quiet, as SIGPIPE */
+                return fy_fail_pipe(err, what);
             return fy_fail_errno(err, FY_ERUNTIME, "%s", what);
         }
         p += n;

@@ -1,7 +1,7 @@
 /*
  * main.c - global options, command dispatch, the one error line, the exit
  * code.  Below this file nothing prints an error or calls exit() (except
- * out of memory).
+ * out of memory).  A closed output pipe ends ferry with 141 and no line.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -28,13 +28,18 @@ static const char usage_text[] =
     "      --json           progress and results as JSON lines (on stdout, or\n"
     "                       on stderr when stdout carries data)\n"
     "      --no-progress    no progress display\n"
-    "      --color=WHEN     auto (default), always or never; NO_COLOR is "
-    "honoured\n"
+    "      --color WHEN     auto (default), always or never; a non-empty\n"
+    "                       NO_COLOR turns auto off\n"
     "  -h, --help           this help; 'ferry COMMAND --help' for a command\n"
     "  -V, --version        print the version\n"
     "\n"
-    "Exit codes: 0 ok, 1 runtime failure, 2 usage, 3 invalid input,\n"
-    "4 refused for safety or integrity, 5 timed out, 130 interrupted.\n";
+    "Global options may also follow the command word.  Options that take a\n"
+    "value accept '--opt VALUE' and '--opt=VALUE'.\n"
+    "\n"
+    "Exit codes: 0 ok, 1 runtime failure (also a missing input file), 2 "
+    "usage,\n"
+    "3 invalid input, 4 refused for safety or integrity, 5 timed out,\n"
+    "130 interrupted, 141 the reader of the output pipe went away (quiet).\n";
 
 static void
 print_usage(FILE *fp)
@@ -56,84 +61,27 @@ check_fds(void)
             open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 }
 
-enum { OPT_JSON = 256, OPT_NO_PROGRESS, OPT_COLOR };
-
-/*
- * Global flags are also accepted after the command word ("ferry fetch X -q"):
- * move them in front of it, so one getopt pass sees them.  Stops at "--".
- * Only flags without a separate value qualify (--color=WHEN, not --color WHEN).
- */
-static void
-hoist_globals(int argc, char **argv)
-{
-    static const char *const flags[] = {
-        "-q", "--quiet", "-v", "--verbose", "--json", "--no-progress", NULL};
-    int cmd = 1;
-    while (cmd < argc && argv[cmd][0] == '-' && strcmp(argv[cmd], "--") != 0)
-        cmd++;
-    for (int i = cmd + 1; i < argc && strcmp(argv[i], "--") != 0; i++) {
-        bool global = strncmp(argv[i], "--color=", 8) == 0 ||
-                      strncmp(argv[i], "--colour=", 9) == 0;
-        for (size_t k = 0; flags[k] && !global; k++)
-            global = strcmp(argv[i], flags[k]) == 0;
-        if (!global)
-            continue;
-        char *g = argv[i];
-        memmove(argv + cmd + 1, argv + cmd, (size_t)(i - cmd) * sizeof *argv);
-        argv[cmd++] = g;
-    }
-}
-
 int
 main(int argc, char **argv)
 {
+    /* -q -v --json --no-progress --color come from cli_getopt() */
     static const struct option opts[] = {
-        {"quiet", no_argument, NULL, 'q'},
-        {"verbose", no_argument, NULL, 'v'},
-        {"json", no_argument, NULL, OPT_JSON},
-        {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"colour", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},
         {NULL, 0, NULL, 0},
     };
     struct fy_ctx ctx;
-    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO};
     memset(&ctx, 0, sizeof ctx);
+    ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
     check_fds();
     fy_signals_install();
-    hoist_globals(argc, argv);
+    out_init(&ctx.out, &ctx.oo);
 
     int c;
     enum fy_rc rc = FY_OK;
     while (rc == FY_OK &&
-           (c = cli_getopt(&ctx, "ferry", argc, argv, "+qvhV", opts)) != -1) {
+           (c = cli_getopt(&ctx, NULL, argc, argv, "+hV", opts)) != -1) {
         switch (c) {
-        case 'q':
-            oo.verbosity = -1;
-            break;
-        case 'v':
-            oo.verbosity = 1;
-            break;
-        case OPT_JSON:
-            oo.json = true;
-            break;
-        case OPT_NO_PROGRESS:
-            oo.no_progress = true;
-            break;
-        case OPT_COLOR:
-            if (strcmp(optarg, "auto") == 0)
-                oo.color = OUT_COLOR_AUTO;
-            else if (strcmp(optarg, "always") == 0)
-                oo.color = OUT_COLOR_ALWAYS;
-            else if (strcmp(optarg, "never") == 0)
-                oo.color = OUT_COLOR_NEVER;
-            else
-                rc = fy_fail(&ctx.err, FY_EUSAGE,
-                             "--color: '%s' is not auto, always or never",
-                             optarg);
-            break;
         case 'h':
             print_usage(stdout);
             return out_finish(&ctx.out, 0);
@@ -145,7 +93,6 @@ main(int argc, char **argv)
             break;
         }
     }
-    out_init(&ctx.out, &oo);
     if (rc == FY_OK && optind >= argc) {
         print_usage(stderr);
         rc = fy_fail(&ctx.err, FY_EUSAGE, "no command given");
@@ -173,7 +120,10 @@ main(int argc, char **argv)
             rc = cmd->fn(argc - first, argv + first, &ctx);
         }
     }
-    if (rc != FY_OK)
+    /* SPEC: a reader that closed our output pipe ends ferry quietly */
+    if (rc == FY_EPIPE || fy_pipe_closed())
+        rc = FY_EPIPE;
+    else if (rc != FY_OK)
         out_error(&ctx.out, &ctx.err);
     return out_finish(&ctx.out, rc);
 }

@@ -12,6 +12,7 @@
 #include <assert.h>
 #include <errno.h>
 #include <jansson.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,8 +60,11 @@ out_init(struct out *o, const struct out_opts *opts)
     case OUT_COLOR_NEVER:
         o->color = false;
         break;
-    default:
-        o->color = tty && getenv("NO_COLOR") == NULL;
+    default: {
+        /* no-color.org: NO_COLOR counts when present and not empty */
+        const char *nc = getenv("NO_COLOR");
+        o->color = tty && (nc == NULL || *nc == '\0');
+    }
     }
     o->interval = o->mode == OUT_TTY ? 0.125 : o->mode == OUT_JSON ? 1.0 : 3.0;
     const char *iv = getenv("FERRY_PROGRESS_INTERVAL");
@@ -71,6 +75,33 @@ out_init(struct out *o, const struct out_opts *opts)
             o->interval = d;
     }
     o->last_draw = -1e9;
+}
+
+/*
+ * After a write to stdout failed with errno e: is its reader gone?  EPIPE
+ * says so; stdio may have failed in an earlier call, so also ask the pipe
+ * itself (poll reports POLLERR on a pipe without readers, POLLHUP on a
+ * socket whose peer closed).
+ */
+static bool
+stdout_reader_gone(int e)
+{
+    if (e == EPIPE)
+        return true;
+    struct pollfd p = {STDOUT_FILENO, POLLOUT, 0};
+    return poll(&p, 1, 0) == 1 && (p.revents & (POLLERR | POLLHUP)) != 0;
+}
+
+enum fy_rc
+out_stdout_check(struct fy_err *err)
+{
+    int e = errno;
+    if (!ferror(stdout))
+        return FY_OK;
+    if (stdout_reader_gone(e))
+        return fy_fail_pipe(err, "stdout");
+    errno = e;
+    return fy_fail_errno(err, FY_ERUNTIME, "stdout");
 }
 
 void
@@ -155,7 +186,11 @@ out_event(struct out *o, const char *event, const char *fields, ...)
     if (s != NULL) {
         fputs(s, o->jsonfp);
         fputc('\n', o->jsonfp);
-        fflush(o->jsonfp);
+        /* events on stdout whose reader went away: stop as SIGPIPE would
+         * (a later out_stdout_check() or out_finish() tells the rest) */
+        if (fflush(o->jsonfp) != 0 && o->jsonfp == stdout &&
+            stdout_reader_gone(errno))
+            fy_note_pipe_closed();
         free(s);
     }
 }
@@ -366,8 +401,12 @@ out_finish(struct out *o, int rc)
 {
     out_progress_end(o);
     if (fflush(stdout) != 0 || ferror(stdout) || fclose(stdout) != 0) {
-        if (rc == 0) {
-            fprintf(stderr, "ferry: stdout: %s\n", strerror(errno));
+        int e = errno;
+        /* SPEC: a reader that closed stdout ends ferry quietly */
+        if (rc == 0 && stdout_reader_gone(e)) {
+            rc = FY_EPIPE;
+        } else if (rc == 0) {
+            fprintf(stderr, "ferry: stdout: %s\n", strerror(e));
             rc = FY_ERUNTIME;
         }
     }

@@ -366,6 +366,10 @@ url_parse(const char *s,
           struct fy_err *err)
 {
     const char *colon = strstr(s, "://");
+    if ((colon == NULL || colon == s) && s[0] == '/')
+        return fy_fail(err, FY_EINPUT,
+                       "%s: not a URL (use file://%s for a local file)", show,
+                       show);
     if (colon == NULL || colon == s)
         return fy_fail(err, FY_EINPUT,
                        "%s: not a URL (s3://, http(s)://, sftp://, file://)",

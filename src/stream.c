@@ -43,6 +43,8 @@ write_fd(
                 return fy_fail(err, FY_EINTR, "%s: interrupted", what);
             continue;
         }
+        if (w < 0 && errno == EPIPE) /* the reader went away: quiet */
+            return fy_fail_pipe(err, what);
         if (w < 0)
             return fy_fail_errno(err, FY_ERUNTIME, "%s", what);
         p += w;

@@ -114,10 +114,15 @@ guarded(struct fy_err *err, enum fy_rc rc, const char *what, F &&body) noexcept
     }
 }
 
-/* "HOST:PORT" / "[V6]:PORT" -> endpoint; hostnames are resolved. */
+/*
+ * "HOST:PORT" / "[V6]:PORT" -> endpoint; hostnames are resolved.  On false,
+ * *why says why (getaddrinfo's reason when the name does not resolve, NULL
+ * for a malformed address: cli_parse_hostport() has checked the form).
+ */
 bool
-parse_endpoint(const char *s, lt::tcp::endpoint &ep)
+parse_endpoint(const char *s, lt::tcp::endpoint &ep, const char **why)
 {
+    *why = nullptr;
     std::string str(s), host, port;
     if (!str.empty() && str[0] == '[') {
         auto close = str.find(']');
@@ -139,11 +144,14 @@ parse_endpoint(const char *s, lt::tcp::endpoint &ep)
         struct addrinfo hints, *res = nullptr;
         std::memset(&hints, 0, sizeof hints);
         hints.ai_socktype = SOCK_STREAM;
-        if (getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0 || !res)
+        int r = getaddrinfo(host.c_str(), nullptr, &hints, &res);
+        if (r != 0 || !res) {
+            *why = r != 0 ? gai_strerror(r) : "no address";
             return false;
+        }
         char buf[NI_MAXHOST];
-        int r = getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof buf,
-                            nullptr, 0, NI_NUMERICHOST);
+        r = getnameinfo(res->ai_addr, res->ai_addrlen, buf, sizeof buf, nullptr,
+                        0, NI_NUMERICHOST);
         freeaddrinfo(res);
         if (r != 0)
             return false;
@@ -568,10 +576,18 @@ tor_prepare(struct tor_session *s,
             atp.save_path = p->save_path;
             for (size_t i = 0; i < p->npeers; i++) {
                 lt::tcp::endpoint ep;
-                if (!parse_endpoint(p->peers[i], ep))
-                    return fy_fail(err, FY_EINPUT,
+                const char *why;
+                /* a name that does not resolve is a network failure (1) */
+                if (!parse_endpoint(p->peers[i], ep, &why)) {
+                    if (why != nullptr)
+                        return fy_fail(err, FY_ERUNTIME,
+                                       "--peer: %s: cannot resolve the host: "
+                                       "%s",
+                                       p->peers[i], why);
+                    return fy_fail(err, FY_EUSAGE,
                                    "--peer: '%s' is not HOST:PORT",
                                    p->peers[i]);
+                }
                 atp.peers.push_back(ep);
             }
             for (size_t i = 0; i < p->nwebseeds; i++)

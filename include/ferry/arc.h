@@ -270,8 +270,9 @@ enum fy_rc arc_verify(struct fy_istream *is,
  * How a libarchive error number maps to an exit code: format and internal
  * errors (ARCHIVE_ERRNO_FILE_FORMAT, ARCHIVE_ERRNO_MISC, EINVAL) are
  * FY_EINPUT when reading; an errno from the system (ENOSPC, EACCES, EIO..)
- * is FY_ERUNTIME.  While extracting, libarchive's own refusals
- * (ARCHIVE_ERRNO_MISC from its SECURE checks) are FY_EREFUSED, and
+ * is FY_ERUNTIME.  While extracting, only libarchive's own refusals (its
+ * SECURE checks: errno 0 or ARCHIVE_ERRNO_MISC) are FY_EREFUSED; EINVAL
+ * (a system call's too, as in "Seek failed") is FY_ERUNTIME, EILSEQ and
  * ENAMETOOLONG (a name longer than the filesystem holds) FY_EINPUT.
  */
 enum arc_side { ARC_SIDE_READ, ARC_SIDE_WRITE, ARC_SIDE_EXTRACT };

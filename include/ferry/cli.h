@@ -7,6 +7,12 @@
  * turns getopt's complaints into one usage error line, validate, and call an
  * engine.  Numbers go through cli_parse_*(): strict, with the option name
  * in the error.
+ *
+ * Global options (-q -v --json --no-progress --color) may also follow the
+ * command word: cli_getopt() adds them to every command's own table, so
+ * getopt sees one table and an option that takes a value always takes the
+ * next word first ("pack ws --exclude -v" excludes "-v").  Every option
+ * that takes a value accepts both "--opt VALUE" and "--opt=VALUE".
  */
 #ifndef FERRY_CLI_H
 #define FERRY_CLI_H
@@ -25,6 +31,7 @@ extern "C" {
 /* Everything one run of ferry carries: output settings and the error. */
 struct fy_ctx {
     struct out out;
+    struct out_opts oo; /* the global options; out is made from them */
     struct fy_err err;
 };
 
@@ -40,7 +47,10 @@ const struct cmd *cli_find(const char *name);
 /*
  * getopt_long for a command: returns the option, -1 at the end of options,
  * or '?' after recording a usage error ("<cmd>: unknown option '--x' (see
- * 'ferry <cmd> --help')").  shortopts must not start with ':' (added here).
+ * 'ferry <cmd> --help')"; with cmd NULL, for ferry's own options: "unknown
+ * option '--x' (see 'ferry --help')").  shortopts must not start with ':'
+ * (added here).  The global options are handled here, wherever they stand:
+ * they update ctx->oo and ctx->out and are never returned.
  */
 int cli_getopt(struct fy_ctx *ctx,
                const char *cmd,
@@ -48,7 +58,7 @@ int cli_getopt(struct fy_ctx *ctx,
                char **argv,
                const char *shortopts,
                const struct option *longopts);
-/* Record a usage error for cmd, pointing at 'ferry cmd --help'. */
+/* Record a usage error for cmd (NULL: ferry itself), pointing at its help. */
 enum fy_rc cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
     FY_PRINTF(3, 4);
 /*
@@ -82,7 +92,10 @@ enum fy_rc cli_parse_double(const char *opt,
 /*
  * A rate in bytes per second: "0" (no limit), "500K", "4M", "1.5G", "1000"
  * (bytes); suffixes are powers of 1024, case-insensitive, optional "iB/s".
+ * At most 2G (CLI_RATE_MAX): libtorrent keeps a rate in an int of bytes/s,
+ * so exactly 2G is taken as INT32_MAX, one byte/s less.
  */
+#define CLI_RATE_MAX ((int64_t)2 << 30)
 enum fy_rc cli_parse_rate(const char *opt,
                           const char *s,
                           int64_t *out,

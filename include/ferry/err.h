@@ -34,7 +34,8 @@ enum fy_rc {
     FY_EINPUT = 3,   /* malformed magnet, torrent, archive, URL, manifest */
     FY_EREFUSED = 4, /* hash mismatch, unsafe entry, target exists */
     FY_ETIMEOUT = 5, /* --timeout / --stall-timeout reached */
-    FY_EINTR = 130   /* SIGINT / SIGTERM; state saved */
+    FY_EINTR = 130,  /* SIGINT / SIGTERM; state saved */
+    FY_EPIPE = 141   /* the reader of our output pipe went away: quiet */
 };
 
 #define FY_ERR_MSG_MAX 1024
@@ -68,9 +69,25 @@ fy_fail_errno(struct fy_err *err, enum fy_rc rc, const char *fmt, ...)
 void fy_err_clear(struct fy_err *err);
 
 /*
+ * SPEC: a reader that closes ferry's stdout ends ferry quietly, as for any
+ * Unix filter.  ferry ignores SIGPIPE, so a write to a pipe (stdout, or a
+ * FIFO given as an output) whose reader is gone fails with EPIPE instead;
+ * the writer then calls fy_fail_pipe(), which records FY_EPIPE ("what:
+ * reader went away", never printed) and raises the interrupt flag as if
+ * SIGPIPE had arrived, so every loop stops and cleans up as on Ctrl-C.
+ * main then exits FY_EPIPE (141 = 128 + SIGPIPE, what a shell shows for a
+ * filter SIGPIPE ended) without a message.  fy_pipe_closed() says whether
+ * that happened.
+ */
+enum fy_rc fy_fail_pipe(struct fy_err *err, const char *what);
+void fy_note_pipe_closed(void);
+bool fy_pipe_closed(void);
+
+/*
  * Signals.  fy_signals_install() makes SIGINT/SIGTERM set a flag (and ignores
  * SIGPIPE and SIGXFSZ: a write error is then EPIPE or EFBIG); long loops
- * poll fy_interrupted() and return FY_EINTR.
+ * poll fy_interrupted() and return FY_EINTR.  A closed output pipe sets the
+ * same flag (fy_fail_pipe()).
  */
 void fy_signals_install(void);
 bool fy_interrupted(void);

@@ -62,10 +62,17 @@ void fs_atomic_abort(struct fs_atomic *af);
  * written in place.
  */
 bool fs_is_special(const char *path);
-/* The name to show for what is being written (af.tmp, or af.path if direct). */
+/*
+ * The name to show in a message about what is being written: the final
+ * path the user gave, never the internal .part (fs_atomic_open's errors
+ * name it too, with the errno of the .part, which shares its directory).
+ */
 const char *fs_atomic_name(const struct fs_atomic *af);
 
-/* Write all of buf to fd (retrying short writes and EINTR). */
+/*
+ * Write all of buf to fd (retrying short writes and EINTR).  EPIPE (the
+ * reader of a pipe went away) is fy_fail_pipe(): FY_EPIPE, quiet.
+ */
 enum fy_rc fs_write_all(
     int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
 /* Atomically replace path with data. */

@@ -95,8 +95,19 @@ void out_progress_end(struct out *o);
 
 /* Print the one error line "ferry: <msg>" (and an "error" event). */
 void out_error(struct out *o, const struct fy_err *err);
-/* Flush and close stdout; a failure turns rc 0 into 1. Returns the code. */
+/*
+ * Flush and close stdout; a failure turns rc 0 into 1 with a message, or,
+ * when the reader of stdout went away, into FY_EPIPE (141) without one.
+ * Returns the code.
+ */
 int out_finish(struct out *o, int rc);
+/*
+ * After printing data rows to stdout: FY_OK while stdout takes them;
+ * once a write failed, FY_EPIPE if its reader went away (fy_fail_pipe():
+ * quiet, and every loop stops) or FY_ERUNTIME "stdout: <why>".  Call it
+ * right after the write, so errno still tells why.
+ */
+enum fy_rc out_stdout_check(struct fy_err *err);
 
 /*
  * Pure formatting helpers (unit-tested).  Each writes a NUL-terminated

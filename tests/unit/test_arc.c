@@ -387,6 +387,12 @@ test_rc_map(void **state)
     assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_WRITE), FY_ERUNTIME);
     assert_int_equal(arc_rc_from_errno(-1, ARC_SIDE_EXTRACT), FY_EREFUSED);
     assert_int_equal(arc_rc_from_errno(EACCES, ARC_SIDE_EXTRACT), FY_ERUNTIME);
+    /* issue 10: only libarchive's SECURE refusals (0, -1) are exit 4;
+     * "Seek failed" (lseek's EINVAL) is I/O, an unconvertible name (EILSEQ)
+     * the archive's */
+    assert_int_equal(arc_rc_from_errno(0, ARC_SIDE_EXTRACT), FY_EREFUSED);
+    assert_int_equal(arc_rc_from_errno(EINVAL, ARC_SIDE_EXTRACT), FY_ERUNTIME);
+    assert_int_equal(arc_rc_from_errno(EILSEQ, ARC_SIDE_EXTRACT), FY_EINPUT);
     /* issue 9: a name too long for the filesystem is the archive's */
     assert_int_equal(arc_rc_from_errno(ENAMETOOLONG, ARC_SIDE_EXTRACT),
                      FY_EINPUT);

@@ -3,6 +3,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -50,6 +51,15 @@ test_rate(void **state)
     assert_int_equal(cli_parse_rate("--r", "-1M", &v, &err), FY_EUSAGE);
     fy_err_clear(&err);
     assert_int_equal(cli_parse_rate("--r", "4Q", &v, &err), FY_EUSAGE);
+    /* issue 10: 2G is accepted (libtorrent's int: one byte/s less), more
+     * is refused with the limit in the message */
+    fy_err_clear(&err);
+    assert_int_equal(cli_parse_rate("--r", "2G", &v, &err), FY_OK);
+    assert_int_equal(v, INT32_MAX);
+    assert_int_equal(cli_parse_rate("--r", "2047M", &v, &err), FY_OK);
+    assert_int_equal(v, (int64_t)2047 << 20);
+    assert_int_equal(cli_parse_rate("--r", "3G", &v, &err), FY_EUSAGE);
+    assert_non_null(strstr(err.msg, "more than 2G"));
 }
 
 static void
@@ -73,6 +83,8 @@ test_hostport(void **state)
     fy_err_clear(&err);
     assert_int_equal(cli_parse_hostport("--p", "h:70000", false, &err),
                      FY_EUSAGE);
+    assert_string_equal(err.msg,
+                        "--p: 'h:70000': port 70000 is out of range (1-65535)");
     fy_err_clear(&err);
     assert_int_equal(cli_parse_hostport("--p", "::1:80", false, &err),
                      FY_EUSAGE);
@@ -89,6 +101,101 @@ test_first_error_wins(void **state)
     fy_err_clear(&err);
     fy_fail(&err, FY_EINPUT, "two\nlines");
     assert_null(strchr(err.msg, '\n'));
+}
+
+/*
+ * cli_getopt() over argv (NULL-terminated words, argv[0] the command),
+ * as a command parses: returns the options it saw as a string ("o=X e=Y"),
+ * the usage error, or the positional arguments after "|".
+ */
+enum { T_EXCLUDE = 256, T_LONG };
+
+static const struct option t_opts[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"exclude", required_argument, NULL, T_EXCLUDE},
+    {"long", optional_argument, NULL, T_LONG},
+    {NULL, 0, NULL, 0},
+};
+
+static char t_seen[512];
+
+static const char *
+parse_words(struct fy_ctx *ctx, const char *cmd, const char *const *words)
+{
+    char *argv[32];
+    int argc = 0;
+    for (; words[argc] != NULL; argc++)
+        argv[argc] = (char *)words[argc];
+    argv[argc] = NULL;
+    memset(ctx, 0, sizeof *ctx);
+    ctx->oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
+    out_init(&ctx->out, &ctx->oo);
+    t_seen[0] = '\0';
+    optind = 0;
+    int c;
+    size_t n = 0;
+    while ((c = cli_getopt(ctx, cmd, argc, argv, "o:", t_opts)) != -1) {
+        if (c == '?')
+            return ctx->err.msg;
+        n += (size_t)snprintf(t_seen + n, sizeof t_seen - n, "%s=%s ",
+                              c == 'o'         ? "o"
+                              : c == T_EXCLUDE ? "e"
+                                               : "l",
+                              optarg ? optarg : "");
+    }
+    n += (size_t)snprintf(t_seen + n, sizeof t_seen - n, "|");
+    for (int i = optind; i < argc; i++)
+        n += (size_t)snprintf(t_seen + n, sizeof t_seen - n, " %s", argv[i]);
+    return t_seen;
+}
+
+static void
+test_getopt_globals(void **state)
+{
+    (void)state;
+    struct fy_ctx ctx;
+    /* a value is taken before globals are looked for */
+    static const char *const a[] = {"pack", "ws",        "--exclude", "-v",
+                                    "-o",   "g.tar.zst", NULL};
+    assert_string_equal(parse_words(&ctx, "pack", a), "e=-v o=g.tar.zst | ws");
+    assert_int_equal(ctx.oo.verbosity, 0);
+    /* globals after the command word, in both value forms */
+    static const char *const b[] = {
+        "pack",   "ws", "--color", "never",           "-q",
+        "--json", "-o", "x",       "--colour=always", NULL};
+    assert_string_equal(parse_words(&ctx, "pack", b), "o=x | ws");
+    assert_int_equal(ctx.oo.color, OUT_COLOR_ALWAYS);
+    assert_int_equal(ctx.oo.verbosity, -1);
+    assert_true(ctx.oo.json);
+    assert_true(ctx.out.json); /* out is made anew from oo */
+    static const char *const c[] = {"pack", "--color", "never",
+                                    "ws",   "-v",      NULL};
+    assert_string_equal(parse_words(&ctx, "pack", c), "| ws");
+    assert_int_equal(ctx.oo.color, OUT_COLOR_NEVER);
+    assert_int_equal(ctx.oo.verbosity, 1);
+    /* --opt VALUE and --opt=VALUE alike; an optional value only with '=' */
+    static const char *const d[] = {"list",   "--output=a", "--exclude=b",
+                                    "--long", "--long=30",  NULL};
+    assert_string_equal(parse_words(&ctx, "list", d), "o=a e=b l= l=30 |");
+    /* "--" ends the options, globals too */
+    static const char *const e[] = {"pack", "--", "-v", NULL};
+    assert_string_equal(parse_words(&ctx, "pack", e), "| -v");
+    assert_int_equal(ctx.oo.verbosity, 0);
+    /* errors: named after the command, or after ferry itself */
+    static const char *const f[] = {"pack", "--color", "bogus", NULL};
+    assert_string_equal(parse_words(&ctx, "pack", f),
+                        "--color: 'bogus' is not auto, always or never");
+    static const char *const g[] = {"pack", "ws", "--color", NULL};
+    assert_string_equal(
+        parse_words(&ctx, "pack", g),
+        "pack: option '--color' needs a value (see 'ferry pack --help')");
+    static const char *const h[] = {"ferry", "--jsn", "list", NULL};
+    assert_string_equal(parse_words(&ctx, NULL, h),
+                        "unknown option '--jsn' (see 'ferry --help')");
+    assert_int_equal(ctx.err.rc, FY_EUSAGE);
+    static const char *const i[] = {"pack", "-x", NULL};
+    assert_string_equal(parse_words(&ctx, "pack", i),
+                        "pack: unknown option '-x' (see 'ferry pack --help')");
 }
 
 /* fetch --select through the shared glob dialect: "sel" holds the rules,
@@ -174,6 +281,7 @@ main(void)
         cmocka_unit_test(test_rate),
         cmocka_unit_test(test_hostport),
         cmocka_unit_test(test_first_error_wins),
+        cmocka_unit_test(test_getopt_globals),
         cmocka_unit_test(test_select),
         cmocka_unit_test(test_path_safe),
     };

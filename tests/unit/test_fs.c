@@ -1,5 +1,6 @@
 /* Unit tests for fs.c: opening beneath a directory without following links,
- * and atomic outputs that are devices or FIFOs. */
+ * atomic outputs that are devices or FIFOs, the names in its messages, and
+ * a write to a pipe whose reader is gone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -9,6 +10,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -136,6 +138,42 @@ test_atomic_special(void **state)
     assert_non_null(strstr(err.msg, "is a directory"));
 }
 
+/* issue 10: messages name the path the user gave, never FILE.part */
+static void
+test_atomic_names(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160], want[200];
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct fy_err err = FY_ERR_INIT;
+    snprintf(path, sizeof path, "%s/nodir/x.tar.zst", sb->path);
+    assert_int_equal(fs_atomic_open(&af, path, 0644, &err), FY_ERUNTIME);
+    snprintf(want, sizeof want, "%s: No such file or directory", path);
+    assert_string_equal(err.msg, want);
+    snprintf(path, sizeof path, "%s/x.tar.zst", sb->path);
+    fy_err_clear(&err);
+    assert_int_equal(fs_atomic_open(&af, path, 0644, &err), FY_OK);
+    assert_string_equal(fs_atomic_name(&af), path);
+    fs_atomic_abort(&af);
+}
+
+/* issue 10: a pipe whose reader went away is FY_EPIPE, quietly */
+static void
+test_write_epipe(void **state)
+{
+    (void)state;
+    int p[2];
+    struct fy_err err = FY_ERR_INIT;
+    signal(SIGPIPE, SIG_IGN);
+    assert_int_equal(pipe(p), 0);
+    close(p[0]);
+    assert_false(fy_pipe_closed());
+    assert_int_equal(fs_write_all(p[1], "x", 1, "stdout", &err), FY_EPIPE);
+    assert_true(fy_pipe_closed());
+    assert_true(fy_interrupted()); /* every loop stops, as on SIGPIPE */
+    close(p[1]);
+}
+
 int
 main(void)
 {
@@ -144,6 +182,9 @@ main(void)
         cmocka_unit_test_setup_teardown(test_open_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_special, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_names, setup, teardown),
+        /* last: it raises the process's interrupt flag */
+        cmocka_unit_test(test_write_epipe),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,6 +1,7 @@
-/* Unit tests for out.c's pure formatting and escaping. */
+/* Unit tests for out.c's pure formatting and escaping, and its modes. */
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -49,6 +50,34 @@ test_escape(void **state)
     free(s);
 }
 
+/* Color in auto mode on a (faked) terminal, with NO_COLOR as given. */
+static bool
+auto_color(const char *no_color)
+{
+    struct out o;
+    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO};
+    setenv("FERRY_TEST_TTY", "1", 1);
+    if (no_color != NULL)
+        setenv("NO_COLOR", no_color, 1);
+    else
+        unsetenv("NO_COLOR");
+    out_init(&o, &oo);
+    unsetenv("FERRY_TEST_TTY");
+    unsetenv("NO_COLOR");
+    return o.color;
+}
+
+static void
+test_no_color(void **state)
+{
+    (void)state;
+    assert_true(auto_color(NULL));
+    assert_false(auto_color("1"));
+    assert_false(auto_color("0")); /* any value but the empty one */
+    /* no-color.org: "when present and not an empty string" */
+    assert_true(auto_color(""));
+}
+
 int
 main(void)
 {
@@ -56,6 +85,7 @@ main(void)
         cmocka_unit_test(test_size),
         cmocka_unit_test(test_eta),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_no_color),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -2,9 +2,10 @@
 # Bad command lines and bad sources: the exact exit code and exactly one
 # "ferry: ..." line on stderr, and -o DIR is never created.
 #   2 usage: unknown flag, missing SOURCE, bad numbers/rates/addresses
-#   3 input: malformed magnet, garbage/truncated .torrent, nonexistent path,
-#     an http URL that serves garbage
-#   1 runtime: an http URL that answers 404
+#   3 input: malformed magnet, garbage/truncated .torrent, an http URL that
+#     serves garbage
+#   1 runtime: a nonexistent path, an http URL that answers 404 (issue 10:
+#     a missing input named on the command line is an I/O error everywhere)
 # and for `ferry seed`: missing -d (2), a magnet (3), data that does not
 # match the torrent (4).
 . "$(dirname "$0")/../lib.sh"
@@ -46,10 +47,10 @@ expect 3 "^ferry: magnet link: no 'xt=urn:btih:' info-hash" fetch 'magnet:?dn=bu
 expect 3 '^ferry: magnet link: ' fetch 'magnet:xt=urn:btih:0123456789abcdef0123456789abcdef01234567' "${common[@]}"
 expect 3 "^ferry: $WORK/garbage.torrent: not a valid .torrent" fetch "$WORK/garbage.torrent" "${common[@]}"
 expect 3 "^ferry: $WORK/truncated.torrent: not a valid .torrent" fetch "$WORK/truncated.torrent" "${common[@]}"
-expect 3 "^ferry: $WORK/nonexistent.torrent: " fetch "$WORK/nonexistent.torrent" "${common[@]}"
 expect 3 "^ferry: ${HTTP_URL}garbage.torrent: not a valid .torrent" fetch "${HTTP_URL}garbage.torrent" "${common[@]}"
 
-# runtime: the server says 404
+# runtime: no such file, or the server says 404
+expect 1 "^ferry: $WORK/nonexistent.torrent: .*No such file or directory$" fetch "$WORK/nonexistent.torrent" "${common[@]}"
 expect 1 "^ferry: ${HTTP_URL}missing.torrent: .*404" fetch "${HTTP_URL}missing.torrent" "${common[@]}"
 grep -q '^GET /missing.torrent - 404' "$WORK/http.log" || fail "ferry never asked the HTTP server"
 

@@ -57,8 +57,8 @@ assert_one_error_line "unpack: unknown option '--bogus'"
 run_ferry unpack "$WORK/a.tar.zst" --strip-components x
 assert_exit 2
 run_ferry pack "$WORK/src/a.txt"
-assert_exit 2
-assert_one_error_line "is not a directory"
+assert_exit 3
+assert_one_error_line "a.txt: not a directory$"
 run_ferry pack "$WORK/nope" -o "$WORK/n.tar.zst"
 assert_exit 1
 [ ! -e "$WORK/n.tar.zst.part" ] && [ ! -e "$WORK/n.tar.zst" ] || fail "output left behind"

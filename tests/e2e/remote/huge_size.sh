@@ -40,7 +40,7 @@ if [ -n "$free" ] && [ "$free" -lt $((5 * TIB - 1)) ]; then
   start_hostile size-big size $((5 * TIB - 1))
   run_bounded pull "$HOSTILE_URL/big.bin" -o "$WORK/big.bin" --retries 0
   assert_exit 1
-  assert_one_error_line "^ferry: $WORK/big.bin.part: not enough space: the object is 5.00 TiB, [0-9.]+ [KMGT]?i?B free$"
+  assert_one_error_line "^ferry: $WORK/big.bin: not enough space: the object is 5.00 TiB, [0-9.]+ [KMGT]?i?B free$"
   [ ! -e "$WORK/big.bin" ] && [ ! -e "$WORK/big.bin.part" ] || fail "refused pull left a file"
   grep -q '"GET' "$WORK/size-big.log" && fail "a GET was sent for an object that cannot fit"
 fi
