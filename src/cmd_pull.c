@@ -17,8 +17,11 @@ static const char usage[] =
     "where it stopped.  FILE is written as FILE.part and renamed only when\n"
     "every byte has arrived; a FILE that is a device or FIFO is written into\n"
     "directly, in order.  An object larger than 5 TiB, or than the free\n"
-    "space where FILE goes, is refused before it is downloaded.  URLs are\n"
-    "shown with passwords, signatures, keys and tokens as ***.\n"
+    "space where FILE goes, is refused before it is downloaded.  A URL\n"
+    "pre-signed for GET (HEAD refused: 403, 405, 501) works: the size comes\n"
+    "from a GET of byte 0, and a server that ignores ranges gets one plain\n"
+    "GET.  URLs are shown with passwords, signatures, keys and tokens as\n"
+    "***.\n"
     "\n"
     "  -o, --output FILE       write here\n" REMOTE_OPTS_HELP
     "  -h, --help              this help\n"

@@ -148,20 +148,23 @@ save_with_restarts(struct save_args *a,
         if (rc == FY_OK || !one.restart || attempt > a->remote.retries ||
             fy_interrupted())
             return rc;
-        double wait = remote_backoff(attempt, -1, remote_jitter());
+        double wait = remote_backoff(attempt, one.retry_after, remote_jitter());
+        char *show = remote_url_show(a->url);
         out_progress_end(&ctx->out);
         out_verbose(&ctx->out,
-                    "%s; starting the upload again in %.1f s (%d of %d)",
-                    ctx->err.msg, wait, attempt, a->remote.retries);
+                    "retrying %s in %.1f s: %s (attempt %d of %d; the "
+                    "directory is packed again)",
+                    show, wait, one.restart_why, attempt + 1,
+                    a->remote.retries + 1);
         fy_err_clear(&ctx->err);
         rs->retries++;
         nap(wait);
-        if (fy_interrupted()) {
-            char *show = remote_url_show(a->url);
+        bool stop = fy_interrupted();
+        if (stop)
             rc = fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", show);
-            free(show);
+        free(show);
+        if (stop)
             return rc;
-        }
     }
 }
 

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
@@ -77,10 +78,16 @@ struct rjob {
     int fd;
     struct rpipe *pipe; /* streamed body: not replayable once started */
     int64_t off, len;   /* body or wanted range; len -1: unknown/to end */
-    /* download target: dst (len bytes) or dst_fd at off; else resp */
+    /* download target: dst (len bytes) or dst_fd at off, or sink (a
+     * pipe to a reader: not replayable once a byte went in); else resp */
     char *dst;
     int dst_fd;
+    struct rpipe *sink;
     bool ranged; /* ask for bytes off+got .. off+len-1 */
+    /* a GET of byte 0 to learn the size: an answer of 200 (the server
+     * ignores ranges) is stopped after its headers and sets whole */
+    bool size_probe;
+    bool whole;
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
@@ -155,13 +162,18 @@ enum fy_rc remote_run_one(struct rtarget *t,
                           struct fy_err *err);
 
 /*
- * A bounded byte pipe feeding a streamed PUT: the producer writes (blocks
- * while full), the engine's read callback reads (blocks while empty).
- * Guarded by the engine's mutex; a failed or cancelled engine wakes both.
+ * A bounded byte pipe between the engine and another thread.  Feeding a
+ * streamed PUT: the producer writes (blocks while full), the engine's read
+ * callback reads (blocks while empty).  Fed by a streamed GET (j->sink):
+ * the write callback writes, the consumer reads; the job's done callback
+ * calls rpipe_finish.  Guarded by the engine's mutex; a failed or
+ * cancelled engine wakes both.  rpipe_read returns up to n bytes, 0 at the
+ * end, -1 once the engine failed or SIGINT/SIGTERM arrived.
  */
 struct rpipe *rpipe_new(struct reng *e, size_t cap);
 enum fy_rc
 rpipe_write(struct rpipe *p, const void *buf, size_t n, struct fy_err *err);
+ssize_t rpipe_read(struct rpipe *p, char *buf, size_t n);
 void rpipe_finish(struct rpipe *p);
 void rpipe_free(struct rpipe *p);
 
