@@ -32,7 +32,8 @@ static const char usage[] =
     "     file:///PATH\n"
     "\n"
     "      --format FMT        tar.zst (default), tar.gz, tar.xz, tar, zip;\n"
-    "                          otherwise taken from URL's extension\n"
+    "                          otherwise taken from URL's extension: any\n"
+    "                          other name is refused unless --format\n"
     "      --level N           compression level (zstd default 3)\n"
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
@@ -99,7 +100,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     /* the format follows the object's name, not a pre-signed query */
     char *name =
         u.scheme == REMOTE_FILE ? xstrdup(u.path) : remote_url_basename(a->url);
-    rc = arc_pack_args_settle(&a->pack, "save", name ? name : a->url, err);
+    if (name == NULL)
+        name = xstrdup(u.show); /* no name: refused, with secrets hidden */
+    rc = arc_pack_args_settle(&a->pack, "save", name, err);
     free(name);
     remote_url_release(&u);
     return rc;
