@@ -817,7 +817,7 @@ remote_push(const char *path,
         rc = remote_run_one(&t, &j, out, j.len, &local, err);
         rjob_release(&j);
         if (rc == FY_OK && t.commit != NULL)
-            rc = t.commit(&t, out, err);
+            rc = t.commit(&t, out, &local, err);
         if (rc != FY_OK && t.discard != NULL)
             t.discard(&t);
     }
@@ -996,7 +996,7 @@ up_pipe_close(void *ctx, bool commit, struct fy_err *err)
         reng_close(&u->e);
         rc = reng_join(&u->e, err);
         if (rc == FY_OK && u->t.commit != NULL)
-            rc = u->t.commit(&u->t, u->out, err);
+            rc = u->t.commit(&u->t, u->out, u->st, err);
     } else {
         reng_cancel(&u->e, FY_EINTR, "upload cancelled");
         reng_join(&u->e, NULL);

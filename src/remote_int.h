@@ -42,7 +42,8 @@ enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
  * handle for one attempt of a job on it: URL (plus j->query), auth,
  * headers (into j->hdrs).  The engine has already set the method, body,
  * range and callbacks.  commit/discard (optional) run after a whole
- * upload succeeded/failed (SFTP: rename PATH.part / remove it).
+ * upload succeeded/failed (SFTP: rename PATH.part / remove it); commit
+ * counts its retries in st (may be NULL) and shows them on out.
  */
 struct rtarget {
     struct remote_url u;
@@ -53,6 +54,7 @@ struct rtarget {
     void (*explain)(const struct rjob *j, struct sbuf *why);
     enum fy_rc (*commit)(struct rtarget *t,
                          struct out *out,
+                         struct remote_stats *st,
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
     bool http; /* status codes are HTTP's */
