@@ -1580,11 +1580,18 @@ gz_magic(const unsigned char *p, size_t n)
     return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
 }
 
-/* "BZh" and the block size, 1..9 (x 100 kB) */
+/*
+ * "BZh", the block size (1..9 x 100 kB), then the magic of a block (the
+ * digits of pi) or of the end of an empty stream (of sqrt(pi)): ten bytes,
+ * so a plain tar whose first name starts "BZh9" is not taken for bzip2.
+ */
 static bool
 bz2_magic(const unsigned char *p, size_t n)
 {
-    return n >= 4 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9';
+    static const unsigned char block[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+    static const unsigned char eos[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
+    return n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+           (memcmp(p + 4, block, 6) == 0 || memcmp(p + 4, eos, 6) == 0);
 }
 
 /* an lz4 frame, or a skippable frame (lz4 reads past those) */
@@ -1609,7 +1616,7 @@ member_next(struct ring *r,
             bool *next,
             bool *end)
 {
-    enum fy_rc rc = ring_need(r, 4);
+    enum fy_rc rc = ring_need(r, 10); /* the longest magic: bzip2's */
     if (rc != FY_OK)
         return rc;
     const unsigned char *p = r->in + r->in_pos;
@@ -2248,7 +2255,7 @@ rd_open(struct rd *rd,
     r->in = xmalloc(IN_CHUNK);
     /* the first bytes tell zstd, xz, gzip, bzip2 and lz4 (decoded here)
      * from the rest (libarchive) */
-    while (r->in_len < 6) {
+    while (r->in_len < 10) {
         size_t got;
         enum fy_rc rc = is->read(is->ctx, r->in + r->in_len,
                                  IN_CHUNK - r->in_len, &got, err);
