@@ -1,6 +1,7 @@
 /*
  * arc.c - the archive engine behind pack, unpack, list and verify; the only
- * file that includes <archive.h>, <zstd.h>, <lzma.h> and <zlib.h>.
+ * file that includes <archive.h>, <zstd.h>, <lzma.h>, <zlib.h>, <bzlib.h>
+ * and <lz4frame.h>.
  *
  * pack: a pre-scan walks the tree (sorted per directory, excludes applied,
  * the output file skipped) and gives the totals for progress; then every
@@ -13,7 +14,8 @@
  * Output goes to a struct fy_ostream, committed only if all went well.
  *
  * unpack/list/verify: a helper thread reads the input stream and, for
- * zstd, xz and gzip, decompresses it into a ring of RING_SLOTS blocks
+ * zstd, xz, gzip, bzip2 and lz4 (told by their magic bytes),
+ * decompresses it into a ring of RING_SLOTS blocks
  * (with memory limits, every checksum of the stream checked, to the end of
  * the input); libarchive reads the blocks in place (no copy) on the
  * calling thread and parses only tar and zip.  ferry's own stored
@@ -62,6 +64,8 @@
 
 #include <archive.h>
 #include <archive_entry.h>
+#include <bzlib.h>
+#include <lz4frame.h>
 #include <lzma.h>
 #include <zlib.h>
 #include <xxhash.h>
@@ -1248,11 +1252,17 @@ struct ring {
     int window_log; /* largest zstd window accepted: 2^window_log */
     bool xz;        /* an xz stream, decoded here by liblzma */
     lzma_stream lz;
-    bool gz;         /* a gzip stream, decoded here by zlib */
-    bool gz_init;    /* zs needs inflateEnd */
-    bool gz_between; /* a member ended: another, zeros, or the end */
-    bool gz_zeros;   /* zero padding began after the last member */
+    bool gz;      /* a gzip stream, decoded here by zlib */
+    bool gz_init; /* zs needs inflateEnd */
     z_stream zs;
+    bool bz2;      /* a bzip2 stream, decoded here by libbz2 */
+    bool bz2_init; /* bz needs BZ2_bzDecompressEnd */
+    bz_stream bz;
+    LZ4F_dctx *lz4; /* an lz4 frame stream, decoded here by liblz4 */
+    /* gzip, bzip2, lz4: a member (frame) ended: another, zeros, or the end
+     * follow (member_next) */
+    bool between;
+    bool zeros; /* zero padding began after the last member */
     ZSTD_DCtx *dctx;
     unsigned char *in;
     size_t in_len, in_pos;
@@ -1574,44 +1584,96 @@ produce_xz(
     return FY_OK;
 }
 
+static bool
+gz_magic(const unsigned char *p, size_t n)
+{
+    return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
+}
+
+/*
+ * "BZh", the block size (1..9 x 100 kB), then the magic of a block (the
+ * digits of pi) or of the end of an empty stream (of sqrt(pi)): ten bytes,
+ * so a plain tar whose first name starts "BZh9" is not taken for bzip2.
+ */
+static bool
+bz2_magic(const unsigned char *p, size_t n)
+{
+    static const unsigned char block[6] = {0x31, 0x41, 0x59, 0x26, 0x53, 0x59};
+    static const unsigned char eos[6] = {0x17, 0x72, 0x45, 0x38, 0x50, 0x90};
+    return n >= 10 && memcmp(p, "BZh", 3) == 0 && p[3] >= '1' && p[3] <= '9' &&
+           (memcmp(p + 4, block, 6) == 0 || memcmp(p + 4, eos, 6) == 0);
+}
+
+/* an lz4 frame, or a skippable frame (lz4 reads past those) */
+static bool
+lz4_magic(const unsigned char *p, size_t n)
+{
+    return n >= 4 &&
+           (le32(p) == 0x184D2204u || (le32(p) & 0xFFFFFFF0u) == 0x184D2A50u);
+}
+
+/*
+ * Between two members of a gzip, bzip2 or lz4 stream: each member is a
+ * whole stream with its own checks, and their tools read members that
+ * follow each other (pigz, pbzip2, lbzip2 write several) as one.  What
+ * follows a member: another one (*next), the end of the input (*end), or
+ * zero bytes (block padding) up to the end; anything else is corrupt.
+ */
+static enum fy_rc
+member_next(struct ring *r,
+            const char *fmt,
+            bool (*magic)(const unsigned char *p, size_t n),
+            bool *next,
+            bool *end)
+{
+    enum fy_rc rc = ring_need(r, 10); /* the longest magic: bzip2's */
+    if (rc != FY_OK)
+        return rc;
+    const unsigned char *p = r->in + r->in_pos;
+    size_t avail = r->in_len - r->in_pos;
+    if (avail == 0) {
+        *end = true;
+        return FY_OK;
+    }
+    if (!r->zeros && magic(p, avail)) {
+        r->between = false;
+        *next = true;
+        return FY_OK;
+    }
+    while (r->in_pos < r->in_len && r->in[r->in_pos] == 0)
+        r->in_pos++;
+    if (r->in_pos < r->in_len)
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: corrupt %s data: bytes after the end of the "
+                       "stream",
+                       r->is->name, fmt);
+    r->zeros = true;
+    return FY_OK;
+}
+
 /*
  * gzip is decoded here too (libarchive 3.6.2 never checks a gzip member's
- * CRC-32 and size; zlib does).  Members may follow each other (gzip -d
- * reads them as one stream); after the last one only zero bytes (block
- * padding) may follow.
+ * CRC-32 and size; zlib does).
  */
 static enum fy_rc
 produce_gz(
     struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
     while (*dlen < cap) {
-        enum fy_rc rc = ring_need(r, r->gz_between ? 2 : 1);
-        if (rc != FY_OK)
-            return rc;
-        size_t avail = r->in_len - r->in_pos;
-        if (r->gz_between) {
-            const unsigned char *p = r->in + r->in_pos;
-            if (avail == 0) {
-                *end = true;
-                return FY_OK;
-            }
-            if (!r->gz_zeros && avail >= 2 && p[0] == 0x1f && p[1] == 0x8b) {
-                if (inflateReset(&r->zs) != Z_OK)
-                    return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
-                                   r->is->name);
-                r->gz_between = false;
-                continue;
-            }
-            while (r->in_pos < r->in_len && r->in[r->in_pos] == 0)
-                r->in_pos++;
-            if (r->in_pos < r->in_len)
-                return fy_fail(&r->err, FY_EINPUT,
-                               "%s: corrupt gzip data: bytes after the "
-                               "end of the stream",
+        enum fy_rc rc;
+        if (r->between) {
+            bool next = false;
+            rc = member_next(r, "gzip", gz_magic, &next, end);
+            if (rc != FY_OK || *end)
+                return rc;
+            if (next && inflateReset(&r->zs) != Z_OK)
+                return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
                                r->is->name);
-            r->gz_zeros = true;
             continue;
         }
+        if ((rc = ring_need(r, 1)) != FY_OK)
+            return rc;
+        size_t avail = r->in_len - r->in_pos;
         if (avail == 0)
             return fy_fail(&r->err, FY_EINPUT,
                            "%s: truncated (the gzip stream ends early)",
@@ -1625,7 +1687,7 @@ produce_gz(
         r->in_pos += in0 - r->zs.avail_in;
         *dlen += out0 - r->zs.avail_out;
         if (ret == Z_STREAM_END) {
-            r->gz_between = true; /* its CRC-32 and size were checked */
+            r->between = true; /* its CRC-32 and size were checked */
             continue;
         }
         if (ret == Z_MEM_ERROR)
@@ -1637,6 +1699,111 @@ produce_gz(
         if (in0 == r->zs.avail_in && out0 == r->zs.avail_out && r->in_eof)
             return fy_fail(&r->err, FY_EINPUT,
                            "%s: truncated (the gzip stream ends early)",
+                           r->is->name);
+    }
+    return FY_OK;
+}
+
+/*
+ * bzip2, decoded here by libbz2, which checks every block's CRC and the
+ * stream's combined CRC (BZ_DATA_ERROR) and needs at most about 3.6 MiB
+ * (blocks are 900 kB at most, whatever the header says).
+ */
+static enum fy_rc
+produce_bz2(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        enum fy_rc rc;
+        if (r->between) {
+            bool next = false;
+            rc = member_next(r, "bzip2", bz2_magic, &next, end);
+            if (rc != FY_OK || *end)
+                return rc;
+            if (next) {
+                BZ2_bzDecompressEnd(&r->bz);
+                r->bz2_init = false;
+                memset(&r->bz, 0, sizeof r->bz);
+                int ret = BZ2_bzDecompressInit(&r->bz, 0, 0);
+                if (ret != BZ_OK)
+                    return fy_fail(&r->err, FY_ERUNTIME,
+                                   "%s: bzip2: cannot start (%d)", r->is->name,
+                                   ret);
+                r->bz2_init = true;
+            }
+            continue;
+        }
+        if (r->in_pos == r->in_len && !r->in_eof &&
+            (rc = ring_need(r, 1)) != FY_OK)
+            return rc;
+        size_t avail = r->in_len - r->in_pos, room = cap - *dlen;
+        unsigned in0 = avail < UINT_MAX ? (unsigned)avail : UINT_MAX;
+        unsigned out0 = room < UINT_MAX ? (unsigned)room : UINT_MAX;
+        r->bz.next_in = (char *)(r->in + r->in_pos);
+        r->bz.avail_in = in0;
+        r->bz.next_out = (char *)(dst + *dlen);
+        r->bz.avail_out = out0;
+        int ret = BZ2_bzDecompress(&r->bz);
+        r->in_pos += in0 - r->bz.avail_in;
+        *dlen += out0 - r->bz.avail_out;
+        if (ret == BZ_STREAM_END) {
+            r->between = true; /* its block and stream CRCs were checked */
+            continue;
+        }
+        if (ret == BZ_MEM_ERROR)
+            return fy_fail(&r->err, FY_ERUNTIME, "%s: bzip2: out of memory",
+                           r->is->name);
+        if (ret != BZ_OK)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: corrupt bzip2 data (a CRC does not match, or "
+                           "a block is damaged)",
+                           r->is->name);
+        if (in0 == r->bz.avail_in && out0 == r->bz.avail_out && r->in_eof)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the bzip2 stream ends early)",
+                           r->is->name);
+    }
+    return FY_OK;
+}
+
+/*
+ * lz4 frames, decoded here by liblz4's frame API, which checks the
+ * content checksum and the block checksums a frame carries, and the
+ * content size it declares; its buffers follow the frame's block size,
+ * 4 MiB at most.
+ */
+static enum fy_rc
+produce_lz4(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    while (*dlen < cap) {
+        enum fy_rc rc;
+        if (r->between) {
+            bool next = false;
+            rc = member_next(r, "lz4", lz4_magic, &next, end);
+            if (rc != FY_OK || *end)
+                return rc;
+            continue;
+        }
+        if (r->in_pos == r->in_len && !r->in_eof &&
+            (rc = ring_need(r, 1)) != FY_OK)
+            return rc;
+        size_t in0 = r->in_len - r->in_pos, out0 = cap - *dlen;
+        size_t in_n = in0, out_n = out0;
+        size_t ret = LZ4F_decompress(r->lz4, dst + *dlen, &out_n,
+                                     r->in + r->in_pos, &in_n, NULL);
+        r->in_pos += in_n;
+        *dlen += out_n;
+        if (LZ4F_isError(ret))
+            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt lz4 data: %s",
+                           r->is->name, LZ4F_getErrorName(ret));
+        if (ret == 0) {
+            r->between = true; /* its checksums were checked */
+            continue;
+        }
+        if (in_n == 0 && out_n == 0 && r->in_eof && r->in_pos == r->in_len)
+            return fy_fail(&r->err, FY_EINPUT,
+                           "%s: truncated (the lz4 stream ends early)",
                            r->is->name);
     }
     return FY_OK;
@@ -1654,6 +1821,10 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
         return produce_xz(r, dst, cap, dlen, end);
     if (r->gz)
         return produce_gz(r, dst, cap, dlen, end);
+    if (r->bz2)
+        return produce_bz2(r, dst, cap, dlen, end);
+    if (r->lz4 != NULL)
+        return produce_lz4(r, dst, cap, dlen, end);
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -2092,9 +2263,9 @@ rd_open(struct rd *rd,
     atomic_init(&r->stop, false);
     atomic_init(&r->raw, 0);
     r->in = xmalloc(IN_CHUNK);
-    /* the first bytes tell zstd and xz (decoded here) from the rest
-     * (libarchive) */
-    while (r->in_len < 6) {
+    /* the first bytes tell zstd, xz, gzip, bzip2 and lz4 (decoded here)
+     * from the rest (libarchive) */
+    while (r->in_len < 10) {
         size_t got;
         enum fy_rc rc = is->read(is->ctx, r->in + r->in_len,
                                  IN_CHUNK - r->in_len, &got, err);
@@ -2121,12 +2292,36 @@ rd_open(struct rd *rd,
     }
     static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
     r->xz = r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0;
-    r->gz = r->in_len >= 2 && r->in[0] == 0x1f && r->in[1] == 0x8b;
-    if (r->gz) {
+    r->gz = gz_magic(r->in, r->in_len);
+    r->bz2 = bz2_magic(r->in, r->in_len);
+    static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
+    if (r->in_len >= 4 && memcmp(r->in, lz4_legacy, 4) == 0)
+        return fy_fail(err, FY_EINPUT,
+                       "%s: lz4 legacy format (lz4 -l) is not read: it "
+                       "carries no checksum (recompress without -l)",
+                       is->name);
+    if (!r->zstd && lz4_magic(r->in, r->in_len)) {
+        LZ4F_errorCode_t e =
+            LZ4F_createDecompressionContext(&r->lz4, LZ4F_VERSION);
+        if (LZ4F_isError(e))
+            return fy_fail(err, FY_ERUNTIME, "%s: lz4: cannot start: %s",
+                           is->name, LZ4F_getErrorName(e));
+    }
+    if (r->bz2) {
+        memset(&r->bz, 0, sizeof r->bz);
+        int ret = BZ2_bzDecompressInit(&r->bz, 0, 0); /* not "small" */
+        if (ret != BZ_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: bzip2: cannot start (%d)",
+                           is->name, ret);
+        r->bz2_init = true;
+    }
+    if (r->gz || r->bz2 || r->lz4 != NULL) {
         struct stat sb;
         r->is_file =
             is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
         r->refill = IN_CHUNK;
+    }
+    if (r->gz) {
         memset(&r->zs, 0, sizeof r->zs);
         if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) /* gzip only */
             return fy_fail(err, FY_ERUNTIME, "%s: gzip: cannot start",
@@ -2171,10 +2366,10 @@ rd_open(struct rd *rd,
     rd->a = archive_read_new();
     if (rd->a == NULL)
         return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-    /* only what ferry and the tools it interoperates with write; zstd, xz
-     * and gzip are decoded by the ring, with ferry's memory limits and
-     * every checksum checked, so libarchive's own decoders are left out:
-     * a stream nested in another cannot get around them */
+    /* only what ferry and the tools it interoperates with write; zstd, xz,
+     * gzip, bzip2 and lz4 are decoded by the ring, with ferry's memory
+     * limits and every checksum checked, so libarchive's own decoders are
+     * left out: a stream nested in another cannot get around them */
     archive_read_support_format_tar(rd->a);
     archive_read_support_format_zip(rd->a);
     if (archive_read_open2(rd->a, rd, NULL, rd_read_cb, NULL, NULL) !=
@@ -2210,6 +2405,10 @@ rd_close(struct rd *rd)
             lzma_end(&r->lz);
         if (r->gz_init)
             inflateEnd(&r->zs);
+        if (r->bz2_init)
+            BZ2_bzDecompressEnd(&r->bz);
+        if (r->lz4 != NULL)
+            LZ4F_freeDecompressionContext(r->lz4);
         if (r->sf_x64 != NULL)
             XXH64_freeState(r->sf_x64);
         arc_map_release(&rd->zip_links);
@@ -4064,9 +4263,21 @@ arc_pack_args_settle(struct arc_pack_args *a,
                      struct fy_err *err)
 {
     if (output != NULL && !a->format_given && strcmp(output, "-") != 0) {
+        /* SPEC: archive formats follow the name; a name that asks for
+         * another format (or none: a FIFO, a device) gets no zstd data it
+         * did not ask for */
         enum arc_format f = arc_format_from_path(output);
-        if (f != ARC_FMT_NONE)
-            a->o.format = f;
+        if (f == ARC_FMT_NONE) {
+            char *show = out_escape(output);
+            fy_fail(err, FY_EUSAGE,
+                    "%s: %s: not .tar.zst, .tar.gz, .tar.xz, .tar or .zip, "
+                    "the formats ferry writes: rename it or give --format "
+                    "(see 'ferry %s --help')",
+                    cmd, show, cmd);
+            free(show);
+            return err->rc;
+        }
+        a->o.format = f;
     }
     if (a->level == NULL)
         return FY_OK;

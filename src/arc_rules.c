@@ -31,11 +31,21 @@ static const struct {
     const char *ext; /* with the leading dot */
     enum arc_format f;
 } exts[] = {
-    {".tar.zst", ARC_FMT_TAR_ZST},  {".tzst", ARC_FMT_TAR_ZST},
-    {".tar.zstd", ARC_FMT_TAR_ZST}, {".tar.gz", ARC_FMT_TAR_GZ},
-    {".tgz", ARC_FMT_TAR_GZ},       {".tar.xz", ARC_FMT_TAR_XZ},
-    {".txz", ARC_FMT_TAR_XZ},       {".tar", ARC_FMT_TAR},
+    {".tar.zst", ARC_FMT_TAR_ZST},
+    {".tzst", ARC_FMT_TAR_ZST},
+    {".tar.zstd", ARC_FMT_TAR_ZST},
+    {".tar.gz", ARC_FMT_TAR_GZ},
+    {".tgz", ARC_FMT_TAR_GZ},
+    {".tar.xz", ARC_FMT_TAR_XZ},
+    {".txz", ARC_FMT_TAR_XZ},
+    {".tar", ARC_FMT_TAR},
     {".zip", ARC_FMT_ZIP},
+    /* read, never written (ARC_FMT_NONE): unpack names its directory
+     * after the archive without these too */
+    {".tar.bz2", ARC_FMT_NONE},
+    {".tbz2", ARC_FMT_NONE},
+    {".tbz", ARC_FMT_NONE},
+    {".tar.lz4", ARC_FMT_NONE},
 };
 
 bool

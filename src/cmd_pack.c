@@ -26,7 +26,9 @@ static const char usage[] =
     "  -o, --output ARCHIVE    write here (default ./<name of DIR>.tar.zst);\n"
     "                          '-' writes to stdout\n"
     "      --format FMT        tar.zst (default), tar.gz, tar.xz, tar, zip;\n"
-    "                          otherwise taken from ARCHIVE's extension\n"
+    "                          otherwise taken from ARCHIVE's extension: any\n"
+    "                          other name (x.tar.bz2, a FIFO) is refused\n"
+    "                          unless --format says what to write\n"
     "      --level N           compression level: zstd -7..22 (default 3),\n"
     "                          gzip 1-9 (6), xz 0-9 (6), zip 0-9\n"
     "      --threads N         compression threads (default: every core)\n"
@@ -110,6 +112,9 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
         return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", pa->dir);
     if (!S_ISDIR(st.st_mode))
         return fy_fail(&ctx->err, FY_EINPUT, "%s: not a directory", pa->dir);
+    if (pa->output != NULL && strcmp(pa->output, "-") != 0 &&
+        stat(pa->output, &st) == 0 && S_ISDIR(st.st_mode))
+        return cli_usage(ctx, "pack", "-o: %s is a directory", pa->output);
     if (pa->output != NULL &&
         arc_pack_args_settle(&pa->a, "pack", pa->output, &ctx->err) != FY_OK)
         return ctx->err.rc;
@@ -130,14 +135,13 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
         free(abs);
         free(base);
     }
-    if (strcmp(pa->output, "-") == 0) {
-        if (isatty(STDOUT_FILENO))
-            return cli_usage(ctx, "pack",
-                             "refusing to write an archive to a "
-                             "terminal (use -o FILE)");
-    } else if (stat(pa->output, &st) == 0 && S_ISDIR(st.st_mode)) {
+    if (strcmp(pa->output, "-") == 0 && isatty(STDOUT_FILENO))
+        return cli_usage(ctx, "pack",
+                         "refusing to write an archive to a terminal (use -o "
+                         "FILE)");
+    if (pa->output_owned != NULL && stat(pa->output, &st) == 0 &&
+        S_ISDIR(st.st_mode))
         return cli_usage(ctx, "pack", "-o: %s is a directory", pa->output);
-    }
     if (pa->output_owned != NULL &&
         arc_pack_args_settle(&pa->a, "pack", NULL, &ctx->err) != FY_OK)
         return ctx->err.rc;

@@ -32,7 +32,8 @@ static const char usage[] =
     "     file:///PATH\n"
     "\n"
     "      --format FMT        tar.zst (default), tar.gz, tar.xz, tar, zip;\n"
-    "                          otherwise taken from URL's extension\n"
+    "                          otherwise taken from URL's extension: any\n"
+    "                          other name is refused unless --format\n"
     "      --level N           compression level (zstd default 3)\n"
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
@@ -101,7 +102,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     /* the format follows the object's name, not a pre-signed query */
     char *name =
         u.scheme == REMOTE_FILE ? xstrdup(u.path) : remote_url_basename(a->url);
-    rc = arc_pack_args_settle(&a->pack, "save", name ? name : a->url, err);
+    if (name == NULL)
+        name = xstrdup(u.show); /* no name: refused, with secrets hidden */
+    rc = arc_pack_args_settle(&a->pack, "save", name, err);
     free(name);
     remote_url_release(&u);
     return rc;
@@ -150,20 +153,23 @@ save_with_restarts(struct save_args *a,
         if (rc == FY_OK || !one.restart || attempt > a->remote.retries ||
             fy_interrupted())
             return rc;
-        double wait = remote_backoff(attempt, -1, remote_jitter());
+        double wait = remote_backoff(attempt, one.retry_after, remote_jitter());
+        char *show = remote_url_show(a->url);
         out_progress_end(&ctx->out);
         out_verbose(&ctx->out,
-                    "%s; starting the upload again in %.1f s (%d of %d)",
-                    ctx->err.msg, wait, attempt, a->remote.retries);
+                    "retrying %s in %.1f s: %s (attempt %d of %d; the "
+                    "directory is packed again)",
+                    show, wait, one.restart_why, attempt + 1,
+                    a->remote.retries + 1);
         fy_err_clear(&ctx->err);
         rs->retries++;
         nap(wait);
-        if (fy_interrupted()) {
-            char *show = remote_url_show(a->url);
+        bool stop = fy_interrupted();
+        if (stop)
             rc = fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", show);
-            free(show);
+        free(show);
+        if (stop)
             return rc;
-        }
     }
 }
 

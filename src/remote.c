@@ -561,6 +561,9 @@ remote_classify(int curl_code, long status, bool get)
         return verdict(REMOTE_RETRY, FY_ERUNTIME, "too many requests");
     if (status == 503)
         return verdict(REMOTE_RETRY, FY_ERUNTIME, "server busy");
+    if (status == 501) /* not transient (curl retries 500 and 502-504) */
+        return verdict(REMOTE_FAIL, FY_ERUNTIME,
+                       "the server does not implement this request");
     if (status >= 500)
         return verdict(REMOTE_RETRY, FY_ERUNTIME, "server error");
     if (status == 401)
@@ -653,25 +656,87 @@ rtarget_release(struct rtarget *t)
 }
 
 /*
- * Size of the object (HEAD; -1 if the server does not say); a missing
- * object fails "no such object".  A size beyond REMOTE_MAX_OBJECT fails
- * before anything is computed from it.
+ * A GET of byte 0, for a server that refuses HEAD (a URL pre-signed for GET
+ * answers HEAD with 403): a 206 names the size in Content-Range, a 200
+ * (byte ranges ignored) is stopped after its headers and names it in
+ * Content-Length, if at all.  *ranges says which it was.
  */
 static enum fy_rc
-probe(struct rtarget *t, int64_t *total, struct fy_err *err)
+probe_range(struct rtarget *t,
+            struct out *out,
+            struct remote_stats *st,
+            int64_t *total,
+            bool *ranges,
+            struct fy_err *err)
 {
     struct rjob j;
+    struct fy_err local = FY_ERR_INIT;
+    char byte;
+    rjob_init(&j, t, RM_GET);
+    j.what = xstrdup(t->u.show);
+    j.dst = &byte;
+    j.ranged = true;
+    j.len = 1;
+    j.size_probe = true;
+    enum fy_rc rc = remote_run_one(t, &j, out, -1, st, &local);
+    *ranges = j.status == 206;
+    *total = *ranges ? j.total : j.clen;
+    if (rc != FY_OK && j.status == 416 && j.total == 0) {
+        *ranges = true; /* an empty object: it has no byte 0 */
+        *total = 0;
+        rc = FY_OK;
+    } else if (rc != FY_OK) {
+        fy_fail(err, rc, "%s", local.msg);
+    }
+    j.dst = NULL;
+    rjob_release(&j);
+    return rc;
+}
+
+/*
+ * What pull and restore learn before the first byte: the size of the
+ * object (-1 if the server does not say) and whether it honours byte
+ * ranges, from a HEAD, or, if HEAD is refused (HTTP 403, 405, 501), from
+ * probe_range().  A missing object fails "no such object".  A size beyond
+ * REMOTE_MAX_OBJECT fails before anything is computed from it.  Retries
+ * are counted in st and shown with -v.
+ */
+static enum fy_rc
+probe(struct rtarget *t,
+      struct out *out,
+      struct remote_stats *st,
+      int64_t *total,
+      bool *ranges,
+      struct fy_err *err)
+{
+    struct rjob j;
+    struct fy_err local = FY_ERR_INIT;
     rjob_init(&j, t, RM_HEAD);
     j.what = xstrdup(t->u.show);
-    enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
+    enum fy_rc rc = remote_run_one(t, &j, out, -1, st, &local);
+    long status = j.status;
     *total = j.total;
+    *ranges = true;
     rjob_release(&j);
+    if (rc == FY_ERUNTIME && t->http &&
+        (status == 403 || status == 405 || status == 501)) {
+        out_verbose(out,
+                    "%s: HEAD refused (HTTP %ld): asking for its first byte "
+                    "instead",
+                    t->u.show, status);
+        rc = probe_range(t, out, st, total, ranges, err);
+    } else if (rc != FY_OK) {
+        fy_fail(err, rc, "%s", local.msg);
+    }
     if (rc == FY_OK && *total > REMOTE_MAX_OBJECT)
         rc = fy_fail(err, FY_ERUNTIME,
                      "%s: the server says the object is %s%lld bytes, more "
                      "than 5 TiB, the largest object ferry accepts",
                      t->u.show, *total == INT64_MAX ? "at least " : "",
                      (long long)*total);
+    if (rc == FY_OK && !*ranges)
+        out_verbose(out, "%s: the server ignores byte ranges: one plain GET",
+                    t->u.show);
     return rc;
 }
 
@@ -756,7 +821,7 @@ remote_push(const char *path,
         rc = remote_run_one(&t, &j, out, j.len, &local, err);
         rjob_release(&j);
         if (rc == FY_OK && t.commit != NULL)
-            rc = t.commit(&t, out, err);
+            rc = t.commit(&t, out, &local, err);
         if (rc != FY_OK && t.discard != NULL)
             t.discard(&t);
     }
@@ -845,7 +910,8 @@ remote_pull(const char *url,
         rc = file_push(t.u.path, path, o, out, &local, err);
         goto done;
     }
-    if ((rc = probe(&t, &total, err)) != FY_OK)
+    bool ranges;
+    if ((rc = probe(&t, out, &local, &total, &ranges, err)) != FY_OK)
         goto done;
     if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
         goto done;
@@ -860,8 +926,12 @@ remote_pull(const char *url,
         FY_OK)
         goto done;
     summary_start(out, "pull", t.u.show, total);
-    /* total <= REMOTE_MAX_OBJECT (probe): no overflow below */
+    /* total <= REMOTE_MAX_OBJECT (probe): no overflow below; without
+     * byte ranges, or without a size, one plain GET (a retry starts it
+     * over) */
     int64_t chunk = remote_chunk_size(o);
+    if (!ranges && total >= 0)
+        chunk = total > 0 ? total : 1;
     n = total < 0 ? 1 : (size_t)((total + chunk - 1) / chunk);
     jobs = xcalloc(n ? n : 1, sizeof *jobs);
     struct reng e;
@@ -875,7 +945,7 @@ remote_pull(const char *url,
         j->len = total < 0                ? -1
                  : total - j->off < chunk ? total - j->off
                                           : chunk;
-        j->ranged = total >= 0;
+        j->ranged = ranges && total >= 0;
         j->payload = true;
         reng_submit(&e, j);
     }
@@ -930,7 +1000,7 @@ up_pipe_close(void *ctx, bool commit, struct fy_err *err)
         reng_close(&u->e);
         rc = reng_join(&u->e, err);
         if (rc == FY_OK && u->t.commit != NULL)
-            rc = u->t.commit(&u->t, u->out, err);
+            rc = u->t.commit(&u->t, u->out, u->st, err);
     } else {
         reng_cancel(&u->e, FY_EINTR, "upload cancelled");
         reng_join(&u->e, NULL);
@@ -1004,6 +1074,10 @@ struct down {
     int64_t total, chunk, pos, nchunks, next;
     struct remote_stats *st;
     double t0;
+    /* a server without byte ranges, or without a size: one plain GET
+     * (slots[0]) into this pipe; eof once it has all been read */
+    struct rpipe *sink;
+    bool eof;
 };
 
 static void
@@ -1026,11 +1100,33 @@ down_submit(struct down *d)
     }
 }
 
+/* The one plain GET's bytes, as they come (see struct down). */
+static enum fy_rc
+down_read_sink(
+    struct down *d, void *buf, size_t cap, size_t *got, struct fy_err *err)
+{
+    ssize_t n = d->eof ? 0 : rpipe_read(d->sink, buf, cap);
+    if (n < 0) {
+        pthread_mutex_lock(&d->e.mu);
+        enum fy_rc rc = d->e.rc;
+        pthread_mutex_unlock(&d->e.mu);
+        if (rc != FY_OK)
+            return fy_fail(err, rc, "%s", d->e.err.msg);
+        return fy_fail(err, FY_EINTR, "%s: interrupted", d->t.u.show);
+    }
+    d->eof = n == 0;
+    d->pos += n;
+    *got = (size_t)n;
+    return FY_OK;
+}
+
 static enum fy_rc
 down_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
 {
     struct down *d = ctx;
     *got = 0;
+    if (d->sink != NULL)
+        return down_read_sink(d, buf, cap, got, err);
     if (d->pos >= d->total)
         return FY_OK;
     int64_t k = d->pos / d->chunk;
@@ -1063,7 +1159,7 @@ static void
 down_close(void *ctx)
 {
     struct down *d = ctx;
-    if (d->pos < d->total)
+    if (d->sink != NULL ? !d->eof : d->pos < d->total)
         reng_cancel(&d->e, FY_EINTR, "download cancelled");
     reng_close(&d->e);
     reng_join(&d->e, NULL);
@@ -1076,9 +1172,18 @@ down_close(void *ctx)
         rjob_release(&d->slots[i]);
     }
     free(d->slots);
+    rpipe_free(d->sink);
     reng_release(&d->e);
     rtarget_release(&d->t);
     free(d);
+}
+
+static enum fy_rc
+sink_done(struct rjob *j, struct fy_err *err)
+{
+    (void)err;
+    rpipe_finish(j->sink);
+    return FY_OK;
 }
 
 enum fy_rc
@@ -1101,15 +1206,12 @@ remote_download_open(struct fy_istream *is,
         free(d);
         return rc;
     }
-    if ((rc = probe(&d->t, &d->total, err)) != FY_OK) {
-        rtarget_release(&d->t);
-        free(d);
-        return rc;
-    }
-    if (d->total < 0) {
-        rc = fy_fail(err, FY_ERUNTIME,
-                     "%s: the server does not say how large the object is",
-                     d->t.u.show);
+    bool ranges;
+    struct remote_stats probed = {0};
+    rc = probe(&d->t, out, &probed, &d->total, &ranges, err);
+    if (st != NULL)
+        remote_stats_add(st, &probed);
+    if (rc != FY_OK) {
         rtarget_release(&d->t);
         free(d);
         return rc;
@@ -1117,14 +1219,31 @@ remote_download_open(struct fy_istream *is,
     summary_start(out, o->phase ? o->phase : "download", d->t.u.show, d->total);
     d->st = st;
     d->t0 = out_now();
-    d->chunk = remote_chunk_size(o);
-    d->nchunks = (d->total + d->chunk - 1) / d->chunk;
-    d->w = (o->parallel > 0 ? o->parallel : 1) + 1;
-    d->slots = xcalloc((size_t)d->w, sizeof *d->slots);
-    for (int i = 0; i < d->w; i++)
-        rjob_init(&d->slots[i], &d->t, RM_GET);
     reng_init(&d->e, o, out, d->total);
-    down_submit(d);
+    if (!ranges || d->total < 0) {
+        /* one plain GET, read as it comes; a retry is possible only until
+         * its first byte went to the reader */
+        d->w = 1;
+        d->slots = xcalloc(1, sizeof *d->slots);
+        d->sink = rpipe_new(&d->e, 4 * MIB);
+        struct rjob *j = &d->slots[0];
+        rjob_init(j, &d->t, RM_GET);
+        j->what = xstrdup(d->t.u.show);
+        j->sink = d->sink;
+        j->len = d->total;
+        j->payload = true;
+        j->done = sink_done;
+        reng_submit(&d->e, j);
+        reng_close(&d->e);
+    } else {
+        d->chunk = remote_chunk_size(o);
+        d->nchunks = (d->total + d->chunk - 1) / d->chunk;
+        d->w = (o->parallel > 0 ? o->parallel : 1) + 1;
+        d->slots = xcalloc((size_t)d->w, sizeof *d->slots);
+        for (int i = 0; i < d->w; i++)
+            rjob_init(&d->slots[i], &d->t, RM_GET);
+        down_submit(d);
+    }
     reng_start(&d->e);
     memset(is, 0, sizeof *is);
     is->read = down_read;

@@ -24,6 +24,7 @@
 #include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
@@ -41,7 +42,8 @@ enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
  * handle for one attempt of a job on it: URL (plus j->query), auth,
  * headers (into j->hdrs).  The engine has already set the method, body,
  * range and callbacks.  commit/discard (optional) run after a whole
- * upload succeeded/failed (SFTP: rename PATH.part / remove it).
+ * upload succeeded/failed (SFTP: rename PATH.part / remove it); commit
+ * counts its retries in st (may be NULL) and shows them on out.
  */
 struct rtarget {
     struct remote_url u;
@@ -52,6 +54,7 @@ struct rtarget {
     void (*explain)(const struct rjob *j, struct sbuf *why);
     enum fy_rc (*commit)(struct rtarget *t,
                          struct out *out,
+                         struct remote_stats *st,
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
     bool http; /* status codes are HTTP's */
@@ -77,10 +80,16 @@ struct rjob {
     int fd;
     struct rpipe *pipe; /* streamed body: not replayable once started */
     int64_t off, len;   /* body or wanted range; len -1: unknown/to end */
-    /* download target: dst (len bytes) or dst_fd at off; else resp */
+    /* download target: dst (len bytes) or dst_fd at off, or sink (a
+     * pipe to a reader: not replayable once a byte went in); else resp */
     char *dst;
     int dst_fd;
+    struct rpipe *sink;
     bool ranged; /* ask for bytes off+got .. off+len-1 */
+    /* a GET of byte 0 to learn the size: an answer of 200 (the server
+     * ignores ranges) is stopped after its headers and sets whole */
+    bool size_probe;
+    bool whole;
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
@@ -155,13 +164,18 @@ enum fy_rc remote_run_one(struct rtarget *t,
                           struct fy_err *err);
 
 /*
- * A bounded byte pipe feeding a streamed PUT: the producer writes (blocks
- * while full), the engine's read callback reads (blocks while empty).
- * Guarded by the engine's mutex; a failed or cancelled engine wakes both.
+ * A bounded byte pipe between the engine and another thread.  Feeding a
+ * streamed PUT: the producer writes (blocks while full), the engine's read
+ * callback reads (blocks while empty).  Fed by a streamed GET (j->sink):
+ * the write callback writes, the consumer reads; the job's done callback
+ * calls rpipe_finish.  Guarded by the engine's mutex; a failed or
+ * cancelled engine wakes both.  rpipe_read returns up to n bytes, 0 at the
+ * end, -1 once the engine failed or SIGINT/SIGTERM arrived.
  */
 struct rpipe *rpipe_new(struct reng *e, size_t cap);
 enum fy_rc
 rpipe_write(struct rpipe *p, const void *buf, size_t n, struct fy_err *err);
+ssize_t rpipe_read(struct rpipe *p, char *buf, size_t n);
 void rpipe_finish(struct rpipe *p);
 void rpipe_free(struct rpipe *p);
 

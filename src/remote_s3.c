@@ -446,6 +446,8 @@ struct mp {
     char *upload_id;
     char **etags; /* [S3_MAX_PARTS], index = part number - 1 */
     int nparts;
+    struct out *out;         /* -v lines of create's and complete's retries */
+    struct remote_stats *st; /* their retries are counted here (or NULL) */
 };
 
 static enum fy_rc
@@ -473,7 +475,7 @@ mp_create(struct mp *mp, struct fy_err *err)
     j.owner = mp;
     j.done = create_done;
     mp->etags = xcalloc(S3_MAX_PARTS, sizeof *mp->etags);
-    enum fy_rc rc = remote_run_one(mp->t, &j, NULL, -1, NULL, err);
+    enum fy_rc rc = remote_run_one(mp->t, &j, mp->out, -1, mp->st, err);
     rjob_release(&j);
     return rc;
 }
@@ -531,7 +533,7 @@ mp_complete(struct mp *mp, struct fy_err *err)
     j.mem = j.mem_owned;
     j.len = (int64_t)strlen(j.mem);
     j.done = complete_done;
-    enum fy_rc rc = remote_run_one(mp->t, &j, NULL, -1, NULL, err);
+    enum fy_rc rc = remote_run_one(mp->t, &j, mp->out, -1, mp->st, err);
     rjob_release(&j);
     return rc;
 }
@@ -577,7 +579,7 @@ s3_push_file(struct rtarget *t,
              struct remote_stats *st,
              struct fy_err *err)
 {
-    struct mp mp = {t, NULL, NULL, 0};
+    struct mp mp = {t, NULL, NULL, 0, out, st};
     int64_t ps = s3_part_size(size, 1, remote_chunk_size(t->o));
     int n = (int)((size + ps - 1) / ps);
     struct rjob *jobs = NULL;
@@ -778,6 +780,8 @@ s3_upload_open(struct fy_ostream *os,
     (void)err;
     u->t = *t; /* taken over */
     u->mp.t = &u->t;
+    u->mp.out = out;
+    u->mp.st = st;
     u->out = out;
     u->st = st;
     u->t0 = out_now();

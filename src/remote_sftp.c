@@ -127,6 +127,8 @@ static enum fy_rc
 run_quote(struct rtarget *t,
           struct curl_slist *cmds,
           bool cleanup,
+          struct out *out,
+          struct remote_stats *st,
           struct fy_err *err)
 {
     struct rjob j;
@@ -134,7 +136,7 @@ run_quote(struct rtarget *t,
     j.cleanup = cleanup;
     j.what = xstrdup(t->u.show);
     j.owner = cmds;
-    enum fy_rc rc = remote_run_one(t, &j, NULL, -1, NULL, err);
+    enum fy_rc rc = remote_run_one(t, &j, out, -1, st, err);
     rjob_release(&j);
     return rc;
 }
@@ -149,7 +151,10 @@ sftp_setup_quote(struct rjob *j, CURL *h, struct fy_err *err)
 }
 
 static enum fy_rc
-sftp_commit(struct rtarget *t, struct out *out, struct fy_err *err)
+sftp_commit(struct rtarget *t,
+            struct out *out,
+            struct remote_stats *st,
+            struct fy_err *err)
 {
     struct sftp_be *b = t->be;
     char *from = quoted(b->path, ".part"), *to = quoted(b->path, "");
@@ -157,13 +162,12 @@ sftp_commit(struct rtarget *t, struct out *out, struct fy_err *err)
     char *rm = xasprintf("rm %s", to);
     struct curl_slist *one = curl_slist_append(NULL, mv);
     struct fy_err tmp = FY_ERR_INIT;
-    (void)out;
-    enum fy_rc rc = run_quote(t, one, false, &tmp);
+    enum fy_rc rc = run_quote(t, one, false, out, st, &tmp);
     if (rc != FY_OK) {
         /* the server will not rename over an existing file */
         struct curl_slist *two = curl_slist_append(NULL, rm);
         two = curl_slist_append(two, mv);
-        rc = run_quote(t, two, false, err);
+        rc = run_quote(t, two, false, out, st, err);
         curl_slist_free_all(two);
     }
     curl_slist_free_all(one);
@@ -186,7 +190,7 @@ sftp_discard(struct rtarget *t)
     struct fy_err tmp = FY_ERR_INIT;
     ao.retries = 0;
     t2.o = &ao;
-    run_quote(&t2, cmds, true, &tmp);
+    run_quote(&t2, cmds, true, NULL, NULL, &tmp);
     curl_slist_free_all(cmds);
     free(part);
     free(rm);

@@ -91,11 +91,13 @@ rpipe_write(struct rpipe *p, const void *buf, size_t n, struct fy_err *err)
             break;
         }
         if (fy_interrupted()) {
-            rc = fy_fail(err, FY_EINTR, "upload: interrupted");
+            rc = fy_fail(err, FY_EINTR, "%s: interrupted",
+                         e->name ? e->name : "transfer");
             break;
         }
         if (e->exited) {
-            rc = fy_fail(err, FY_ERUNTIME, "upload: ended early");
+            rc = fy_fail(err, FY_ERUNTIME, "%s: ended early",
+                         e->name ? e->name : "transfer");
             break;
         }
         size_t tail = (p->head + p->len) % p->cap;
@@ -130,8 +132,7 @@ rpipe_free(struct rpipe *p)
     free(p);
 }
 
-/* Engine side: up to n bytes; 0 at the end; -1 when the engine stops. */
-static ssize_t
+ssize_t
 rpipe_read(struct rpipe *p, char *buf, size_t n)
 {
     struct reng *e = p->e;
@@ -231,11 +232,16 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
     long st = 200;
     if (j->t != NULL && j->t->http)
         curl_easy_getinfo(j->h, CURLINFO_RESPONSE_CODE, &st);
-    bool into = (j->dst != NULL || j->dst_fd >= 0) && st >= 200 && st < 300;
+    bool into = (j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL) &&
+                st >= 200 && st < 300;
     if (!into) {
         if (j->resp.len + n <= RESP_MAX)
             sbuf_add(&j->resp, p, n);
         return n;
+    }
+    if (j->size_probe && st == 200) {
+        j->whole = true; /* the headers said what we wanted: stop here */
+        return CURL_WRITEFUNC_ERROR;
     }
     if (j->ranged && j->t->http && st == 200 && j->off + j->got > 0) {
         fy_fail(&j->local, FY_ERUNTIME,
@@ -257,7 +263,10 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
                 j->what);
         return 0;
     }
-    if (j->dst != NULL) {
+    if (j->sink != NULL) {
+        if (rpipe_write(j->sink, p, n, &j->local) != FY_OK)
+            return CURL_WRITEFUNC_ERROR;
+    } else if (j->dst != NULL) {
         memcpy(j->dst + j->got, p, n);
     } else {
         size_t done = 0;
@@ -583,6 +592,25 @@ curl_error_text(const struct rjob *j, CURLcode cc)
     return remote_scrub(text, j->t->u.url);
 }
 
+/*
+ * Why a request is retried, for the -v line: "HTTP 503", or the verdict
+ * with libcurl's text ("connection lost: Recv failure: ...", scrubbed of
+ * the URL's secrets).  Caller frees.
+ */
+static char *
+retry_why(const struct rjob *j,
+          long status,
+          CURLcode cc,
+          const struct remote_verdict *v)
+{
+    if (status >= 300)
+        return xasprintf("HTTP %ld", status);
+    char *text = curl_error_text(j, cc);
+    char *why = xasprintf("%s%s%s", v->why, text[0] ? ": " : "", text);
+    free(text);
+    return why;
+}
+
 /* A finished transfer: done, retry or fail. */
 static void
 finish_job(struct reng *e, struct rjob *j, CURLcode cc)
@@ -616,10 +644,13 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         pthread_mutex_unlock(&e->mu);
         return;
     }
+    if (j->whole && cc == CURLE_WRITE_ERROR)
+        cc = CURLE_OK; /* a size probe stopped on purpose (on_write) */
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
-    if (v.action == REMOTE_DONE && j->ranged && j->len >= 0 &&
-        j->got != j->len) {
+    bool body = j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL;
+    if (v.action == REMOTE_DONE && j->method == RM_GET && body &&
+        !j->size_probe && j->len >= 0 && j->got != j->len) {
         v.action = REMOTE_RETRY;
         v.rc = FY_ERUNTIME;
         v.why = "the transfer ended early";
@@ -639,7 +670,7 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         pthread_mutex_unlock(&e->mu);
         return;
     }
-    bool replayable = j->pipe == NULL || j->got == 0;
+    bool replayable = (j->pipe == NULL && j->sink == NULL) || j->got == 0;
     if (v.action == REMOTE_RETRY && j->attempts <= e->o->retries &&
         replayable) {
         double wait =
@@ -650,10 +681,12 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
             j->got = 0;
         }
         if (e->out != NULL) {
-            char *ebuf = curl_error_text(j, CURLE_OK);
-            out_verbose(e->out, "retrying %s in %.1f s: %s%s%s", j->what, wait,
-                        v.why, ebuf[0] ? ": " : "", ebuf);
-            free(ebuf);
+            /* SPEC: j->what shows the URL as remote_url_show does, and
+             * libcurl's text is scrubbed (retry_why) */
+            char *why = retry_why(j, st, cc, &v);
+            out_verbose(e->out, "retrying %s in %.1f s: %s (attempt %d of %d)",
+                        j->what, wait, why, j->attempts + 1, e->o->retries + 1);
+            free(why);
         }
         pthread_mutex_lock(&e->mu);
         e->st.retries++;
@@ -676,11 +709,18 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         sbuf_addf(&why, ": %s", ebuf);
         free(ebuf);
     }
-    if (v.action == REMOTE_RETRY && !replayable) {
+    if (v.action == REMOTE_RETRY && !replayable && j->sink != NULL) {
+        sbuf_adds(&why, " (the server ignores byte ranges: a download "
+                        "cannot resume)");
+    } else if (v.action == REMOTE_RETRY && !replayable) {
         sbuf_adds(&why, " (a streamed upload cannot be replayed)");
+        char *rw = retry_why(j, st, cc, &v);
         pthread_mutex_lock(&e->mu);
         e->st.restart = j->attempts <= e->o->retries;
+        snprintf(e->st.restart_why, sizeof e->st.restart_why, "%s", rw);
+        e->st.retry_after = j->retry_after;
         pthread_mutex_unlock(&e->mu);
+        free(rw);
     } else if (v.action == REMOTE_RETRY)
         sbuf_addf(&why, " (gave up after %d attempts)", j->attempts);
     enum fy_rc rc = v.rc;
@@ -837,7 +877,11 @@ remote_stats_add(struct remote_stats *total, const struct remote_stats *st)
     total->bytes += st->bytes;
     total->parts += st->parts;
     total->retries += st->retries;
-    total->restart = total->restart || st->restart;
+    if (st->restart) {
+        total->restart = true;
+        memcpy(total->restart_why, st->restart_why, sizeof total->restart_why);
+        total->retry_after = st->retry_after;
+    }
 }
 
 enum fy_rc

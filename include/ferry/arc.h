@@ -5,7 +5,7 @@
  * or download stream instead of a file.
  *
  * src/arc.c is the only file that includes <archive.h> (and <zstd.h>,
- * <lzma.h>, <zlib.h>);
+ * <lzma.h>, <zlib.h>, <bzlib.h>, <lz4frame.h>);
  * src/arc_rules.c holds the pure rules (paths, entry safety, excludes,
  * formats) and src/arc_manifest.c the manifest, all declared here so the
  * unit tests reach them.
@@ -99,7 +99,10 @@ void arc_pack_opts_release(struct arc_pack_opts *o);
  * tables (ARC_PACK_LONGOPTS).  Fill a struct arc_pack_args with
  * arc_pack_arg_set() while parsing, then call arc_pack_args_settle() with
  * the output name (a path or URL whose extension picks the format unless
- * --format was given): it checks --level against the format.
+ * --format was given; "-", stdout, keeps the default): a name without the
+ * extension of a format ferry writes (".tar.bz2", "pipe", "/dev/stdout")
+ * is FY_EUSAGE unless --format was given.  It checks --level against the
+ * format.
  */
 enum {
     ARC_OPT_BASE = 0x280,

@@ -31,12 +31,13 @@
  *
  * Transient failures (timeouts, connection resets, HTTP 408/429/5xx) are
  * retried with exponential backoff and jitter, honouring Retry-After, at
- * most o->retries times per request; each S3 part and each ranged GET is
- * retried on its own, and an interrupted GET resumes where it stopped.  A
- * transfer that moves no byte for o->stall_timeout seconds counts as
- * failed (and is retried); once retries are exhausted that is FY_ETIMEOUT.
- * Other failures are FY_ERUNTIME with one line saying why: "access denied
- * (HTTP 403): check credentials and permissions", "no such object (HTTP
+ * most o->retries times per request (each retry is counted in
+ * remote_stats.retries and shown by a -v line: what failed, the wait); each S3
+ * part and each ranged GET is retried on its own, and an interrupted GET
+ * resumes where it stopped.  A transfer that moves no byte for o->stall_timeout
+ * seconds counts as failed (and is retried); once retries are exhausted that is
+ * FY_ETIMEOUT. Other failures are FY_ERUNTIME with one line saying why: "access
+ * denied (HTTP 403): check credentials and permissions", "no such object (HTTP
  * 404)", DNS, TLS, SSH host key.  SIGINT/SIGTERM: FY_EINTR.
  *
  * Progress goes through out_progress() with the phase given in the
@@ -192,7 +193,9 @@ enum {
         "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
     }
 #define REMOTE_OPTS_HELP                                                       \
-    "      --retries N         retry a failed request N times (default 5)\n"   \
+    "      --retries N         retry a failed request N times (default 5;\n"   \
+    "                          -v shows each retry, the summary counts "       \
+    "them)\n"                                                                  \
     "      --stall-timeout SECS  a transfer without data for SECS fails and\n" \
     "                          is retried (default 60; 0 waits forever)\n"     \
     "      --parallel N        S3 parts / ranged downloads in flight "         \
@@ -251,8 +254,12 @@ struct remote_stats {
     int64_t retries; /* requests retried */
     double seconds;
     /* a streamed upload (HTTP, SFTP) broke after its first bytes in a way
-     * a retry would fix: only starting it again from byte 0 can */
+     * a retry would fix: only starting it again from byte 0 can; why
+     * ("HTTP 503", "connection lost: ..."), and the server's Retry-After
+     * in seconds (<= 0: none) */
     bool restart;
+    char restart_why[160];
+    double retry_after;
 };
 
 /* Upload the regular file path to url. */

@@ -355,12 +355,24 @@ test_formats(void **state)
     assert_int_equal(arc_format_from_path("ws.bin"), ARC_FMT_NONE);
     assert_int_equal(arc_format_from_path(".tar"), ARC_FMT_NONE);
     assert_int_equal(arc_format_from_path("-"), ARC_FMT_NONE);
+    /* read, never written */
+    assert_int_equal(arc_format_from_path("ws.tar.bz2"), ARC_FMT_NONE);
+    assert_int_equal(arc_format_from_path("ws.tar.lz4"), ARC_FMT_NONE);
     assert_string_equal(arc_format_name(ARC_FMT_TAR_XZ), "tar.xz");
     char *s = arc_strip_ext("/a/b/ws.tar.zst");
     assert_string_equal(s, "ws");
     free(s);
     s = arc_strip_ext("backup.zip");
     assert_string_equal(s, "backup");
+    free(s);
+    s = arc_strip_ext("ws.tar.bz2");
+    assert_string_equal(s, "ws");
+    free(s);
+    s = arc_strip_ext("ws.tbz2");
+    assert_string_equal(s, "ws");
+    free(s);
+    s = arc_strip_ext("ws.tar.lz4");
+    assert_string_equal(s, "ws");
     free(s);
     s = arc_strip_ext("plain");
     assert_string_equal(s, "plain");

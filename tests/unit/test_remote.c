@@ -83,6 +83,9 @@ test_classify_http(void **state)
     assert_int_equal(v.action, REMOTE_FAIL);
     v = remote_classify(CURLE_OK, 400, false);
     assert_int_equal(v.action, REMOTE_FAIL);
+    v = remote_classify(CURLE_OK, 501, true); /* Not Implemented: for good */
+    assert_int_equal(v.action, REMOTE_FAIL);
+    assert_int_equal(v.rc, FY_ERUNTIME);
 }
 
 static void

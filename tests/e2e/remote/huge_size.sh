@@ -17,8 +17,11 @@ run_bounded() {
   [ "$RC" -le 128 ] || { cat "$WORK/err" >&2; fail "ferry $* crashed (exit $RC)"; }
 }
 
+# also when HEAD is refused (the size then comes from a GET of byte 0) and
+# when that GET is answered 200 (Content-Length)
+for spec in size size+nohead=403 size+nohead=403+norange; do
 for size in 9223372036854775807 99999999999999999999999 $((5 * TIB + 1)); do
-  start_hostile "size-$size" size "$size"
+  start_hostile "$spec-$size" "$spec" "$size"
   url="$HOSTILE_URL/ws.tar.zst"
   run_bounded pull "$url" -o "$WORK/got.bin" --retries 0
   assert_exit 1
@@ -31,17 +34,22 @@ for size in 9223372036854775807 99999999999999999999999 $((5 * TIB + 1)); do
   assert_exit 1
   assert_one_error_line "^ferry: $url: the server says the object is (at least )?[0-9]+ bytes, more than 5 TiB"
   [ ! -e "$WORK/got.bin" ] && [ ! -e "$WORK/got.bin.part" ] && [ ! -e "$WORK/back" ] \
-    || fail "size $size: something was left behind: $(ls "$WORK")"
+    || fail "$spec $size: something was left behind: $(ls "$WORK")"
+done
 done
 
 # 5 TiB - 1 passes the bound but not the free space check
 free=$(df -P -B1 "$WORK" | awk 'NR == 2 {print $4}')
 if [ -n "$free" ] && [ "$free" -lt $((5 * TIB - 1)) ]; then
-  start_hostile size-big size $((5 * TIB - 1))
-  run_bounded pull "$HOSTILE_URL/big.bin" -o "$WORK/big.bin" --retries 0
-  assert_exit 1
-  assert_one_error_line "^ferry: $WORK/big.bin: not enough space: the object is 5.00 TiB, [0-9.]+ [KMGT]?i?B free$"
-  [ ! -e "$WORK/big.bin" ] && [ ! -e "$WORK/big.bin.part" ] || fail "refused pull left a file"
-  grep -q '"GET' "$WORK/size-big.log" && fail "a GET was sent for an object that cannot fit"
+  for spec in size size+nohead=403; do
+    start_hostile "$spec-big" "$spec" $((5 * TIB - 1))
+    run_bounded pull "$HOSTILE_URL/big.bin" -o "$WORK/big.bin" --retries 0
+    assert_exit 1
+    assert_one_error_line "^ferry: $WORK/big.bin: not enough space: the object is 5.00 TiB, [0-9.]+ [KMGT]?i?B free$"
+    [ ! -e "$WORK/big.bin" ] && [ ! -e "$WORK/big.bin.part" ] || fail "refused pull left a file"
+    # only the GET of byte 0 that asked for the size, if HEAD was refused
+    grep '"GET' "$WORK/$spec-big.log" | grep -qv '"Range": "bytes=0-0"' \
+      && fail "$spec: a GET was sent for an object that cannot fit"
+  done
 fi
 exit 0

@@ -15,7 +15,9 @@ start_cut() { start_cutoff "$WORK/served" "$1"; }
 start_cut once
 run_ferry -v save "$WORK/ws" "$CUT_URL"
 assert_exit 0
-grep -q 'starting the upload again' "$WORK/err" || fail "no restart reported"
+grep -qE "^retrying $CUT_URL in [0-9.]+ s: connection lost: .* \(attempt 2 of 6; the directory is packed again\)$" "$WORK/err" \
+  || { cat "$WORK/err" >&2; fail "no restart reported"; }
+grep -qE ' 1 retried\)$' "$WORK/err" || { cat "$WORK/err" >&2; fail "the restart is not counted"; }
 [ "$(grep -c '^PUT ' "$WORK/cut-once.log")" -eq 2 ] || fail "expected 2 PUTs: $(cat "$WORK/cut-once.log")"
 run_ferry unpack "$WORK/served.put" -C "$WORK/back"
 assert_exit 0

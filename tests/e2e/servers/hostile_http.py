@@ -2,7 +2,7 @@
 """tests/e2e/servers/hostile_http.py - small HTTP servers that misbehave on
 purpose, for the remote storage tests.
 
-usage: hostile_http.py PORTFILE MODE [ARG]
+usage: hostile_http.py PORTFILE MODE[+MODIFIER...] [ARG] [FILE]
 Listens on 127.0.0.1 (a free port, written to PORTFILE once it listens).
 Every request is logged on stdout as one JSON line: method, path and all
 its headers, so a test can tell what reached this server.
@@ -16,6 +16,13 @@ MODE
   size N           HEAD and GET declare an object of N bytes (Content-Length,
                    and Content-Range on a ranged GET), send at most 16 bytes
                    of it and close the connection.
+  busy N FILE      the first N requests of each method answer 503 with
+                   Retry-After: 1 (a request body is read first); then GET
+                   and HEAD serve FILE, and a PUT is stored as FILE.put.
+MODIFIER (serve, size)
+  nohead=CODE      HEAD answers CODE, as for a URL pre-signed for GET (403)
+                   or a server without HEAD (405, 501).
+  norange          GET ignores Range: 200 and the whole object.
 """
 import http.server
 import json
@@ -23,11 +30,17 @@ import os
 import re
 import socketserver
 import sys
+import threading
 
-portfile, mode = sys.argv[1], sys.argv[2]
+portfile, spec = sys.argv[1], sys.argv[2]
+mode, *mods = spec.split("+")
+nohead = next((int(m[7:]) for m in mods if m.startswith("nohead=")), None)
+norange = "norange" in mods
 arg = sys.argv[3] if len(sys.argv) > 3 else None
 data_file = arg if mode == "serve" else (sys.argv[4] if len(sys.argv) > 4 else None)
 data = open(data_file, "rb").read() if data_file else b""
+seen = {}  # busy: requests per method
+seen_lock = threading.Lock()
 
 
 class H(http.server.BaseHTTPRequestHandler):
@@ -42,14 +55,47 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def span(self, size):
         m = re.match(r"bytes=(\d+)-(\d*)$", self.headers.get("Range", ""))
-        if not m:
+        if not m or norange:
             return 200, 0, size
         a = int(m.group(1))
         b = int(m.group(2)) + 1 if m.group(2) else size
         return 206, a, min(b, size)
 
+    def read_body(self):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            out = []
+            while True:
+                n = int(self.rfile.readline().split(b";")[0], 16)
+                out.append(self.rfile.read(n))
+                self.rfile.readline()
+                if n == 0:
+                    return b"".join(out)
+        return self.rfile.read(int(self.headers.get("Content-Length", "0")))
+
+    def refuse(self, code, extra=()):
+        self.send_response(code)
+        for k, v in extra:
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def busy(self):
+        """busy mode: answer 503 to the first N requests of each method."""
+        with seen_lock:
+            n = seen.get(self.command, 0)
+            seen[self.command] = n + 1
+        if n >= int(arg):
+            return False
+        self.refuse(503, [("Retry-After", "1")])
+        return True
+
     def answer(self, body):
         self.note()
+        if mode == "busy" and self.busy():
+            return
+        if nohead is not None and not body:
+            self.refuse(nohead)
+            return
         if mode == "redirect" and not self.path.startswith("/moved/"):
             base = arg if arg != "self" else "http://127.0.0.1:%d" % self.server.server_address[1]
             self.send_response(302)
@@ -85,6 +131,19 @@ class H(http.server.BaseHTTPRequestHandler):
 
     def do_HEAD(self):
         self.answer(False)
+
+    def do_PUT(self):
+        got = self.read_body()
+        self.note()
+        if mode != "busy":
+            self.refuse(405)
+            return
+        if self.busy():
+            return
+        with open(data_file + ".put.tmp", "wb") as f:
+            f.write(got)
+        os.rename(data_file + ".put.tmp", data_file + ".put")
+        self.refuse(201)
 
 
 class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):

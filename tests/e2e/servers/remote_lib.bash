@@ -195,7 +195,8 @@ kill_s3() {
 }
 
 # start_hostile NAME MODE [ARG...]: tests/e2e/servers/hostile_http.py in
-# MODE (serve FILE, redirect BASE [FILE], size N) on a free
+# MODE (serve FILE, redirect BASE [FILE], size N, busy N FILE; serve and
+# size take +nohead=CODE and +norange; see the script) on a free
 # port; every request it sees is a JSON line in $WORK/NAME.log.  Sets
 # HOSTILE_PORT and HOSTILE_URL (http://127.0.0.1:PORT, no trailing slash).
 start_hostile() {
