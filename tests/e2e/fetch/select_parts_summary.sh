@@ -40,8 +40,8 @@ same_tree "$WORK/src" "$WORK/dst" || fail "the full fetch after a --select fetch
 
 # Ctrl-C while seeding after completion: exit 0
 start_bg seeding "$FERRY" --json "${fetch[@]/$WORK\/dst/$WORK/dst2}" --seed-time 600
-pid=$(child_of "$BG_PID") || fail "no ferry process"
 wait_for 60 grep -q '"event":"done"' "$WORK/seeding.log" || fail "the fetch did not complete: $(tail -3 "$WORK/seeding.log")"
+pid=$(child_of "$BG_PID") || fail "no ferry process"
 kill -INT "$pid"
 wait "$BG_PID"
 rc=$?
