@@ -464,6 +464,12 @@ handle_event(struct run *r, const struct tor_event *ev)
     return FY_OK;
 }
 
+static int
+imax(int a, int b)
+{
+    return a > b ? a : b;
+}
+
 /* Drain events for up to wait_ms; returns the first failure. */
 static enum fy_rc
 pump(struct run *r, int wait_ms)
@@ -676,10 +682,8 @@ loop(struct run *r)
         if (st.state == TOR_ERROR)
             return fy_fail(&ctx->err, FY_ERUNTIME, "%s", st.error);
         double now = out_now();
-        if (st.peers > r->max_peers)
-            r->max_peers = st.peers;
-        if (st.seeds > r->max_seeds)
-            r->max_seeds = st.seeds;
+        r->max_peers = imax(r->max_peers, imax(st.peers, st.sources_max));
+        r->max_seeds = imax(r->max_seeds, imax(st.seeds, st.seed_sources_max));
         /* a magnet's files start at priority 0 ("finished" at once) and
          * the priorities fetch sets apply asynchronously: done only once
          * the selected bytes are wanted */

@@ -160,6 +160,9 @@ struct tor_status {
     double down_rate, up_rate; /* payload bytes/s */
     int peers, seeds;          /* connected */
     int peers_known;           /* peers in the list, connected or not */
+    /* most peers that sent data at once, and seeds among them: counted
+     * as connections come and go, not sampled like peers/seeds */
+    int sources_max, seed_sources_max;
     int pieces, pieces_done;
     int listen_port; /* first listen port, 0 if none */
     char error[256]; /* torrent error text, "" if none */
