@@ -1,7 +1,8 @@
 /* Unit tests for fs.c: opening beneath a directory without following links,
  * atomic outputs (.part, commit, abort, stale .part, and the direct mode
- * for devices and FIFOs), the names in its messages, fs_write_all's short
- * writes and errors, and a write to a pipe whose reader is gone. */
+ * for devices and FIFOs), the names in its messages, fs_write_all's and
+ * fs_pwrite_all's short writes and errors, and a write to a pipe whose reader
+ * is gone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -388,6 +389,46 @@ test_write_all_short(void **state)
     assert_int_equal(fs_write_all(-1, data, 0, "none", &err), FY_OK);
 }
 
+/* fs_pwrite_all writes at the offset, carries on after a short write, and
+ * reports the kernel's refusal in errno */
+static void
+test_pwrite_all(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/sparse", sb->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(fs_pwrite_all(fd, "tail", 4, 10), 0);
+    assert_int_equal(fs_pwrite_all(fd, "head", 4, 0), 0);
+    assert_int_equal(fs_pwrite_all(fd, "x", 0, 500), 0); /* nothing */
+    char buf[32];
+    assert_int_equal(pread(fd, buf, sizeof buf, 0), 14);
+    assert_memory_equal(buf, "head\0\0\0\0\0\0tail", 14);
+    /* 100 bytes allowed: of 60 at offset 80 the kernel takes 20 */
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100;
+    signal(SIGXFSZ, SIG_IGN);
+    char data[60];
+    memset(data, 'y', sizeof data);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int r = fs_pwrite_all(fd, data, sizeof data, 80);
+    int e = errno;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(r, -1);
+    assert_int_equal(e, EFBIG);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, 100);
+    assert_int_equal(pread(fd, buf, 20, 80), 20);
+    assert_memory_equal(buf, data, 20);
+    close(fd);
+    assert_int_equal(fs_pwrite_all(fd, "z", 1, 0), -1);
+    assert_int_equal(errno, EBADF);
+}
+
 /* issue 10: a pipe whose reader went away is FY_EPIPE, quietly */
 static void
 test_write_epipe(void **state)
@@ -425,6 +466,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_atomic_direct_fifo, setup,
                                         teardown),
         cmocka_unit_test_setup_teardown(test_write_all_short, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pwrite_all, setup, teardown),
         /* last: it raises the process's interrupt flag */
         cmocka_unit_test(test_write_epipe),
     };
