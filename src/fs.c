@@ -196,6 +196,8 @@ fs_write_all(
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
+            if (errno == EINTR && fy_interrupted())
+                return fy_fail(err, FY_EINTR, "%s: interrupted", what);
             if (errno == EINTR)
                 continue;
             if (errno == EPIPE) /* the reader went away: quiet, as SIGPIPE */
@@ -206,6 +208,26 @@ fs_write_all(
         len -= (size_t)n;
     }
     return FY_OK;
+}
+
+int
+fs_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+    const char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return 0;
 }
 
 enum fy_rc

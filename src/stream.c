@@ -32,33 +32,11 @@ struct file_out {
 };
 
 static enum fy_rc
-write_fd(
-    int fd, const void *buf, size_t n, const char *what, struct fy_err *err)
-{
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) {
-            if (fy_interrupted())
-                return fy_fail(err, FY_EINTR, "%s: interrupted", what);
-            continue;
-        }
-        if (w < 0 && errno == EPIPE) /* the reader went away: quiet */
-            return fy_fail_pipe(err, what);
-        if (w < 0)
-            return fy_fail_errno(err, FY_ERUNTIME, "%s", what);
-        p += w;
-        n -= (size_t)w;
-    }
-    return FY_OK;
-}
-
-static enum fy_rc
 file_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
 {
     struct file_out *f = ctx;
     const char *what = f->is_stdout ? "stdout" : fs_atomic_name(&f->af);
-    enum fy_rc rc = write_fd(f->fd, buf, n, what, err);
+    enum fy_rc rc = fs_write_all(f->fd, buf, n, what, err);
     if (rc != FY_OK)
         return rc;
     f->written += n;

@@ -550,19 +550,10 @@ class fast_disk final : public lt::disk_interface,
                 e = io_error(errno, s.file_index, lt::operation_t::file_open);
                 return;
             }
-            std::int64_t done = 0;
-            while (done < s.size) {
-                ssize_t n = ::pwrite(fd, buf + done,
-                                     static_cast<std::size_t>(s.size - done),
-                                     static_cast<off_t>(s.offset + done));
-                if (n < 0 && errno == EINTR)
-                    continue;
-                if (n <= 0) {
-                    e = io_error(n < 0 ? errno : EIO, s.file_index,
-                                 lt::operation_t::file_write);
-                    return;
-                }
-                done += n;
+            if (fs_pwrite_all(fd, buf, static_cast<std::size_t>(s.size),
+                              static_cast<off_t>(s.offset)) != 0) {
+                e = io_error(errno, s.file_index, lt::operation_t::file_write);
+                return;
             }
             buf += s.size;
         }

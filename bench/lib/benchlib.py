@@ -23,57 +23,21 @@ import time
 import urllib.parse
 import urllib.request
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "scripts", "lib"))
+from bencode import bdecode, info_bytes  # noqa: E402  (scripts/lib/bencode.py)
+
 LOOPBACK = "127.0.0.1"
 MiB = 1 << 20
 
 
-# ---------------------------------------------------------------- bencode
-def bdecode(buf, i=0):
-    """Decode one value at buf[i:]; returns (value, next_index)."""
-    c = buf[i:i + 1]
-    if c == b"i":
-        j = buf.index(b"e", i)
-        return int(buf[i + 1:j]), j + 1
-    if c == b"l":
-        i, out = i + 1, []
-        while buf[i:i + 1] != b"e":
-            v, i = bdecode(buf, i)
-            out.append(v)
-        return out, i + 1
-    if c == b"d":
-        i, out = i + 1, {}
-        while buf[i:i + 1] != b"e":
-            k, i = bdecode(buf, i)
-            v, i = bdecode(buf, i)
-            out[k] = v
-        return out, i + 1
-    if c.isdigit():
-        j = buf.index(b":", i)
-        n = int(buf[i:j])
-        return buf[j + 1:j + 1 + n], j + 1 + n
-    raise ValueError("bencode: unexpected byte at %d" % i)
-
-
-def raw_info(buf):
-    """The raw bytes of the top-level 'info' value (the info-hash is their SHA-1)."""
-    if buf[:1] != b"d":
-        raise ValueError("torrent is not a bencoded dictionary")
-    i = 1
-    while buf[i:i + 1] != b"e":
-        k, i = bdecode(buf, i)
-        start = i
-        _, i = bdecode(buf, i)
-        if k == b"info":
-            return buf[start:i]
-    raise ValueError("torrent has no info dictionary")
-
-
+# ---------------------------------------------------------------- torrents
 def torrent_facts(path):
     with open(path, "rb") as f:
         buf = f.read()
     meta, _ = bdecode(buf)
     info = meta[b"info"]
-    ih = hashlib.sha1(raw_info(buf)).hexdigest()
+    ih = hashlib.sha1(info_bytes(buf)).hexdigest()
     if b"files" in info:
         total = sum(f[b"length"] for f in info[b"files"])
     else:

@@ -1,6 +1,8 @@
 /* Unit tests for fs.c: opening beneath a directory without following links,
- * atomic outputs that are devices or FIFOs, the names in its messages, and
- * a write to a pipe whose reader is gone. */
+ * atomic outputs (.part, commit, abort, stale .part, and the direct mode
+ * for devices and FIFOs), the names in its messages, fs_write_all's and
+ * fs_pwrite_all's short writes and errors, and a write to a pipe whose reader
+ * is gone. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -14,10 +16,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "ferry/fs.h"
+#include "ferry/xalloc.h"
 
 struct sandbox {
     char path[64];
@@ -157,6 +161,274 @@ test_atomic_names(void **state)
     fs_atomic_abort(&af);
 }
 
+/* A '..' element is refused even where it would stay inside, and so is a
+ * symlink that points inside: nothing is resolved, only walked. */
+static void
+check_refusals(struct sandbox *sb, open_fn fn)
+{
+    int in = openat(sb->fd, "in", O_RDONLY | O_DIRECTORY);
+    assert_true(in >= 0);
+    assert_int_equal(mkdirat(in, "d", 0755), 0);
+    assert_int_equal(symlinkat("d", in, "inner"), 0);
+    assert_int_equal(symlinkat("/tmp", in, "abs"), 0);
+    struct stat st;
+    assert_int_equal(fn(in, "..", O_RDONLY, 0), -1);
+    assert_int_equal(errno, EXDEV);
+    assert_int_equal(fn(in, "d/../../out/z.bin", O_WRONLY | O_CREAT, 0644), -1);
+    assert_int_equal(errno, EXDEV);
+    assert_int_equal(fstatat(sb->fd, "out/z.bin", &st, 0), -1);
+    assert_int_equal(fn(in, "inner/x.bin", O_WRONLY | O_CREAT, 0644), -1);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(fstatat(in, "d/x.bin", &st, 0), -1);
+    assert_int_equal(fn(in, "inner", O_RDONLY, 0), -1);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(
+        fn(in, "abs/ferry-unit-fs-never", O_WRONLY | O_CREAT, 0644), -1);
+    assert_int_equal(errno, ELOOP);
+    assert_int_equal(stat("/tmp/ferry-unit-fs-never", &st), -1);
+    close(in);
+}
+
+static void
+test_open_beneath_refuses(void **state)
+{
+    check_refusals(*state, fs_open_beneath);
+}
+
+static void
+test_open_walk_refuses(void **state)
+{
+    check_refusals(*state, fs_open_walk);
+}
+
+static void
+read_back(const char *path, const char *want)
+{
+    struct sbuf sb = SBUF_INIT;
+    struct fy_err err = FY_ERR_INIT;
+    assert_int_equal(fs_read_file(path, 1 << 20, &sb, NULL, &err), FY_OK);
+    assert_int_equal(sb.len, strlen(want));
+    if (sb.len > 0)
+        assert_memory_equal(sb.buf, want, sb.len);
+    sbuf_release(&sb);
+}
+
+/* open writes <path>.part (0600), commit renames it with the mode given */
+static void
+test_atomic_commit(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160], part[170];
+    snprintf(path, sizeof path, "%s/out.bin", sb->path);
+    snprintf(part, sizeof part, "%s.part", path);
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct fy_err err = FY_ERR_INIT;
+    struct stat st;
+    assert_int_equal(fs_atomic_open(&af, path, 0640, &err), FY_OK);
+    assert_false(af.direct);
+    assert_string_equal(af.tmp, part);
+    assert_int_equal(lstat(part, &st), 0);
+    assert_true(S_ISREG(st.st_mode));
+    assert_int_equal(st.st_mode & 07777, 0600);
+    assert_int_equal(lstat(path, &st), -1); /* nothing final yet */
+    assert_int_equal(fs_write_all(af.fd, "hello\n", 6, path, &err), FY_OK);
+    assert_int_equal(fs_atomic_commit(&af, &err), FY_OK);
+    assert_int_equal(af.fd, -1);
+    assert_null(af.tmp);
+    assert_int_equal(lstat(part, &st), -1);
+    assert_int_equal(lstat(path, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0640);
+    read_back(path, "hello\n");
+    fs_atomic_abort(&af); /* after commit: nothing happens */
+    assert_int_equal(lstat(path, &st), 0);
+    read_back(path, "hello\n");
+    /* a second write replaces the file whole */
+    assert_int_equal(fs_write_file(path, "bye\n", 4, 0644, &err), FY_OK);
+    read_back(path, "bye\n");
+    assert_int_equal(lstat(part, &st), -1);
+}
+
+/* abort removes the .part and leaves an existing final file alone */
+static void
+test_atomic_abort(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160], part[170];
+    snprintf(path, sizeof path, "%s/keep.txt", sb->path);
+    snprintf(part, sizeof part, "%s.part", path);
+    struct fy_err err = FY_ERR_INIT;
+    struct stat st;
+    assert_int_equal(fs_write_file(path, "old\n", 4, 0644, &err), FY_OK);
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    assert_int_equal(fs_atomic_open(&af, path, 0644, &err), FY_OK);
+    assert_int_equal(fs_write_all(af.fd, "half", 4, path, &err), FY_OK);
+    fs_atomic_abort(&af);
+    assert_int_equal(af.fd, -1);
+    assert_null(af.tmp);
+    assert_null(af.path);
+    assert_int_equal(lstat(part, &st), -1);
+    read_back(path, "old\n");
+    fs_atomic_abort(&af); /* twice is harmless */
+}
+
+/* a stale regular .part (a killed run) is replaced; anything else there is
+ * left alone and the open fails */
+static void
+test_atomic_stale_part(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160], part[170];
+    snprintf(path, sizeof path, "%s/s.bin", sb->path);
+    snprintf(part, sizeof part, "%s.part", path);
+    struct fy_err err = FY_ERR_INIT;
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct stat st;
+    int fd = open(part, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, "stale data", 10), 10);
+    close(fd);
+    assert_int_equal(fs_atomic_open(&af, path, 0644, &err), FY_OK);
+    assert_int_equal(fstat(af.fd, &st), 0);
+    assert_int_equal(st.st_size, 0);
+    assert_int_equal(fs_atomic_commit(&af, &err), FY_OK);
+    read_back(path, "");
+    /* a symlink under the .part name is neither followed nor removed */
+    char target[170];
+    snprintf(target, sizeof target, "%s/out/victim", sb->path);
+    assert_int_equal(symlink(target, part), 0);
+    assert_int_equal(fs_atomic_open(&af, path, 0644, &err), FY_ERUNTIME);
+    assert_int_equal(af.fd, -1);
+    assert_int_equal(lstat(part, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(lstat(target, &st), -1);
+    char want[200];
+    snprintf(want, sizeof want, "%s: File exists", path);
+    assert_string_equal(err.msg, want);
+}
+
+/* SPEC: a FIFO (or device) given as the output is written into directly:
+ * no .part, commit and abort only close it, the node stays */
+static void
+test_atomic_direct_fifo(void **state)
+{
+    struct sandbox *sb = *state;
+    char fifo[160], part[170];
+    snprintf(fifo, sizeof fifo, "%s/pipe", sb->path);
+    snprintf(part, sizeof part, "%s.part", fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    int rd = open(fifo, O_RDONLY | O_NONBLOCK);
+    assert_true(rd >= 0);
+    struct fs_atomic af = FS_ATOMIC_INIT;
+    struct fy_err err = FY_ERR_INIT;
+    struct stat st;
+    assert_int_equal(fs_atomic_open(&af, fifo, 0644, &err), FY_OK);
+    assert_true(af.direct);
+    assert_null(af.tmp);
+    assert_true(af.fd >= 0);
+    assert_string_equal(fs_atomic_name(&af), fifo);
+    assert_int_equal(lstat(part, &st), -1);
+    assert_int_equal(fs_write_all(af.fd, "through", 7, fifo, &err), FY_OK);
+    int wfd = af.fd;
+    assert_int_equal(fs_atomic_commit(&af, &err), FY_OK);
+    assert_int_equal(af.fd, -1);
+    assert_false(af.direct);
+    assert_int_equal(fcntl(wfd, F_GETFD), -1); /* closed */
+    char buf[16];
+    assert_int_equal(read(rd, buf, sizeof buf), 7);
+    assert_memory_equal(buf, "through", 7);
+    assert_int_equal(read(rd, buf, sizeof buf), 0); /* writer closed: EOF */
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    /* abort of a direct output closes it and removes nothing */
+    assert_int_equal(fs_atomic_open(&af, fifo, 0644, &err), FY_OK);
+    assert_true(af.direct);
+    fs_atomic_abort(&af);
+    assert_int_equal(af.fd, -1);
+    assert_false(af.direct);
+    assert_int_equal(lstat(fifo, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    assert_int_equal(lstat(part, &st), -1);
+    close(rd);
+}
+
+/* fs_write_all carries on after a short write and names the output in its
+ * error: RLIMIT_FSIZE makes the kernel write only part, then EFBIG */
+static void
+test_write_all_short(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/limited", sb->path);
+    int fd = open(path, O_WRONLY | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100;
+    signal(SIGXFSZ, SIG_IGN);
+    char data[300];
+    memset(data, 'x', sizeof data);
+    struct fy_err err = FY_ERR_INIT;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    /* 60 bytes fit; of the next 60 the kernel takes 40, then refuses */
+    enum fy_rc rc1 = fs_write_all(fd, data, 60, "limited", &err);
+    enum fy_rc rc2 = fs_write_all(fd, data, 60, "limited", &err);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(rc1, FY_OK);
+    assert_int_equal(rc2, FY_ERUNTIME);
+    assert_string_equal(err.msg, "limited: File too large");
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, 100);
+    close(fd);
+    /* a bad descriptor is an error, not a loop */
+    fy_err_clear(&err);
+    assert_int_equal(fs_write_all(fd, data, 1, "closed", &err), FY_ERUNTIME);
+    assert_string_equal(err.msg, "closed: Bad file descriptor");
+    /* nothing to write: fine, even on a bad descriptor */
+    assert_int_equal(fs_write_all(-1, data, 0, "none", &err), FY_OK);
+}
+
+/* fs_pwrite_all writes at the offset, carries on after a short write, and
+ * reports the kernel's refusal in errno */
+static void
+test_pwrite_all(void **state)
+{
+    struct sandbox *sb = *state;
+    char path[160];
+    snprintf(path, sizeof path, "%s/sparse", sb->path);
+    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
+    assert_true(fd >= 0);
+    assert_int_equal(fs_pwrite_all(fd, "tail", 4, 10), 0);
+    assert_int_equal(fs_pwrite_all(fd, "head", 4, 0), 0);
+    assert_int_equal(fs_pwrite_all(fd, "x", 0, 500), 0); /* nothing */
+    char buf[32];
+    assert_int_equal(pread(fd, buf, sizeof buf, 0), 14);
+    assert_memory_equal(buf, "head\0\0\0\0\0\0tail", 14);
+    /* 100 bytes allowed: of 60 at offset 80 the kernel takes 20 */
+    struct rlimit old, lim;
+    assert_int_equal(getrlimit(RLIMIT_FSIZE, &old), 0);
+    lim = old;
+    lim.rlim_cur = 100;
+    signal(SIGXFSZ, SIG_IGN);
+    char data[60];
+    memset(data, 'y', sizeof data);
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &lim), 0);
+    int r = fs_pwrite_all(fd, data, sizeof data, 80);
+    int e = errno;
+    assert_int_equal(setrlimit(RLIMIT_FSIZE, &old), 0);
+    assert_int_equal(r, -1);
+    assert_int_equal(e, EFBIG);
+    struct stat st;
+    assert_int_equal(fstat(fd, &st), 0);
+    assert_int_equal(st.st_size, 100);
+    assert_int_equal(pread(fd, buf, 20, 80), 20);
+    assert_memory_equal(buf, data, 20);
+    close(fd);
+    assert_int_equal(fs_pwrite_all(fd, "z", 1, 0), -1);
+    assert_int_equal(errno, EBADF);
+}
+
 /* issue 10: a pipe whose reader went away is FY_EPIPE, quietly */
 static void
 test_write_epipe(void **state)
@@ -183,6 +455,18 @@ main(void)
         cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_special, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_names, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_open_beneath_refuses, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_open_walk_refuses, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_commit, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_abort, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_stale_part, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_atomic_direct_fifo, setup,
+                                        teardown),
+        cmocka_unit_test_setup_teardown(test_write_all_short, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_pwrite_all, setup, teardown),
         /* last: it raises the process's interrupt flag */
         cmocka_unit_test(test_write_epipe),
     };

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""bt.py - bencode helpers for the e2e tests (no third-party modules).
+"""bt.py - torrent helpers for the e2e tests (no third-party modules; the
+bencoding is scripts/lib/bencode.py, shared with bench/).
 
   bt.py infohash FILE.torrent        v1 info-hash (hex) of a .torrent
   bt.py piece-length FILE.torrent    its piece length in bytes
@@ -23,52 +24,9 @@ import hashlib
 import os
 import sys
 
-
-def bdecode(data, i=0):
-    c = data[i:i + 1]
-    if c == b"i":
-        j = data.index(b"e", i)
-        return int(data[i + 1:j]), j + 1
-    if c in (b"l", b"d"):
-        i += 1
-        items = []
-        while data[i:i + 1] != b"e":
-            v, i = bdecode(data, i)
-            items.append(v)
-        if c == b"l":
-            return items, i + 1
-        return dict(zip(items[0::2], items[1::2])), i + 1
-    if c.isdigit():
-        j = data.index(b":", i)
-        n = int(data[i:j])
-        return data[j + 1:j + 1 + n], j + 1 + n
-    raise ValueError("bad bencode at offset %d" % i)
-
-
-def bencode(v):
-    if isinstance(v, int):
-        return b"i%de" % v
-    if isinstance(v, str):
-        v = v.encode()
-    if isinstance(v, bytes):
-        return b"%d:%s" % (len(v), v)
-    if isinstance(v, list):
-        return b"l" + b"".join(bencode(x) for x in v) + b"e"
-    if isinstance(v, dict):
-        return b"d" + b"".join(bencode(k) + bencode(v[k]) for k in sorted(v)) + b"e"
-    raise TypeError(type(v))
-
-
-def info_bytes(data):
-    """The raw bytes of the top-level 'info' value (what the info-hash hashes)."""
-    i = 1
-    while data[i:i + 1] != b"e":
-        k, i = bdecode(data, i)
-        start = i
-        _, i = bdecode(data, i)
-        if k == b"info":
-            return data[start:i]
-    raise ValueError("no info dict")
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "..", "scripts", "lib"))
+from bencode import bdecode, bencode, info_bytes  # noqa: E402  (scripts/lib/bencode.py)
 
 
 def content(i):

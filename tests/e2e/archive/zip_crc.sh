@@ -23,10 +23,10 @@ check() { # ARCHIVE EXIT PATTERN
   target_untouched
 }
 
-python3 "$PACK_TESTS/hostile.py" zip-crc "$WORK/crc.zip" || fail "hostile.py"
+python3 "$ARCHIVE_TESTS/hostile.py" zip-crc "$WORK/crc.zip" || fail "hostile.py"
 check "$WORK/crc.zip" 4 "^ferry: $WORK/crc.zip: entry 'f': checksum mismatch \(ZIP bad CRC: 0x[0-9a-f]+ should be 0x[0-9a-f]+\)$"
 
-python3 "$PACK_TESTS/hostile.py" zip-inconsistent "$WORK/inc.zip" || fail "hostile.py"
+python3 "$ARCHIVE_TESTS/hostile.py" zip-inconsistent "$WORK/inc.zip" || fail "hostile.py"
 check "$WORK/inc.zip" 3 "^ferry: $WORK/inc.zip: .*CRC32"
 
 # stored (not deflated), written by zipfile, one data byte flipped

@@ -1,11 +1,12 @@
-# tests/e2e/pack/helpers.bash - helpers for the pack/unpack scripts.
+# tests/e2e/archive/helpers.bash - helpers for the archive scripts (pack,
+# unpack, list, verify).
 # Source after lib.sh:   . "$(dirname "$0")/helpers.bash"
 # (Not named *.sh: every *.sh here is a test.)
 
-PACK_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+ARCHIVE_TESTS=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 # treecmp A B [--no-mtime] [--ignore NAME]: identical trees, or print why.
-treecmp() { python3 "$PACK_TESTS/treecmp.py" "$@"; }
+treecmp() { python3 "$ARCHIVE_TESTS/treecmp.py" "$@"; }
 
 # assert_same_tree A B [opts]: fail with the differences.
 assert_same_tree() {

@@ -93,7 +93,7 @@ assert_exit 0
 grep -q '^l.* l -> d/f$' "$WORK/out" || fail "the intact zip's symlink: $(cat "$WORK/out")"
 
 # a zip's CRC-32 (the format's own checksum)
-python3 "$PACK_TESTS/hostile.py" zip-crc "$WORK/crc.zip" || fail "hostile.py"
+python3 "$ARCHIVE_TESTS/hostile.py" zip-crc "$WORK/crc.zip" || fail "hostile.py"
 run_ferry list "$WORK/crc.zip"
 assert_exit 4
 assert_one_error_line "crc.zip: entry 'f': checksum mismatch"

@@ -12,7 +12,7 @@
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 need python3
-hostile() { python3 "$PACK_TESTS/hostile.py" "$@" || fail "hostile.py $*"; }
+hostile() { python3 "$ARCHIVE_TESTS/hostile.py" "$@" || fail "hostile.py $*"; }
 # every run is bounded: before the fix these spun forever, deaf to SIGTERM
 bounded() {
   timeout -k 2 30 "$FERRY" "$@" >"$WORK/out" 2>"$WORK/err"

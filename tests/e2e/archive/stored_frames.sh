@@ -33,7 +33,7 @@ done
 zstd -tq "$WORK/a.tar.zst" || fail "zstd -t rejects the archive"
 
 # where the stored frames are (zframes.py reads the bytes, not ferry)
-python3 "$PACK_TESTS/zframes.py" "$WORK/a.tar.zst" >"$WORK/frames"
+python3 "$ARCHIVE_TESTS/zframes.py" "$WORK/a.tar.zst" >"$WORK/frames"
 [ "$(wc -l <"$WORK/frames")" -ge 9 ] || fail "fewer stored frames than random files"
 read -r last end < <(tail -n 1 "$WORK/frames")
 

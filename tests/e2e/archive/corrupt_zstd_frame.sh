@@ -11,11 +11,11 @@ corrupt_setup
 size=$(stat -c %s "$WORK/good.tar.zst")
 # in_stored OFF: "yes" if OFF is inside the data of one of ferry's stored
 # frames (zframes.py)
-in_stored() { python3 "$PACK_TESTS/zframes.py" "$WORK/good.tar.zst" "$1"; }
+in_stored() { python3 "$ARCHIVE_TESTS/zframes.py" "$WORK/good.tar.zst" "$1"; }
 stored=0
 # the middle of the compressed frames between the first two stored frames
 # (sub/big-text.txt)
-text=$(python3 "$PACK_TESTS/zframes.py" "$WORK/good.tar.zst" |
+text=$(python3 "$ARCHIVE_TESTS/zframes.py" "$WORK/good.tar.zst" |
   { read -r _ e1 && read -r s2 _ && echo $(((e1 + s2) / 2)); })
 [ "$(in_stored "$text")" = no ] || fail "offset $text should be in compressed data"
 # stored random data, compressed text, the magic, the start of a file
