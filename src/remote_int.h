@@ -198,8 +198,15 @@ enum fy_rc rtarget_open(struct rtarget *t,
                         const struct remote_opts *o,
                         struct fy_err *err);
 void rtarget_release(struct rtarget *t);
-/* Set common libcurl options of remote.c's policy on a fresh handle. */
-void remote_curl_global(void);
+/* remote_curl.c: curl_global_init() once (any thread); its result. */
+CURLcode remote_curl_global(void);
+/*
+ * What every libcurl handle of ferry gets: no signals, ferry's User-Agent,
+ * and the CA bundle to verify TLS servers with, from the environment as
+ * other tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE, then SSL_CERT_FILE
+ * (the first one set and non-empty; none: libcurl's default, the system's).
+ */
+void remote_curl_defaults(CURL *curl);
 
 enum fy_rc s3_target_open(struct rtarget *t, struct fy_err *err);
 enum fy_rc http_target_open(struct rtarget *t, struct fy_err *err);

@@ -568,15 +568,6 @@ forget_active(struct reng *e, struct rjob *j)
         }
 }
 
-double
-remote_jitter(void)
-{
-    static unsigned seed;
-    if (seed == 0)
-        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-    return (double)(rand_r(&seed) % 10000) / 10000.0;
-}
-
 /*
  * libcurl's error text for j ("" if none and cc is CURLE_OK), with the
  * URL's secrets scrubbed: it may quote a part of the URL.  Caller frees.
