@@ -67,7 +67,7 @@ make_parent(const char *path, struct fy_err *err)
     return rc;
 }
 
-enum fy_rc
+static enum fy_rc
 file_push(const char *src,
           const char *dst,
           const struct remote_opts *o,
@@ -174,7 +174,7 @@ fstream_close(void *ctx, bool commit, struct fy_err *err)
     return rc;
 }
 
-enum fy_rc
+static enum fy_rc
 file_upload_open(struct fy_ostream *os,
                  const char *path,
                  const struct remote_opts *o,
@@ -239,7 +239,7 @@ fstream_in_close(void *ctx)
     free(f);
 }
 
-enum fy_rc
+static enum fy_rc
 file_download_open(struct fy_istream *is,
                    const char *path,
                    const struct remote_opts *o,
@@ -267,3 +267,53 @@ file_download_open(struct fy_istream *is,
     is->size = f->total;
     return FY_OK;
 }
+
+/* ------------------------------------------------------------- hooks */
+
+static enum fy_rc
+push_hook(struct rtarget *t,
+          const char *path,
+          struct out *out,
+          struct remote_stats *st,
+          struct fy_err *err)
+{
+    return file_push(path, t->u.path, t->o, out, st, err);
+}
+
+static enum fy_rc
+pull_hook(struct rtarget *t,
+          const char *path,
+          struct out *out,
+          struct remote_stats *st,
+          struct fy_err *err)
+{
+    return file_push(t->u.path, path, t->o, out, st, err);
+}
+
+static enum fy_rc
+upload_hook(struct fy_ostream *os,
+            struct rtarget *t,
+            struct out *out,
+            struct remote_stats *st,
+            struct fy_err *err)
+{
+    return file_upload_open(os, t->u.path, t->o, out, st, err);
+}
+
+static enum fy_rc
+download_hook(struct fy_istream *is,
+              struct rtarget *t,
+              struct out *out,
+              struct remote_stats *st,
+              struct fy_err *err)
+{
+    return file_download_open(is, t->u.path, t->o, out, st, err);
+}
+
+const struct remote_backend remote_file_backend = {
+    .open = NULL,
+    .push_file = push_hook,
+    .pull_file = pull_hook,
+    .upload_open = upload_hook,
+    .download_open = download_hook,
+};
