@@ -10,6 +10,7 @@
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
 #include "ferry/save.h"
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"

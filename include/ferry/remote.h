@@ -71,7 +71,6 @@
 #include <stdint.h>
 
 #include "ferry/err.h"
-#include "ferry/remote_opts.h"
 #include "ferry/xalloc.h"
 
 #ifdef __cplusplus
@@ -130,6 +129,32 @@ enum fy_rc remote_get_mem(const char *url,
                           long timeout_s,
                           struct sbuf *out,
                           struct fy_err *err);
+
+/* ------------------------------------------------------------- options */
+
+#define REMOTE_RETRIES_DEFAULT  5
+#define REMOTE_PARALLEL_DEFAULT 4
+#define REMOTE_STALL_DEFAULT    60.0
+
+struct remote_opts {
+    int retries;             /* retries per request (--retries, default 5) */
+    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;    /* seconds without a byte (0: never) */
+    struct strlist headers;  /* --header "Name: value" (http/https only) */
+    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
+    const char *known_hosts; /* --known-hosts FILE (borrowed), else
+                              * ~/.ssh/known_hosts */
+    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
+                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                              * tests. */
+};
+
+/* The defaults above; no header.  (src/remote_opts.c) */
+void remote_opts_init(struct remote_opts *o);
+/* Free o->headers; the borrowed strings stay the caller's. */
+void remote_opts_release(struct remote_opts *o);
 
 /* --------------------------------------------------------------- URLs */
 

@@ -1,50 +1,31 @@
 /*
- * remote_opts.h - the options every remote command shares (src/remote_opts.c)
- * and what the transfers read from them (struct remote_opts).
+ * remote_opts.h - the command-line side of struct remote_opts (remote.h):
+ * the options every remote command shares, for a command's getopt table
+ * (src/remote_opts.c).  The engine (remote.h) knows nothing of getopt.
  *
- *     struct remote_opts o;
- *     remote_opts_init(&o);                  (5 retries, 4 in flight)
- *     ... for each option c of REMOTE_LONGOPTS: remote_opts_set(&o, c, optarg,
- * err) rc = remote_push(path, url, &o, out, &st, err); remote_opts_release(&o);
+ *     static const struct option options[] = {REMOTE_LONGOPTS, ...};
+ *     remote_opts_init(&o);
+ *     while ((c = getopt_long(...)) != -1)
+ *         if (remote_opt_is(c))
+ *             rc = remote_opts_set(&o, c, optarg, err);
  *
- * remote_opts_set() fails FY_EUSAGE, naming the option.  Borrowed strings
- * (ssh_key, known_hosts, phase) must outlive o; headers is o's own.
+ * Ownership: remote_opts_set() borrows arg for --ssh-key and --known-hosts
+ * (argv outlives o) and copies --header values into o->headers.
+ * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
+ * option (a --header value is never quoted: it may hold a secret).
  */
 #ifndef FERRY_REMOTE_OPTS_H
 #define FERRY_REMOTE_OPTS_H
 
 #include <getopt.h>
 #include <stdbool.h>
-#include <stdint.h>
 
 #include "ferry/err.h"
-#include "ferry/xalloc.h"
+#include "ferry/remote.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
-
-#define REMOTE_RETRIES_DEFAULT  5
-#define REMOTE_PARALLEL_DEFAULT 4
-#define REMOTE_STALL_DEFAULT    60.0
-
-struct remote_opts {
-    int retries;             /* retries per request (--retries, default 5) */
-    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
-    double stall_timeout;    /* seconds without a byte (0: never) */
-    struct strlist headers;  /* --header "Name: value" (http/https only) */
-    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
-    const char *known_hosts; /* --known-hosts FILE (borrowed), else
-                              * ~/.ssh/known_hosts */
-    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;       /* progress phase, "push" etc. (borrowed) */
-    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
-                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                              * tests. */
-};
-
-void remote_opts_init(struct remote_opts *o);
-void remote_opts_release(struct remote_opts *o);
 
 /*
  * The options every remote command shares, for a command's option table:
