@@ -75,6 +75,12 @@ const char *fs_atomic_name(const struct fs_atomic *af);
  */
 enum fy_rc fs_write_all(
     int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
+/*
+ * pwrite() all of buf to fd at off (retrying short writes and EINTR), as a
+ * system call does: 0, or -1 with errno set (EIO if the file took no
+ * byte).  For threads that report the error themselves.
+ */
+int fs_pwrite_all(int fd, const void *buf, size_t len, int64_t off);
 /* Atomically replace path with data. */
 enum fy_rc fs_write_file(const char *path,
                          const void *data,
