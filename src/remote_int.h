@@ -16,6 +16,17 @@
  *
  * A job belongs to its owner, who frees it (rjob_release) after the engine
  * is done with it: once it is finished, or after reng_join/reng_run.
+ *
+ * Layers, calls pointing down only: remote.c (URL -> backend) -> the
+ * backends remote_{s3,http,sftp,file}.c through struct remote_backend ->
+ * remote_ops.c (the transfers the curl backends share) -> remote_xfer.c
+ * (the engine) -> remote_policy.c, remote_curl.c, remote_url.c.
+ *
+ * Ownership: a struct rtarget is filled by rtarget_open (remote.c) and
+ * freed by rtarget_release; rtarget_move hands it to a stream.  A target
+ * and its options must outlive every job on it.  Errors: functions that
+ * can fail return an enum fy_rc and record one line in their err; the
+ * engine's first failure is kept in e->err, a callback's in j->local.
  */
 #ifndef FERRY_REMOTE_INT_H
 #define FERRY_REMOTE_INT_H

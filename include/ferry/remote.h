@@ -22,6 +22,18 @@
  *     remote_upload_open(&os, url, &o, out, err);   then arc_pack(.., &os, ..)
  *     remote_download_open(&is, url, &o, out, err); then arc_unpack(&is, ..)
  *
+ * Ownership: every string and struct argument is borrowed and read only,
+ * except the outputs named (st, err, a stream's os/is).  o and out must
+ * outlive a stream opened with them; a stream's close() frees it and is
+ * called exactly once (stream.h).  Returned strings (remote_url_show,
+ * remote_scrub, remote_url_basename) are the caller's to free; a struct
+ * remote_url is released with remote_url_release().
+ *
+ * Errors: every function that can fail returns an enum fy_rc and records
+ * one line in err ("URL: why", the URL as remote_url_show() shows it), the
+ * first failure winning; FY_EINPUT for a bad URL, FY_EUSAGE only from
+ * remote_opts_set() (remote_opts.h); the rest as below.
+ *
  * SPEC: an upload is never visible under its final name until complete
  * (S3: one PUT or a completed multipart upload; HTTP: the PUT of the whole
  * body; SFTP: written to PATH.part, then renamed; file: PATH.part, fsync,
