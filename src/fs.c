@@ -196,6 +196,8 @@ fs_write_all(
     while (len > 0) {
         ssize_t n = write(fd, p, len);
         if (n < 0) {
+            if (errno == EINTR && fy_interrupted())
+                return fy_fail(err, FY_EINTR, "%s: interrupted", what);
             if (errno == EINTR)
                 continue;
             if (errno == EPIPE) /* the reader went away: quiet, as SIGPIPE */
@@ -209,11 +211,11 @@ fs_write_all(
 }
 
 int
-fs_pwrite_all(int fd, const void *buf, size_t len, int64_t off)
+fs_pwrite_all(int fd, const void *buf, size_t len, off_t off)
 {
     const char *p = buf;
     while (len > 0) {
-        ssize_t n = pwrite(fd, p, len, (off_t)off);
+        ssize_t n = pwrite(fd, p, len, off);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0) {

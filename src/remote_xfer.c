@@ -269,7 +269,7 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
             return CURL_WRITEFUNC_ERROR;
     } else if (j->dst != NULL) {
         memcpy(j->dst + j->got, p, n);
-    } else if (fs_pwrite_all(j->dst_fd, p, n, j->off + j->got) != 0) {
+    } else if (fs_pwrite_all(j->dst_fd, p, n, (off_t)(j->off + j->got)) != 0) {
         fy_fail_errno(&j->local, FY_ERUNTIME, "%s: write", j->what);
         return 0;
     }

@@ -70,17 +70,23 @@ bool fs_is_special(const char *path);
 const char *fs_atomic_name(const struct fs_atomic *af);
 
 /*
- * Write all of buf to fd (retrying short writes and EINTR).  EPIPE (the
- * reader of a pipe went away) is fy_fail_pipe(): FY_EPIPE, quiet.
+ * Write all of buf to fd, retrying short writes.  A write interrupted by a
+ * signal is retried, unless it was SIGINT/SIGTERM (fy_interrupted()):
+ * then FY_EINTR, "what: interrupted", so a write blocked on a full pipe
+ * ends on Ctrl-C.  EPIPE (the reader of a pipe went away) is
+ * fy_fail_pipe(): FY_EPIPE, quiet.  Any other error is FY_ERUNTIME,
+ * "what: strerror".  The one write loop for descriptors written in order.
  */
 enum fy_rc fs_write_all(
     int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
 /*
- * pwrite() all of buf to fd at off (retrying short writes and EINTR), as a
- * system call does: 0, or -1 with errno set (EIO if the file took no
- * byte).  For threads that report the error themselves.
+ * pwrite(2) all of buf at offset off, retrying short writes and EINTR (a
+ * file write is finished even after Ctrl-C: the caller's loop stops after
+ * it).  Returns 0, or -1 with errno set (EIO if the kernel wrote nothing
+ * without an error).  For threads that have no struct fy_err of their own
+ * (libtorrent's disk workers) and record errno their own way.
  */
-int fs_pwrite_all(int fd, const void *buf, size_t len, int64_t off);
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 /* Atomically replace path with data. */
 enum fy_rc fs_write_file(const char *path,
                          const void *data,

@@ -157,28 +157,6 @@ test_atomic_names(void **state)
     fs_atomic_abort(&af);
 }
 
-/* issue 11: fs_pwrite_all writes at the offset asked, and fails as a
- * system call does */
-static void
-test_pwrite_all(void **state)
-{
-    struct sandbox *sb = *state;
-    char path[128], got[8] = "";
-    snprintf(path, sizeof path, "%s/pw", sb->path);
-    int fd = open(path, O_RDWR | O_CREAT | O_EXCL, 0600);
-    assert_true(fd >= 0);
-    assert_int_equal(fs_pwrite_all(fd, "cd", 2, 2), 0);
-    assert_int_equal(fs_pwrite_all(fd, "ab", 2, 0), 0);
-    assert_int_equal(pread(fd, got, 4, 0), 4);
-    assert_string_equal(got, "abcd");
-    close(fd);
-    fd = open(path, O_RDONLY);
-    errno = 0;
-    assert_int_equal(fs_pwrite_all(fd, "x", 1, 0), -1);
-    assert_int_equal(errno, EBADF);
-    close(fd);
-}
-
 /* issue 10: a pipe whose reader went away is FY_EPIPE, quietly */
 static void
 test_write_epipe(void **state)
@@ -205,7 +183,6 @@ main(void)
         cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_special, setup, teardown),
         cmocka_unit_test_setup_teardown(test_atomic_names, setup, teardown),
-        cmocka_unit_test_setup_teardown(test_pwrite_all, setup, teardown),
         /* last: it raises the process's interrupt flag */
         cmocka_unit_test(test_write_epipe),
     };
