@@ -10,6 +10,7 @@
 #include "ferry/cmds.h"
 #include "ferry/fs.h"
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
 
 static const char usage[] =
     "usage: ferry pull URL [-o FILE] [options]\n"

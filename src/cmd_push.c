@@ -8,6 +8,7 @@
 
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
 
 static const char usage[] =
     "usage: ferry push FILE URL [options]\n"

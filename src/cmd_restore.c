@@ -9,6 +9,8 @@
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
+#include "ferry/save.h"
 #include "ferry/stream.h"
 
 static const char usage[] =
@@ -88,14 +90,9 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
     if ((rc = cli_args(ctx, "restore", argc, argv, 2, names, args)) != FY_OK)
         goto out;
     const char *url = args[0], *dir = args[1];
-    struct fy_istream is;
     struct arc_stats st;
-    struct out quiet = ctx->out;
-    quiet.mode = OUT_NONE;
     double t0 = out_now();
-    rc = remote_download_open(&is, url, &o, &ctx->out, &rs, err);
-    if (rc == FY_OK)
-        rc = arc_unpack(&is, dir, &uo, &quiet, &st, err);
+    rc = restore_run(url, dir, &uo, &o, &ctx->out, &st, &rs, err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char size[24], down[24], *show = remote_url_show(url);

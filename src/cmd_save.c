@@ -6,11 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
+#include "ferry/save.h"
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
@@ -110,69 +111,6 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     return rc;
 }
 
-/* Sleep secs, waking early on SIGINT/SIGTERM. */
-static void
-nap(double secs)
-{
-    double end = out_now() + secs;
-    while (!fy_interrupted() && out_now() < end) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
-/*
- * Pack into one upload.  A stream cannot be replayed, so an upload that
- * broke midway in a retryable way is started over: a new pack of DIR into
- * a new request, with the usual backoff, up to --retries times.
- */
-static enum fy_rc
-save_with_restarts(struct save_args *a,
-                   struct fy_ctx *ctx,
-                   struct out *quiet,
-                   struct arc_stats *st,
-                   struct remote_stats *rs)
-{
-    for (int attempt = 1;; attempt++) {
-        struct remote_stats one = {0};
-        struct fy_ostream os;
-        enum fy_rc rc = remote_upload_open(&os, a->url, &a->remote, &ctx->out,
-                                           &one, &ctx->err);
-        if (rc == FY_OK)
-            rc = arc_pack(a->dir, &a->pack.o, &os, quiet, st, &ctx->err);
-        rs->bytes = one.bytes;
-        rs->parts = one.parts;
-        rs->retries += one.retries;
-        if (rc != FY_OK && one.restart && attempt > a->remote.retries) {
-            char *why = xstrdup(ctx->err.msg);
-            fy_err_clear(&ctx->err);
-            rc = fy_fail(&ctx->err, rc, "%s; gave up after %d uploads", why,
-                         attempt);
-            free(why);
-        }
-        if (rc == FY_OK || !one.restart || attempt > a->remote.retries ||
-            fy_interrupted())
-            return rc;
-        double wait = remote_backoff(attempt, one.retry_after, remote_jitter());
-        char *show = remote_url_show(a->url);
-        out_progress_end(&ctx->out);
-        out_verbose(&ctx->out,
-                    "retrying %s in %.1f s: %s (attempt %d of %d; the "
-                    "directory is packed again)",
-                    show, wait, one.restart_why, attempt + 1,
-                    a->remote.retries + 1);
-        fy_err_clear(&ctx->err);
-        rs->retries++;
-        nap(wait);
-        bool stop = fy_interrupted();
-        if (stop)
-            rc = fy_fail(&ctx->err, FY_EINTR, "%s: interrupted", show);
-        free(show);
-        if (stop)
-            return rc;
-    }
-}
-
 enum fy_rc
 cmd_save(int argc, char **argv, struct fy_ctx *ctx)
 {
@@ -190,11 +128,9 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     }
     if (rc != FY_OK)
         goto out;
-    /* the uploader draws the progress; the packer keeps its warnings */
-    struct out quiet = ctx->out;
-    quiet.mode = OUT_NONE;
     double t0 = out_now();
-    rc = save_with_restarts(&a, ctx, &quiet, &st, &rs);
+    rc = save_run(a.dir, a.url, &a.pack.o, &a.remote, &ctx->out, &st, &rs,
+                  &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char in[24], up[24], rate[24], *show = remote_url_show(a.url);

@@ -67,7 +67,7 @@ make_parent(const char *path, struct fy_err *err)
     return rc;
 }
 
-enum fy_rc
+static enum fy_rc
 file_push(const char *src,
           const char *dst,
           const struct remote_opts *o,
@@ -124,14 +124,13 @@ out:
 }
 
 /*
- * The file streams of save/restore.  (stream.c has the same for pack; these
- * add progress in the "save"/"restore" phase and "no such object".)
+ * The file streams of save/restore: stream.c's, plus progress in the
+ * "save"/"restore" phase, the stats, and "no such object".
  */
 struct fstream {
-    struct fs_atomic af;
-    int fd;
-    const char *path;
-    char *own_path;
+    struct fy_ostream os; /* stream_out_open()'s, or */
+    struct fy_istream is; /* stream_in_fd()'s */
+    char *path;           /* the final path, for messages */
     const struct remote_opts *o;
     struct out *out;
     struct remote_stats *st;
@@ -139,13 +138,34 @@ struct fstream {
     double t0;
 };
 
+static struct fstream *
+fstream_new(const char *path,
+            const struct remote_opts *o,
+            struct out *out,
+            struct remote_stats *st)
+{
+    struct fstream *f = xcalloc(1, sizeof *f);
+    f->path = xstrdup(path);
+    f->o = o;
+    f->out = out;
+    f->st = st;
+    return f;
+}
+
+static void
+fstream_free(struct fstream *f)
+{
+    free(f->path);
+    free(f);
+}
+
 static enum fy_rc
 fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
 {
     struct fstream *f = ctx;
     if (fy_interrupted())
         return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
-    enum fy_rc rc = fs_write_all(f->af.fd, buf, n, fs_atomic_name(&f->af), err);
+    enum fy_rc rc = f->os.write(f->os.ctx, buf, n, err);
     if (rc == FY_OK) {
         f->done += (int64_t)n;
         progress(f->o, f->out, f->done, -1, false);
@@ -157,10 +177,7 @@ static enum fy_rc
 fstream_close(void *ctx, bool commit, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    enum fy_rc rc = FY_OK;
-    if (commit)
-        rc = fs_atomic_commit(&f->af, err);
-    fs_atomic_abort(&f->af);
+    enum fy_rc rc = f->os.close(f->os.ctx, commit, err);
     if (rc == FY_OK && commit) {
         progress(f->o, f->out, f->done, f->done, true);
         if (f->st != NULL) {
@@ -170,11 +187,11 @@ fstream_close(void *ctx, bool commit, struct fy_err *err)
     }
     if (f->st != NULL)
         f->st->seconds = out_now() - f->t0;
-    free(f);
+    fstream_free(f);
     return rc;
 }
 
-enum fy_rc
+static enum fy_rc
 file_upload_open(struct fy_ostream *os,
                  const char *path,
                  const struct remote_opts *o,
@@ -182,27 +199,22 @@ file_upload_open(struct fy_ostream *os,
                  struct remote_stats *st,
                  struct fy_err *err)
 {
-    struct fstream *f = xcalloc(1, sizeof *f);
-    f->af = (struct fs_atomic)FS_ATOMIC_INIT;
+    struct fstream *f = fstream_new(path, o, out, st);
     enum fy_rc rc = make_parent(path, err);
     if (rc == FY_OK)
-        rc = fs_atomic_open(&f->af, path, 0644, err);
+        rc = stream_out_open(&f->os, f->path, err);
     if (rc != FY_OK) {
-        free(f);
+        fstream_free(f);
         return rc;
     }
-    f->path = f->af.path;
-    f->o = o;
-    f->out = out;
-    f->st = st;
     f->t0 = out_now();
     memset(os, 0, sizeof *os);
     os->write = fstream_write;
     os->close = fstream_close;
     os->ctx = f;
-    os->name = f->af.path;
-    os->fd = f->af.fd;
-    os->is_file = true;
+    os->name = f->path;
+    os->fd = f->os.fd;
+    os->is_file = f->os.is_file;
     return FY_OK;
 }
 
@@ -210,36 +222,28 @@ static enum fy_rc
 fstream_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    for (;;) {
-        ssize_t n = read(f->fd, buf, cap);
-        if (n < 0 && errno == EINTR && !fy_interrupted())
-            continue;
-        if (n < 0 && errno == EINTR)
-            return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
-        if (n < 0)
-            return fy_fail_errno(err, FY_ERUNTIME, "%s", f->path);
-        *got = (size_t)n;
-        f->done += n;
-        progress(f->o, f->out, f->done, f->total, n == 0);
-        return FY_OK;
-    }
+    enum fy_rc rc = f->is.read(f->is.ctx, buf, cap, got, err);
+    if (rc != FY_OK)
+        return rc;
+    f->done += (int64_t)*got;
+    progress(f->o, f->out, f->done, f->total, *got == 0);
+    return FY_OK;
 }
 
 static void
 fstream_in_close(void *ctx)
 {
     struct fstream *f = ctx;
-    close(f->fd);
+    f->is.close(f->is.ctx);
     if (f->st != NULL) {
         f->st->bytes += f->done;
         f->st->parts++;
         f->st->seconds = out_now() - f->t0;
     }
-    free(f->own_path);
-    free(f);
+    fstream_free(f);
 }
 
-enum fy_rc
+static enum fy_rc
 file_download_open(struct fy_istream *is,
                    const char *path,
                    const struct remote_opts *o,
@@ -247,23 +251,72 @@ file_download_open(struct fy_istream *is,
                    struct remote_stats *st,
                    struct fy_err *err)
 {
-    struct fstream *f = xcalloc(1, sizeof *f);
-    enum fy_rc rc = open_source(path, &f->fd, &f->total, err);
+    struct fstream *f = fstream_new(path, o, out, st);
+    int fd;
+    enum fy_rc rc = open_source(path, &fd, &f->total, err);
+    if (rc == FY_OK)
+        rc = stream_in_fd(&f->is, fd, f->path, err);
     if (rc != FY_OK) {
-        free(f);
+        fstream_free(f);
         return rc;
     }
-    f->path = f->own_path = xstrdup(path);
-    f->o = o;
-    f->out = out;
-    f->st = st;
     f->t0 = out_now();
     memset(is, 0, sizeof *is);
     is->read = fstream_read;
     is->close = fstream_in_close;
     is->ctx = f;
     is->name = f->path;
-    is->fd = f->fd;
+    is->fd = f->is.fd;
     is->size = f->total;
     return FY_OK;
 }
+
+/* ------------------------------------------------------------- hooks */
+
+static enum fy_rc
+push_hook(struct rtarget *t,
+          const char *path,
+          struct out *out,
+          struct remote_stats *st,
+          struct fy_err *err)
+{
+    return file_push(path, t->u.path, t->o, out, st, err);
+}
+
+static enum fy_rc
+pull_hook(struct rtarget *t,
+          const char *path,
+          struct out *out,
+          struct remote_stats *st,
+          struct fy_err *err)
+{
+    return file_push(t->u.path, path, t->o, out, st, err);
+}
+
+static enum fy_rc
+upload_hook(struct fy_ostream *os,
+            struct rtarget *t,
+            struct out *out,
+            struct remote_stats *st,
+            struct fy_err *err)
+{
+    return file_upload_open(os, t->u.path, t->o, out, st, err);
+}
+
+static enum fy_rc
+download_hook(struct fy_istream *is,
+              struct rtarget *t,
+              struct out *out,
+              struct remote_stats *st,
+              struct fy_err *err)
+{
+    return file_download_open(is, t->u.path, t->o, out, st, err);
+}
+
+const struct remote_backend remote_file_backend = {
+    .open = NULL,
+    .push_file = push_hook,
+    .pull_file = pull_hook,
+    .upload_open = upload_hook,
+    .download_open = download_hook,
+};

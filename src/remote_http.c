@@ -69,7 +69,7 @@ http_setup(struct rjob *j, CURL *h, struct fy_err *err)
     return FY_OK;
 }
 
-enum fy_rc
+static enum fy_rc
 http_target_open(struct rtarget *t, struct fy_err *err)
 {
     (void)err;
@@ -77,3 +77,11 @@ http_target_open(struct rtarget *t, struct fy_err *err)
     t->http = true;
     return FY_OK;
 }
+
+const struct remote_backend remote_http_backend = {
+    .open = http_target_open,
+    .push_file = rops_push_file,
+    .pull_file = rops_pull_file,
+    .upload_open = rops_upload_open,
+    .download_open = rops_download_open,
+};

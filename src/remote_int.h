@@ -16,6 +16,17 @@
  *
  * A job belongs to its owner, who frees it (rjob_release) after the engine
  * is done with it: once it is finished, or after reng_join/reng_run.
+ *
+ * Layers, calls pointing down only: remote.c (URL -> backend) -> the
+ * backends remote_{s3,http,sftp,file}.c through struct remote_backend ->
+ * remote_ops.c (the transfers the curl backends share) -> remote_xfer.c
+ * (the engine) -> remote_policy.c, remote_curl.c, remote_url.c.
+ *
+ * Ownership: a struct rtarget is filled by rtarget_open (remote.c) and
+ * freed by rtarget_release; rtarget_move hands it to a stream.  A target
+ * and its options must outlive every job on it.  Errors: functions that
+ * can fail return an enum fy_rc and record one line in their err; the
+ * engine's first failure is kept in e->err, a callback's in j->local.
  */
 #ifndef FERRY_REMOTE_INT_H
 #define FERRY_REMOTE_INT_H
@@ -30,7 +41,10 @@
 #include "ferry/remote.h"
 #include "ferry/xalloc.h"
 
+struct fy_istream;
+struct fy_ostream;
 struct out;
+struct remote_backend;
 struct rjob;
 struct reng;
 struct rpipe;
@@ -48,6 +62,7 @@ enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
 struct rtarget {
     struct remote_url u;
     const struct remote_opts *o;
+    const struct remote_backend *backend; /* the hooks of u's scheme */
     void *be;
     void (*be_free)(void *be);
     enum fy_rc (*setup)(struct rjob *j, CURL *h, struct fy_err *err);
@@ -192,53 +207,126 @@ void remote_stats_add(struct remote_stats *total,
 
 /* ------------------------------------------------------------ backends */
 
-/* remote.c: fill t for url (dispatching on the scheme). */
-enum fy_rc rtarget_open(struct rtarget *t,
-                        const char *url,
-                        const struct remote_opts *o,
-                        struct fy_err *err);
-void rtarget_release(struct rtarget *t);
-/* Set common libcurl options of remote.c's policy on a fresh handle. */
-void remote_curl_global(void);
-
-enum fy_rc s3_target_open(struct rtarget *t, struct fy_err *err);
-enum fy_rc http_target_open(struct rtarget *t, struct fy_err *err);
-enum fy_rc sftp_target_open(struct rtarget *t, struct fy_err *err);
-
-/* S3 multipart push of an open file of size bytes. */
-enum fy_rc s3_push_file(struct rtarget *t,
-                        int fd,
-                        int64_t size,
-                        struct out *out,
-                        struct remote_stats *st,
-                        struct fy_err *err);
-/* S3 upload stream (multipart once more than one part). */
-enum fy_rc s3_upload_open(struct fy_ostream *os,
-                          struct rtarget *t,
-                          struct out *out,
-                          struct remote_stats *st,
-                          struct fy_err *err);
-/* The part / chunk size in use (FERRY_S3_PART_SIZE, o->part_size, 8 MiB). */
-int64_t remote_chunk_size(const struct remote_opts *o);
-
-/* file:// */
-enum fy_rc file_push(const char *src,
-                     const char *dst,
-                     const struct remote_opts *o,
-                     struct out *out,
-                     struct remote_stats *st,
-                     struct fy_err *err);
-enum fy_rc file_upload_open(struct fy_ostream *os,
+/*
+ * A backend: what remote.c calls for the scheme of a URL.  t was opened
+ * by remote.c (URL parsed, open hook run) and is released by remote.c
+ * after the hook returns; a stream that keeps t takes it over with
+ * rtarget_move(), leaving t empty.  Every hook records its failure in err
+ * (one line naming the URL or the path) and returns its code; st counts
+ * every request, retries included (upload/download streams: at close).
+ *
+ * open           fill t's setup/commit/discard/be (NULL: nothing to fill)
+ * push_file      upload the local regular file path to t
+ * pull_file      download t into the local file path (atomically)
+ * upload_open    an output stream whose bytes become t (the "start"
+ *                event is already shown)
+ * download_open  an input stream of t's bytes
+ */
+struct remote_backend {
+    enum fy_rc (*open)(struct rtarget *t, struct fy_err *err);
+    enum fy_rc (*push_file)(struct rtarget *t,
                             const char *path,
-                            const struct remote_opts *o,
                             struct out *out,
                             struct remote_stats *st,
                             struct fy_err *err);
-enum fy_rc file_download_open(struct fy_istream *is,
-                              const char *path,
-                              const struct remote_opts *o,
+    enum fy_rc (*pull_file)(struct rtarget *t,
+                            const char *path,
+                            struct out *out,
+                            struct remote_stats *st,
+                            struct fy_err *err);
+    enum fy_rc (*upload_open)(struct fy_ostream *os,
+                              struct rtarget *t,
                               struct out *out,
                               struct remote_stats *st,
                               struct fy_err *err);
+    enum fy_rc (*download_open)(struct fy_istream *is,
+                                struct rtarget *t,
+                                struct out *out,
+                                struct remote_stats *st,
+                                struct fy_err *err);
+};
+
+extern const struct remote_backend remote_s3_backend;   /* remote_s3.c */
+extern const struct remote_backend remote_http_backend; /* remote_http.c */
+extern const struct remote_backend remote_sftp_backend; /* remote_sftp.c */
+extern const struct remote_backend remote_file_backend; /* remote_file.c */
+
+/* remote_curl.c: curl_global_init() once (any thread); its result. */
+CURLcode remote_curl_global(void);
+/*
+ * What every libcurl handle of ferry gets: no signals, ferry's User-Agent,
+ * and the CA bundle to verify TLS servers with, from the environment as
+ * other tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE, then SSL_CERT_FILE
+ * (the first one set and non-empty; none: libcurl's default, the system's).
+ */
+void remote_curl_defaults(CURL *curl);
+
+/* remote_policy.c: the part / chunk size in use (FERRY_S3_PART_SIZE,
+ * o->part_size, else 8 MiB). */
+int64_t remote_chunk_size(const struct remote_opts *o);
+
+/* ---------------------------------------- remote_ops.c: shared transfers */
+
+/* Free what t holds (its backend state, its URL); t is then empty. */
+void rtarget_release(struct rtarget *t);
+/* Move src into dst; src is left empty (rtarget_release does nothing). */
+void rtarget_move(struct rtarget *dst, struct rtarget *src);
+
+/* The JSON "start" event of a transfer (size -1: unknown). */
+void rops_summary_start(struct out *out,
+                        const char *what,
+                        const char *url,
+                        int64_t size);
+
+/*
+ * Open the local file path to push it to t: a regular file (else
+ * FY_EINPUT) of at most REMOTE_MAX_OBJECT bytes (else FY_ERUNTIME); the
+ * "start" event is shown.  *fd is the caller's to close.
+ */
+enum fy_rc rops_push_open(struct rtarget *t,
+                          const char *path,
+                          struct out *out,
+                          int *fd,
+                          int64_t *size,
+                          struct fy_err *err);
+/* One PUT of size bytes of fd, then t's commit (or, failed, discard). */
+enum fy_rc rops_put_fd(struct rtarget *t,
+                       int fd,
+                       int64_t size,
+                       struct out *out,
+                       struct remote_stats *st,
+                       struct fy_err *err);
+
+/* The hooks of the libcurl backends (see struct remote_backend). */
+enum fy_rc rops_push_file(struct rtarget *t,
+                          const char *path,
+                          struct out *out,
+                          struct remote_stats *st,
+                          struct fy_err *err);
+/* HEAD (or a GET of byte 0), then parallel ranged GETs into path.part. */
+enum fy_rc rops_pull_file(struct rtarget *t,
+                          const char *path,
+                          struct out *out,
+                          struct remote_stats *st,
+                          struct fy_err *err);
+/* One streamed PUT fed through a pipe (HTTP, SFTP). */
+enum fy_rc rops_upload_open(struct fy_ostream *os,
+                            struct rtarget *t,
+                            struct out *out,
+                            struct remote_stats *st,
+                            struct fy_err *err);
+/* A window of o->parallel + 1 ranged GETs (one plain GET without ranges). */
+enum fy_rc rops_download_open(struct fy_istream *is,
+                              struct rtarget *t,
+                              struct out *out,
+                              struct remote_stats *st,
+                              struct fy_err *err);
+
+/*
+ * Write all of is into path in byte order ("-": stdout; a file through
+ * path.part, committed at the end), then close is (always).
+ */
+enum fy_rc
+rops_write_stream(struct fy_istream *is, const char *path, struct fy_err *err);
 
 #endif

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "remote_int.h"
 
@@ -382,7 +383,7 @@ s3_explain(const struct rjob *j, struct sbuf *why)
     free(code);
 }
 
-enum fy_rc
+static enum fy_rc
 s3_target_open(struct rtarget *t, struct fy_err *err)
 {
     struct s3_be *b = xcalloc(1, sizeof *b);
@@ -571,13 +572,13 @@ mp_release(struct mp *mp)
     mp->upload_id = NULL;
 }
 
-enum fy_rc
-s3_push_file(struct rtarget *t,
-             int fd,
-             int64_t size,
-             struct out *out,
-             struct remote_stats *st,
-             struct fy_err *err)
+static enum fy_rc
+s3_push_multipart(struct rtarget *t,
+                  int fd,
+                  int64_t size,
+                  struct out *out,
+                  struct remote_stats *st,
+                  struct fy_err *err)
 {
     struct mp mp = {t, NULL, NULL, 0, out, st};
     int64_t ps = s3_part_size(size, 1, remote_chunk_size(t->o));
@@ -769,7 +770,7 @@ up_close(void *ctx, bool commit, struct fy_err *err)
     return rc;
 }
 
-enum fy_rc
+static enum fy_rc
 s3_upload_open(struct fy_ostream *os,
                struct rtarget *t,
                struct out *out,
@@ -778,7 +779,7 @@ s3_upload_open(struct fy_ostream *os,
 {
     struct s3_up *u = xcalloc(1, sizeof *u);
     (void)err;
-    u->t = *t; /* taken over */
+    rtarget_move(&u->t, t);
     u->mp.t = &u->t;
     u->mp.out = out;
     u->mp.st = st;
@@ -786,7 +787,7 @@ s3_upload_open(struct fy_ostream *os,
     u->st = st;
     u->t0 = out_now();
     u->part = 1;
-    u->cur_cap = (size_t)s3_part_size(-1, 1, remote_chunk_size(t->o));
+    u->cur_cap = (size_t)s3_part_size(-1, 1, remote_chunk_size(u->t.o));
     u->cur = xmalloc(u->cur_cap);
     memset(os, 0, sizeof *os);
     os->write = up_write;
@@ -796,3 +797,35 @@ s3_upload_open(struct fy_ostream *os,
     os->fd = -1;
     return FY_OK;
 }
+
+/*
+ * push_file: a file larger than one part goes up as a multipart upload,
+ * a smaller one in one PUT.
+ */
+static enum fy_rc
+s3_push_path(struct rtarget *t,
+             const char *path,
+             struct out *out,
+             struct remote_stats *st,
+             struct fy_err *err)
+{
+    int fd;
+    int64_t size;
+    enum fy_rc rc = rops_push_open(t, path, out, &fd, &size, err);
+    if (rc != FY_OK)
+        return rc;
+    if (size > remote_chunk_size(t->o))
+        rc = s3_push_multipart(t, fd, size, out, st, err);
+    else
+        rc = rops_put_fd(t, fd, size, out, st, err);
+    close(fd);
+    return rc;
+}
+
+const struct remote_backend remote_s3_backend = {
+    .open = s3_target_open,
+    .push_file = s3_push_path,
+    .pull_file = rops_pull_file,
+    .upload_open = s3_upload_open,
+    .download_open = rops_download_open,
+};

@@ -223,7 +223,7 @@ home_dir(void)
     return NULL;
 }
 
-enum fy_rc
+static enum fy_rc
 sftp_target_open(struct rtarget *t, struct fy_err *err)
 {
     struct sftp_be *b = xcalloc(1, sizeof *b);
@@ -319,3 +319,11 @@ out:
     free(home);
     return rc;
 }
+
+const struct remote_backend remote_sftp_backend = {
+    .open = sftp_target_open,
+    .push_file = rops_push_file,
+    .pull_file = rops_pull_file,
+    .upload_open = rops_upload_open,
+    .download_open = rops_download_open,
+};

@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "ferry/fs.h"
 #include "ferry/out.h"
 #include "ferry/xalloc.h"
 
@@ -268,19 +269,9 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
             return CURL_WRITEFUNC_ERROR;
     } else if (j->dst != NULL) {
         memcpy(j->dst + j->got, p, n);
-    } else {
-        size_t done = 0;
-        while (done < n) {
-            ssize_t w = pwrite(j->dst_fd, p + done, n - done,
-                               (off_t)(j->off + j->got + (int64_t)done));
-            if (w < 0 && errno == EINTR)
-                continue;
-            if (w < 0) {
-                fy_fail_errno(&j->local, FY_ERUNTIME, "%s: write", j->what);
-                return 0;
-            }
-            done += (size_t)w;
-        }
+    } else if (fs_pwrite_all(j->dst_fd, p, n, (off_t)(j->off + j->got)) != 0) {
+        fy_fail_errno(&j->local, FY_ERUNTIME, "%s: write", j->what);
+        return 0;
     }
     j->got += (int64_t)n;
     if (j->payload)
@@ -566,15 +557,6 @@ forget_active(struct reng *e, struct rjob *j)
             e->act[i] = e->act[--e->nact];
             return;
         }
-}
-
-double
-remote_jitter(void)
-{
-    static unsigned seed;
-    if (seed == 0)
-        seed = (unsigned)getpid() ^ (unsigned)time(NULL);
-    return (double)(rand_r(&seed) % 10000) / 10000.0;
 }
 
 /*

@@ -124,29 +124,25 @@ file_in_close(void *ctx)
     free(f);
 }
 
-enum fy_rc
-stream_in_open(struct fy_istream *is, const char *path, struct fy_err *err)
+/* An input over fd (named name); a directory is refused (fd closed). */
+static enum fy_rc
+in_fd(struct fy_istream *is,
+      int fd,
+      bool is_stdin,
+      const char *name,
+      struct fy_err *err)
 {
     struct file_in *f = xcalloc(1, sizeof *f);
     struct stat st;
     memset(is, 0, sizeof *is);
     is->size = -1;
-    f->name = path;
-    if (strcmp(path, "-") == 0) {
-        f->is_stdin = true;
-        f->fd = STDIN_FILENO;
-    } else {
-        f->fd = open(path, O_RDONLY | O_CLOEXEC);
-        if (f->fd < 0) {
-            enum fy_rc rc = fy_fail_errno(err, FY_ERUNTIME, "%s", path);
-            free(f);
-            return rc;
-        }
-    }
+    f->name = name;
+    f->fd = fd;
+    f->is_stdin = is_stdin;
     if (fstat(f->fd, &st) == 0) {
         if (S_ISDIR(st.st_mode)) {
             file_in_close(f);
-            return fy_fail(err, FY_EINPUT, "%s: is a directory", path);
+            return fy_fail(err, FY_EINPUT, "%s: is a directory", name);
         }
         if (S_ISREG(st.st_mode)) {
             is->size = (int64_t)st.st_size;
@@ -156,9 +152,32 @@ stream_in_open(struct fy_istream *is, const char *path, struct fy_err *err)
     is->read = file_read;
     is->close = file_in_close;
     is->ctx = f;
-    is->name = path;
+    is->name = name;
     is->fd = f->fd;
     return FY_OK;
+}
+
+enum fy_rc
+stream_in_open(struct fy_istream *is, const char *path, struct fy_err *err)
+{
+    if (strcmp(path, "-") == 0)
+        return in_fd(is, STDIN_FILENO, true, path, err);
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) {
+        memset(is, 0, sizeof *is);
+        is->size = -1;
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", path);
+    }
+    return in_fd(is, fd, false, path, err);
+}
+
+enum fy_rc
+stream_in_fd(struct fy_istream *is,
+             int fd,
+             const char *name,
+             struct fy_err *err)
+{
+    return in_fd(is, fd, false, name, err);
 }
 
 struct mem_in {

@@ -22,6 +22,18 @@
  *     remote_upload_open(&os, url, &o, out, err);   then arc_pack(.., &os, ..)
  *     remote_download_open(&is, url, &o, out, err); then arc_unpack(&is, ..)
  *
+ * Ownership: every string and struct argument is borrowed and read only,
+ * except the outputs named (st, err, a stream's os/is).  o and out must
+ * outlive a stream opened with them; a stream's close() frees it and is
+ * called exactly once (stream.h).  Returned strings (remote_url_show,
+ * remote_scrub, remote_url_basename) are the caller's to free; a struct
+ * remote_url is released with remote_url_release().
+ *
+ * Errors: every function that can fail returns an enum fy_rc and records
+ * one line in err ("URL: why", the URL as remote_url_show() shows it), the
+ * first failure winning; FY_EINPUT for a bad URL, FY_EUSAGE only from
+ * remote_opts_set() (remote_opts.h); the rest as below.
+ *
  * SPEC: an upload is never visible under its final name until complete
  * (S3: one PUT or a completed multipart upload; HTTP: the PUT of the whole
  * body; SFTP: written to PATH.part, then renamed; file: PATH.part, fsync,
@@ -46,7 +58,7 @@
  *
  * remote_get_mem() fetches a small document (a .torrent) whole into memory:
  * http://, https:// and file:// URLs, redirects followed (at most 5),
- * bounded in size and time (src/remote_get.c).
+ * bounded in size and time (src/remote_curl.c).
  *
  * SPEC: secrets are never printed.  Every URL that reaches a message, a
  * progress line, a -v line or a JSON event goes through remote_url_show();
@@ -66,7 +78,6 @@
 #ifndef FERRY_REMOTE_H
 #define FERRY_REMOTE_H
 
-#include <getopt.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -121,15 +132,6 @@ bool remote_same_origin(const char *a, const char *b);
 #define REMOTE_MAX_OBJECT ((int64_t)5 << 40)
 
 /*
- * What every libcurl handle of ferry gets (curl is a CURL *): no signals,
- * ferry's User-Agent, and the CA bundle to verify TLS servers with, from
- * the environment as other tools read it: CURL_CA_BUNDLE, AWS_CA_BUNDLE,
- * then SSL_CERT_FILE (the first one set and non-empty; none: libcurl's
- * default, the system's).
- */
-void remote_curl_defaults(void *curl);
-
-/*
  * Append the body of url to out.  More than max bytes: FY_EINPUT.  No
  * answer within timeout_s seconds in all: FY_ETIMEOUT.  HTTP status >= 400,
  * connection, DNS, TLS errors: FY_ERUNTIME.
@@ -161,62 +163,10 @@ struct remote_opts {
                               * tests. */
 };
 
+/* The defaults above; no header.  (src/remote_opts.c) */
 void remote_opts_init(struct remote_opts *o);
+/* Free o->headers; the borrowed strings stay the caller's. */
 void remote_opts_release(struct remote_opts *o);
-
-/*
- * The options every remote command shares, for a command's option table:
- * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
- * their struct option entries (values REMOTE_OPT_BASE and up);
- * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
- */
-enum {
-    REMOTE_OPT_BASE = 0x300,
-    REMOTE_OPT_RETRIES = REMOTE_OPT_BASE,
-    REMOTE_OPT_STALL,
-    REMOTE_OPT_PARALLEL,
-    REMOTE_OPT_HEADER,
-    REMOTE_OPT_SSH_KEY,
-    REMOTE_OPT_KNOWN_HOSTS,
-    REMOTE_OPT_INSECURE_HOST,
-    REMOTE_OPT_END
-};
-#define REMOTE_LONGOPTS                                                        \
-    {"retries", required_argument, NULL, REMOTE_OPT_RETRIES},                  \
-        {"stall-timeout", required_argument, NULL, REMOTE_OPT_STALL},          \
-        {"parallel", required_argument, NULL, REMOTE_OPT_PARALLEL},            \
-        {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
-        {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
-        {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
-    {                                                                          \
-        "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
-    }
-#define REMOTE_OPTS_HELP                                                       \
-    "      --retries N         retry a failed request N times (default 5;\n"   \
-    "                          -v shows each retry, the summary counts "       \
-    "them)\n"                                                                  \
-    "      --stall-timeout SECS  a transfer without data for SECS fails and\n" \
-    "                          is retried (default 60; 0 waits forever)\n"     \
-    "      --parallel N        S3 parts / ranged downloads in flight "         \
-    "(default 4)\n"                                                            \
-    "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
-    "repeatable);\n"                                                           \
-    "                          a redirect to another host is then refused\n"   \
-    "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
-    "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
-    "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
-    "                          directory of the passwd entry)\n"               \
-    "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
-    "                          changed key is still refused)\n"
-
-/* Is opt one of REMOTE_LONGOPTS? */
-bool remote_opt_is(int opt);
-/* Apply one of REMOTE_LONGOPTS (usage errors name the option). */
-enum fy_rc remote_opts_set(struct remote_opts *o,
-                           int opt,
-                           const char *arg,
-                           struct fy_err *err);
 
 /* --------------------------------------------------------------- URLs */
 

@@ -16,7 +16,12 @@
  *           body, the SHA-256 of "" without), x-amz-security-token.
  *   signing CURLOPT_AWS_SIGV4 = s3_sigv4_param() "aws:amz:REGION:s3".
  *
- * All returned strings are the caller's to free.
+ * Ownership: every returned string is the caller's to free; the
+ * arguments are borrowed and only read; sbuf and strlist arguments are
+ * appended to.
+ * Errors: nothing here fails or records an fy_err (memory exhaustion
+ * aborts, as xalloc.h does); "not found" and "not well-formed" are a NULL
+ * return where the function says so.
  */
 #ifndef FERRY_REMOTE_S3_H
 #define FERRY_REMOTE_S3_H

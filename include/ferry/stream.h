@@ -83,6 +83,16 @@ enum fy_rc
 stream_in_open(struct fy_istream *is, const char *path, struct fy_err *err);
 
 /*
+ * An input over fd, open for reading, named name in messages (borrowed;
+ * must outlive the stream): taken over, closed by close() (or here, on a
+ * failure).  A directory is FY_EINPUT.
+ */
+enum fy_rc stream_in_fd(struct fy_istream *is,
+                        int fd,
+                        const char *name,
+                        struct fy_err *err);
+
+/*
  * An input over a memory buffer (borrowed; must outlive the stream).
  * Used by tests and to replay bytes already read.
  */

@@ -14,6 +14,7 @@
 #include <curl/curl.h>
 
 #include "ferry/remote.h"
+#include "ferry/remote_opts.h"
 
 static void
 test_classify_curl(void **state)

@@ -1,38 +1,44 @@
 /*
- * remote_get.c - small whole-document downloads (a .torrent by URL).
+ * remote_curl.c - libcurl as every part of ferry meets it: the one global
+ * initialisation, the defaults every handle gets (no signals, ferry's
+ * User-Agent, the CA bundle from the environment), and small
+ * whole-document downloads into memory (a .torrent by URL).
  *
- * The body is collected in memory with a hard cap, so a hostile server
- * cannot make us allocate without bound; nothing is written to disk.
+ * What it keeps true: curl_global_init() runs once, whichever thread asks
+ * first; a document fetched into memory is held to a hard cap, so a
+ * hostile server cannot make us allocate without bound, and nothing is
+ * written to disk; libcurl's error text is shown scrubbed of the URL's
+ * secrets.
  */
 #include "ferry/remote.h"
 
 #include <curl/curl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <strings.h>
 
+#include "remote_int.h"
+
 #include "ferry/xalloc.h"
 
-struct sink {
-    struct sbuf *out;
-    size_t max, start;
-    int too_big;
-};
+static pthread_once_t global_once = PTHREAD_ONCE_INIT;
+static CURLcode global_rc;
 
-static size_t
-on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+static void
+global_init(void)
 {
-    struct sink *k = arg;
-    size_t n = size * nmemb;
-    if (k->out->len - k->start + n > k->max) {
-        k->too_big = 1;
-        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
-    }
-    sbuf_add(k->out, ptr, n);
-    return n;
+    global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+CURLcode
+remote_curl_global(void)
+{
+    pthread_once(&global_once, global_init);
+    return global_rc;
 }
 
 void
-remote_curl_defaults(void *curl)
+remote_curl_defaults(CURL *curl)
 {
     static const char *const names[] = {"CURL_CA_BUNDLE", "AWS_CA_BUNDLE",
                                         "SSL_CERT_FILE"};
@@ -55,6 +61,25 @@ remote_is_url(const char *s)
            strncasecmp(s, "file://", 7) == 0;
 }
 
+struct sink {
+    struct sbuf *out;
+    size_t max, start;
+    int too_big;
+};
+
+static size_t
+on_data(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+    struct sink *k = arg;
+    size_t n = size * nmemb;
+    if (k->out->len - k->start + n > k->max) {
+        k->too_big = 1;
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    sbuf_add(k->out, ptr, n);
+    return n;
+}
+
 enum fy_rc
 remote_get_mem(const char *url,
                size_t max,
@@ -62,18 +87,10 @@ remote_get_mem(const char *url,
                struct sbuf *out,
                struct fy_err *err)
 {
-    static int global_init;
     char *show = remote_url_show(url), *etext = NULL;
     CURL *c = NULL;
     enum fy_rc rc = FY_OK;
-    if (!global_init) {
-        if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
-            rc = fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", show);
-            goto out;
-        }
-        global_init = 1;
-    }
-    if ((c = curl_easy_init()) == NULL) {
+    if (remote_curl_global() != CURLE_OK || (c = curl_easy_init()) == NULL) {
         rc = fy_fail(err, FY_ERUNTIME, "%s: cannot start libcurl", show);
         goto out;
     }

@@ -1,0 +1,88 @@
+/*
+ * remote_opts.h - the command-line side of struct remote_opts (remote.h):
+ * the options every remote command shares, for a command's getopt table
+ * (src/remote_opts.c).  The engine (remote.h) knows nothing of getopt.
+ *
+ *     static const struct option options[] = {REMOTE_LONGOPTS, ...};
+ *     remote_opts_init(&o);
+ *     while ((c = getopt_long(...)) != -1)
+ *         if (remote_opt_is(c))
+ *             rc = remote_opts_set(&o, c, optarg, err);
+ *
+ * Ownership: remote_opts_set() borrows arg for --ssh-key and --known-hosts
+ * (argv outlives o) and copies --header values into o->headers.
+ * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
+ * option (a --header value is never quoted: it may hold a secret).
+ */
+#ifndef FERRY_REMOTE_OPTS_H
+#define FERRY_REMOTE_OPTS_H
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#include "ferry/err.h"
+#include "ferry/remote.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/*
+ * The options every remote command shares, for a command's option table:
+ * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
+ * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
+ * their struct option entries (values REMOTE_OPT_BASE and up);
+ * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
+ */
+enum {
+    REMOTE_OPT_BASE = 0x300,
+    REMOTE_OPT_RETRIES = REMOTE_OPT_BASE,
+    REMOTE_OPT_STALL,
+    REMOTE_OPT_PARALLEL,
+    REMOTE_OPT_HEADER,
+    REMOTE_OPT_SSH_KEY,
+    REMOTE_OPT_KNOWN_HOSTS,
+    REMOTE_OPT_INSECURE_HOST,
+    REMOTE_OPT_END
+};
+#define REMOTE_LONGOPTS                                                        \
+    {"retries", required_argument, NULL, REMOTE_OPT_RETRIES},                  \
+        {"stall-timeout", required_argument, NULL, REMOTE_OPT_STALL},          \
+        {"parallel", required_argument, NULL, REMOTE_OPT_PARALLEL},            \
+        {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
+        {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
+        {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
+    {                                                                          \
+        "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
+    }
+#define REMOTE_OPTS_HELP                                                       \
+    "      --retries N         retry a failed request N times (default 5;\n"   \
+    "                          -v shows each retry, the summary counts "       \
+    "them)\n"                                                                  \
+    "      --stall-timeout SECS  a transfer without data for SECS fails and\n" \
+    "                          is retried (default 60; 0 waits forever)\n"     \
+    "      --parallel N        S3 parts / ranged downloads in flight "         \
+    "(default 4)\n"                                                            \
+    "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
+    "repeatable);\n"                                                           \
+    "                          a redirect to another host is then refused\n"   \
+    "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
+    "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
+    "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
+    "                          directory of the passwd entry)\n"               \
+    "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
+    "                          changed key is still refused)\n"
+
+/* Is opt one of REMOTE_LONGOPTS? */
+bool remote_opt_is(int opt);
+/* Apply one of REMOTE_LONGOPTS (usage errors name the option). */
+enum fy_rc remote_opts_set(struct remote_opts *o,
+                           int opt,
+                           const char *arg,
+                           struct fy_err *err);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

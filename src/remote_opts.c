@@ -1,0 +1,84 @@
+/*
+ * remote_opts.c - the options every remote command shares (--retries,
+ * --stall-timeout, --parallel, --header, --ssh-key, --known-hosts,
+ * --insecure-host): their defaults and their parsing, for a command's
+ * option table (REMOTE_LONGOPTS in ferry/remote_opts.h).
+ *
+ * What it keeps true: a value out of range is a usage error naming the
+ * option; a --header value is never quoted back (it may hold a secret).
+ */
+#include "ferry/remote_opts.h"
+
+#include <string.h>
+
+#include "ferry/cli.h"
+#include "ferry/xalloc.h"
+
+void
+remote_opts_init(struct remote_opts *o)
+{
+    memset(o, 0, sizeof *o);
+    o->retries = REMOTE_RETRIES_DEFAULT;
+    o->parallel = REMOTE_PARALLEL_DEFAULT;
+    o->stall_timeout = REMOTE_STALL_DEFAULT;
+    o->headers = (struct strlist)STRLIST_INIT;
+}
+
+void
+remote_opts_release(struct remote_opts *o)
+{
+    strlist_release(&o->headers);
+}
+
+bool
+remote_opt_is(int opt)
+{
+    return opt >= REMOTE_OPT_BASE && opt < REMOTE_OPT_END;
+}
+
+enum fy_rc
+remote_opts_set(struct remote_opts *o,
+                int opt,
+                const char *arg,
+                struct fy_err *err)
+{
+    int64_t v;
+    switch (opt) {
+    case REMOTE_OPT_RETRIES:
+        if (cli_parse_i64("--retries", arg, 0, 100, &v, err) != FY_OK)
+            return err->rc;
+        o->retries = (int)v;
+        return FY_OK;
+    case REMOTE_OPT_STALL:
+        return cli_parse_double("--stall-timeout", arg, 86400.0 * 365,
+                                &o->stall_timeout, err);
+    case REMOTE_OPT_PARALLEL:
+        if (cli_parse_i64("--parallel", arg, 1, 64, &v, err) != FY_OK)
+            return err->rc;
+        o->parallel = (int)v;
+        return FY_OK;
+    case REMOTE_OPT_HEADER:
+        if (strchr(arg, ':') == NULL || arg[0] == ':' ||
+            strpbrk(arg, "\r\n") != NULL)
+            return fy_fail(err, FY_EUSAGE,
+                           "--header: expected 'Name: value' (the argument "
+                           "is not shown: it may hold a secret)");
+        strlist_add(&o->headers, arg);
+        return FY_OK;
+    case REMOTE_OPT_SSH_KEY:
+        if (arg[0] == '\0')
+            return fy_fail(err, FY_EUSAGE, "--ssh-key: empty file name");
+        o->ssh_key = arg;
+        return FY_OK;
+    case REMOTE_OPT_KNOWN_HOSTS:
+        if (arg[0] == '\0')
+            return fy_fail(err, FY_EUSAGE, "--known-hosts: empty file name");
+        o->known_hosts = arg;
+        return FY_OK;
+    case REMOTE_OPT_INSECURE_HOST:
+        o->insecure_host = true;
+        return FY_OK;
+    default:
+        return fy_fail(err, FY_EUSAGE, "unknown remote option");
+    }
+}

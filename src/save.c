@@ -1,0 +1,98 @@
+/*
+ * save.c - the save and restore engines: arc_pack() straight into
+ * remote_upload_open(), arc_unpack() straight out of
+ * remote_download_open(), with save's restart of a broken upload.
+ *
+ * What it keeps true: a restart packs the directory anew into a new
+ * request (a stream is never replayed); every restart is counted and
+ * shown with -v; SIGINT/SIGTERM during the wait ends it with FY_EINTR.
+ */
+#include "ferry/save.h"
+
+#include <stdlib.h>
+#include <time.h>
+
+#include "ferry/out.h"
+#include "ferry/stream.h"
+#include "ferry/xalloc.h"
+
+/* Sleep secs, waking early on SIGINT/SIGTERM. */
+static void
+nap(double secs)
+{
+    double end = out_now() + secs;
+    while (!fy_interrupted() && out_now() < end) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
+}
+
+enum fy_rc
+save_run(const char *dir,
+         const char *url,
+         const struct arc_pack_opts *po,
+         const struct remote_opts *o,
+         struct out *out,
+         struct arc_stats *st,
+         struct remote_stats *rs,
+         struct fy_err *err)
+{
+    /* the uploader draws the progress; the packer keeps its warnings */
+    struct out quiet = *out;
+    quiet.mode = OUT_NONE;
+    for (int attempt = 1;; attempt++) {
+        struct remote_stats one = {0};
+        struct fy_ostream os;
+        enum fy_rc rc = remote_upload_open(&os, url, o, out, &one, err);
+        if (rc == FY_OK)
+            rc = arc_pack(dir, po, &os, &quiet, st, err);
+        rs->bytes = one.bytes;
+        rs->parts = one.parts;
+        rs->retries += one.retries;
+        if (rc != FY_OK && one.restart && attempt > o->retries) {
+            char *why = xstrdup(err->msg);
+            fy_err_clear(err);
+            rc = fy_fail(err, rc, "%s; gave up after %d uploads", why, attempt);
+            free(why);
+        }
+        if (rc == FY_OK || !one.restart || attempt > o->retries ||
+            fy_interrupted())
+            return rc;
+        double wait = remote_backoff(attempt, one.retry_after, remote_jitter());
+        char *show = remote_url_show(url);
+        out_progress_end(out);
+        out_verbose(out,
+                    "retrying %s in %.1f s: %s (attempt %d of %d; the "
+                    "directory is packed again)",
+                    show, wait, one.restart_why, attempt + 1, o->retries + 1);
+        fy_err_clear(err);
+        rs->retries++;
+        nap(wait);
+        bool stop = fy_interrupted();
+        if (stop)
+            rc = fy_fail(err, FY_EINTR, "%s: interrupted", show);
+        free(show);
+        if (stop)
+            return rc;
+    }
+}
+
+enum fy_rc
+restore_run(const char *url,
+            const char *dir,
+            const struct arc_unpack_opts *uo,
+            const struct remote_opts *o,
+            struct out *out,
+            struct arc_stats *st,
+            struct remote_stats *rs,
+            struct fy_err *err)
+{
+    /* the downloader draws the progress; the unpacker keeps its warnings */
+    struct out quiet = *out;
+    quiet.mode = OUT_NONE;
+    struct fy_istream is;
+    enum fy_rc rc = remote_download_open(&is, url, o, out, rs, err);
+    if (rc == FY_OK)
+        rc = arc_unpack(&is, dir, uo, &quiet, st, err);
+    return rc;
+}
