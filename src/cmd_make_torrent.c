@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/fs.h"
 #include "ferry/torrent.h"
 #include "ferry/xalloc.h"
@@ -74,8 +75,8 @@ cmd_make_torrent(int argc, char **argv, struct fy_ctx *ctx)
             strlist_add(&webseeds, optarg);
             break;
         case OPT_PIECE:
-            rc = cli_parse_i64("--piece-size", optarg, 16, 65536, &piece,
-                               &ctx->err);
+            rc =
+                parse_i64("--piece-size", optarg, 16, 65536, &piece, &ctx->err);
             if (rc == FY_OK && (piece & (piece - 1)) != 0)
                 rc = fy_fail(&ctx->err, FY_EUSAGE,
                              "--piece-size: %lld is not a power of two",

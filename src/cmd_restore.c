@@ -8,6 +8,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/remote.h"
 #include "ferry/stream.h"
 
@@ -71,7 +72,7 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
             uo.force = true;
             break;
         case OPT_STRIP:
-            rc = cli_parse_i64("--strip-components", optarg, 0, 1024, &v, err);
+            rc = parse_i64("--strip-components", optarg, 0, 1024, &v, err);
             uo.strip = (int)v;
             break;
         case 'h':

@@ -7,6 +7,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/stream.h"
 
 static const char usage[] =
@@ -88,7 +89,7 @@ cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
             o.force = true;
             break;
         case OPT_STRIP:
-            rc = cli_parse_i64("--strip-components", optarg, 0, 1024, &v, err);
+            rc = parse_i64("--strip-components", optarg, 0, 1024, &v, err);
             o.strip = (int)v;
             break;
         case OPT_SAME_OWNER:

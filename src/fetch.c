@@ -23,6 +23,7 @@
 #include "ferry/glob.h"
 #include "ferry/magnet.h"
 #include "ferry/out.h"
+#include "ferry/parse.h"
 #include "ferry/remote.h"
 #include "ferry/torrent.h"
 
@@ -75,7 +76,7 @@ fetch_opt_set(struct fetch_opts *o,
         o->list = true;
         break;
     case FETCH_OPT_PEER:
-        if ((rc = cli_parse_hostport("--peer", arg, false, err)) == FY_OK)
+        if ((rc = parse_hostport("--peer", arg, false, err)) == FY_OK)
             strlist_add(&o->peers, arg);
         break;
     case FETCH_OPT_WEBSEED:
@@ -85,27 +86,26 @@ fetch_opt_set(struct fetch_opts *o,
         strlist_add(&o->trackers, arg);
         break;
     case FETCH_OPT_SEED_RATIO:
-        rc = cli_parse_double("--seed-ratio", arg, 1e6, &o->seed_ratio, err);
+        rc = parse_double("--seed-ratio", arg, 1e6, &o->seed_ratio, err);
         break;
     case FETCH_OPT_SEED_TIME:
-        rc = cli_parse_double("--seed-time", arg, YEAR_SECONDS, &o->seed_time,
-                              err);
+        rc = parse_double("--seed-time", arg, YEAR_SECONDS, &o->seed_time, err);
         break;
     case FETCH_OPT_TIMEOUT:
-        rc = cli_parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
+        rc = parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
         break;
     case FETCH_OPT_STALL:
-        rc = cli_parse_double("--stall-timeout", arg, YEAR_SECONDS,
-                              &o->stall_timeout, err);
+        rc = parse_double("--stall-timeout", arg, YEAR_SECONDS,
+                          &o->stall_timeout, err);
         break;
     case FETCH_OPT_MAX_DOWN:
-        rc = cli_parse_rate("--max-down", arg, &o->max_down, err);
+        rc = parse_rate("--max-down", arg, &o->max_down, err);
         break;
     case FETCH_OPT_MAX_UP:
-        rc = cli_parse_rate("--max-up", arg, &o->max_up, err);
+        rc = parse_rate("--max-up", arg, &o->max_up, err);
         break;
     case FETCH_OPT_LISTEN:
-        rc = cli_parse_hostport("--listen", arg, true, err);
+        rc = parse_hostport("--listen", arg, true, err);
         o->listen = arg;
         break;
     case FETCH_OPT_NO_DHT:
@@ -173,7 +173,7 @@ struct run {
 
 /*
  * Every --peer host resolves: one that does not is a network failure (1),
- * found before anything is written.  cli_parse_hostport() checked the form
+ * found before anything is written.  parse_hostport() checked the form
  * ("HOST:PORT" or "[V6]:PORT").
  */
 static enum fy_rc
