@@ -86,6 +86,7 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
 struct fetch_args {
     bool help;
     bool list; /* --list: print the files, download nothing */
@@ -142,6 +143,14 @@ print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
     return FY_OK;
 }
 
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct fetch_args *a)
+{
+    if (a->list)
+        return fetch_list(&a->o, print_file, ctx, &ctx->out, &ctx->err);
+    return fetch_run(&a->o, &ctx->out, &ctx->err);
+}
+
 enum fy_rc
 cmd_fetch(int argc, char **argv, struct fy_ctx *ctx)
 {
@@ -150,10 +159,8 @@ cmd_fetch(int argc, char **argv, struct fy_ctx *ctx)
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
         rc = cli_help(usage);
-    else if (rc == FY_OK && a.list)
-        rc = fetch_list(&a.o, print_file, ctx, &ctx->out, &ctx->err);
     else if (rc == FY_OK)
-        rc = fetch_run(&a.o, &ctx->out, &ctx->err);
+        rc = run(ctx, &a);
     fetch_opts_release(&a.o);
     return rc;
 }

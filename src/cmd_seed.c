@@ -43,6 +43,7 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
 struct seed_args {
     bool help;
     struct fetch_opts o; /* o.source: FILE.torrent, o.dir: -d DIR */
@@ -80,6 +81,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct seed_args *a)
     return FY_OK;
 }
 
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct seed_args *a)
+{
+    return fetch_seed(&a->o, &ctx->out, &ctx->err);
+}
+
 enum fy_rc
 cmd_seed(int argc, char **argv, struct fy_ctx *ctx)
 {
@@ -89,7 +96,7 @@ cmd_seed(int argc, char **argv, struct fy_ctx *ctx)
     if (rc == FY_OK && a.help)
         rc = cli_help(usage);
     else if (rc == FY_OK)
-        rc = fetch_seed(&a.o, &ctx->out, &ctx->err);
+        rc = run(ctx, &a);
     fetch_opts_release(&a.o);
     return rc;
 }
