@@ -4,6 +4,12 @@
  * calls exit() (except out of memory).  A closed output pipe ends ferry
  * with 141 and no line.
  *
+ * ferry's own options (-h, -V) are parsed here; the global options every
+ * command also takes after its word (-q -v --json --no-progress --color)
+ * are cli.c's table, which cli_getopt() adds to each command's (so this
+ * file stays the only one that knows the commands, and cli.c never calls
+ * up into it).
+ *
  * To add a command: write src/cmd_<name>.c (see cmd_verify.c for the
  * shape), declare cmd_<name>() in include/ferry/cmds.h, list it in
  * commands[] below and its source in CMakeLists.txt.
