@@ -1,43 +1,14 @@
 /*
- * cli.c - the command table and the option/number parsers every command
- * shares, so "--timeout x" fails the same way in fetch as in up.
+ * cli.c - the command-line machinery every command shares: getopt_long
+ * with the global options folded into each command's table, the one usage
+ * error line that points at the command's help, positional arguments and
+ * help text.  The command table is main.c's; value parsers are parse.c's.
  */
 #include "ferry/cli.h"
 
-#include <errno.h>
-#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
-#include <strings.h>
-
-#include "ferry/cmds.h"
-
-const struct cmd cli_commands[] = {
-    {"fetch", cmd_fetch, "download a bundle over BitTorrent"},
-    {"make-torrent", cmd_make_torrent, "create a .torrent of a directory"},
-    {"seed", cmd_seed, "verify a directory and seed it"},
-    {"pack", cmd_pack, "pack a directory into an archive"},
-    {"unpack", cmd_unpack, "unpack an archive safely and atomically"},
-    {"list", cmd_list, "list the entries of an archive"},
-    {"verify", cmd_verify, "check an archive and its checksums"},
-    {"push", cmd_push, "upload a file to S3, HTTP(S), SFTP or file://"},
-    {"pull", cmd_pull, "download a file from remote storage"},
-    {"save", cmd_save, "pack a directory straight into an upload"},
-    {"restore", cmd_restore, "download straight into a safe unpack"},
-    /* FERRY_COMMANDS (new commands are listed above this line) */
-    {NULL, NULL, NULL},
-};
-
-const struct cmd *
-cli_find(const char *name)
-{
-    for (const struct cmd *c = cli_commands; c->name; c++)
-        if (strcmp(c->name, name) == 0)
-            return c;
-    return NULL;
-}
 
 enum fy_rc
 cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
@@ -189,126 +160,4 @@ cli_getopt(struct fy_ctx *ctx,
             cli_usage(ctx, cmd, "unknown option '%s'", name);
         return '?';
     }
-}
-
-enum fy_rc
-cli_parse_i64(const char *opt,
-              const char *s,
-              int64_t min,
-              int64_t max,
-              int64_t *out,
-              struct fy_err *err)
-{
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE)
-        return fy_fail(err, FY_EUSAGE, "%s: '%s' is not a whole number", opt,
-                       s);
-    if (v < min || v > max)
-        return fy_fail(err, FY_EUSAGE, "%s: %lld is out of range (%lld-%lld)",
-                       opt, v, (long long)min, (long long)max);
-    *out = v;
-    return FY_OK;
-}
-
-enum fy_rc
-cli_parse_double(
-    const char *opt, const char *s, double max, double *out, struct fy_err *err)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (*s == '\0' || *end != '\0' || errno == ERANGE || !isfinite(v) ||
-        strchr(s, 'x') || strchr(s, 'X'))
-        return fy_fail(err, FY_EUSAGE, "%s: '%s' is not a number", opt, s);
-    if (v < 0 || v > max)
-        return fy_fail(err, FY_EUSAGE, "%s: %s is out of range (0-%g)", opt, s,
-                       max);
-    *out = v;
-    return FY_OK;
-}
-
-enum fy_rc
-cli_parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v) || v < 0 ||
-        strchr(s, 'x') || strchr(s, 'X'))
-        goto bad;
-    double mult = 1;
-    switch (*end) {
-    case 'k':
-    case 'K':
-        mult = 1024.0;
-        end++;
-        break;
-    case 'm':
-    case 'M':
-        mult = 1024.0 * 1024;
-        end++;
-        break;
-    case 'g':
-    case 'G':
-        mult = 1024.0 * 1024 * 1024;
-        end++;
-        break;
-    default:
-        break;
-    }
-    if (mult > 1 && (*end == 'i' || *end == 'I'))
-        end++;
-    if (*end == 'b' || *end == 'B')
-        end++;
-    if (strcasecmp(end, "/s") == 0)
-        end += 2;
-    if (*end != '\0')
-        goto bad;
-    v *= mult;
-    if (v > (double)CLI_RATE_MAX)
-        return fy_fail(err, FY_EUSAGE,
-                       "%s: '%s' is more than 2G, the largest limit libtorrent "
-                       "takes (0 = unlimited)",
-                       opt, s);
-    /* libtorrent's limit is an int of bytes/s: 2G is one byte/s less */
-    *out = v >= (double)INT32_MAX ? INT32_MAX : (int64_t)v;
-    return FY_OK;
-bad:
-    return fy_fail(err, FY_EUSAGE,
-                   "%s: '%s' is not a rate (bytes/s, e.g. 500K, 4M, 0 = "
-                   "unlimited)",
-                   opt, s);
-}
-
-enum fy_rc
-cli_parse_hostport(const char *opt,
-                   const char *s,
-                   bool allow_zero,
-                   struct fy_err *err)
-{
-    const char *colon;
-    if (s[0] == '[') {
-        const char *close = strchr(s, ']');
-        if (close == NULL || close == s + 1 || close[1] != ':')
-            goto bad;
-        colon = close + 1;
-    } else {
-        colon = strrchr(s, ':');
-        if (colon == NULL || colon == s || memchr(s, ':', (size_t)(colon - s)))
-            goto bad;
-    }
-    int64_t port, min = allow_zero ? 0 : 1;
-    struct fy_err tmp = FY_ERR_INIT;
-    if (cli_parse_i64(opt, colon + 1, INT64_MIN, INT64_MAX, &port, &tmp) !=
-        FY_OK)
-        goto bad;
-    if (port < min || port > 65535)
-        return fy_fail(err, FY_EUSAGE,
-                       "%s: '%s': port %lld is out of range (%lld-65535)", opt,
-                       s, (long long)port, (long long)min);
-    return FY_OK;
-bad:
-    return fy_fail(err, FY_EUSAGE, "%s: '%s' is not HOST:PORT", opt, s);
 }

@@ -1,9 +1,11 @@
 /*
- * cmd_fetch.c - `ferry fetch`: options in, fetch_run() out.
+ * cmd_fetch.c - `ferry fetch`: options in, fetch_run() out; --list rows
+ * (fetch_list()) printed here.
  */
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
+#include "ferry/cli_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/fetch.h"
 
@@ -61,70 +63,104 @@ static const char usage[] =
     "4 unsafe torrent, 5 timed out (--timeout, --stall-timeout),\n"
     "130 interrupted.\n";
 
+enum { OPT_LIST = 256 };
+
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
-    {"select", required_argument, NULL, FETCH_OPT_SELECT},
-    {"list", no_argument, NULL, FETCH_OPT_LIST},
-    {"peer", required_argument, NULL, FETCH_OPT_PEER},
-    {"webseed", required_argument, NULL, FETCH_OPT_WEBSEED},
-    {"tracker", required_argument, NULL, FETCH_OPT_TRACKER},
-    {"seed-ratio", required_argument, NULL, FETCH_OPT_SEED_RATIO},
-    {"seed-time", required_argument, NULL, FETCH_OPT_SEED_TIME},
-    {"timeout", required_argument, NULL, FETCH_OPT_TIMEOUT},
-    {"stall-timeout", required_argument, NULL, FETCH_OPT_STALL},
-    {"max-down", required_argument, NULL, FETCH_OPT_MAX_DOWN},
-    {"max-up", required_argument, NULL, FETCH_OPT_MAX_UP},
-    {"listen", required_argument, NULL, FETCH_OPT_LISTEN},
-    {"no-dht", no_argument, NULL, FETCH_OPT_NO_DHT},
-    {"no-lsd", no_argument, NULL, FETCH_OPT_NO_LSD},
-    {"no-upnp", no_argument, NULL, FETCH_OPT_NO_UPNP},
+    {"select", required_argument, NULL, CLI_OPT_SELECT},
+    {"list", no_argument, NULL, OPT_LIST},
+    {"peer", required_argument, NULL, CLI_OPT_PEER},
+    {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
+    {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
+    {"seed-ratio", required_argument, NULL, CLI_OPT_SEED_RATIO},
+    {"seed-time", required_argument, NULL, CLI_OPT_SEED_TIME},
+    {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
+    {"stall-timeout", required_argument, NULL, CLI_OPT_STALL},
+    {"max-down", required_argument, NULL, CLI_OPT_MAX_DOWN},
+    {"max-up", required_argument, NULL, CLI_OPT_MAX_UP},
+    {"listen", required_argument, NULL, CLI_OPT_LISTEN},
+    {"no-dht", no_argument, NULL, CLI_OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, CLI_OPT_NO_UPNP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
+struct fetch_args {
+    bool help;
+    bool list; /* --list: print the files, download nothing */
+    struct fetch_opts o;
+};
+
 static enum fy_rc
-parse(
-    int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o, bool *help)
+parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
 {
-    struct fy_err *err = &ctx->err;
     int c;
     while ((c = cli_getopt(ctx, "fetch", argc, argv, "o:h", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
-        case 'o':
-            o->dir = optarg;
-            break;
         case 'h':
-            *help = true;
+            a->help = true;
             return FY_OK;
+        case 'o':
+            a->o.dir = optarg;
+            break;
+        case OPT_LIST:
+            a->list = true;
+            break;
         default:
-            if (!fetch_opt_is(c))
-                return err->rc;
-            rc = fetch_opt_set(o, c, optarg, err);
+            if (!cli_opts_fetch_is(c))
+                return ctx->err.rc; /* cli_getopt() recorded it */
+            rc = cli_opts_fetch_set(&a->o, c, optarg, &ctx->err);
         }
         if (rc != FY_OK)
             return rc;
     }
     static const char *const names[] = {"SOURCE"};
-    enum fy_rc rc = cli_args(ctx, "fetch", argc, argv, 1, names, &o->source);
+    enum fy_rc rc = cli_args(ctx, "fetch", argc, argv, 1, names, &a->o.source);
     if (rc != FY_OK)
         return rc;
-    if (o->dir[0] == '\0')
+    if (a->o.dir[0] == '\0')
         return cli_usage(ctx, "fetch", "-o: empty directory name");
     return FY_OK;
+}
+
+/* --list: one row per file on stdout (index, size, path), or an event. */
+static enum fy_rc
+print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
+{
+    struct fy_ctx *ctx = arg;
+    (void)err;
+    if (ctx->out.json) { /* jansson escapes control bytes */
+        out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)f->index,
+                  "size", (long long)f->size, "path", f->path);
+    } else {
+        char *esc = out_escape(f->path);
+        printf("%zu\t%lld\t%s\n", f->index, (long long)f->size, esc);
+        free(esc);
+    }
+    return FY_OK;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct fetch_args *a)
+{
+    if (a->list)
+        return fetch_list(&a->o, print_file, ctx, &ctx->out, &ctx->err);
+    return fetch_run(&a->o, &ctx->out, &ctx->err);
 }
 
 enum fy_rc
 cmd_fetch(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct fetch_opts o;
-    bool help = false;
-    fetch_opts_init(&o);
-    enum fy_rc rc = parse(argc, argv, ctx, &o, &help);
-    if (rc == FY_OK && help)
+    struct fetch_args a = {false, false, {0}};
+    fetch_opts_init(&a.o);
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
         rc = cli_help(usage);
     else if (rc == FY_OK)
-        rc = fetch_run(&o, ctx);
-    fetch_opts_release(&o);
+        rc = run(ctx, &a);
+    fetch_opts_release(&a.o);
     return rc;
 }

@@ -107,27 +107,54 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
     return out_stdout_check(err); /* a closed pipe stops the listing */
 }
 
+/* What the command line asked for. */
+struct list_args {
+    bool help;
+    const char *archive;
+    struct arc_read_opts read; /* --long */
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct list_args *a)
+{
+    int c;
+    while ((c = cli_getopt(ctx, "list", argc, argv, "h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
+        case OPT_LONG:
+            rc = arc_long_parse(optarg, &a->read, &ctx->err);
+            break;
+        default:
+            return ctx->err.rc; /* cli_getopt() recorded it */
+        }
+        if (rc != FY_OK)
+            return rc;
+    }
+    static const char *const names[] = {"ARCHIVE"};
+    return cli_args(ctx, "list", argc, argv, 1, names, &a->archive);
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct list_args *a)
+{
+    struct fy_istream is;
+    enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
+    if (rc == FY_OK)
+        rc = arc_list(&is, &a->read, print_entry, ctx, &ctx->out, &ctx->err);
+    return rc;
+}
+
 enum fy_rc
 cmd_list(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct arc_read_opts ro = {0};
-    int c;
-    while ((c = cli_getopt(ctx, "list", argc, argv, "h", options)) != -1) {
-        if (c == 'h')
-            return cli_help(usage);
-        if (c != OPT_LONG)
-            return ctx->err.rc;
-        if (arc_long_parse(optarg, &ro, &ctx->err) != FY_OK)
-            return ctx->err.rc;
-    }
-    static const char *const names[] = {"ARCHIVE"};
-    const char *archive;
-    enum fy_rc rc = cli_args(ctx, "list", argc, argv, 1, names, &archive);
-    if (rc != FY_OK)
-        return rc;
-    struct fy_istream is;
-    rc = stream_in_open(&is, archive, &ctx->err);
-    if (rc == FY_OK)
-        rc = arc_list(&is, &ro, print_entry, ctx, &ctx->out, &ctx->err);
+    struct list_args a = {false, NULL, {0}};
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
     return rc;
 }

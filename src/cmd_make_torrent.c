@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/fs.h"
 #include "ferry/torrent.h"
 #include "ferry/xalloc.h"
@@ -51,99 +52,129 @@ on_hash(void *arg, int64_t done, int64_t total)
     out_progress(hp->out, &p, done == total);
 }
 
-enum fy_rc
-cmd_make_torrent(int argc, char **argv, struct fy_ctx *ctx)
+/* What the command line asked for. */
+struct make_torrent_args {
+    bool help;
+    const char *dir;
+    const char *out; /* -o FILE.torrent */
+    struct strlist trackers, webseeds;
+    int64_t piece; /* KiB, 0: chosen from the size */
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct make_torrent_args *a)
 {
-    struct strlist trackers = STRLIST_INIT, webseeds = STRLIST_INIT;
-    struct sbuf torrent = SBUF_INIT;
-    const char *out = NULL;
-    char *magnet = NULL;
-    int64_t piece = 0;
-    enum fy_rc rc = FY_OK;
     int c;
-    while (rc == FY_OK && (c = cli_getopt(ctx, "make-torrent", argc, argv,
-                                          "o:h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "make-torrent", argc, argv, "o:h", options)) !=
+           -1) {
+        enum fy_rc rc = FY_OK;
         switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
         case 'o':
-            out = optarg;
+            a->out = optarg;
             break;
         case OPT_TRACKER:
-            strlist_add(&trackers, optarg);
+            strlist_add(&a->trackers, optarg);
             break;
         case OPT_WEBSEED:
-            strlist_add(&webseeds, optarg);
+            strlist_add(&a->webseeds, optarg);
             break;
         case OPT_PIECE:
-            rc = cli_parse_i64("--piece-size", optarg, 16, 65536, &piece,
-                               &ctx->err);
-            if (rc == FY_OK && (piece & (piece - 1)) != 0)
+            rc = parse_i64("--piece-size", optarg, 16, 65536, &a->piece,
+                           &ctx->err);
+            if (rc == FY_OK && (a->piece & (a->piece - 1)) != 0)
                 rc = fy_fail(&ctx->err, FY_EUSAGE,
                              "--piece-size: %lld is not a power of two",
-                             (long long)piece);
+                             (long long)a->piece);
             break;
-        case 'h':
-            rc = cli_help(usage);
-            goto done;
         default:
-            rc = ctx->err.rc;
+            return ctx->err.rc; /* cli_getopt() recorded it */
         }
+        if (rc != FY_OK)
+            return rc;
     }
-    if (rc != FY_OK)
-        goto done;
     static const char *const names[] = {"DIR"};
-    const char *dir;
-    if ((rc = cli_args(ctx, "make-torrent", argc, argv, 1, names, &dir)) !=
-        FY_OK)
-        goto done;
-    if (out == NULL || out[0] == '\0') {
-        rc = cli_usage(ctx, "make-torrent",
-                       out ? "-o: empty file name" : "missing -o FILE.torrent");
-        goto done;
-    }
+    enum fy_rc rc =
+        cli_args(ctx, "make-torrent", argc, argv, 1, names, &a->dir);
+    if (rc != FY_OK)
+        return rc;
+    if (a->out == NULL || a->out[0] == '\0')
+        return cli_usage(ctx, "make-torrent",
+                         a->out ? "-o: empty file name"
+                                : "missing -o FILE.torrent");
+    return FY_OK;
+}
+
+/*
+ * DIR must exist (I/O, 1), FILE.torrent must not be a directory (usage)
+ * and the directory it goes in must exist, before the hashing starts.
+ */
+static enum fy_rc
+check_paths(struct fy_ctx *ctx, const struct make_torrent_args *a)
+{
     struct stat st;
-    if (stat(dir, &st) != 0) { /* a missing input: I/O (1) */
-        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", dir);
-        goto done;
-    }
-    if (stat(out, &st) == 0 && S_ISDIR(st.st_mode)) {
-        rc = cli_usage(ctx, "make-torrent", "-o: %s is a directory", out);
-        goto done;
-    }
-    /* where FILE.torrent goes must exist before the hashing starts */
-    char *parent = fs_dirname(out);
+    if (stat(a->dir, &st) != 0) /* a missing input: I/O (1) */
+        return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->dir);
+    if (stat(a->out, &st) == 0 && S_ISDIR(st.st_mode))
+        return cli_usage(ctx, "make-torrent", "-o: %s is a directory", a->out);
+    char *parent = fs_dirname(a->out);
     int r = stat(parent, &st);
     free(parent);
     if (r == 0 && !S_ISDIR(st.st_mode))
         errno = ENOTDIR;
-    if (r != 0 || !S_ISDIR(st.st_mode)) {
-        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", out);
-        goto done;
-    }
+    if (r != 0 || !S_ISDIR(st.st_mode))
+        return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->out);
+    return FY_OK;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct make_torrent_args *a)
+{
+    struct sbuf torrent = SBUF_INIT;
+    char *magnet = NULL;
+    enum fy_rc rc = check_paths(ctx, a);
+    if (rc != FY_OK)
+        return rc;
     struct tor_create_params p = {
-        dir,
-        (const char *const *)trackers.v,
-        trackers.n,
-        (const char *const *)webseeds.v,
-        webseeds.n,
-        (int)piece,
+        a->dir,
+        (const char *const *)a->trackers.v,
+        a->trackers.n,
+        (const char *const *)a->webseeds.v,
+        a->webseeds.n,
+        (int)a->piece,
         "ferry " FERRY_VERSION,
     };
     struct hash_progress hp = {&ctx->out};
     rc = tor_create(&p, &torrent, &magnet, on_hash, &hp, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK)
-        rc = fs_write_file(out, torrent.buf, torrent.len, 0644, &ctx->err);
+        rc = fs_write_file(a->out, torrent.buf, torrent.len, 0644, &ctx->err);
     if (rc == FY_OK) {
         if (ctx->out.json)
-            out_event(&ctx->out, "done", "{sssssI}", "torrent", out, "magnet",
-                      magnet, "bytes", (long long)torrent.len);
+            out_event(&ctx->out, "done", "{sssssI}", "torrent", a->out,
+                      "magnet", magnet, "bytes", (long long)torrent.len);
         else
             printf("%s\n", magnet);
     }
-done:
     free(magnet);
     sbuf_release(&torrent);
-    strlist_release(&trackers);
-    strlist_release(&webseeds);
+    return rc;
+}
+
+enum fy_rc
+cmd_make_torrent(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct make_torrent_args a = {
+        false, NULL, NULL, STRLIST_INIT, STRLIST_INIT, 0,
+    };
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
+    strlist_release(&a.trackers);
+    strlist_release(&a.webseeds);
     return rc;
 }

@@ -60,32 +60,32 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
 struct pack_args {
+    bool help;
     const char *dir;
-    const char *output;
+    const char *output; /* -o, or output_owned: ./<name of DIR>.<format> */
     char *output_owned;
     struct arc_pack_args a;
 };
 
 static enum fy_rc
-parse(
-    int argc, char **argv, struct fy_ctx *ctx, struct pack_args *pa, bool *help)
+parse(int argc, char **argv, struct fy_ctx *ctx, struct pack_args *pa)
 {
-    struct fy_err *err = &ctx->err;
     int c;
     while ((c = cli_getopt(ctx, "pack", argc, argv, "o:h", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
+        case 'h':
+            pa->help = true;
+            return FY_OK;
         case 'o':
             pa->output = optarg;
             break;
-        case 'h':
-            *help = true;
-            return FY_OK;
         default:
             if (!arc_pack_arg_is(c))
-                return err->rc;
-            rc = arc_pack_arg_set(&pa->a, "pack", c, optarg, err);
+                return ctx->err.rc; /* cli_getopt() recorded it */
+            rc = arc_pack_arg_set(&pa->a, "pack", c, optarg, &ctx->err);
         }
         if (rc != FY_OK)
             return rc;
@@ -173,32 +173,34 @@ summary(struct fy_ctx *ctx,
               "ratio", ratio, "seconds", st->seconds);
 }
 
+static enum fy_rc
+run(struct fy_ctx *ctx, struct pack_args *pa)
+{
+    struct fy_ostream os;
+    struct arc_stats st;
+    enum fy_rc rc = settle(ctx, pa);
+    if (rc == FY_OK && strcmp(pa->output, "-") == 0)
+        out_data_on_stdout(&ctx->out);
+    if (rc == FY_OK)
+        rc = stream_out_open(&os, pa->output, &ctx->err);
+    if (rc == FY_OK)
+        rc = arc_pack(pa->dir, &pa->a.o, &os, &ctx->out, &st, &ctx->err);
+    if (rc == FY_OK)
+        summary(ctx, pa, &st);
+    return rc;
+}
+
 enum fy_rc
 cmd_pack(int argc, char **argv, struct fy_ctx *ctx)
 {
     struct pack_args pa;
-    struct fy_ostream os;
-    struct arc_stats st;
-    bool help = false;
     memset(&pa, 0, sizeof pa);
     arc_pack_opts_init(&pa.a.o);
-    enum fy_rc rc = parse(argc, argv, ctx, &pa, &help);
-    if (rc == FY_OK && help) {
+    enum fy_rc rc = parse(argc, argv, ctx, &pa);
+    if (rc == FY_OK && pa.help)
         rc = cli_help(usage);
-        goto done;
-    }
-    if (rc == FY_OK)
-        rc = settle(ctx, &pa);
-    if (rc == FY_OK && strcmp(pa.output, "-") == 0)
-        out_data_on_stdout(&ctx->out);
-    if (rc == FY_OK)
-        rc = stream_out_open(&os, pa.output, &ctx->err);
-    if (rc == FY_OK) {
-        rc = arc_pack(pa.dir, &pa.a.o, &os, &ctx->out, &st, &ctx->err);
-        if (rc == FY_OK)
-            summary(ctx, &pa, &st);
-    }
-done:
+    else if (rc == FY_OK)
+        rc = run(ctx, &pa);
     arc_pack_opts_release(&pa.a.o);
     free(pa.output_owned);
     return rc;

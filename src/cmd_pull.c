@@ -82,70 +82,96 @@ parent_exists(struct fy_ctx *ctx, const char *output)
     return rc;
 }
 
-enum fy_rc
-cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
-{
-    struct remote_opts o;
-    struct remote_stats st = {0};
-    const char *output = NULL;
-    char *guess = NULL;
-    bool into = false;
-    enum fy_rc rc = FY_OK;
-    int c;
-    remote_opts_init(&o);
-    o.phase = "pull";
-    while (rc == FY_OK &&
-           (c = cli_getopt(ctx, "pull", argc, argv, "o:h", options)) != -1) {
-        if (c == 'h') {
-            rc = cli_help(usage);
-            goto out;
-        }
-        if (c == 'o')
-            output = optarg;
-        else if (remote_opt_is(c))
-            rc = remote_opts_set(&o, c, optarg, &ctx->err);
-        else
-            rc = ctx->err.rc;
-    }
-    if (rc != FY_OK)
-        goto out;
-    static const char *const names[] = {"URL"};
+/* What the command line asked for. */
+struct pull_args {
+    bool help;
     const char *url;
-    if ((rc = cli_args(ctx, "pull", argc, argv, 1, names, &url)) != FY_OK)
-        goto out;
-    struct remote_url u;
-    if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)
-        goto out;
-    remote_url_release(&u);
-    if (output != NULL && output[0] == '\0') {
-        rc = cli_usage(ctx, "pull", "-o: empty file name");
-        goto out;
+    const char *output; /* -o FILE|DIR/, NULL: the last element of URL */
+    struct remote_opts remote;
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct pull_args *a)
+{
+    int c;
+    while ((c = cli_getopt(ctx, "pull", argc, argv, "o:h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
+        case 'o':
+            a->output = optarg;
+            break;
+        default:
+            if (!remote_opt_is(c))
+                return ctx->err.rc; /* cli_getopt() recorded it */
+            rc = remote_opts_set(&a->remote, c, optarg, &ctx->err);
+        }
+        if (rc != FY_OK)
+            return rc;
     }
+    static const char *const names[] = {"URL"};
+    return cli_args(ctx, "pull", argc, argv, 1, names, &a->url);
+}
+
+/*
+ * Where the object goes: -o FILE as given, '-' (stdout), or DIR/<last
+ * element of URL> for -o DIR or no -o at all (*guess, caller frees).
+ */
+static enum fy_rc
+output_path(struct fy_ctx *ctx,
+            const struct pull_args *a,
+            const char **path,
+            char **guess)
+{
+    const char *output = a->output;
+    bool into = false;
+    enum fy_rc rc;
+    *path = output;
+    if (output != NULL && output[0] == '\0')
+        return cli_usage(ctx, "pull", "-o: empty file name");
     if (output != NULL && strcmp(output, "-") != 0 &&
         (rc = output_dir(ctx, output, &into)) != FY_OK)
-        goto out;
+        return rc;
     if (output == NULL || into) {
         /* like cp and curl --output-dir: DIR/<last element of URL> */
-        char *base = remote_url_basename(url);
+        char *base = remote_url_basename(a->url);
         if (base == NULL) {
-            char *show = remote_url_show(url);
+            char *show = remote_url_show(a->url);
             rc = cli_usage(ctx, "pull",
                            "cannot name the output after '%s': "
                            "give -o FILE",
                            show);
             free(show);
-            goto out;
+            return rc;
         }
-        guess = output ? fs_join(output, base) : base;
+        *guess = output ? fs_join(output, base) : base;
         if (output)
             free(base);
-        output = guess;
+        *path = *guess;
     }
-    if (strcmp(output, "-") != 0 && (rc = parent_exists(ctx, output)) != FY_OK)
+    if (strcmp(*path, "-") != 0)
+        return parent_exists(ctx, *path);
+    return FY_OK;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct pull_args *a)
+{
+    struct remote_stats st = {0};
+    const char *url = a->url, *output;
+    char *guess = NULL;
+    enum fy_rc rc;
+    struct remote_url u;
+    if ((rc = remote_url_parse(url, &u, &ctx->err)) != FY_OK)
+        return rc;
+    remote_url_release(&u);
+    if ((rc = output_path(ctx, a, &output, &guess)) != FY_OK)
         goto out;
     if (strcmp(output, "-") == 0)
         out_data_on_stdout(&ctx->out);
-    rc = remote_pull(url, output, &o, &ctx->out, &st, &ctx->err);
+    rc = remote_pull(url, output, &a->remote, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char size[24], rate[24], *show = remote_url_show(url);
@@ -165,6 +191,20 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     }
 out:
     free(guess);
-    remote_opts_release(&o);
+    return rc;
+}
+
+enum fy_rc
+cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct pull_args a = {false, NULL, NULL, {0}};
+    remote_opts_init(&a.remote);
+    a.remote.phase = "pull";
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
+    remote_opts_release(&a.remote);
     return rc;
 }

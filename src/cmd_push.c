@@ -44,48 +44,55 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-enum fy_rc
-cmd_push(int argc, char **argv, struct fy_ctx *ctx)
+/* What the command line asked for. */
+struct push_args {
+    bool help;
+    const char *file, *url;
+    struct remote_opts remote;
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct push_args *a)
 {
-    struct remote_opts o;
-    struct remote_stats st = {0};
-    enum fy_rc rc = FY_OK;
     int c;
-    remote_opts_init(&o);
-    o.phase = "push";
-    while (rc == FY_OK &&
-           (c = cli_getopt(ctx, "push", argc, argv, "h", options)) != -1) {
-        if (c == 'h') {
-            rc = cli_help(usage);
-            goto out;
+    while ((c = cli_getopt(ctx, "push", argc, argv, "h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
+        default:
+            if (!remote_opt_is(c))
+                return ctx->err.rc; /* cli_getopt() recorded it */
+            rc = remote_opts_set(&a->remote, c, optarg, &ctx->err);
         }
-        if (remote_opt_is(c))
-            rc = remote_opts_set(&o, c, optarg, &ctx->err);
-        else
-            rc = ctx->err.rc;
+        if (rc != FY_OK)
+            return rc;
     }
-    if (rc != FY_OK)
-        goto out;
     static const char *const names[] = {"FILE", "URL"};
-    const char *args[2];
-    if ((rc = cli_args(ctx, "push", argc, argv, 2, names, args)) != FY_OK)
-        goto out;
-    const char *file = args[0], *url = args[1];
+    const char *args[2] = {NULL, NULL};
+    enum fy_rc rc = cli_args(ctx, "push", argc, argv, 2, names, args);
+    a->file = args[0];
+    a->url = args[1];
+    return rc;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct push_args *a)
+{
+    struct remote_stats st = {0};
     /* FILE is local: missing is an I/O error (1), not "no such object";
      * a directory or device is not a file to upload (3) */
     struct stat sb;
-    if (stat(file, &sb) != 0) {
-        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", file);
-        goto out;
-    }
-    if (!S_ISREG(sb.st_mode)) {
-        rc = fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", file);
-        goto out;
-    }
-    rc = remote_push(file, url, &o, &ctx->out, &st, &ctx->err);
+    if (stat(a->file, &sb) != 0)
+        return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->file);
+    if (!S_ISREG(sb.st_mode))
+        return fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", a->file);
+    enum fy_rc rc =
+        remote_push(a->file, a->url, &a->remote, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], rate[24], *show = remote_url_show(url);
+        char size[24], rate[24], *show = remote_url_show(a->url);
         double secs = st.seconds > 0 ? st.seconds : 1e-3;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
@@ -99,7 +106,20 @@ cmd_push(int argc, char **argv, struct fy_ctx *ctx)
                   (long long)st.retries, "seconds", st.seconds);
         free(show);
     }
-out:
-    remote_opts_release(&o);
+    return rc;
+}
+
+enum fy_rc
+cmd_push(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct push_args a = {false, NULL, NULL, {0}};
+    remote_opts_init(&a.remote);
+    a.remote.phase = "push";
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
+    remote_opts_release(&a.remote);
     return rc;
 }

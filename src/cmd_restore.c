@@ -8,6 +8,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/remote.h"
 #include "ferry/remote_opts.h"
 #include "ferry/save.h"
@@ -50,49 +51,58 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-enum fy_rc
-cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
+/* What the command line asked for. */
+struct restore_args {
+    bool help;
+    const char *url, *dir;
+    struct arc_unpack_opts unpack;
+    struct remote_opts remote;
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
 {
-    struct arc_unpack_opts uo = {false, 0, false, {0}};
-    struct remote_opts o;
-    struct remote_stats rs = {0};
     struct fy_err *err = &ctx->err;
-    enum fy_rc rc = FY_OK;
     int c;
-    remote_opts_init(&o);
-    o.phase = "restore";
-    while (rc == FY_OK &&
-           (c = cli_getopt(ctx, "restore", argc, argv, "h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "restore", argc, argv, "h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
         int64_t v;
-        if (remote_opt_is(c)) {
-            rc = remote_opts_set(&o, c, optarg, err);
-            continue;
-        }
         switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
         case OPT_FORCE:
-            uo.force = true;
+            a->unpack.force = true;
             break;
         case OPT_STRIP:
-            rc = cli_parse_i64("--strip-components", optarg, 0, 1024, &v, err);
-            uo.strip = (int)v;
+            rc = parse_i64("--strip-components", optarg, 0, 1024, &v, err);
+            a->unpack.strip = (int)v;
             break;
-        case 'h':
-            rc = cli_help(usage);
-            goto out;
         default:
-            rc = err->rc;
+            if (!remote_opt_is(c))
+                return err->rc; /* cli_getopt() recorded it */
+            rc = remote_opts_set(&a->remote, c, optarg, err);
         }
+        if (rc != FY_OK)
+            return rc;
     }
-    if (rc != FY_OK)
-        goto out;
     static const char *const names[] = {"URL", "DIR"};
-    const char *args[2];
-    if ((rc = cli_args(ctx, "restore", argc, argv, 2, names, args)) != FY_OK)
-        goto out;
-    const char *url = args[0], *dir = args[1];
+    const char *args[2] = {NULL, NULL};
+    enum fy_rc rc = cli_args(ctx, "restore", argc, argv, 2, names, args);
+    a->url = args[0];
+    a->dir = args[1];
+    return rc;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct restore_args *a)
+{
+    const char *url = a->url, *dir = a->dir;
+    struct remote_stats rs = {0};
     struct arc_stats st;
     double t0 = out_now();
-    rc = restore_run(url, dir, &uo, &o, &ctx->out, &st, &rs, err);
+    enum fy_rc rc = restore_run(url, dir, &a->unpack, &a->remote, &ctx->out,
+                                &st, &rs, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
         char size[24], down[24], *show = remote_url_show(url);
@@ -115,7 +125,20 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
                   secs);
         free(show);
     }
-out:
-    remote_opts_release(&o);
+    return rc;
+}
+
+enum fy_rc
+cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct restore_args a = {false, NULL, NULL, {false, 0, false, {0}}, {0}};
+    remote_opts_init(&a.remote);
+    a.remote.phase = "restore";
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
+    remote_opts_release(&a.remote);
     return rc;
 }

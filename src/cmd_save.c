@@ -54,9 +54,10 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
 struct save_args {
-    const char *dir, *url;
     bool help;
+    const char *dir, *url;
     struct arc_pack_args pack;
     struct remote_opts remote;
 };
@@ -68,37 +69,45 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     int c;
     while ((c = cli_getopt(ctx, "save", argc, argv, "h", options)) != -1) {
         enum fy_rc rc = FY_OK;
-        if (remote_opt_is(c)) {
-            rc = remote_opts_set(&a->remote, c, optarg, err);
-        } else if (arc_pack_arg_is(c)) {
-            rc = arc_pack_arg_set(&a->pack, "save", c, optarg, err);
-        } else {
-            switch (c) {
-            case 'h':
-                a->help = true;
-                return FY_OK;
-            default:
-                return err->rc;
-            }
+        switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
+        default:
+            if (remote_opt_is(c))
+                rc = remote_opts_set(&a->remote, c, optarg, err);
+            else if (arc_pack_arg_is(c))
+                rc = arc_pack_arg_set(&a->pack, "save", c, optarg, err);
+            else
+                return err->rc; /* cli_getopt() recorded it */
         }
         if (rc != FY_OK)
             return rc;
     }
     static const char *const names[] = {"DIR", "URL"};
-    const char *args[2];
+    const char *args[2] = {NULL, NULL};
     enum fy_rc rc = cli_args(ctx, "save", argc, argv, 2, names, args);
-    if (rc != FY_OK)
-        return rc;
     a->dir = args[0];
     a->url = args[1];
-    struct stat st; /* as pack: missing is I/O (1), not a directory 3 */
+    return rc;
+}
+
+/*
+ * Before anything is packed: DIR a directory (as pack: missing is I/O
+ * (1), not a directory 3), URL well formed (3), the format settled.
+ */
+static enum fy_rc
+check(struct fy_ctx *ctx, struct save_args *a)
+{
+    struct fy_err *err = &ctx->err;
+    struct stat st;
     if (stat(a->dir, &st) != 0)
         return fy_fail_errno(err, FY_ERUNTIME, "%s", a->dir);
     if (!S_ISDIR(st.st_mode))
         return fy_fail(err, FY_EINPUT, "%s: not a directory", a->dir);
-    /* a bad URL is exit 3 before anything is packed */
     struct remote_url u;
-    if ((rc = remote_url_parse(a->url, &u, err)) != FY_OK)
+    enum fy_rc rc = remote_url_parse(a->url, &u, err);
+    if (rc != FY_OK)
         return rc;
     /* the format follows the object's name, not a pre-signed query */
     char *name =
@@ -111,29 +120,20 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     return rc;
 }
 
-enum fy_rc
-cmd_save(int argc, char **argv, struct fy_ctx *ctx)
+static enum fy_rc
+run(struct fy_ctx *ctx, struct save_args *a)
 {
-    struct save_args a;
     struct remote_stats rs = {0};
     struct arc_stats st;
-    memset(&a, 0, sizeof a);
-    arc_pack_opts_init(&a.pack.o);
-    remote_opts_init(&a.remote);
-    a.remote.phase = "save";
-    enum fy_rc rc = parse(argc, argv, ctx, &a);
-    if (rc == FY_OK && a.help) {
-        rc = cli_help(usage);
-        goto out;
-    }
+    enum fy_rc rc = check(ctx, a);
     if (rc != FY_OK)
-        goto out;
+        return rc;
     double t0 = out_now();
-    rc = save_run(a.dir, a.url, &a.pack.o, &a.remote, &ctx->out, &st, &rs,
+    rc = save_run(a->dir, a->url, &a->pack.o, &a->remote, &ctx->out, &st, &rs,
                   &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char in[24], up[24], rate[24], *show = remote_url_show(a.url);
+        char in[24], up[24], rate[24], *show = remote_url_show(a->url);
         double secs = out_now() - t0;
         out_fmt_size(in, sizeof in, st.bytes);
         out_fmt_size(up, sizeof up, rs.bytes);
@@ -142,18 +142,33 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
         out_info(&ctx->out,
                  "saved %s to %s: %lld files, %lld dirs, %lld symlinks (%s) "
                  "as %s in %.1f s (%s/s, %lld %s, %lld retried)",
-                 a.dir, show, (long long)st.files, (long long)st.dirs,
+                 a->dir, show, (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, in, up, secs, rate,
                  (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
                  (long long)rs.retries);
         out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsf}", "op", "save",
-                  "dir", a.dir, "url", show, "files", (long long)st.files,
+                  "dir", a->dir, "url", show, "files", (long long)st.files,
                   "bytes", (long long)st.bytes, "archive_bytes",
                   (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
                   (long long)rs.retries, "seconds", secs);
         free(show);
     }
-out:
+    return rc;
+}
+
+enum fy_rc
+cmd_save(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct save_args a;
+    memset(&a, 0, sizeof a);
+    arc_pack_opts_init(&a.pack.o);
+    remote_opts_init(&a.remote);
+    a.remote.phase = "save";
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
     arc_pack_opts_release(&a.pack.o);
     remote_opts_release(&a.remote);
     return rc;

@@ -2,6 +2,7 @@
  * cmd_seed.c - `ferry seed`: verify a directory against a torrent and
  * upload it until interrupted.
  */
+#include "ferry/cli_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/fetch.h"
 
@@ -29,64 +30,73 @@ static const char usage[] =
 
 static const struct option options[] = {
     {"dir", required_argument, NULL, 'd'},
-    {"listen", required_argument, NULL, FETCH_OPT_LISTEN},
-    {"tracker", required_argument, NULL, FETCH_OPT_TRACKER},
-    {"peer", required_argument, NULL, FETCH_OPT_PEER},
-    {"max-up", required_argument, NULL, FETCH_OPT_MAX_UP},
-    {"seed-time", required_argument, NULL, FETCH_OPT_SEED_TIME},
-    {"seed-ratio", required_argument, NULL, FETCH_OPT_SEED_RATIO},
-    {"no-dht", no_argument, NULL, FETCH_OPT_NO_DHT},
-    {"no-lsd", no_argument, NULL, FETCH_OPT_NO_LSD},
-    {"no-upnp", no_argument, NULL, FETCH_OPT_NO_UPNP},
+    {"listen", required_argument, NULL, CLI_OPT_LISTEN},
+    {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
+    {"peer", required_argument, NULL, CLI_OPT_PEER},
+    {"max-up", required_argument, NULL, CLI_OPT_MAX_UP},
+    {"seed-time", required_argument, NULL, CLI_OPT_SEED_TIME},
+    {"seed-ratio", required_argument, NULL, CLI_OPT_SEED_RATIO},
+    {"no-dht", no_argument, NULL, CLI_OPT_NO_DHT},
+    {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
+    {"no-upnp", no_argument, NULL, CLI_OPT_NO_UPNP},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
 
+/* What the command line asked for. */
+struct seed_args {
+    bool help;
+    struct fetch_opts o; /* o.source: FILE.torrent, o.dir: -d DIR */
+};
+
 static enum fy_rc
-parse(
-    int argc, char **argv, struct fy_ctx *ctx, struct fetch_opts *o, bool *help)
+parse(int argc, char **argv, struct fy_ctx *ctx, struct seed_args *a)
 {
-    struct fy_err *err = &ctx->err;
     const char *dir = NULL;
     int c;
     while ((c = cli_getopt(ctx, "seed", argc, argv, "d:h", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
         case 'd':
             dir = optarg;
             break;
-        case 'h':
-            *help = true;
-            return FY_OK;
         default:
-            if (!fetch_opt_is(c))
-                return err->rc;
-            rc = fetch_opt_set(o, c, optarg, err);
+            if (!cli_opts_fetch_is(c))
+                return ctx->err.rc; /* cli_getopt() recorded it */
+            rc = cli_opts_fetch_set(&a->o, c, optarg, &ctx->err);
         }
         if (rc != FY_OK)
             return rc;
     }
     static const char *const names[] = {"FILE.torrent"};
-    enum fy_rc rc = cli_args(ctx, "seed", argc, argv, 1, names, &o->source);
+    enum fy_rc rc = cli_args(ctx, "seed", argc, argv, 1, names, &a->o.source);
     if (rc != FY_OK)
         return rc;
     if (dir == NULL)
         return cli_usage(ctx, "seed", "missing -d DIR");
-    o->dir = dir;
+    a->o.dir = dir;
     return FY_OK;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct seed_args *a)
+{
+    return fetch_seed(&a->o, &ctx->out, &ctx->err);
 }
 
 enum fy_rc
 cmd_seed(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct fetch_opts o;
-    bool help = false;
-    fetch_opts_init(&o);
-    enum fy_rc rc = parse(argc, argv, ctx, &o, &help);
-    if (rc == FY_OK && help)
+    struct seed_args a = {false, {0}};
+    fetch_opts_init(&a.o);
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
         rc = cli_help(usage);
     else if (rc == FY_OK)
-        rc = fetch_seed(&o, ctx);
-    fetch_opts_release(&o);
+        rc = run(ctx, &a);
+    fetch_opts_release(&a.o);
     return rc;
 }

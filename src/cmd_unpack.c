@@ -7,6 +7,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
+#include "ferry/parse.h"
 #include "ferry/stream.h"
 
 static const char usage[] =
@@ -68,65 +69,77 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-enum fy_rc
-cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
+/* What the command line asked for. */
+struct unpack_args {
+    bool help;
+    const char *archive;
+    const char *dir; /* -C, or dir_owned: ARCHIVE without its extension */
+    char *dir_owned;
+    struct arc_unpack_opts o;
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct unpack_args *a)
 {
-    struct arc_unpack_opts o = {false, 0, false, {0}};
     struct fy_err *err = &ctx->err;
-    const char *dir = NULL, *archive;
-    char *dir_owned = NULL;
     int c;
-    enum fy_rc rc = FY_OK;
-    while (rc == FY_OK &&
-           (c = cli_getopt(ctx, "unpack", argc, argv, "C:h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "unpack", argc, argv, "C:h", options)) != -1) {
+        enum fy_rc rc = FY_OK;
         int64_t v;
         switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
         case 'C':
-            dir = optarg;
+            a->dir = optarg;
             break;
         case OPT_FORCE:
-            o.force = true;
+            a->o.force = true;
             break;
         case OPT_STRIP:
-            rc = cli_parse_i64("--strip-components", optarg, 0, 1024, &v, err);
-            o.strip = (int)v;
+            rc = parse_i64("--strip-components", optarg, 0, 1024, &v, err);
+            a->o.strip = (int)v;
             break;
         case OPT_SAME_OWNER:
-            o.same_owner = true;
+            a->o.same_owner = true;
             break;
         case OPT_LONG:
-            rc = arc_long_parse(optarg, &o.read, err);
+            rc = arc_long_parse(optarg, &a->o.read, err);
             break;
-        case 'h':
-            return cli_help(usage);
         default:
-            return err->rc;
+            return err->rc; /* cli_getopt() recorded it */
         }
+        if (rc != FY_OK)
+            return rc;
     }
-    if (rc != FY_OK)
-        return rc;
     static const char *const names[] = {"ARCHIVE"};
-    rc = cli_args(ctx, "unpack", argc, argv, 1, names, &archive);
+    enum fy_rc rc = cli_args(ctx, "unpack", argc, argv, 1, names, &a->archive);
     if (rc != FY_OK)
         return rc;
-    if (dir != NULL && dir[0] == '\0')
+    if (a->dir != NULL && a->dir[0] == '\0')
         return cli_usage(ctx, "unpack", "-C: empty directory name");
-    if (dir == NULL) {
-        if (strcmp(archive, "-") == 0)
+    if (a->dir == NULL) {
+        if (strcmp(a->archive, "-") == 0)
             return cli_usage(ctx, "unpack", "reading stdin needs -C DIR");
-        dir_owned = arc_strip_ext(archive);
-        if (dir_owned == NULL)
+        a->dir_owned = arc_strip_ext(a->archive);
+        if (a->dir_owned == NULL)
             return cli_usage(ctx, "unpack",
                              "cannot name a directory after "
                              "'%s': give -C DIR",
-                             archive);
-        dir = dir_owned;
+                             a->archive);
+        a->dir = a->dir_owned;
     }
+    return FY_OK;
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct unpack_args *a)
+{
     struct fy_istream is;
     struct arc_stats st;
-    rc = stream_in_open(&is, archive, err);
+    enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
     if (rc == FY_OK)
-        rc = arc_unpack(&is, dir, &o, &ctx->out, &st, err);
+        rc = arc_unpack(&is, a->dir, &a->o, &ctx->out, &st, &ctx->err);
     if (rc == FY_OK) {
         char size[24];
         out_fmt_size(size, sizeof size, st.bytes);
@@ -134,17 +147,29 @@ cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
                  "unpacked %lld files, %lld dirs, %lld symlinks, %lld "
                  "hardlinks (%s) into %s in %.1f s; %s",
                  (long long)st.files, (long long)st.dirs,
-                 (long long)st.symlinks, (long long)st.hardlinks, size, dir,
+                 (long long)st.symlinks, (long long)st.hardlinks, size, a->dir,
                  st.seconds,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
         out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsbsf}", "op", "unpack",
-                  "dir", dir, "files", (long long)st.files, "dirs",
+                  "dir", a->dir, "files", (long long)st.files, "dirs",
                   (long long)st.dirs, "symlinks", (long long)st.symlinks,
                   "hardlinks", (long long)st.hardlinks, "bytes",
                   (long long)st.bytes, "skipped", (long long)st.skipped,
                   "verified", st.manifest, "seconds", st.seconds);
     }
-    free(dir_owned);
+    return rc;
+}
+
+enum fy_rc
+cmd_unpack(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct unpack_args a = {false, NULL, NULL, NULL, {false, 0, false, {0}}};
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
+    free(a.dir_owned);
     return rc;
 }

@@ -33,44 +33,71 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
-enum fy_rc
-cmd_verify(int argc, char **argv, struct fy_ctx *ctx)
+/* What the command line asked for. */
+struct verify_args {
+    bool help;
+    const char *archive;
+    struct arc_read_opts read; /* --long */
+};
+
+static enum fy_rc
+parse(int argc, char **argv, struct fy_ctx *ctx, struct verify_args *a)
 {
-    struct arc_read_opts ro = {0};
     int c;
     while ((c = cli_getopt(ctx, "verify", argc, argv, "h", options)) != -1) {
-        if (c == 'h')
-            return cli_help(usage);
-        if (c != OPT_LONG)
-            return ctx->err.rc;
-        if (arc_long_parse(optarg, &ro, &ctx->err) != FY_OK)
-            return ctx->err.rc;
+        enum fy_rc rc = FY_OK;
+        switch (c) {
+        case 'h':
+            a->help = true;
+            return FY_OK;
+        case OPT_LONG:
+            rc = arc_long_parse(optarg, &a->read, &ctx->err);
+            break;
+        default:
+            return ctx->err.rc; /* cli_getopt() recorded it */
+        }
+        if (rc != FY_OK)
+            return rc;
     }
     static const char *const names[] = {"ARCHIVE"};
-    const char *archive;
-    enum fy_rc rc = cli_args(ctx, "verify", argc, argv, 1, names, &archive);
-    if (rc != FY_OK)
-        return rc;
+    return cli_args(ctx, "verify", argc, argv, 1, names, &a->archive);
+}
+
+static enum fy_rc
+run(struct fy_ctx *ctx, const struct verify_args *a)
+{
     struct fy_istream is;
     struct arc_stats st;
-    rc = stream_in_open(&is, archive, &ctx->err);
+    enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
     if (rc == FY_OK)
-        rc = arc_verify(&is, &ro, &ctx->out, &st, &ctx->err);
+        rc = arc_verify(&is, &a->read, &ctx->out, &st, &ctx->err);
     if (rc == FY_OK) {
         char size[24];
         out_fmt_size(size, sizeof size, st.bytes);
         out_info(&ctx->out,
                  "%s: ok: %lld files, %lld dirs, %lld symlinks, %lld "
                  "hardlinks (%s)%s",
-                 strcmp(archive, "-") == 0 ? "stdin" : archive,
+                 strcmp(a->archive, "-") == 0 ? "stdin" : a->archive,
                  (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, (long long)st.hardlinks, size,
                  st.manifest ? "; every file matches the manifest"
                              : "; no ferry manifest, structure checked only");
         out_event(&ctx->out, "done", "{sssssIsIsbsf}", "op", "verify",
-                  "archive", archive, "files", (long long)st.files, "bytes",
+                  "archive", a->archive, "files", (long long)st.files, "bytes",
                   (long long)st.bytes, "manifest", st.manifest, "seconds",
                   st.seconds);
     }
+    return rc;
+}
+
+enum fy_rc
+cmd_verify(int argc, char **argv, struct fy_ctx *ctx)
+{
+    struct verify_args a = {false, NULL, {0}};
+    enum fy_rc rc = parse(argc, argv, ctx, &a);
+    if (rc == FY_OK && a.help)
+        rc = cli_help(usage);
+    else if (rc == FY_OK)
+        rc = run(ctx, &a);
     return rc;
 }

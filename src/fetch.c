@@ -52,77 +52,6 @@ fetch_opts_release(struct fetch_opts *o)
     strlist_release(&o->trackers);
 }
 
-#define YEAR_SECONDS (86400.0 * 365)
-
-bool
-fetch_opt_is(int opt)
-{
-    return opt >= FETCH_OPT_BASE && opt < FETCH_OPT_END;
-}
-
-enum fy_rc
-fetch_opt_set(struct fetch_opts *o,
-              int opt,
-              const char *arg,
-              struct fy_err *err)
-{
-    enum fy_rc rc = FY_OK;
-    switch (opt) {
-    case FETCH_OPT_SELECT:
-        strlist_add(&o->select, arg);
-        break;
-    case FETCH_OPT_LIST:
-        o->list = true;
-        break;
-    case FETCH_OPT_PEER:
-        if ((rc = cli_parse_hostport("--peer", arg, false, err)) == FY_OK)
-            strlist_add(&o->peers, arg);
-        break;
-    case FETCH_OPT_WEBSEED:
-        strlist_add(&o->webseeds, arg);
-        break;
-    case FETCH_OPT_TRACKER:
-        strlist_add(&o->trackers, arg);
-        break;
-    case FETCH_OPT_SEED_RATIO:
-        rc = cli_parse_double("--seed-ratio", arg, 1e6, &o->seed_ratio, err);
-        break;
-    case FETCH_OPT_SEED_TIME:
-        rc = cli_parse_double("--seed-time", arg, YEAR_SECONDS, &o->seed_time,
-                              err);
-        break;
-    case FETCH_OPT_TIMEOUT:
-        rc = cli_parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
-        break;
-    case FETCH_OPT_STALL:
-        rc = cli_parse_double("--stall-timeout", arg, YEAR_SECONDS,
-                              &o->stall_timeout, err);
-        break;
-    case FETCH_OPT_MAX_DOWN:
-        rc = cli_parse_rate("--max-down", arg, &o->max_down, err);
-        break;
-    case FETCH_OPT_MAX_UP:
-        rc = cli_parse_rate("--max-up", arg, &o->max_up, err);
-        break;
-    case FETCH_OPT_LISTEN:
-        rc = cli_parse_hostport("--listen", arg, true, err);
-        o->listen = arg;
-        break;
-    case FETCH_OPT_NO_DHT:
-        o->dht = false;
-        break;
-    case FETCH_OPT_NO_LSD:
-        o->lsd = false;
-        break;
-    case FETCH_OPT_NO_UPNP:
-        o->upnp = false;
-        break;
-    default:
-        break;
-    }
-    return rc;
-}
-
 bool
 fetch_select_match(const struct glob_rule *rules, size_t n, const char *path)
 {
@@ -150,7 +79,14 @@ fetch_path_safe(const char *path)
 /* What the run knows beyond the status snapshot, for the stall message. */
 struct run {
     const struct fetch_opts *o;
-    struct fy_ctx *ctx;
+    struct out *out;
+    struct fy_err *err;
+    /* fetch_list(): report the files to on_file, download nothing */
+    bool list;
+    enum fy_rc (*on_file)(void *arg,
+                          const struct fetch_file *f,
+                          struct fy_err *err);
+    void *on_file_arg;
     struct tor_session *s;
     char hex[41];
     char *resume_path;
@@ -173,7 +109,7 @@ struct run {
 
 /*
  * Every --peer host resolves: one that does not is a network failure (1),
- * found before anything is written.  cli_parse_hostport() checked the form
+ * found before anything is written.  parse_hostport() checked the form
  * ("HOST:PORT" or "[V6]:PORT").
  */
 static enum fy_rc
@@ -250,7 +186,7 @@ static void
 save_resume(struct run *r, bool flush)
 {
     struct fy_err ignore = FY_ERR_INIT;
-    if (!r->o->list && r->resume_path)
+    if (!r->list && r->resume_path)
         tor_save_resume(r->s, flush, &ignore);
     r->last_save = out_now();
 }
@@ -264,7 +200,7 @@ store_resume(struct run *r, const struct tor_event *ev)
     /* 0600: resume data can hold tracker URLs with passkeys */
     enum fy_rc rc = fs_write_file(r->resume_path, ev->data, ev->len, 0600, &e);
     if (rc != FY_OK)
-        out_warn(&r->ctx->out, "cannot save resume state: %s", e.msg);
+        out_warn(r->out, "cannot save resume state: %s", e.msg);
     return rc;
 }
 
@@ -320,12 +256,12 @@ check_file_path(struct run *r, const char *path, struct fy_err *err)
 
 /*
  * Once the metadata is known (before the torrent is started when it comes
- * with the source): check every path, apply --select, print --list.
+ * with the source): check every path, apply --select, report the files
+ * to fetch_list()'s callback.
  */
 static enum fy_rc
 on_metadata(struct run *r)
 {
-    struct fy_ctx *ctx = r->ctx;
     const struct fetch_opts *o = r->o;
     size_t n = tor_file_count(r->s);
     uint8_t *prio = xcalloc(n ? n : 1, 1);
@@ -339,16 +275,16 @@ on_metadata(struct run *r)
     for (size_t i = 0; i < n && rc == FY_OK; i++) {
         int64_t size;
         char *path;
-        if ((rc = tor_file_at(r->s, i, &size, &path, &ctx->err)) != FY_OK)
+        if ((rc = tor_file_at(r->s, i, &size, &path, r->err)) != FY_OK)
             break;
-        if (!o->list && (rc = check_file_path(r, path, &ctx->err)) != FY_OK) {
+        if (!r->list && (rc = check_file_path(r, path, r->err)) != FY_OK) {
             free(path);
             break;
         }
-        if (o->list && !fetch_path_safe(path)) {
+        if (r->list && !fetch_path_safe(path)) {
             char *esc = out_escape(path);
-            rc = fy_fail(&ctx->err, FY_EREFUSED,
-                         "%s: unsafe file path in torrent", esc);
+            rc = fy_fail(r->err, FY_EREFUSED, "%s: unsafe file path in torrent",
+                         esc);
             free(esc);
             free(path);
             break;
@@ -358,24 +294,18 @@ on_metadata(struct run *r)
         selected += want;
         if (want)
             r->selected_bytes += size;
-        if (o->list) {
-            if (ctx->out.json) { /* jansson escapes control bytes */
-                out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)i,
-                          "size", (long long)size, "path", path);
-            } else {
-                char *esc = out_escape(path);
-                printf("%zu\t%lld\t%s\n", i, (long long)size, esc);
-                free(esc);
-            }
+        if (r->list) {
+            struct fetch_file f = {i, size, path};
+            rc = r->on_file(r->on_file_arg, &f, r->err);
         }
         free(path);
     }
     if (rc == FY_OK && o->select.n > 0 && selected == 0)
-        rc = fy_fail(&ctx->err, FY_EINPUT,
+        rc = fy_fail(r->err, FY_EINPUT,
                      "--select: no file of the torrent matches");
-    if (rc == FY_OK && !o->list) {
+    if (rc == FY_OK && !r->list) {
         if (tor_started(r->s)) {
-            rc = tor_set_file_priorities(r->s, prio, n, &ctx->err);
+            rc = tor_set_file_priorities(r->s, prio, n, r->err);
             save_resume(r, false); /* a magnet never waits for metadata twice */
         } else {
             free(r->prio);
@@ -384,12 +314,11 @@ on_metadata(struct run *r)
             prio = NULL;
         }
         char *esc = out_escape(name ? name : "?");
-        out_event(&ctx->out, "metadata", "{sssIsIsI}", "name", esc, "files",
+        out_event(r->out, "metadata", "{sssIsIsI}", "name", esc, "files",
                   (long long)n, "selected", (long long)selected, "size",
                   (long long)tor_total_size(r->s));
         if (o->select.n > 0)
-            out_info(&ctx->out, "%s: %zu of %zu files selected", esc, selected,
-                     n);
+            out_info(r->out, "%s: %zu of %zu files selected", esc, selected, n);
         free(esc);
     }
     for (size_t k = 0; k < nrules; k++)
@@ -404,7 +333,7 @@ on_metadata(struct run *r)
 static enum fy_rc
 handle_event(struct run *r, const struct tor_event *ev)
 {
-    struct out *out = &r->ctx->out;
+    struct out *out = r->out;
     char *tracker;
     switch (ev->type) {
     case TOR_EV_METADATA:
@@ -439,11 +368,11 @@ handle_event(struct run *r, const struct tor_event *ev)
     case TOR_EV_TORRENT_ERROR:
         /* ELOOP, EXDEV: a symlink appeared on the way (fs_open_beneath) */
         if (ev->code == ELOOP || ev->code == EXDEV)
-            return fy_fail(&r->ctx->err, FY_EREFUSED,
+            return fy_fail(r->err, FY_EREFUSED,
                            "%s: is or passes through a symlink; fetch never "
                            "writes through links",
                            ev->where[0] ? ev->where : r->o->dir);
-        return fy_fail(&r->ctx->err, FY_ERUNTIME, "%s%s%s", ev->where,
+        return fy_fail(r->err, FY_ERUNTIME, "%s%s%s", ev->where,
                        ev->where[0] ? ": " : "", ev->msg);
     case TOR_EV_LISTEN_FAILED:
         out_warn(out, "cannot listen on %s: %s", ev->where, ev->msg);
@@ -490,7 +419,7 @@ pump(struct run *r, int wait_ms)
 static bool
 final_save(struct run *r)
 {
-    if (r->o->list || r->resume_path == NULL || !tor_has_metadata(r->s))
+    if (r->list || r->resume_path == NULL || !tor_has_metadata(r->s))
         return false;
     struct fy_err ignore = FY_ERR_INIT;
     if (tor_save_resume(r->s, true, &ignore) != FY_OK)
@@ -528,7 +457,7 @@ write_marker(struct run *r, const char *state, struct fy_err *err)
 static void
 finish_clean(struct run *r)
 {
-    if (r->o->list || !tor_has_metadata(r->s))
+    if (r->list || !tor_has_metadata(r->s))
         return;
     tor_pause(r->s);
     struct fy_err ignore = FY_ERR_INIT;
@@ -594,7 +523,7 @@ stall_error(struct run *r, const struct tor_status *st, double secs)
                    : remote_is_url(r->o->source) ? remote_url_show(r->o->source)
                                                  : xstrdup(r->o->source);
     enum fy_rc rc =
-        fy_fail(&r->ctx->err, FY_ETIMEOUT,
+        fy_fail(r->err, FY_ETIMEOUT,
                 "%s: no %s for %.0f s: %d peers connected now, %d at most, "
                 "%d known%s",
                 source, r->have_meta ? "data" : "metadata", secs, st->peers,
@@ -643,13 +572,13 @@ summary(struct run *r, const struct tor_status *st, double secs)
     out_fmt_size(size, sizeof size, r->selected_bytes);
     out_fmt_size(rate, sizeof rate, (int64_t)rt);
     out_fmt_size(got, sizeof got, st->session_down);
-    out_info(&r->ctx->out,
+    out_info(r->out,
              "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
              "peer%s, %d seed%s)",
              esc, size, secs, got, rate, r->max_peers,
              r->max_peers == 1 ? "" : "s", r->max_seeds,
              r->max_seeds == 1 ? "" : "s");
-    out_event(&r->ctx->out, "done", "{sssIsIsfsfsisisi}", "name", esc, "bytes",
+    out_event(r->out, "done", "{sssIsIsfsfsisisi}", "name", esc, "bytes",
               (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
               "hash_failures", r->hash_failures, "peers_max", r->max_peers,
@@ -662,7 +591,6 @@ static enum fy_rc
 loop(struct run *r)
 {
     const struct fetch_opts *o = r->o;
-    struct fy_ctx *ctx = r->ctx;
     struct tor_status st;
     double start = out_now(), last_move = start, seed_start = -1;
     int64_t last_down = -1, last_done = -1;
@@ -670,17 +598,17 @@ loop(struct run *r)
     if (!r->have_meta && tor_has_metadata(r->s) &&
         (rc = on_metadata(r)) != FY_OK)
         return rc;
-    if (o->list && r->have_meta)
+    if (r->list && r->have_meta)
         return FY_OK;
     for (;;) {
         if ((rc = pump(r, POLL_MS)) != FY_OK)
             return rc;
-        if (o->list && r->have_meta)
+        if (r->list && r->have_meta)
             return FY_OK;
-        if ((rc = tor_get_status(r->s, &st, &ctx->err)) != FY_OK)
+        if ((rc = tor_get_status(r->s, &st, r->err)) != FY_OK)
             return rc;
         if (st.state == TOR_ERROR)
-            return fy_fail(&ctx->err, FY_ERUNTIME, "%s", st.error);
+            return fy_fail(r->err, FY_ERUNTIME, "%s", st.error);
         double now = out_now();
         r->max_peers = imax(r->max_peers, imax(st.peers, st.sources_max));
         r->max_seeds = imax(r->max_seeds, imax(st.seeds, st.seed_sources_max));
@@ -709,7 +637,7 @@ loop(struct run *r)
             p.peers = r->max_peers;
             p.seeds = r->max_seeds;
         }
-        out_progress(&ctx->out, &p, done && seed_start < 0);
+        out_progress(r->out, &p, done && seed_start < 0);
 
         if (st.session_down != last_down || st.wanted_done != last_done ||
             st.state == TOR_CHECKING) {
@@ -723,14 +651,14 @@ loop(struct run *r)
             save_resume(r, false);
         }
         if (done && seed_start < 0) {
-            out_progress_end(&ctx->out);
+            out_progress_end(r->out);
             apply_exec_bits(r);
             summary(r, &st, now - start);
             if (o->seed_ratio < 0 && o->seed_time < 0)
                 return FY_OK;
             final_save(r);
             seed_start = now;
-            out_info(&ctx->out, "seeding until %s",
+            out_info(r->out, "seeding until %s",
                      o->seed_ratio >= 0 && o->seed_time >= 0
                          ? "the ratio or the time is reached"
                      : o->seed_ratio >= 0 ? "the ratio is reached"
@@ -747,19 +675,18 @@ loop(struct run *r)
         if (fy_interrupted() && seed_start >= 0) {
             /* the fetch itself is done: stopping the extra seeding is a
              * normal end (exit 0), with nothing to resume */
-            out_info(&ctx->out, "seeding stopped by a signal; %s is complete",
+            out_info(r->out, "seeding stopped by a signal; %s is complete",
                      o->dir);
             return FY_OK;
         }
         if (fy_interrupted())
-            return fy_fail(&ctx->err, FY_EINTR,
+            return fy_fail(r->err, FY_EINTR,
                            "interrupted: state saved in %s/.ferry; rerun to "
                            "resume",
                            o->dir);
         if (o->timeout > 0 && now - start >= o->timeout)
             return fy_fail(
-                &ctx->err, FY_ETIMEOUT,
-                "%s: --timeout %.0f s reached at %.1f%%",
+                r->err, FY_ETIMEOUT, "%s: --timeout %.0f s reached at %.1f%%",
                 r->have_meta ? "fetch" : "metadata", o->timeout,
                 p.total > 0 ? 100.0 * (double)p.done / (double)p.total : 0.0);
         if (o->stall_timeout > 0 && now - last_move >= o->stall_timeout)
@@ -809,14 +736,13 @@ move_parts(const struct run *r, bool to_state)
 static enum fy_rc
 open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
 {
-    struct fy_ctx *ctx = r->ctx;
     char *state_dir = fs_join(r->o->dir, FETCH_STATE_DIR);
     char *parts = xasprintf("%s/.%s.parts", r->o->dir, r->hex);
     enum fy_rc rc;
-    if ((rc = refuse_link(state_dir, "state", &ctx->err)) != FY_OK ||
-        (rc = refuse_link(parts, "partial pieces", &ctx->err)) != FY_OK ||
-        (rc = fs_mkdir_p(state_dir, 0755, &ctx->err)) != FY_OK ||
-        (rc = refuse_link(state_dir, "state", &ctx->err)) != FY_OK)
+    if ((rc = refuse_link(state_dir, "state", r->err)) != FY_OK ||
+        (rc = refuse_link(parts, "partial pieces", r->err)) != FY_OK ||
+        (rc = fs_mkdir_p(state_dir, 0755, r->err)) != FY_OK ||
+        (rc = refuse_link(state_dir, "state", r->err)) != FY_OK)
         goto out;
     char *name = xasprintf("%s.resume", r->hex);
     r->resume_path = fs_join(state_dir, name);
@@ -832,37 +758,30 @@ open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
         ap->resume = resume->buf;
         ap->resume_len = resume->len;
         ap->recheck = !trusted(r);
-        out_verbose(&ctx->out, "resuming from %s%s", r->resume_path,
+        out_verbose(r->out, "resuming from %s%s", r->resume_path,
                     ap->recheck ? " (the last run did not end cleanly: "
                                   "checking the files)"
                                 : "");
     } else if (!missing) {
-        out_warn(&ctx->out, "ignoring resume data: %s", why.msg);
+        out_warn(r->out, "ignoring resume data: %s", why.msg);
     }
     move_parts(r, false);
-    rc = write_marker(r, "running", &ctx->err);
+    rc = write_marker(r, "running", r->err);
 out:
     free(parts);
     free(state_dir);
     return rc;
 }
 
-enum fy_rc
-fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
+/*
+ * One session for fetch, --list or seed: the options a run shares, and
+ * the source, peers and trackers in ap (which tor_prepare()/tor_add()
+ * take next).  seed uploads only; --list fetches the metadata only.
+ */
+static enum fy_rc
+open_session(struct run *r, struct tor_add_params *ap, bool seeding)
 {
-    struct run r;
-    struct sbuf torrent = SBUF_INIT, resume = SBUF_INIT;
-    struct tor_add_params ap;
-    memset(&r, 0, sizeof r);
-    memset(&ap, 0, sizeof ap);
-    r.o = o;
-    r.ctx = ctx;
-    r.saved_done = -1;
-    enum fy_rc rc = load_source(o, &ap, &torrent, r.hex, &ctx->err);
-    if (rc != FY_OK || (rc = resolve_peers(o, &ctx->err)) != FY_OK)
-        goto out;
-    if (!o->list && (rc = open_state(&r, &ap, &resume)) != FY_OK)
-        goto out;
+    const struct fetch_opts *o = r->o;
     struct tor_options to;
     tor_options_init(&to);
     to.listen = o->listen;
@@ -871,46 +790,190 @@ fetch_run(const struct fetch_opts *o, struct fy_ctx *ctx)
     to.upnp = to.natpmp = o->upnp;
     to.max_down = o->max_down;
     to.max_up = o->max_up;
-    to.metadata_only = o->list;
-    if ((r.s = tor_session_new(&to, &ctx->err)) == NULL) {
-        rc = ctx->err.rc;
+    to.metadata_only = r->list;
+    to.seeding = seeding;
+    if ((r->s = tor_session_new(&to, r->err)) == NULL)
+        return r->err->rc;
+    ap->save_path = o->dir;
+    ap->upload_only = seeding;
+    ap->peers = (const char *const *)o->peers.v;
+    ap->npeers = o->peers.n;
+    ap->webseeds = (const char *const *)o->webseeds.v;
+    ap->nwebseeds = o->webseeds.n;
+    ap->trackers = (const char *const *)o->trackers.v;
+    ap->ntrackers = o->trackers.n;
+    return FY_OK;
+}
+
+/* fetch_run() and fetch_list(): r->list and r->on_file are set. */
+static enum fy_rc
+fetch(struct run *r)
+{
+    const struct fetch_opts *o = r->o;
+    struct sbuf torrent = SBUF_INIT, resume = SBUF_INIT;
+    struct tor_add_params ap;
+    memset(&ap, 0, sizeof ap);
+    r->saved_done = -1;
+    enum fy_rc rc = load_source(o, &ap, &torrent, r->hex, r->err);
+    if (rc != FY_OK || (rc = resolve_peers(o, r->err)) != FY_OK)
         goto out;
-    }
-    ap.save_path = o->dir;
-    ap.peers = (const char *const *)o->peers.v;
-    ap.npeers = o->peers.n;
-    ap.webseeds = (const char *const *)o->webseeds.v;
-    ap.nwebseeds = o->webseeds.n;
-    ap.trackers = (const char *const *)o->trackers.v;
-    ap.ntrackers = o->trackers.n;
-    out_event(&ctx->out, "start", "{ssssss?}", "infohash", r.hex, "dir", o->dir,
-              "resume", r.resume_path);
+    if (!r->list && (rc = open_state(r, &ap, &resume)) != FY_OK)
+        goto out;
+    if ((rc = open_session(r, &ap, false)) != FY_OK)
+        goto out;
+    out_event(r->out, "start", "{ssssss?}", "infohash", r->hex, "dir", o->dir,
+              "resume", r->resume_path);
     /* SPEC: every path is checked before anything touches the disk */
-    if ((rc = tor_prepare(r.s, &ap, &ctx->err)) != FY_OK ||
-        (tor_has_metadata(r.s) && (rc = on_metadata(&r)) != FY_OK))
+    if ((rc = tor_prepare(r->s, &ap, r->err)) != FY_OK ||
+        (tor_has_metadata(r->s) && (rc = on_metadata(r)) != FY_OK))
         goto out;
-    if (o->list && r.have_meta)
+    if (r->list && r->have_meta)
         goto out; /* --list of a .torrent: nothing to start */
-    if ((rc = tor_start(r.s, r.prio, r.nprio, &ctx->err)) != FY_OK)
+    if ((rc = tor_start(r->s, r->prio, r->nprio, r->err)) != FY_OK)
         goto out;
-    rc = loop(&r);
+    rc = loop(r);
     if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
-        finish_clean(&r);
+        finish_clean(r);
 out:
-    out_progress_end(&ctx->out);
-    tor_session_free(r.s); /* the part file is complete after this */
-    if (r.marker_path != NULL)
-        move_parts(&r, true);
-    free(r.resume_path);
-    free(r.marker_path);
-    free(r.prio);
+    out_progress_end(r->out);
+    tor_session_free(r->s); /* the part file is complete after this */
+    if (r->marker_path != NULL)
+        move_parts(r, true);
+    free(r->resume_path);
+    free(r->marker_path);
+    free(r->prio);
     sbuf_release(&resume);
     sbuf_release(&torrent);
     return rc;
 }
 
 enum fy_rc
-fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
+fetch_run(const struct fetch_opts *o, struct out *out, struct fy_err *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    r.out = out;
+    r.err = err;
+    return fetch(&r);
+}
+
+enum fy_rc
+fetch_list(const struct fetch_opts *o,
+           enum fy_rc (*on_file)(void *arg,
+                                 const struct fetch_file *f,
+                                 struct fy_err *err),
+           void *arg,
+           struct out *out,
+           struct fy_err *err)
+{
+    struct run r;
+    memset(&r, 0, sizeof r);
+    r.o = o;
+    r.out = out;
+    r.err = err;
+    r.list = true;
+    r.on_file = on_file;
+    r.on_file_arg = arg;
+    return fetch(&r);
+}
+
+/* seed: a .torrent (not a magnet), peers that resolve, DIR a directory. */
+static enum fy_rc
+seed_prepare(struct run *r, struct tor_add_params *ap, struct sbuf *torrent)
+{
+    const struct fetch_opts *o = r->o;
+    enum fy_rc rc;
+    if (magnet_is(o->source))
+        return fy_fail(r->err, FY_EINPUT,
+                       "%s: seed needs a .torrent file, not a magnet link",
+                       o->source);
+    if ((rc = load_source(o, ap, torrent, r->hex, r->err)) != FY_OK ||
+        (rc = resolve_peers(o, r->err)) != FY_OK)
+        return rc;
+    struct stat sb;
+    if (stat(o->dir, &sb) != 0) /* missing: I/O (1) */
+        return fy_fail_errno(r->err, FY_ERUNTIME, "%s", o->dir);
+    if (!S_ISDIR(sb.st_mode)) /* the wrong kind of input (3) */
+        return fy_fail(r->err, FY_EINPUT, "%s: not a directory", o->dir);
+    return FY_OK;
+}
+
+/* Check every piece of DIR against the torrent: all there, or refused. */
+static enum fy_rc
+seed_check(struct run *r, struct tor_status *st)
+{
+    enum fy_rc rc;
+    for (;;) {
+        if ((rc = pump(r, POLL_MS)) != FY_OK ||
+            (rc = tor_get_status(r->s, st, r->err)) != FY_OK)
+            return rc;
+        if (st->state == TOR_ERROR)
+            return fy_fail(r->err, FY_ERUNTIME, "%s", st->error);
+        if (st->state != TOR_CHECKING && st->state != TOR_METADATA)
+            break;
+        struct out_progress p = OUT_PROGRESS_INIT;
+        p.phase = "check";
+        p.total = tor_total_size(r->s);
+        p.done = (int64_t)(st->progress * (double)p.total);
+        out_progress(r->out, &p, false);
+        if (fy_interrupted())
+            return fy_fail(r->err, FY_EINTR, "interrupted while checking");
+    }
+    out_progress_end(r->out);
+    if (st->state != TOR_SEEDING)
+        return fy_fail(r->err, FY_EREFUSED,
+                       "%s: does not match the torrent: %d of %d pieces "
+                       "verified",
+                       r->o->dir, st->pieces_done, st->pieces);
+    return FY_OK;
+}
+
+/* Upload until a signal, --seed-time or --seed-ratio. */
+static enum fy_rc
+seed_upload(struct run *r, struct tor_status *st)
+{
+    const struct fetch_opts *o = r->o;
+    char *name = tor_name(r->s), *esc = out_escape(name ? name : "?");
+    out_info(r->out,
+             "seeding %s (%d pieces verified) on port %d; Ctrl-C "
+             "stops",
+             esc, st->pieces, st->listen_port);
+    out_event(r->out, "seeding", "{sssssi}", "name", esc, "infohash", r->hex,
+              "port", st->listen_port);
+    free(esc);
+    free(name);
+    fflush(stderr);
+    double start = out_now();
+    enum fy_rc rc;
+    while (!fy_interrupted()) {
+        if ((rc = pump(r, 200)) != FY_OK ||
+            (rc = tor_get_status(r->s, st, r->err)) != FY_OK)
+            return rc;
+        struct out_progress p = OUT_PROGRESS_INIT;
+        p.phase = "seed";
+        p.done = st->session_up;
+        p.rate = st->up_rate;
+        p.peers = st->peers;
+        p.seeds = st->seeds;
+        p.session_up = st->session_up;
+        out_progress(r->out, &p, false);
+        double ratio =
+            st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
+        if ((o->seed_time >= 0 && out_now() - start >= o->seed_time) ||
+            (o->seed_ratio >= 0 && ratio >= o->seed_ratio))
+            break;
+    }
+    out_progress_end(r->out);
+    char up[24];
+    out_fmt_size(up, sizeof up, st->session_up);
+    out_info(r->out, "stopped seeding: %s sent", up);
+    out_event(r->out, "done", "{sI}", "session_up", (long long)st->session_up);
+    return FY_OK;
+}
+
+enum fy_rc
+fetch_seed(const struct fetch_opts *o, struct out *out, struct fy_err *err)
 {
     struct run r;
     struct sbuf torrent = SBUF_INIT;
@@ -919,115 +982,18 @@ fetch_seed(const struct fetch_opts *o, struct fy_ctx *ctx)
     memset(&r, 0, sizeof r);
     memset(&ap, 0, sizeof ap);
     r.o = o;
-    r.ctx = ctx;
+    r.out = out;
+    r.err = err;
     enum fy_rc rc;
-    if (magnet_is(o->source)) {
-        return fy_fail(&ctx->err, FY_EINPUT,
-                       "%s: seed needs a .torrent file, not a magnet link",
-                       o->source);
-    }
-    if ((rc = load_source(o, &ap, &torrent, r.hex, &ctx->err)) != FY_OK ||
-        (rc = resolve_peers(o, &ctx->err)) != FY_OK)
-        goto out;
-    struct stat sb;
-    if (stat(o->dir, &sb) != 0) { /* missing: I/O (1) */
-        rc = fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", o->dir);
-        goto out;
-    }
-    if (!S_ISDIR(sb.st_mode)) { /* the wrong kind of input (3) */
-        rc = fy_fail(&ctx->err, FY_EINPUT, "%s: not a directory", o->dir);
-        goto out;
-    }
-    struct tor_options to;
-    tor_options_init(&to);
-    to.listen = o->listen;
-    to.dht = o->dht;
-    to.lsd = o->lsd;
-    to.upnp = to.natpmp = o->upnp;
-    to.max_up = o->max_up;
-    to.seeding = true;
-    if ((r.s = tor_session_new(&to, &ctx->err)) == NULL) {
-        rc = ctx->err.rc;
-        goto out;
-    }
-    ap.save_path = o->dir;
-    ap.upload_only = true;
-    ap.trackers = (const char *const *)o->trackers.v;
-    ap.ntrackers = o->trackers.n;
-    ap.peers = (const char *const *)o->peers.v;
-    ap.npeers = o->peers.n;
-    if ((rc = tor_add(r.s, &ap, &ctx->err)) != FY_OK)
+    if ((rc = seed_prepare(&r, &ap, &torrent)) != FY_OK ||
+        (rc = open_session(&r, &ap, true)) != FY_OK ||
+        (rc = tor_add(r.s, &ap, err)) != FY_OK)
         goto out;
     r.have_meta = true;
-    /* check the files against the torrent */
-    for (;;) {
-        if ((rc = pump(&r, POLL_MS)) != FY_OK)
-            goto out;
-        if ((rc = tor_get_status(r.s, &st, &ctx->err)) != FY_OK)
-            goto out;
-        if (st.state == TOR_ERROR) {
-            rc = fy_fail(&ctx->err, FY_ERUNTIME, "%s", st.error);
-            goto out;
-        }
-        if (st.state != TOR_CHECKING && st.state != TOR_METADATA)
-            break;
-        struct out_progress p = OUT_PROGRESS_INIT;
-        p.phase = "check";
-        p.total = tor_total_size(r.s);
-        p.done = (int64_t)(st.progress * (double)p.total);
-        out_progress(&ctx->out, &p, false);
-        if (fy_interrupted()) {
-            rc = fy_fail(&ctx->err, FY_EINTR, "interrupted while checking");
-            goto out;
-        }
-    }
-    out_progress_end(&ctx->out);
-    if (st.state != TOR_SEEDING) {
-        rc = fy_fail(&ctx->err, FY_EREFUSED,
-                     "%s: does not match the torrent: %d of %d pieces "
-                     "verified",
-                     o->dir, st.pieces_done, st.pieces);
-        goto out;
-    }
-    char *name = tor_name(r.s), *esc = out_escape(name ? name : "?");
-    out_info(&ctx->out,
-             "seeding %s (%d pieces verified) on port %d; Ctrl-C "
-             "stops",
-             esc, st.pieces, st.listen_port);
-    out_event(&ctx->out, "seeding", "{sssssi}", "name", esc, "infohash", r.hex,
-              "port", st.listen_port);
-    free(esc);
-    free(name);
-    fflush(stderr);
-    double start = out_now();
-    while (!fy_interrupted()) {
-        if ((rc = pump(&r, 200)) != FY_OK)
-            goto out;
-        if ((rc = tor_get_status(r.s, &st, &ctx->err)) != FY_OK)
-            goto out;
-        struct out_progress p = OUT_PROGRESS_INIT;
-        p.phase = "seed";
-        p.done = st.session_up;
-        p.rate = st.up_rate;
-        p.peers = st.peers;
-        p.seeds = st.seeds;
-        p.session_up = st.session_up;
-        out_progress(&ctx->out, &p, false);
-        double ratio =
-            st.wanted > 0 ? (double)st.session_up / (double)st.wanted : 0;
-        if ((o->seed_time >= 0 && out_now() - start >= o->seed_time) ||
-            (o->seed_ratio >= 0 && ratio >= o->seed_ratio))
-            break;
-    }
-    out_progress_end(&ctx->out);
-    char up[24];
-    out_fmt_size(up, sizeof up, st.session_up);
-    out_info(&ctx->out, "stopped seeding: %s sent", up);
-    out_event(&ctx->out, "done", "{sI}", "session_up",
-              (long long)st.session_up);
-    rc = FY_OK;
+    if ((rc = seed_check(&r, &st)) == FY_OK)
+        rc = seed_upload(&r, &st);
 out:
-    out_progress_end(&ctx->out);
+    out_progress_end(out);
     tor_session_free(r.s);
     sbuf_release(&torrent);
     return rc;

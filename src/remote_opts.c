@@ -11,7 +11,7 @@
 
 #include <string.h>
 
-#include "ferry/cli.h"
+#include "ferry/parse.h"
 #include "ferry/xalloc.h"
 
 void
@@ -45,15 +45,15 @@ remote_opts_set(struct remote_opts *o,
     int64_t v;
     switch (opt) {
     case REMOTE_OPT_RETRIES:
-        if (cli_parse_i64("--retries", arg, 0, 100, &v, err) != FY_OK)
+        if (parse_i64("--retries", arg, 0, 100, &v, err) != FY_OK)
             return err->rc;
         o->retries = (int)v;
         return FY_OK;
     case REMOTE_OPT_STALL:
-        return cli_parse_double("--stall-timeout", arg, 86400.0 * 365,
-                                &o->stall_timeout, err);
+        return parse_double("--stall-timeout", arg, 86400.0 * 365,
+                            &o->stall_timeout, err);
     case REMOTE_OPT_PARALLEL:
-        if (cli_parse_i64("--parallel", arg, 1, 64, &v, err) != FY_OK)
+        if (parse_i64("--parallel", arg, 1, 64, &v, err) != FY_OK)
             return err->rc;
         o->parallel = (int)v;
         return FY_OK;

@@ -1,28 +1,36 @@
 /*
- * cli.h - the run context, the command table and the shared option parsers.
+ * cli.h - the run context and the command-line machinery every command
+ * shares (src/cli.c).
  *
- * main.c parses global options into a struct fy_ctx, looks the command word
- * up in cli_commands[] and calls its function with argv starting at the
- * command word.  Commands parse their own options with cli_getopt(), which
- * turns getopt's complaints into one usage error line, validate, and call an
- * engine.  Numbers go through cli_parse_*(): strict, with the option name
- * in the error.
+ * main.c parses global options into a struct fy_ctx, looks the command
+ * word up in its command table and calls cmd_<name>(argc, argv, ctx) with
+ * argv starting at the command word (include/ferry/cmds.h).  A command
+ * parses its own options with cli_getopt(), takes its positional
+ * arguments with cli_args(), validates, and calls an engine with
+ * &ctx->out and &ctx->err.  Values go through the parsers of
+ * include/ferry/parse.h.
  *
  * Global options (-q -v --json --no-progress --color) may also follow the
  * command word: cli_getopt() adds them to every command's own table, so
  * getopt sees one table and an option that takes a value always takes the
  * next word first ("pack ws --exclude -v" excludes "-v").  Every option
  * that takes a value accepts both "--opt VALUE" and "--opt=VALUE".
+ *
+ * Ownership: nothing here allocates.  Strings handed back (cli_args()'s
+ * out[], getopt's optarg) point into argv and live as long as it does.
+ * Errors: every failure here is a usage error (FY_EUSAGE), recorded once
+ * in ctx->err; those about the shape of the command line read "<cmd>:
+ * <what> (see 'ferry <cmd> --help')".  Nothing is printed here but a help
+ * text that was asked for.
  */
 #ifndef FERRY_CLI_H
 #define FERRY_CLI_H
 
 #include <getopt.h>
-#include <stdbool.h>
-#include <stdint.h>
 
 #include "ferry/err.h"
 #include "ferry/out.h"
+#include "ferry/parse.h" /* transitional, see the end of this file */
 
 #ifdef __cplusplus
 extern "C" {
@@ -34,15 +42,6 @@ struct fy_ctx {
     struct out_opts oo; /* the global options; out is made from them */
     struct fy_err err;
 };
-
-struct cmd {
-    const char *name;
-    enum fy_rc (*fn)(int argc, char **argv, struct fy_ctx *ctx);
-    const char *summary;
-};
-
-extern const struct cmd cli_commands[];
-const struct cmd *cli_find(const char *name);
 
 /*
  * getopt_long for a command: returns the option, -1 at the end of options,
@@ -76,35 +75,14 @@ enum fy_rc cli_args(struct fy_ctx *ctx,
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
 
-/* Whole decimal number in [min, max]. */
-enum fy_rc cli_parse_i64(const char *opt,
-                         const char *s,
-                         int64_t min,
-                         int64_t max,
-                         int64_t *out,
-                         struct fy_err *err);
-/* Non-negative decimal (e.g. 1.5). */
-enum fy_rc cli_parse_double(const char *opt,
-                            const char *s,
-                            double max,
-                            double *out,
-                            struct fy_err *err);
 /*
- * A rate in bytes per second: "0" (no limit), "500K", "4M", "1.5G", "1000"
- * (bytes); suffixes are powers of 1024, case-insensitive, optional "iB/s".
- * At most 2G (CLI_RATE_MAX): libtorrent keeps a rate in an int of bytes/s,
- * so exactly 2G is taken as INT32_MAX, one byte/s less.
+ * Transitional (issue 11): arc.c and remote.c still call two value
+ * parsers by their old names and include this header for them.  Once they
+ * call parse_i64()/parse_double() and include ferry/parse.h, delete these
+ * lines and the include of ferry/parse.h above.
  */
-#define CLI_RATE_MAX ((int64_t)2 << 30)
-enum fy_rc cli_parse_rate(const char *opt,
-                          const char *s,
-                          int64_t *out,
-                          struct fy_err *err);
-/* "HOST:PORT" or "[V6]:PORT", port 1-65535 (0 allowed if allow_zero). */
-enum fy_rc cli_parse_hostport(const char *opt,
-                              const char *s,
-                              bool allow_zero,
-                              struct fy_err *err);
+#define cli_parse_i64    parse_i64
+#define cli_parse_double parse_double
 
 #ifdef __cplusplus
 }

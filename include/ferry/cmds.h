@@ -1,7 +1,26 @@
 /*
- * cmds.h - one function per subcommand (src/cmd_<name>.c).  Each gets argv
- * starting at the command word, parses and validates its options, calls an
- * engine, and returns the exit code; errors are recorded in ctx->err.
+ * cmds.h - one function per subcommand (src/cmd_<name>.c), listed in
+ * main.c's command table.  Each gets argv starting at the command word,
+ * parses and validates its options, calls an engine, and returns the exit
+ * code; errors are recorded in ctx->err (main prints them), and only the
+ * help text and the command's data rows go to stdout.  Ownership: argv
+ * and ctx are main's; getopt may reorder argv, and strings taken from it
+ * (optarg, cli_args()) are borrowed for the run.
+ *
+ * Every cmd_<name>.c has the same shape (cmd_verify.c is the shortest):
+ *
+ *     static const char usage[] = "usage: ferry NAME ...";   --help text
+ *     enum { OPT_X = 256, ... };                   long-only option values
+ *     static const struct option options[] = { ..., {"help", ..., 'h'} };
+ *     struct NAME_args { bool help; ...; };       what the line asked for
+ *     static enum fy_rc parse(argc, argv, ctx, struct NAME_args *a);
+ *         cli_getopt() loop: 'h' sets a->help and stops; a shared group
+ *         (cli_opts.h, arc.h, remote.h) in the default branch; then
+ *         cli_args() and the checks of the command line (usage errors)
+ *     static enum fy_rc run(ctx, const struct NAME_args *a);
+ *         checks that look at files or URLs, the engine, the summary line
+ *     enum fy_rc cmd_NAME(argc, argv, ctx)
+ *         init a; parse; a.help ? cli_help(usage) : run; release a
  */
 #ifndef FERRY_CMDS_H
 #define FERRY_CMDS_H

@@ -9,6 +9,18 @@
  *
  * The message has the form "<what>: <why>": lower case, no "ferry:" prefix,
  * no trailing newline or full stop.
+ *
+ *     struct fy_err err = FY_ERR_INIT;      (a command uses ctx->err)
+ *     if (fs_mkdir_p(dir, 0755, &err) != FY_OK)
+ *         return err.rc;                    (or add context: fy_fail() again)
+ *
+ * Ownership: the caller owns the struct fy_err; nothing here allocates.
+ * The message is formatted into err->msg when it is recorded (arguments
+ * may be freed right after), cut at FY_ERR_MSG_MAX - 1 bytes, and any
+ * newline in it becomes a space.  A struct fy_err has no lock: a worker
+ * thread records into its own, or into a shared one under its owner's
+ * mutex.  The interrupt flag below is one per process, set by a signal
+ * handler or by any thread (a closed pipe).
  */
 #ifndef FERRY_ERR_H
 #define FERRY_ERR_H
@@ -54,8 +66,10 @@ struct fy_err {
     }
 
 /*
- * Record an error (if none is recorded yet) and return rc, so callers can
- * write `return fy_fail(err, FY_EINPUT, "%s: bad magnet", s);`.
+ * Record an error (if none is recorded yet) and return the recorded code:
+ * rc, or the earlier error's when one was there first (the first wins).
+ * Callers write `return fy_fail(err, FY_EINPUT, "%s: bad magnet", s);`.
+ * err may be NULL (nothing recorded, rc returned).
  */
 enum fy_rc fy_fail(struct fy_err *err, enum fy_rc rc, const char *fmt, ...)
     FY_PRINTF(3, 4);
