@@ -426,10 +426,25 @@ fs_mkdir_beneath(int dirfd, const char *rel)
     return 0;
 }
 
+/* Whether rel has a ".." element. */
+static bool
+has_dotdot(const char *rel)
+{
+    for (const char *p = rel; *p != '\0';) {
+        size_t n = strcspn(p, "/");
+        if (n == 2 && p[0] == '.' && p[1] == '.')
+            return true;
+        p += n;
+        p += strspn(p, "/");
+    }
+    return false;
+}
+
 int
 fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
 {
-    if (rel[0] == '/') {
+    if (rel[0] == '/' || has_dotdot(rel)) { /* the kernel would allow a
+                                             * ".." that stays beneath */
         errno = EXDEV;
         return -1;
     }

@@ -177,6 +177,10 @@ check_refusals(struct sandbox *sb, open_fn fn)
     assert_int_equal(fn(in, "d/../../out/z.bin", O_WRONLY | O_CREAT, 0644), -1);
     assert_int_equal(errno, EXDEV);
     assert_int_equal(fstatat(sb->fd, "out/z.bin", &st, 0), -1);
+    /* a ".." that stays beneath is refused too (header: any ".." element) */
+    assert_int_equal(fn(in, "d/../y.bin", O_WRONLY | O_CREAT, 0644), -1);
+    assert_int_equal(errno, EXDEV);
+    assert_int_equal(fstatat(in, "y.bin", &st, 0), -1);
     assert_int_equal(fn(in, "inner/x.bin", O_WRONLY | O_CREAT, 0644), -1);
     assert_int_equal(errno, ELOOP);
     assert_int_equal(fstatat(in, "d/x.bin", &st, 0), -1);
