@@ -21,7 +21,6 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
-#include <atomic>
 #include <cerrno>
 #include <chrono>
 #include <cstring>
@@ -36,12 +35,10 @@
 #include <libtorrent/bencode.hpp>
 #include <libtorrent/create_torrent.hpp>
 #include <libtorrent/disabled_disk_io.hpp>
-#include <libtorrent/extensions.hpp>
 #include <libtorrent/ip_filter.hpp>
 #include <libtorrent/load_torrent.hpp>
 #include <libtorrent/magnet_uri.hpp>
 #include <libtorrent/mmap_disk_io.hpp>
-#include <libtorrent/peer_connection_handle.hpp>
 #include <libtorrent/posix_disk_io.hpp>
 #include <libtorrent/read_resume_data.hpp>
 #include <libtorrent/session.hpp>
@@ -57,20 +54,14 @@
 #pragma GCC diagnostic pop
 #include "ferry/xalloc.h"
 #include "torrent_disk.hpp"
+#include "torrent_sources.hpp"
 
 namespace lt = libtorrent;
 
-/* The peers that sent data, counted in libtorrent's network thread as it
- * happens: a whole transfer can begin and end (the seed disconnected once
- * the data is complete) between two status polls. */
-struct source_count {
-    int now = 0, seeds_now = 0; /* network thread only */
-    std::atomic<int> max{0}, seeds_max{0};
-};
-
 struct tor_session {
     lt::session *ses = nullptr;
-    std::shared_ptr<source_count> sources = std::make_shared<source_count>();
+    std::shared_ptr<ferry::source_count> sources =
+        std::make_shared<ferry::source_count>();
     lt::torrent_handle h;
     std::deque<tor_event> queue;
     std::vector<char> held;              /* data of the last event handed out */
@@ -82,70 +73,6 @@ struct tor_session {
 };
 
 namespace {
-
-/* One connection: counted from its first block of data until it closes. */
-class source_peer final : public lt::peer_plugin {
-  public:
-    source_peer(std::shared_ptr<source_count> c, lt::peer_connection_handle pc)
-        : count_(std::move(c)), pc_(std::move(pc))
-    {
-    }
-    ~source_peer() override
-    {
-        release();
-    }
-    bool
-    on_piece(lt::peer_request const &, lt::span<char const>) override
-    {
-        if (counted_)
-            return false;
-        counted_ = true;
-        seed_ = pc_.is_seed();
-        source_count &c = *count_;
-        c.now++;
-        c.seeds_now += seed_ ? 1 : 0;
-        if (c.now > c.max.load(std::memory_order_relaxed))
-            c.max.store(c.now, std::memory_order_relaxed);
-        if (c.seeds_now > c.seeds_max.load(std::memory_order_relaxed))
-            c.seeds_max.store(c.seeds_now, std::memory_order_relaxed);
-        return false;
-    }
-    void
-    on_disconnect(lt::error_code const &) override
-    {
-        release();
-    }
-
-  private:
-    void
-    release()
-    {
-        if (!counted_)
-            return;
-        counted_ = false;
-        count_->now--;
-        count_->seeds_now -= seed_ ? 1 : 0;
-    }
-    std::shared_ptr<source_count> count_;
-    lt::peer_connection_handle pc_;
-    bool counted_ = false, seed_ = false;
-};
-
-class source_plugin final : public lt::torrent_plugin {
-  public:
-    explicit source_plugin(std::shared_ptr<source_count> c)
-        : count_(std::move(c))
-    {
-    }
-    std::shared_ptr<lt::peer_plugin>
-    new_connection(lt::peer_connection_handle const &pc) override
-    {
-        return std::make_shared<source_peer>(count_, pc);
-    }
-
-  private:
-    std::shared_ptr<source_count> count_;
-};
 
 void
 copy_str(char *dst, size_t n, const std::string &s)
@@ -703,10 +630,10 @@ tor_start(struct tor_session *s,
             s->pending.reset();
             if (atp.ti && prio)
                 atp.file_priorities = full_priorities(atp.ti->files(), prio, n);
-            std::shared_ptr<source_count> sources = s->sources;
+            std::shared_ptr<ferry::source_count> sources = s->sources;
             atp.extensions.push_back(
                 [sources](lt::torrent_handle const &, lt::client_data_t) {
-                    return std::make_shared<source_plugin>(sources);
+                    return ferry::source_plugin(sources);
                 });
             lt::error_code ec;
             s->h = s->ses->add_torrent(std::move(atp), ec);
