@@ -506,8 +506,9 @@ done:
 }
 
 static enum fy_rc
-owrite(struct packer *p, const void *buf, size_t n)
+owrite(void *ctx, const void *buf, size_t n)
 {
+    struct packer *p = ctx;
     p->st->archive_bytes += (int64_t)n;
     return p->os->write(p->os->ctx, buf, n, p->err);
 }
@@ -531,7 +532,11 @@ owrite(struct packer *p, const void *buf, size_t n)
  */
 struct zw {
     ZSTD_CCtx *cctx;
-    struct packer *p;
+    /* where the frames go: write all n bytes or record why in err */
+    enum fy_rc (*write)(void *ctx, const void *buf, size_t n);
+    void *write_ctx;
+    const char *name; /* the archive, for messages */
+    struct fy_err *err;
     unsigned char *in;
     size_t in_len;
     bool zopen; /* libzstd holds input of an unfinished frame */
@@ -545,7 +550,8 @@ struct zw {
 static enum fy_rc
 zw_flush_out(struct zw *z)
 {
-    enum fy_rc rc = z->out_len ? owrite(z->p, z->out, z->out_len) : FY_OK;
+    enum fy_rc rc =
+        z->out_len ? z->write(z->write_ctx, z->out, z->out_len) : FY_OK;
     z->out_len = 0;
     return rc;
 }
@@ -561,11 +567,11 @@ zw_compress(struct zw *z, ZSTD_EndDirective mode)
         /* libzstd returns at least once per job chunk: a slow level or a
          * big last job stays interruptible */
         if (fy_interrupted())
-            return fy_fail(z->p->err, FY_EINTR, "%s: interrupted", z->p->name);
+            return fy_fail(z->err, FY_EINTR, "%s: interrupted", z->name);
         ZSTD_outBuffer zo = {z->out, ZOUT_CAP, z->out_len};
         size_t r = ZSTD_compressStream2(z->cctx, &zo, &in, mode);
         if (ZSTD_isError(r))
-            return fy_fail(z->p->err, FY_ERUNTIME, "%s: zstd: %s", z->p->name,
+            return fy_fail(z->err, FY_ERUNTIME, "%s: zstd: %s", z->name,
                            ZSTD_getErrorName(r));
         z->out_len = zo.pos;
         bool finished = mode == ZSTD_e_end ? r == 0 : in.pos == in.size;
@@ -688,22 +694,31 @@ zw_free(struct zw *z)
 }
 
 static enum fy_rc
-zw_new(struct packer *p, int level, int threads, struct zw **out)
+zw_new(int level,
+       int threads,
+       enum fy_rc (*write)(void *ctx, const void *buf, size_t n),
+       void *write_ctx,
+       const char *name,
+       struct fy_err *err,
+       struct zw **out)
 {
     struct zw *z = xcalloc(1, sizeof *z);
-    z->p = p;
+    z->write = write;
+    z->write_ctx = write_ctx;
+    z->name = name;
+    z->err = err;
     z->cctx = ZSTD_createCCtx();
     z->x64 = XXH64_createState();
     z->in = xmalloc(ZIN_CAP);
     z->out = xmalloc(ZOUT_CAP);
     *out = z;
     if (z->cctx == NULL || z->x64 == NULL)
-        return fy_fail(p->err, FY_ERUNTIME, "%s: out of memory", p->name);
+        return fy_fail(err, FY_ERUNTIME, "%s: out of memory", name);
     size_t r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
     if (ZSTD_isError(r))
-        return fy_fail(p->err, FY_ERUNTIME, "%s: zstd: %s", p->name,
+        return fy_fail(err, FY_ERUNTIME, "%s: zstd: %s", name,
                        ZSTD_getErrorName(r));
     /* a libzstd built without threads refuses: then it works alone */
     if (!ZSTD_isError(
@@ -809,7 +824,8 @@ writer_open(struct packer *p)
                                         (la_int64_t)st.st_ino);
     }
     if (p->fmt == ARC_FMT_TAR_ZST) {
-        enum fy_rc rc = zw_new(p, o->level ? o->level : 3, threads, &p->zw);
+        enum fy_rc rc = zw_new(o->level ? o->level : 3, threads, owrite, p,
+                               p->name, p->err, &p->zw);
         if (rc != FY_OK)
             return rc;
     }
