@@ -1264,37 +1264,55 @@ struct ring {
     enum fy_rc rc;             /* the producer's result, with err */
     struct fy_err err;
     struct fy_istream *is;
-    bool zstd;
     int window_log; /* largest zstd window accepted: 2^window_log */
-    bool xz;        /* an xz stream, decoded here by liblzma */
-    lzma_stream lz;
-    bool gz;      /* a gzip stream, decoded here by zlib */
-    bool gz_init; /* zs needs inflateEnd */
-    z_stream zs;
-    bool bz2;      /* a bzip2 stream, decoded here by libbz2 */
-    bool bz2_init; /* bz needs BZ2_bzDecompressEnd */
-    bz_stream bz;
-    LZ4F_dctx *lz4; /* an lz4 frame stream, decoded here by liblz4 */
-    /* gzip, bzip2, lz4: a member (frame) ended: another, zeros, or the end
-     * follow (member_next) */
-    bool between;
-    bool zeros; /* zero padding began after the last member */
-    ZSTD_DCtx *dctx;
+    /* the decoder of a compressed stream, or NULL: the input is the
+     * archive itself */
+    struct decoder *dec;
     unsigned char *in;
     size_t in_len, in_pos;
     bool in_eof;
-    bool frame_open;
-    size_t refill; /* bytes asked for when in is empty (zstd) */
-    /* a stored frame of ferry's (see zw_put_raw), decoded here */
-    bool sf;          /* inside one */
-    bool sf_last;     /* the current block is its last */
-    uint32_t sf_left; /* payload bytes of the current block still to come */
-    XXH64_state_t *sf_x64;  /* their checksum, over the bytes as they pass */
+    size_t refill;          /* bytes asked for when in is empty (zstd) */
     atomic_llong sf_frames; /* stored frames read (only ferry writes them) */
     bool is_file;     /* the input is a regular file: no poll before reads */
     atomic_llong raw; /* bytes read from the input */
     pthread_t th;
     bool started;
+};
+
+/* The state of ferry's zstd reader: libzstd's, and a stored frame's. */
+struct zstd_reader {
+    ZSTD_DCtx *dctx;
+    bool frame_open;
+    /* a stored frame of ferry's (see zw_put_raw), decoded here */
+    bool sf;          /* inside one */
+    bool sf_last;     /* the current block is its last */
+    uint32_t sf_left; /* payload bytes of the current block still to come */
+    XXH64_state_t *sf_x64; /* their checksum, over the bytes as they pass */
+};
+
+/* What the first bytes of the input say it is. */
+enum codec {
+    CODEC_ZSTD = 1, /* zstd frames, decoded by ferry's zstd reader */
+    CODEC_XZ,       /* an xz stream, decoded here by liblzma */
+    CODEC_GZIP,     /* a gzip stream, decoded here by zlib */
+    CODEC_BZIP2,    /* a bzip2 stream, decoded here by libbz2 */
+    CODEC_LZ4       /* an lz4 frame stream, decoded here by liblz4 */
+};
+
+/* A compressed stream's decoder, used by the reader thread only. */
+struct decoder {
+    enum codec codec;
+    struct zstd_reader *zstd;
+    lzma_stream lz;
+    bool gz_init; /* zs needs inflateEnd */
+    z_stream zs;
+    bool bz2_init; /* bz needs BZ2_bzDecompressEnd */
+    bz_stream bz;
+    LZ4F_dctx *lz4;
+    /* gzip, bzip2, lz4: a member (frame) ended: another, zeros, or the end
+     * follow (member_next) */
+    bool between;
+    bool zeros; /* zero padding began after the last member */
 };
 
 static enum fy_rc
@@ -1365,9 +1383,13 @@ sf_corrupt(struct ring *r, const char *why)
  * room for them.
  */
 static enum fy_rc
-sf_payload(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen)
+sf_payload(struct ring *r,
+           struct zstd_reader *z,
+           unsigned char *dst,
+           size_t cap,
+           size_t *dlen)
 {
-    size_t k = r->sf_left < cap - *dlen ? r->sf_left : cap - *dlen;
+    size_t k = z->sf_left < cap - *dlen ? z->sf_left : cap - *dlen;
     unsigned char *at = dst + *dlen;
     size_t got;
     if (r->in_pos < r->in_len) {
@@ -1375,9 +1397,9 @@ sf_payload(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen)
         memcpy(at, r->in + r->in_pos, got);
         r->in_pos += got;
     } else {
-        size_t extra = r->sf_last ? 4 : 3;
+        size_t extra = z->sf_last ? 4 : 3;
         size_t ask =
-            k == r->sf_left && cap - *dlen >= k + extra ? k + extra : k;
+            k == z->sf_left && cap - *dlen >= k + extra ? k + extra : k;
         enum fy_rc rc = ring_read(r, at, ask, &got);
         if (rc != FY_OK)
             return rc;
@@ -1395,18 +1417,18 @@ sf_payload(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen)
     }
     /* SPEC: every checksum the format carries is checked; the bytes are
      * in cache now, and XXH64 runs at several GB/s */
-    XXH64_update(r->sf_x64, at, got);
+    XXH64_update(z->sf_x64, at, got);
     *dlen += got;
-    r->sf_left -= (uint32_t)got;
+    z->sf_left -= (uint32_t)got;
     return FY_OK;
 }
 
 /* Inside a stored frame, between blocks: the next block header, or the
  * checksum after the last block. */
 static enum fy_rc
-sf_step(struct ring *r)
+sf_step(struct ring *r, struct zstd_reader *z)
 {
-    size_t need = r->sf_last ? 4 : 3;
+    size_t need = z->sf_last ? 4 : 3;
     enum fy_rc rc = ring_need(r, need);
     if (rc != FY_OK)
         return rc;
@@ -1415,12 +1437,12 @@ sf_step(struct ring *r)
                        MSG_TRUNCATED);
     const unsigned char *p = r->in + r->in_pos;
     r->in_pos += need;
-    if (r->sf_last) {
-        if ((uint32_t)XXH64_digest(r->sf_x64) != le32(p))
+    if (z->sf_last) {
+        if ((uint32_t)XXH64_digest(z->sf_x64) != le32(p))
             return sf_corrupt(r, "stored frame checksum mismatch");
         atomic_fetch_add(&r->sf_frames, 1);
-        r->sf = false;
-        r->frame_open = false;
+        z->sf = false;
+        z->frame_open = false;
         r->refill = 4u << 10; /* what follows is small: a tar header */
         return FY_OK;
     }
@@ -1429,8 +1451,8 @@ sf_step(struct ring *r)
         return sf_corrupt(r, "a stored frame holds a compressed block");
     if ((bh >> 3) > RAW_BLOCK)
         return sf_corrupt(r, "block too big");
-    r->sf_left = bh >> 3;
-    r->sf_last = bh & 1;
+    z->sf_left = bh >> 3;
+    z->sf_last = bh & 1;
     return FY_OK;
 }
 
@@ -1491,46 +1513,51 @@ zstd_frame_check(struct ring *r)
 
 /* Fill dst with up to cap bytes of decompressed archive; *end: no more. */
 static enum fy_rc
-produce_zstd(
-    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+produce_zstd(struct ring *r,
+             struct zstd_reader *z,
+             unsigned char *dst,
+             size_t cap,
+             size_t *dlen,
+             bool *end)
 {
     while (*dlen < cap) {
         enum fy_rc rc;
-        if (r->sf) {
-            rc = r->sf_left > 0 ? sf_payload(r, dst, cap, dlen) : sf_step(r);
+        if (z->sf) {
+            rc = z->sf_left > 0 ? sf_payload(r, z, dst, cap, dlen)
+                                : sf_step(r, z);
             if (rc != FY_OK)
                 return rc;
             continue;
         }
         /* between frames: one of ferry's stored frames is read here, a
          * frame of libzstd's has its window checked */
-        rc = r->frame_open ? ring_need(r, sizeof SF_HEAD) : zstd_frame_check(r);
+        rc = z->frame_open ? ring_need(r, sizeof SF_HEAD) : zstd_frame_check(r);
         if (rc != FY_OK)
             return rc;
-        if (!r->frame_open && r->in_len - r->in_pos >= sizeof SF_HEAD &&
+        if (!z->frame_open && r->in_len - r->in_pos >= sizeof SF_HEAD &&
             memcmp(r->in + r->in_pos, SF_HEAD, sizeof SF_HEAD) == 0) {
             r->in_pos += sizeof SF_HEAD;
-            XXH64_reset(r->sf_x64, 0);
-            r->sf = true;
-            r->sf_last = false;
-            r->sf_left = 0;
-            r->frame_open = true;
+            XXH64_reset(z->sf_x64, 0);
+            z->sf = true;
+            z->sf_last = false;
+            z->sf_left = 0;
+            z->frame_open = true;
             continue;
         }
         ZSTD_inBuffer zi = {r->in, r->in_len, r->in_pos};
         ZSTD_outBuffer zo = {dst, cap, *dlen};
-        size_t ret = ZSTD_decompressStream(r->dctx, &zo, &zi);
+        size_t ret = ZSTD_decompressStream(z->dctx, &zo, &zi);
         if (ZSTD_isError(ret))
             return fy_fail(&r->err, FY_EINPUT, "%s: corrupt zstd data: %s",
                            r->is->name, ZSTD_getErrorName(ret));
         bool progress = zi.pos != r->in_pos || zo.pos != *dlen;
         if (progress)
-            r->frame_open = ret != 0;
+            z->frame_open = ret != 0;
         r->in_pos = zi.pos;
         *dlen = zo.pos;
         if (!progress && r->in_eof && r->in_pos == r->in_len) {
             *end = true;
-            if (r->frame_open)
+            if (z->frame_open)
                 return fy_fail(&r->err, FY_EINPUT, "%s: %s", r->is->name,
                                MSG_TRUNCATED);
             return FY_OK;
@@ -1539,14 +1566,50 @@ produce_zstd(
     return FY_OK;
 }
 
+/* A reader of zstd frames that accepts windows up to 2^window_log;
+ * *out is set (to free) even on failure. */
+static enum fy_rc
+zstd_reader_new(struct zstd_reader **out,
+                int window_log,
+                const char *name,
+                struct fy_err *err)
+{
+    struct zstd_reader *z = xcalloc(1, sizeof *z);
+    *out = z;
+    z->sf_x64 = XXH64_createState();
+    z->dctx = ZSTD_createDCtx();
+    if (z->dctx == NULL || z->sf_x64 == NULL)
+        return fy_fail(err, FY_ERUNTIME, "%s: out of memory", name);
+    /* zstd's own default (128 MiB) unless --long asked for more */
+    size_t zr =
+        ZSTD_DCtx_setParameter(z->dctx, ZSTD_d_windowLogMax, window_log);
+    if (ZSTD_isError(zr))
+        return fy_fail(err, FY_ERUNTIME, "%s: zstd: %s", name,
+                       ZSTD_getErrorName(zr));
+    return FY_OK;
+}
+
+static void
+zstd_reader_free(struct zstd_reader *z)
+{
+    if (z == NULL)
+        return;
+    if (z->dctx != NULL)
+        ZSTD_freeDCtx(z->dctx);
+    if (z->sf_x64 != NULL)
+        XXH64_freeState(z->sf_x64);
+    free(z);
+}
+
 /* An error of liblzma's, for an xz stream. */
 static enum fy_rc
 xz_fail(struct ring *r, lzma_ret ret)
 {
+    struct decoder *d = r->dec;
     char need[32], max[32];
     switch (ret) {
     case LZMA_MEMLIMIT_ERROR:
-        fmt_window(need, sizeof need, lzma_memusage(&r->lz));
+        fmt_window(need, sizeof need, lzma_memusage(&d->lz));
         fmt_window(max, sizeof max, 1ull << r->window_log);
         return fy_fail(&r->err, FY_EINPUT,
                        "%s: xz dictionary needs %s of memory, more than the "
@@ -1577,19 +1640,20 @@ static enum fy_rc
 produce_xz(
     struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
+    struct decoder *d = r->dec;
     while (*dlen < cap) {
         if (r->in_pos == r->in_len && !r->in_eof) {
             enum fy_rc rc = ring_need(r, 1);
             if (rc != FY_OK)
                 return rc;
         }
-        r->lz.next_in = r->in + r->in_pos;
-        r->lz.avail_in = r->in_len - r->in_pos;
-        r->lz.next_out = dst + *dlen;
-        r->lz.avail_out = cap - *dlen;
-        lzma_ret ret = lzma_code(&r->lz, r->in_eof ? LZMA_FINISH : LZMA_RUN);
-        r->in_pos = r->in_len - r->lz.avail_in;
-        *dlen = cap - r->lz.avail_out;
+        d->lz.next_in = r->in + r->in_pos;
+        d->lz.avail_in = r->in_len - r->in_pos;
+        d->lz.next_out = dst + *dlen;
+        d->lz.avail_out = cap - *dlen;
+        lzma_ret ret = lzma_code(&d->lz, r->in_eof ? LZMA_FINISH : LZMA_RUN);
+        r->in_pos = r->in_len - d->lz.avail_in;
+        *dlen = cap - d->lz.avail_out;
         if (ret == LZMA_STREAM_END) {
             *end = true;
             return FY_OK;
@@ -1642,6 +1706,7 @@ member_next(struct ring *r,
             bool *next,
             bool *end)
 {
+    struct decoder *d = r->dec;
     enum fy_rc rc = ring_need(r, 10); /* the longest magic: bzip2's */
     if (rc != FY_OK)
         return rc;
@@ -1651,8 +1716,8 @@ member_next(struct ring *r,
         *end = true;
         return FY_OK;
     }
-    if (!r->zeros && magic(p, avail)) {
-        r->between = false;
+    if (!d->zeros && magic(p, avail)) {
+        d->between = false;
         *next = true;
         return FY_OK;
     }
@@ -1663,7 +1728,7 @@ member_next(struct ring *r,
                        "%s: corrupt %s data: bytes after the end of the "
                        "stream",
                        r->is->name, fmt);
-    r->zeros = true;
+    d->zeros = true;
     return FY_OK;
 }
 
@@ -1675,14 +1740,15 @@ static enum fy_rc
 produce_gz(
     struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
+    struct decoder *d = r->dec;
     while (*dlen < cap) {
         enum fy_rc rc;
-        if (r->between) {
+        if (d->between) {
             bool next = false;
             rc = member_next(r, "gzip", gz_magic, &next, end);
             if (rc != FY_OK || *end)
                 return rc;
-            if (next && inflateReset(&r->zs) != Z_OK)
+            if (next && inflateReset(&d->zs) != Z_OK)
                 return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
                                r->is->name);
             continue;
@@ -1694,16 +1760,16 @@ produce_gz(
             return fy_fail(&r->err, FY_EINPUT,
                            "%s: truncated (the gzip stream ends early)",
                            r->is->name);
-        r->zs.next_in = r->in + r->in_pos;
-        r->zs.avail_in = (uInt)(avail < UINT_MAX ? avail : UINT_MAX);
-        r->zs.next_out = dst + *dlen;
-        r->zs.avail_out = (uInt)(cap - *dlen);
-        uInt in0 = r->zs.avail_in, out0 = r->zs.avail_out;
-        int ret = inflate(&r->zs, Z_NO_FLUSH);
-        r->in_pos += in0 - r->zs.avail_in;
-        *dlen += out0 - r->zs.avail_out;
+        d->zs.next_in = r->in + r->in_pos;
+        d->zs.avail_in = (uInt)(avail < UINT_MAX ? avail : UINT_MAX);
+        d->zs.next_out = dst + *dlen;
+        d->zs.avail_out = (uInt)(cap - *dlen);
+        uInt in0 = d->zs.avail_in, out0 = d->zs.avail_out;
+        int ret = inflate(&d->zs, Z_NO_FLUSH);
+        r->in_pos += in0 - d->zs.avail_in;
+        *dlen += out0 - d->zs.avail_out;
         if (ret == Z_STREAM_END) {
-            r->between = true; /* its CRC-32 and size were checked */
+            d->between = true; /* its CRC-32 and size were checked */
             continue;
         }
         if (ret == Z_MEM_ERROR)
@@ -1711,8 +1777,8 @@ produce_gz(
                            r->is->name);
         if (ret != Z_OK && ret != Z_BUF_ERROR)
             return fy_fail(&r->err, FY_EINPUT, "%s: corrupt gzip data: %s",
-                           r->is->name, r->zs.msg ? r->zs.msg : "bad data");
-        if (in0 == r->zs.avail_in && out0 == r->zs.avail_out && r->in_eof)
+                           r->is->name, d->zs.msg ? d->zs.msg : "bad data");
+        if (in0 == d->zs.avail_in && out0 == d->zs.avail_out && r->in_eof)
             return fy_fail(&r->err, FY_EINPUT,
                            "%s: truncated (the gzip stream ends early)",
                            r->is->name);
@@ -1729,23 +1795,24 @@ static enum fy_rc
 produce_bz2(
     struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
+    struct decoder *d = r->dec;
     while (*dlen < cap) {
         enum fy_rc rc;
-        if (r->between) {
+        if (d->between) {
             bool next = false;
             rc = member_next(r, "bzip2", bz2_magic, &next, end);
             if (rc != FY_OK || *end)
                 return rc;
             if (next) {
-                BZ2_bzDecompressEnd(&r->bz);
-                r->bz2_init = false;
-                memset(&r->bz, 0, sizeof r->bz);
-                int ret = BZ2_bzDecompressInit(&r->bz, 0, 0);
+                BZ2_bzDecompressEnd(&d->bz);
+                d->bz2_init = false;
+                memset(&d->bz, 0, sizeof d->bz);
+                int ret = BZ2_bzDecompressInit(&d->bz, 0, 0);
                 if (ret != BZ_OK)
                     return fy_fail(&r->err, FY_ERUNTIME,
                                    "%s: bzip2: cannot start (%d)", r->is->name,
                                    ret);
-                r->bz2_init = true;
+                d->bz2_init = true;
             }
             continue;
         }
@@ -1755,15 +1822,15 @@ produce_bz2(
         size_t avail = r->in_len - r->in_pos, room = cap - *dlen;
         unsigned in0 = avail < UINT_MAX ? (unsigned)avail : UINT_MAX;
         unsigned out0 = room < UINT_MAX ? (unsigned)room : UINT_MAX;
-        r->bz.next_in = (char *)(r->in + r->in_pos);
-        r->bz.avail_in = in0;
-        r->bz.next_out = (char *)(dst + *dlen);
-        r->bz.avail_out = out0;
-        int ret = BZ2_bzDecompress(&r->bz);
-        r->in_pos += in0 - r->bz.avail_in;
-        *dlen += out0 - r->bz.avail_out;
+        d->bz.next_in = (char *)(r->in + r->in_pos);
+        d->bz.avail_in = in0;
+        d->bz.next_out = (char *)(dst + *dlen);
+        d->bz.avail_out = out0;
+        int ret = BZ2_bzDecompress(&d->bz);
+        r->in_pos += in0 - d->bz.avail_in;
+        *dlen += out0 - d->bz.avail_out;
         if (ret == BZ_STREAM_END) {
-            r->between = true; /* its block and stream CRCs were checked */
+            d->between = true; /* its block and stream CRCs were checked */
             continue;
         }
         if (ret == BZ_MEM_ERROR)
@@ -1774,7 +1841,7 @@ produce_bz2(
                            "%s: corrupt bzip2 data (a CRC does not match, or "
                            "a block is damaged)",
                            r->is->name);
-        if (in0 == r->bz.avail_in && out0 == r->bz.avail_out && r->in_eof)
+        if (in0 == d->bz.avail_in && out0 == d->bz.avail_out && r->in_eof)
             return fy_fail(&r->err, FY_EINPUT,
                            "%s: truncated (the bzip2 stream ends early)",
                            r->is->name);
@@ -1792,9 +1859,10 @@ static enum fy_rc
 produce_lz4(
     struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
+    struct decoder *d = r->dec;
     while (*dlen < cap) {
         enum fy_rc rc;
-        if (r->between) {
+        if (d->between) {
             bool next = false;
             rc = member_next(r, "lz4", lz4_magic, &next, end);
             if (rc != FY_OK || *end)
@@ -1806,7 +1874,7 @@ produce_lz4(
             return rc;
         size_t in0 = r->in_len - r->in_pos, out0 = cap - *dlen;
         size_t in_n = in0, out_n = out0;
-        size_t ret = LZ4F_decompress(r->lz4, dst + *dlen, &out_n,
+        size_t ret = LZ4F_decompress(d->lz4, dst + *dlen, &out_n,
                                      r->in + r->in_pos, &in_n, NULL);
         r->in_pos += in_n;
         *dlen += out_n;
@@ -1814,7 +1882,7 @@ produce_lz4(
             return fy_fail(&r->err, FY_EINPUT, "%s: corrupt lz4 data: %s",
                            r->is->name, LZ4F_getErrorName(ret));
         if (ret == 0) {
-            r->between = true; /* its checksums were checked */
+            d->between = true; /* its checksums were checked */
             continue;
         }
         if (in_n == 0 && out_n == 0 && r->in_eof && r->in_pos == r->in_len)
@@ -1831,16 +1899,20 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
     *dlen = 0;
     *end = false;
-    if (r->zstd)
-        return produce_zstd(r, dst, cap, dlen, end);
-    if (r->xz)
+    switch (r->dec != NULL ? r->dec->codec : 0) {
+    case CODEC_ZSTD:
+        return produce_zstd(r, r->dec->zstd, dst, cap, dlen, end);
+    case CODEC_XZ:
         return produce_xz(r, dst, cap, dlen, end);
-    if (r->gz)
+    case CODEC_GZIP:
         return produce_gz(r, dst, cap, dlen, end);
-    if (r->bz2)
+    case CODEC_BZIP2:
         return produce_bz2(r, dst, cap, dlen, end);
-    if (r->lz4 != NULL)
+    case CODEC_LZ4:
         return produce_lz4(r, dst, cap, dlen, end);
+    default:
+        break;
+    }
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -2252,6 +2324,98 @@ rd_open_zip(struct rd *rd, struct fy_istream *is, struct fy_err *err)
     return rd_fail(rd);
 }
 
+/*
+ * Sniff the first bytes of the input (in r->in): zstd, xz, gzip, bzip2
+ * and lz4 are decoded by the reader thread (r->dec), anything else is
+ * handed to libarchive as it is (r->dec stays NULL).
+ */
+static enum fy_rc
+decoder_start(struct ring *r, struct fy_err *err)
+{
+    struct fy_istream *is = r->is;
+    static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
+    static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
+    enum codec codec = 0;
+    if (zstd_magic(r->in, r->in_len))
+        codec = CODEC_ZSTD;
+    else if (r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0)
+        codec = CODEC_XZ;
+    else if (gz_magic(r->in, r->in_len))
+        codec = CODEC_GZIP;
+    else if (bz2_magic(r->in, r->in_len))
+        codec = CODEC_BZIP2;
+    else if (r->in_len >= 4 && memcmp(r->in, lz4_legacy, 4) == 0)
+        return fy_fail(err, FY_EINPUT,
+                       "%s: lz4 legacy format (lz4 -l) is not read: it "
+                       "carries no checksum (recompress without -l)",
+                       is->name);
+    else if (lz4_magic(r->in, r->in_len))
+        codec = CODEC_LZ4;
+    else
+        return FY_OK;
+    struct decoder *d = xcalloc(1, sizeof *d);
+    struct stat sb;
+    r->dec = d;
+    d->codec = codec;
+    r->is_file = is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+    r->refill = IN_CHUNK;
+    switch (codec) {
+    case CODEC_ZSTD:
+        return zstd_reader_new(&d->zstd, r->window_log, is->name, err);
+    case CODEC_XZ: {
+        lzma_stream init = LZMA_STREAM_INIT;
+        d->lz = init;
+        /* the dictionary, plus liblzma's own state (well under 1 MiB) */
+        uint64_t limit = (1ull << r->window_log) + (1u << 20);
+        lzma_ret ret = lzma_stream_decoder(&d->lz, limit, LZMA_CONCATENATED);
+        if (ret != LZMA_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: xz: cannot start (%d)",
+                           is->name, (int)ret);
+        return FY_OK;
+    }
+    case CODEC_GZIP:
+        if (inflateInit2(&d->zs, 16 + MAX_WBITS) != Z_OK) /* gzip only */
+            return fy_fail(err, FY_ERUNTIME, "%s: gzip: cannot start",
+                           is->name);
+        d->gz_init = true;
+        return FY_OK;
+    case CODEC_BZIP2: {
+        int ret = BZ2_bzDecompressInit(&d->bz, 0, 0); /* not "small" */
+        if (ret != BZ_OK)
+            return fy_fail(err, FY_ERUNTIME, "%s: bzip2: cannot start (%d)",
+                           is->name, ret);
+        d->bz2_init = true;
+        return FY_OK;
+    }
+    case CODEC_LZ4: {
+        LZ4F_errorCode_t e =
+            LZ4F_createDecompressionContext(&d->lz4, LZ4F_VERSION);
+        if (LZ4F_isError(e))
+            return fy_fail(err, FY_ERUNTIME, "%s: lz4: cannot start: %s",
+                           is->name, LZ4F_getErrorName(e));
+        return FY_OK;
+    }
+    }
+    return FY_OK;
+}
+
+static void
+decoder_free(struct decoder *d)
+{
+    if (d == NULL)
+        return;
+    zstd_reader_free(d->zstd);
+    if (d->codec == CODEC_XZ)
+        lzma_end(&d->lz);
+    if (d->gz_init)
+        inflateEnd(&d->zs);
+    if (d->bz2_init)
+        BZ2_bzDecompressEnd(&d->bz);
+    if (d->lz4 != NULL)
+        LZ4F_freeDecompressionContext(d->lz4);
+    free(d);
+}
+
 /* Start reading is: sniff, start the helper thread, open libarchive.
  * From here on is belongs to rd (rd_close closes it). */
 static enum fy_rc
@@ -2297,7 +2461,6 @@ rd_open(struct rd *rd,
     if (r->in_len == 0)
         return fy_fail(err, FY_EINPUT, "%s: empty input, not an archive",
                        is->name);
-    r->zstd = zstd_magic(r->in, r->in_len);
     if (r->in_len >= 4 && memcmp(r->in, "PK", 2) == 0) {
         if (is->fd >= 0 && is->size >= 0 && lseek(is->fd, 0, SEEK_SET) == 0)
             return rd_open_zip(rd, is, err);
@@ -2306,74 +2469,9 @@ rd_open(struct rd *rd,
                  "symlinks (they are at its end): read it from a file",
                  is->name);
     }
-    static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
-    r->xz = r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0;
-    r->gz = gz_magic(r->in, r->in_len);
-    r->bz2 = bz2_magic(r->in, r->in_len);
-    static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
-    if (r->in_len >= 4 && memcmp(r->in, lz4_legacy, 4) == 0)
-        return fy_fail(err, FY_EINPUT,
-                       "%s: lz4 legacy format (lz4 -l) is not read: it "
-                       "carries no checksum (recompress without -l)",
-                       is->name);
-    if (!r->zstd && lz4_magic(r->in, r->in_len)) {
-        LZ4F_errorCode_t e =
-            LZ4F_createDecompressionContext(&r->lz4, LZ4F_VERSION);
-        if (LZ4F_isError(e))
-            return fy_fail(err, FY_ERUNTIME, "%s: lz4: cannot start: %s",
-                           is->name, LZ4F_getErrorName(e));
-    }
-    if (r->bz2) {
-        memset(&r->bz, 0, sizeof r->bz);
-        int ret = BZ2_bzDecompressInit(&r->bz, 0, 0); /* not "small" */
-        if (ret != BZ_OK)
-            return fy_fail(err, FY_ERUNTIME, "%s: bzip2: cannot start (%d)",
-                           is->name, ret);
-        r->bz2_init = true;
-    }
-    if (r->gz || r->bz2 || r->lz4 != NULL) {
-        struct stat sb;
-        r->is_file =
-            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
-        r->refill = IN_CHUNK;
-    }
-    if (r->gz) {
-        memset(&r->zs, 0, sizeof r->zs);
-        if (inflateInit2(&r->zs, 16 + MAX_WBITS) != Z_OK) /* gzip only */
-            return fy_fail(err, FY_ERUNTIME, "%s: gzip: cannot start",
-                           is->name);
-        r->gz_init = true;
-    }
-    if (r->xz) {
-        struct stat sb;
-        r->is_file =
-            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
-        r->refill = IN_CHUNK;
-        lzma_stream init = LZMA_STREAM_INIT;
-        r->lz = init;
-        /* the dictionary, plus liblzma's own state (well under 1 MiB) */
-        uint64_t limit = (1ull << r->window_log) + (1u << 20);
-        lzma_ret ret = lzma_stream_decoder(&r->lz, limit, LZMA_CONCATENATED);
-        if (ret != LZMA_OK)
-            return fy_fail(err, FY_ERUNTIME, "%s: xz: cannot start (%d)",
-                           is->name, (int)ret);
-    }
-    if (r->zstd) {
-        struct stat sb;
-        r->is_file =
-            is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
-        r->refill = IN_CHUNK;
-        r->sf_x64 = XXH64_createState();
-        r->dctx = ZSTD_createDCtx();
-        if (r->dctx == NULL || r->sf_x64 == NULL)
-            return fy_fail(err, FY_ERUNTIME, "%s: out of memory", is->name);
-        /* zstd's own default (128 MiB) unless --long asked for more */
-        size_t zr =
-            ZSTD_DCtx_setParameter(r->dctx, ZSTD_d_windowLogMax, r->window_log);
-        if (ZSTD_isError(zr))
-            return fy_fail(err, FY_ERUNTIME, "%s: zstd: %s", is->name,
-                           ZSTD_getErrorName(zr));
-    }
+    enum fy_rc rc = decoder_start(r, err);
+    if (rc != FY_OK)
+        return rc;
     for (int i = 0; i < RING_SLOTS; i++)
         r->slot[i] = xmalloc(RING_SLOT);
     if (pthread_create(&r->th, NULL, ring_main, r) != 0)
@@ -2415,18 +2513,7 @@ rd_close(struct rd *rd)
         for (int i = 0; i < RING_SLOTS; i++)
             free(r->slot[i]);
         free(r->in);
-        if (r->dctx != NULL)
-            ZSTD_freeDCtx(r->dctx);
-        if (r->xz)
-            lzma_end(&r->lz);
-        if (r->gz_init)
-            inflateEnd(&r->zs);
-        if (r->bz2_init)
-            BZ2_bzDecompressEnd(&r->bz);
-        if (r->lz4 != NULL)
-            LZ4F_freeDecompressionContext(r->lz4);
-        if (r->sf_x64 != NULL)
-            XXH64_freeState(r->sf_x64);
+        decoder_free(r->dec);
         arc_map_release(&rd->zip_links);
         r->is->close(r->is->ctx);
         rd->opened = false;
