@@ -1265,9 +1265,10 @@ struct ring {
     struct fy_err err;
     struct fy_istream *is;
     int window_log; /* largest zstd window accepted: 2^window_log */
-    /* the decoder of a compressed stream, or NULL: the input is the
-     * archive itself */
-    struct decoder *dec;
+    /* the decoder of a compressed stream (one of them), or both NULL:
+     * the input is the archive itself */
+    struct zstd_reader *zstd;
+    struct decoder *dec; /* xz, gzip, bzip2, lz4 */
     unsigned char *in;
     size_t in_len, in_pos;
     bool in_eof;
@@ -1292,17 +1293,15 @@ struct zstd_reader {
 
 /* What the first bytes of the input say it is. */
 enum codec {
-    CODEC_ZSTD = 1, /* zstd frames, decoded by ferry's zstd reader */
-    CODEC_XZ,       /* an xz stream, decoded here by liblzma */
-    CODEC_GZIP,     /* a gzip stream, decoded here by zlib */
-    CODEC_BZIP2,    /* a bzip2 stream, decoded here by libbz2 */
-    CODEC_LZ4       /* an lz4 frame stream, decoded here by liblz4 */
+    CODEC_XZ = 1, /* an xz stream, decoded here by liblzma */
+    CODEC_GZIP,   /* a gzip stream, decoded here by zlib */
+    CODEC_BZIP2,  /* a bzip2 stream, decoded here by libbz2 */
+    CODEC_LZ4     /* an lz4 frame stream, decoded here by liblz4 */
 };
 
 /* A compressed stream's decoder, used by the reader thread only. */
 struct decoder {
     enum codec codec;
-    struct zstd_reader *zstd;
     lzma_stream lz;
     bool gz_init; /* zs needs inflateEnd */
     z_stream zs;
@@ -1893,15 +1892,13 @@ produce_lz4(
     return FY_OK;
 }
 
-/* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
+/* Fill dst with up to cap bytes of decompressed xz, gzip, bzip2 or lz4;
+ * *end: no more. */
 static enum fy_rc
-produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+decoder_produce(
+    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
 {
-    *dlen = 0;
-    *end = false;
-    switch (r->dec != NULL ? r->dec->codec : 0) {
-    case CODEC_ZSTD:
-        return produce_zstd(r, r->dec->zstd, dst, cap, dlen, end);
+    switch (r->dec->codec) {
     case CODEC_XZ:
         return produce_xz(r, dst, cap, dlen, end);
     case CODEC_GZIP:
@@ -1910,9 +1907,20 @@ produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
         return produce_bz2(r, dst, cap, dlen, end);
     case CODEC_LZ4:
         return produce_lz4(r, dst, cap, dlen, end);
-    default:
-        break;
     }
+    return FY_OK;
+}
+
+/* Fill dst with up to cap bytes of (decompressed) archive; *end: no more. */
+static enum fy_rc
+produce(struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+{
+    *dlen = 0;
+    *end = false;
+    if (r->zstd != NULL)
+        return produce_zstd(r, r->zstd, dst, cap, dlen, end);
+    if (r->dec != NULL)
+        return decoder_produce(r, dst, cap, dlen, end);
     while (*dlen < cap) {
         if (r->in_pos < r->in_len) { /* the sniffed bytes */
             size_t n = r->in_len - r->in_pos;
@@ -2325,9 +2333,9 @@ rd_open_zip(struct rd *rd, struct fy_istream *is, struct fy_err *err)
 }
 
 /*
- * Sniff the first bytes of the input (in r->in): zstd, xz, gzip, bzip2
- * and lz4 are decoded by the reader thread (r->dec), anything else is
- * handed to libarchive as it is (r->dec stays NULL).
+ * The first bytes of the input (in r->in) tell an xz, gzip, bzip2 or lz4
+ * stream, which the reader thread decodes (r->dec); anything else leaves
+ * r->dec NULL.  The legacy lz4 format is refused.
  */
 static enum fy_rc
 decoder_start(struct ring *r, struct fy_err *err)
@@ -2335,10 +2343,8 @@ decoder_start(struct ring *r, struct fy_err *err)
     struct fy_istream *is = r->is;
     static const unsigned char xz_magic[6] = {0xfd, '7', 'z', 'X', 'Z', 0};
     static const unsigned char lz4_legacy[4] = {0x02, 0x21, 0x4c, 0x18};
-    enum codec codec = 0;
-    if (zstd_magic(r->in, r->in_len))
-        codec = CODEC_ZSTD;
-    else if (r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0)
+    enum codec codec;
+    if (r->in_len >= 6 && memcmp(r->in, xz_magic, 6) == 0)
         codec = CODEC_XZ;
     else if (gz_magic(r->in, r->in_len))
         codec = CODEC_GZIP;
@@ -2354,14 +2360,9 @@ decoder_start(struct ring *r, struct fy_err *err)
     else
         return FY_OK;
     struct decoder *d = xcalloc(1, sizeof *d);
-    struct stat sb;
     r->dec = d;
     d->codec = codec;
-    r->is_file = is->fd >= 0 && fstat(is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
-    r->refill = IN_CHUNK;
     switch (codec) {
-    case CODEC_ZSTD:
-        return zstd_reader_new(&d->zstd, r->window_log, is->name, err);
     case CODEC_XZ: {
         lzma_stream init = LZMA_STREAM_INIT;
         d->lz = init;
@@ -2404,7 +2405,6 @@ decoder_free(struct decoder *d)
 {
     if (d == NULL)
         return;
-    zstd_reader_free(d->zstd);
     if (d->codec == CODEC_XZ)
         lzma_end(&d->lz);
     if (d->gz_init)
@@ -2414,6 +2414,27 @@ decoder_free(struct decoder *d)
     if (d->lz4 != NULL)
         LZ4F_freeDecompressionContext(d->lz4);
     free(d);
+}
+
+/*
+ * Sniff the first bytes of the input (in r->in): zstd (r->zstd), xz,
+ * gzip, bzip2 and lz4 (r->dec) are decoded by the reader thread,
+ * anything else is handed to libarchive as it is.
+ */
+static enum fy_rc
+codec_start(struct ring *r, struct fy_err *err)
+{
+    enum fy_rc rc =
+        zstd_magic(r->in, r->in_len)
+            ? zstd_reader_new(&r->zstd, r->window_log, r->is->name, err)
+            : decoder_start(r, err);
+    if (r->zstd != NULL || r->dec != NULL) {
+        struct stat sb;
+        r->is_file =
+            r->is->fd >= 0 && fstat(r->is->fd, &sb) == 0 && S_ISREG(sb.st_mode);
+        r->refill = IN_CHUNK;
+    }
+    return rc;
 }
 
 /* Start reading is: sniff, start the helper thread, open libarchive.
@@ -2469,7 +2490,7 @@ rd_open(struct rd *rd,
                  "symlinks (they are at its end): read it from a file",
                  is->name);
     }
-    enum fy_rc rc = decoder_start(r, err);
+    enum fy_rc rc = codec_start(r, err);
     if (rc != FY_OK)
         return rc;
     for (int i = 0; i < RING_SLOTS; i++)
@@ -2513,6 +2534,7 @@ rd_close(struct rd *rd)
         for (int i = 0; i < RING_SLOTS; i++)
             free(r->slot[i]);
         free(r->in);
+        zstd_reader_free(r->zstd);
         decoder_free(r->dec);
         arc_map_release(&rd->zip_links);
         r->is->close(r->is->ctx);
