@@ -208,6 +208,26 @@ fs_write_all(
     return FY_OK;
 }
 
+int
+fs_pwrite_all(int fd, const void *buf, size_t len, off_t off)
+{
+    const unsigned char *p = buf;
+    while (len > 0) {
+        ssize_t n = pwrite(fd, p, len, off);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            if (n == 0)
+                errno = EIO;
+            return -1;
+        }
+        p += n;
+        len -= (size_t)n;
+        off += n;
+    }
+    return 0;
+}
+
 enum fy_rc
 fs_write_file(const char *path,
               const void *data,

@@ -75,6 +75,10 @@ const char *fs_atomic_name(const struct fs_atomic *af);
  */
 enum fy_rc fs_write_all(
     int fd, const void *buf, size_t len, const char *what, struct fy_err *err);
+/* Write all len bytes at offset off (pwrite, EINTR retried): 0, or -1 with
+ * errno set (EIO if the file takes no more).  Records nothing: callers
+ * tell the archive's doing (EFBIG) from I/O by errno. */
+int fs_pwrite_all(int fd, const void *buf, size_t len, off_t off);
 /* Atomically replace path with data. */
 enum fy_rc fs_write_file(const char *path,
                          const void *data,
