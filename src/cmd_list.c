@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "ferry/arc.h"
+#include "ferry/arc_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/stream.h"
 

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "ferry/arc.h"
+#include "ferry/arc_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/fs.h"
 #include "ferry/stream.h"

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "ferry/arc.h"
+#include "ferry/arc_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
 #include "ferry/remote_opts.h"

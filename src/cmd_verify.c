@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "ferry/arc.h"
+#include "ferry/arc_opts.h"
 #include "ferry/cmds.h"
 #include "ferry/stream.h"
 

@@ -4,11 +4,12 @@
  * `list`, `verify`, and (later) `save`/`restore`, which hand in an upload
  * or download stream instead of a file.
  *
- * src/arc.c is the only file that includes <archive.h> (and <zstd.h>,
- * <lzma.h>, <zlib.h>, <bzlib.h>, <lz4frame.h>);
- * src/arc_rules.c holds the pure rules (paths, entry safety, excludes,
- * formats) and src/arc_manifest.c the manifest, all declared here so the
- * unit tests reach them.
+ * The engine is src/arc*.c (src/arc.c lists its files, src/arc_int.h
+ * what they share); only they include <archive.h>, and only
+ * src/arc_zstd.c <zstd.h>.  src/arc_rules.c holds the pure rules (paths,
+ * entry safety, excludes, formats) and src/arc_manifest.c the manifest,
+ * all declared here so the unit tests reach them.  The options the
+ * commands parse for the engine are in ferry/arc_opts.h.
  *
  * Calling sequence (pack):
  *
@@ -94,52 +95,6 @@ struct arc_pack_opts {
 void arc_pack_opts_init(struct arc_pack_opts *o);
 void arc_pack_opts_release(struct arc_pack_opts *o);
 
-/*
- * The pack options pack and save share, as getopt values for their option
- * tables (ARC_PACK_LONGOPTS).  Fill a struct arc_pack_args with
- * arc_pack_arg_set() while parsing, then call arc_pack_args_settle() with
- * the output name (a path or URL whose extension picks the format unless
- * --format was given; "-", stdout, keeps the default): a name without the
- * extension of a format ferry writes (".tar.bz2", "pipe", "/dev/stdout")
- * is FY_EUSAGE unless --format was given.  It checks --level against the
- * format.
- */
-enum {
-    ARC_OPT_BASE = 0x280,
-    ARC_OPT_FORMAT = ARC_OPT_BASE,
-    ARC_OPT_LEVEL,
-    ARC_OPT_THREADS,
-    ARC_OPT_EXCLUDE,
-    ARC_OPT_EXCLUDE_FROM,
-    ARC_OPT_END
-};
-#define ARC_PACK_LONGOPTS                                                      \
-    {"format", required_argument, NULL, ARC_OPT_FORMAT},                       \
-        {"level", required_argument, NULL, ARC_OPT_LEVEL},                     \
-        {"threads", required_argument, NULL, ARC_OPT_THREADS},                 \
-        {"exclude", required_argument, NULL, ARC_OPT_EXCLUDE},                 \
-    {                                                                          \
-        "exclude-from", required_argument, NULL, ARC_OPT_EXCLUDE_FROM          \
-    }
-
-struct arc_pack_args {
-    struct arc_pack_opts o;
-    const char *level; /* --level as given, checked by settle */
-    bool format_given;
-};
-
-bool arc_pack_arg_is(int opt);
-/* cmd names the command in usage errors ("pack: --level: ..."). */
-enum fy_rc arc_pack_arg_set(struct arc_pack_args *a,
-                            const char *cmd,
-                            int opt,
-                            const char *arg,
-                            struct fy_err *err);
-enum fy_rc arc_pack_args_settle(struct arc_pack_args *a,
-                                const char *cmd,
-                                const char *output,
-                                struct fy_err *err);
-
 /* What a run did; all counts exclude ferry's own manifest entry. */
 struct arc_stats {
     int64_t files; /* regular files (hardlinks not counted) */
@@ -182,18 +137,6 @@ enum fy_rc arc_pack(const char *dir,
 struct arc_read_opts {
     int window_log; /* 0: ARC_WINDOW_LOG_DEFAULT */
 };
-
-/* --long[=LOG] as the zstd CLI takes it: NULL (bare) is 31, else LOG in
- * 27..31 (FY_EUSAGE otherwise). */
-enum fy_rc
-arc_long_parse(const char *arg, struct arc_read_opts *ro, struct fy_err *err);
-/* Its lines in list's and verify's --help. */
-#define ARC_LONG_HELP                                                          \
-    "      --long[=LOG]  accept zstd windows and xz dictionaries up to "       \
-    "2^LOG\n"                                                                  \
-    "                    bytes (LOG 27..31; bare --long: 31, as zstd -d\n"     \
-    "                    --long); without it more than 128 MiB is refused\n"   \
-    "                    (exit 3)\n"
 
 struct arc_unpack_opts {
     bool force;      /* replace a non-empty target */
@@ -355,7 +298,11 @@ struct arc_map_val {
     char type;    /* 'f' 'd' 'l' 'h' */
     bool matched; /* seen on the other side (manifest check) */
     bool sparse;  /* a sparse entry (its holes are not in hash) */
-    int64_t size;
+    union {
+        int64_t size;    /* the data's size ('f'), for the manifest check */
+        size_t name_off; /* pack's hardlinks: the first name's offset */
+        uint32_t crc;    /* a zip symlink's CRC-32 (its central directory) */
+    };
     unsigned char hash[16]; /* canonical XXH128 of the data ('f') */
 };
 struct arc_map_slot {

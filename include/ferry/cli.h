@@ -30,7 +30,6 @@
 
 #include "ferry/err.h"
 #include "ferry/out.h"
-#include "ferry/parse.h" /* transitional, see the end of this file */
 
 #ifdef __cplusplus
 extern "C" {
@@ -74,15 +73,6 @@ enum fy_rc cli_args(struct fy_ctx *ctx,
                     const char **out);
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
-
-/*
- * Transitional (issue 11): arc.c and remote.c still call two value
- * parsers by their old names and include this header for them.  Once they
- * call parse_i64()/parse_double() and include ferry/parse.h, delete these
- * lines and the include of ferry/parse.h above.
- */
-#define cli_parse_i64    parse_i64
-#define cli_parse_double parse_double
 
 #ifdef __cplusplus
 }
