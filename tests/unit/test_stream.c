@@ -27,7 +27,7 @@
 
 struct box {
     char path[64];
-    char buf[4096];
+    char buf[100]; /* path + "/" + a short name; fits every path[] below */
 };
 
 static int
