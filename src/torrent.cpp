@@ -118,6 +118,21 @@ guarded(struct fy_err *err, enum fy_rc rc, const char *what, F &&body) noexcept
 }
 
 /*
+ * Run body; an exception gives fallback instead: the exports that answer
+ * a question (no fy_err to record into) go through here.
+ */
+template <class T, class F>
+T
+or_default(T fallback, F &&body) noexcept
+{
+    try {
+        return body();
+    } catch (...) {
+        return fallback;
+    }
+}
+
+/*
  * "HOST:PORT" / "[V6]:PORT" -> endpoint; hostnames are resolved.  On false,
  * *why says why (getaddrinfo's reason when the name does not resolve, NULL
  * for a malformed address: cli_parse_hostport() has checked the form).
@@ -663,11 +678,7 @@ tor_add(struct tor_session *s,
 bool
 tor_has_metadata(struct tor_session *s) noexcept
 {
-    try {
-        return has_ti(s);
-    } catch (...) {
-        return false;
-    }
+    return or_default(false, [&] { return has_ti(s); });
 }
 
 void
@@ -684,20 +695,18 @@ tor_infohash(struct tor_session *s, char hex[41]) noexcept
 char *
 tor_name(struct tor_session *s) noexcept
 {
-    try {
+    return or_default<char *>(nullptr, [&]() -> char * {
         auto ti = ti_of(s);
         if (!ti)
             return nullptr;
         return xstrdup(ti->name().c_str());
-    } catch (...) {
-        return nullptr;
-    }
+    });
 }
 
 int64_t
 tor_total_size(struct tor_session *s) noexcept
 {
-    try {
+    return or_default<int64_t>(-1, [&]() -> int64_t {
         auto ti = ti_of(s);
         if (!ti)
             return -1;
@@ -705,20 +714,16 @@ tor_total_size(struct tor_session *s) noexcept
         for (lt::file_index_t i : real_files(ti->files()))
             total += ti->files().file_size(i);
         return total;
-    } catch (...) {
-        return -1;
-    }
+    });
 }
 
 size_t
 tor_file_count(struct tor_session *s) noexcept
 {
-    try {
+    return or_default<size_t>(0, [&]() -> size_t {
         auto ti = ti_of(s);
         return ti ? real_files(ti->files()).size() : 0;
-    } catch (...) {
-        return 0;
-    }
+    });
 }
 
 enum fy_rc
@@ -745,16 +750,14 @@ tor_file_at(struct tor_session *s,
 bool
 tor_file_executable(struct tor_session *s, size_t i) noexcept
 {
-    try {
+    return or_default(false, [&] {
         auto ti = ti_of(s);
         if (!ti)
             return false;
         auto files = real_files(ti->files());
         return i < files.size() && (ti->files().file_flags(files[i]) &
                                     lt::file_storage::flag_executable);
-    } catch (...) {
-        return false;
-    }
+    });
 }
 
 enum fy_rc
@@ -854,7 +857,7 @@ tor_get_status(struct tor_session *s,
 bool
 tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
 {
-    try {
+    return or_default(false, [&] {
         s->held.clear();
         if (s->queue.empty())
             drain(s, 0);
@@ -871,9 +874,7 @@ tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
             ev->len = s->held.size();
         }
         return true;
-    } catch (...) {
-        return false;
-    }
+    });
 }
 
 enum fy_rc
