@@ -442,7 +442,8 @@ def _mounted(path):
         with open("/proc/self/mounts") as f:
             for line in f:
                 mp = line.split()[1]
-                mp = re.sub(r"\\([0-7]{3})", lambda m: chr(int(m.group(1), 8)), mp)
+                mp = re.sub(r"\\([0-7]{3})",
+                            lambda m: chr(int(m.group(1), 8)), mp)
                 if mp == want:
                     return True
     except OSError:
