@@ -173,56 +173,101 @@ member_next(struct ring *r,
 }
 
 /*
- * gzip is decoded here too (libarchive 3.6.2 never checks a gzip member's
- * CRC-32 and size; zlib does).
+ * gzip, bzip2 and lz4 streams are members one after another, each decoded
+ * by its library with every check of its own.  A step decodes from the
+ * input at r->in_pos into out: *in_n and *out_n come in as what there is
+ * and room, and go out as what was used and made; *member_end says the
+ * member ended with its checks passed.  restart, if any, readies the
+ * library for the next member.
  */
+struct member_codec {
+    const char *fmt;
+    bool (*magic)(const unsigned char *p, size_t n);
+    enum fy_rc (*restart)(struct ring *r);
+    enum fy_rc (*step)(struct ring *r,
+                       unsigned char *out,
+                       size_t *out_n,
+                       size_t *in_n,
+                       bool *member_end);
+};
+
+/* Fill dst with up to cap bytes of a member stream; *end: no more. */
 static enum fy_rc
-produce_gz(
-    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+produce_members(struct ring *r,
+                const struct member_codec *c,
+                unsigned char *dst,
+                size_t cap,
+                size_t *dlen,
+                bool *end)
 {
     struct arc_decoder *d = r->dec;
     while (*dlen < cap) {
         enum fy_rc rc;
         if (d->between) {
             bool next = false;
-            rc = member_next(r, "gzip", gz_magic, &next, end);
+            rc = member_next(r, c->fmt, c->magic, &next, end);
             if (rc != FY_OK || *end)
                 return rc;
-            if (next && inflateReset(&d->zs) != Z_OK)
-                return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset",
-                               r->is->name);
+            if (next && c->restart != NULL && (rc = c->restart(r)) != FY_OK)
+                return rc;
             continue;
         }
-        if ((rc = arc_ring_need(r, 1)) != FY_OK)
+        if (r->in_pos == r->in_len && !r->in_eof &&
+            (rc = arc_ring_need(r, 1)) != FY_OK)
             return rc;
-        size_t avail = r->in_len - r->in_pos;
-        if (avail == 0)
+        size_t in_n = r->in_len - r->in_pos, out_n = cap - *dlen;
+        bool member_end = false;
+        rc = c->step(r, dst + *dlen, &out_n, &in_n, &member_end);
+        r->in_pos += in_n;
+        *dlen += out_n;
+        if (rc != FY_OK)
+            return rc;
+        if (member_end)
+            d->between = true;
+        else if (in_n == 0 && out_n == 0 && r->in_eof)
             return fy_fail(&r->err, FY_EINPUT,
-                           "%s: truncated (the gzip stream ends early)",
-                           r->is->name);
-        d->zs.next_in = r->in + r->in_pos;
-        d->zs.avail_in = (uInt)(avail < UINT_MAX ? avail : UINT_MAX);
-        d->zs.next_out = dst + *dlen;
-        d->zs.avail_out = (uInt)(cap - *dlen);
-        uInt in0 = d->zs.avail_in, out0 = d->zs.avail_out;
-        int ret = inflate(&d->zs, Z_NO_FLUSH);
-        r->in_pos += in0 - d->zs.avail_in;
-        *dlen += out0 - d->zs.avail_out;
-        if (ret == Z_STREAM_END) {
-            d->between = true; /* its CRC-32 and size were checked */
-            continue;
-        }
-        if (ret == Z_MEM_ERROR)
-            return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: out of memory",
-                           r->is->name);
-        if (ret != Z_OK && ret != Z_BUF_ERROR)
-            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt gzip data: %s",
-                           r->is->name, d->zs.msg ? d->zs.msg : "bad data");
-        if (in0 == d->zs.avail_in && out0 == d->zs.avail_out && r->in_eof)
-            return fy_fail(&r->err, FY_EINPUT,
-                           "%s: truncated (the gzip stream ends early)",
-                           r->is->name);
+                           "%s: truncated (the %s stream ends early)",
+                           r->is->name, c->fmt);
     }
+    return FY_OK;
+}
+
+/*
+ * gzip is decoded here too (libarchive 3.6.2 never checks a gzip member's
+ * CRC-32 and size; zlib does).
+ */
+static enum fy_rc
+gz_restart(struct ring *r)
+{
+    if (inflateReset(&r->dec->zs) != Z_OK)
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: reset", r->is->name);
+    return FY_OK;
+}
+
+static enum fy_rc
+gz_step(struct ring *r,
+        unsigned char *out,
+        size_t *out_n,
+        size_t *in_n,
+        bool *member_end)
+{
+    z_stream *zs = &r->dec->zs;
+    uInt in0 = (uInt)(*in_n < UINT_MAX ? *in_n : UINT_MAX);
+    uInt out0 = (uInt)(*out_n < UINT_MAX ? *out_n : UINT_MAX);
+    zs->next_in = r->in + r->in_pos;
+    zs->avail_in = in0;
+    zs->next_out = out;
+    zs->avail_out = out0;
+    int ret = inflate(zs, Z_NO_FLUSH);
+    *in_n = in0 - zs->avail_in;
+    *out_n = out0 - zs->avail_out;
+    *member_end = ret == Z_STREAM_END; /* its CRC-32 and size were checked */
+    if (ret == Z_MEM_ERROR)
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: gzip: out of memory",
+                       r->is->name);
+    if (ret != Z_OK && ret != Z_BUF_ERROR && ret != Z_STREAM_END)
+        return fy_fail(&r->err, FY_EINPUT, "%s: corrupt gzip data: %s",
+                       r->is->name, zs->msg ? zs->msg : "bad data");
     return FY_OK;
 }
 
@@ -232,60 +277,47 @@ produce_gz(
  * (blocks are 900 kB at most, whatever the header says).
  */
 static enum fy_rc
-produce_bz2(
-    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+bz2_restart(struct ring *r)
 {
     struct arc_decoder *d = r->dec;
-    while (*dlen < cap) {
-        enum fy_rc rc;
-        if (d->between) {
-            bool next = false;
-            rc = member_next(r, "bzip2", bz2_magic, &next, end);
-            if (rc != FY_OK || *end)
-                return rc;
-            if (next) {
-                BZ2_bzDecompressEnd(&d->bz);
-                d->bz2_init = false;
-                memset(&d->bz, 0, sizeof d->bz);
-                int ret = BZ2_bzDecompressInit(&d->bz, 0, 0);
-                if (ret != BZ_OK)
-                    return fy_fail(&r->err, FY_ERUNTIME,
-                                   "%s: bzip2: cannot start (%d)", r->is->name,
-                                   ret);
-                d->bz2_init = true;
-            }
-            continue;
-        }
-        if (r->in_pos == r->in_len && !r->in_eof &&
-            (rc = arc_ring_need(r, 1)) != FY_OK)
-            return rc;
-        size_t avail = r->in_len - r->in_pos, room = cap - *dlen;
-        unsigned in0 = avail < UINT_MAX ? (unsigned)avail : UINT_MAX;
-        unsigned out0 = room < UINT_MAX ? (unsigned)room : UINT_MAX;
-        d->bz.next_in = (char *)(r->in + r->in_pos);
-        d->bz.avail_in = in0;
-        d->bz.next_out = (char *)(dst + *dlen);
-        d->bz.avail_out = out0;
-        int ret = BZ2_bzDecompress(&d->bz);
-        r->in_pos += in0 - d->bz.avail_in;
-        *dlen += out0 - d->bz.avail_out;
-        if (ret == BZ_STREAM_END) {
-            d->between = true; /* its block and stream CRCs were checked */
-            continue;
-        }
-        if (ret == BZ_MEM_ERROR)
-            return fy_fail(&r->err, FY_ERUNTIME, "%s: bzip2: out of memory",
-                           r->is->name);
-        if (ret != BZ_OK)
-            return fy_fail(&r->err, FY_EINPUT,
-                           "%s: corrupt bzip2 data (a CRC does not match, or "
-                           "a block is damaged)",
-                           r->is->name);
-        if (in0 == d->bz.avail_in && out0 == d->bz.avail_out && r->in_eof)
-            return fy_fail(&r->err, FY_EINPUT,
-                           "%s: truncated (the bzip2 stream ends early)",
-                           r->is->name);
-    }
+    BZ2_bzDecompressEnd(&d->bz);
+    d->bz2_init = false;
+    memset(&d->bz, 0, sizeof d->bz);
+    int ret = BZ2_bzDecompressInit(&d->bz, 0, 0);
+    if (ret != BZ_OK)
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: bzip2: cannot start (%d)",
+                       r->is->name, ret);
+    d->bz2_init = true;
+    return FY_OK;
+}
+
+static enum fy_rc
+bz2_step(struct ring *r,
+         unsigned char *out,
+         size_t *out_n,
+         size_t *in_n,
+         bool *member_end)
+{
+    bz_stream *bz = &r->dec->bz;
+    unsigned in0 = *in_n < UINT_MAX ? (unsigned)*in_n : UINT_MAX;
+    unsigned out0 = *out_n < UINT_MAX ? (unsigned)*out_n : UINT_MAX;
+    bz->next_in = (char *)(r->in + r->in_pos);
+    bz->avail_in = in0;
+    bz->next_out = (char *)out;
+    bz->avail_out = out0;
+    int ret = BZ2_bzDecompress(bz);
+    *in_n = in0 - bz->avail_in;
+    *out_n = out0 - bz->avail_out;
+    /* its block and stream CRCs were checked */
+    *member_end = ret == BZ_STREAM_END;
+    if (ret == BZ_MEM_ERROR)
+        return fy_fail(&r->err, FY_ERUNTIME, "%s: bzip2: out of memory",
+                       r->is->name);
+    if (ret != BZ_OK && ret != BZ_STREAM_END)
+        return fy_fail(&r->err, FY_EINPUT,
+                       "%s: corrupt bzip2 data (a CRC does not match, or "
+                       "a block is damaged)",
+                       r->is->name);
     return FY_OK;
 }
 
@@ -293,45 +325,29 @@ produce_bz2(
  * lz4 frames, decoded here by liblz4's frame API, which checks the
  * content checksum and the block checksums a frame carries, and the
  * content size it declares; its buffers follow the frame's block size,
- * 4 MiB at most.
+ * 4 MiB at most.  The next frame needs no restart.
  */
 static enum fy_rc
-produce_lz4(
-    struct ring *r, unsigned char *dst, size_t cap, size_t *dlen, bool *end)
+lz4_step(struct ring *r,
+         unsigned char *out,
+         size_t *out_n,
+         size_t *in_n,
+         bool *member_end)
 {
-    struct arc_decoder *d = r->dec;
-    while (*dlen < cap) {
-        enum fy_rc rc;
-        if (d->between) {
-            bool next = false;
-            rc = member_next(r, "lz4", lz4_magic, &next, end);
-            if (rc != FY_OK || *end)
-                return rc;
-            continue;
-        }
-        if (r->in_pos == r->in_len && !r->in_eof &&
-            (rc = arc_ring_need(r, 1)) != FY_OK)
-            return rc;
-        size_t in0 = r->in_len - r->in_pos, out0 = cap - *dlen;
-        size_t in_n = in0, out_n = out0;
-        size_t ret = LZ4F_decompress(d->lz4, dst + *dlen, &out_n,
-                                     r->in + r->in_pos, &in_n, NULL);
-        r->in_pos += in_n;
-        *dlen += out_n;
-        if (LZ4F_isError(ret))
-            return fy_fail(&r->err, FY_EINPUT, "%s: corrupt lz4 data: %s",
-                           r->is->name, LZ4F_getErrorName(ret));
-        if (ret == 0) {
-            d->between = true; /* its checksums were checked */
-            continue;
-        }
-        if (in_n == 0 && out_n == 0 && r->in_eof && r->in_pos == r->in_len)
-            return fy_fail(&r->err, FY_EINPUT,
-                           "%s: truncated (the lz4 stream ends early)",
-                           r->is->name);
-    }
+    size_t ret =
+        LZ4F_decompress(r->dec->lz4, out, out_n, r->in + r->in_pos, in_n, NULL);
+    if (LZ4F_isError(ret))
+        return fy_fail(&r->err, FY_EINPUT, "%s: corrupt lz4 data: %s",
+                       r->is->name, LZ4F_getErrorName(ret));
+    *member_end = ret == 0; /* its checksums were checked */
     return FY_OK;
 }
+
+static const struct member_codec gz_codec = {"gzip", gz_magic, gz_restart,
+                                             gz_step};
+static const struct member_codec bz2_codec = {"bzip2", bz2_magic, bz2_restart,
+                                              bz2_step};
+static const struct member_codec lz4_codec = {"lz4", lz4_magic, NULL, lz4_step};
 
 /* Fill dst with up to cap bytes of decompressed xz, gzip, bzip2 or lz4;
  * *end: no more. */
@@ -343,11 +359,11 @@ arc_decoder_produce(
     case CODEC_XZ:
         return produce_xz(r, dst, cap, dlen, end);
     case CODEC_GZIP:
-        return produce_gz(r, dst, cap, dlen, end);
+        return produce_members(r, &gz_codec, dst, cap, dlen, end);
     case CODEC_BZIP2:
-        return produce_bz2(r, dst, cap, dlen, end);
+        return produce_members(r, &bz2_codec, dst, cap, dlen, end);
     case CODEC_LZ4:
-        return produce_lz4(r, dst, cap, dlen, end);
+        return produce_members(r, &lz4_codec, dst, cap, dlen, end);
     }
     return FY_OK;
 }
