@@ -12,36 +12,11 @@ start_seed "$WORK/b.torrent" "$WORK/src"
 
 all=(file0.bin sub/file1.bin file2.bin sub/file3.bin)
 
-# check_only DIR WANTED...: the wanted files are complete and right, the
-# others are absent or not a complete copy.
-check_only() {
-  local dir=$1; shift
-  local f w want
-  for f in "${all[@]}"; do
-    want=0
-    for w in "$@"; do [ "$w" = "$f" ] && want=1; done
-    if [ "$want" -eq 1 ]; then
-      cmp -s "$WORK/src/bundle/$f" "$dir/bundle/$f" || fail "$dir: selected $f is missing or differs"
-    elif [ -e "$dir/bundle/$f" ] && cmp -s "$WORK/src/bundle/$f" "$dir/bundle/$f"; then
-      fail "$dir: unselected $f was downloaded in full"
-    fi
-  done
-}
+. "$(dirname "$0")/select.bash"
 
-n=0
+# select_fetch, and done.bytes is the selected size, give or take pieces
 try_select() {  # EXPECTED_FILES... -- GLOBS...
-  local want=() sel=()
-  while [ "$1" != -- ]; do want+=("$1"); shift; done
-  shift
-  for g in "$@"; do sel+=(--select "$g"); done
-  n=$((n + 1))
-  run_ferry --json fetch "$WORK/b.torrent" -o "$WORK/dst$n" "${sel[@]}" --peer "127.0.0.1:$SEED_PORT" \
-    --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --stall-timeout 20 --timeout 50
-  assert_exit 0
-  check_only "$WORK/dst$n" "${want[@]}"
-  local s
-  s=$(json_last metadata selected "$WORK/out")
-  [ "$s" = "${#want[@]}" ] || fail "--select $*: metadata.selected=$s, expected ${#want[@]}"
+  select_fetch "$@"
   local bytes=0 f
   for f in "${want[@]}"; do bytes=$((bytes + $(stat -c %s "$WORK/src/bundle/$f"))); done
   # done.bytes counts whole pieces (libtorrent's total_wanted): at least
