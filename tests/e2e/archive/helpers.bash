@@ -137,3 +137,51 @@ for i in range(4):
             n += len(line)
 PY
 }
+
+# alike ARCHIVE EXIT PATTERN: unpack (into $WORK/t/out), verify and list
+# each exit EXIT with one error line matching PATTERN, the same line from
+# all three, and leave what hostile_setup snapshotted as it was.
+alike() {
+  local cmd
+  for cmd in unpack verify list; do
+    if [ "$cmd" = unpack ]; then
+      run_ferry unpack "$1" -C "$WORK/t/out"
+    else
+      run_ferry "$cmd" "$1"
+    fi
+    [ "$RC" -eq "$2" ] || { cat "$WORK/err" >&2; fail "$cmd $1: expected exit $2, got $RC"; }
+    assert_one_error_line "$3"
+    if [ "$cmd" = unpack ]; then
+      cp "$WORK/err" "$WORK/unpack.err"
+    else
+      diff -u "$WORK/unpack.err" "$WORK/err" >&2 || fail "$cmd and unpack say different things"
+    fi
+    hostile_check
+  done
+}
+
+# rss_run ARGS...: ferry under /usr/bin/time; exit in $RC, max RSS (KiB) in
+# $RSS, stdout/stderr in $WORK/out and $WORK/err
+rss_run() {
+  /usr/bin/time -o "$WORK/rss" -f %M "$FERRY" "$@" >"$WORK/out" 2>"$WORK/err"
+  RC=$?
+  RSS=$(tail -1 "$WORK/rss")
+}
+
+# refused_small ARCHIVE PATTERN: list, verify and unpack into $WORK/target
+# refuse ARCHIVE (exit 3, one line matching PATTERN) in under 64 MiB, and
+# the target is untouched
+refused_small() {
+  local cmd
+  for cmd in list verify; do
+    rss_run $cmd "$1"
+    assert_exit 3
+    assert_one_error_line "$2"
+    [ "$RSS" -lt 65536 ] || fail "$cmd: max RSS $RSS KiB"
+  done
+  rss_run unpack "$1" -C "$WORK/target" --force
+  assert_exit 3
+  assert_one_error_line "$2"
+  [ "$RSS" -lt 65536 ] || fail "unpack: max RSS $RSS KiB"
+  target_untouched
+}

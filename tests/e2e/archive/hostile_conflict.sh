@@ -26,20 +26,6 @@ $2
 t.close()"
 }
 
-# alike ARCHIVE EXIT PATTERN: unpack, verify and list
-alike() {
-  local cmd
-  for cmd in unpack verify list; do
-    if [ "$cmd" = unpack ]; then
-      run_ferry unpack "$1" -C "$WORK/t/out"
-    else
-      run_ferry "$cmd" "$1"
-    fi
-    [ "$RC" -eq "$2" ] || { cat "$WORK/err" >&2; fail "$cmd $1: expected exit $2, got $RC"; }
-    assert_one_error_line "$3"
-    hostile_check
-  done
-}
 
 evil implicit "f('a/b'); sym('a', '$WORK/victim')"
 alike "$WORK/implicit.tar" 4 "entry 'a': would replace a directory of earlier entries"

@@ -9,26 +9,6 @@
 need python3
 hostile_setup
 
-# alike ARCHIVE EXIT PATTERN: unpack, verify and list: EXIT, one line
-# matching PATTERN, the same line from all three
-alike() {
-  local cmd
-  for cmd in unpack verify list; do
-    if [ "$cmd" = unpack ]; then
-      run_ferry unpack "$1" -C "$WORK/t/out"
-    else
-      run_ferry "$cmd" "$1"
-    fi
-    [ "$RC" -eq "$2" ] || { cat "$WORK/err" >&2; fail "$cmd $1: expected exit $2, got $RC"; }
-    assert_one_error_line "$3"
-    if [ "$cmd" = unpack ]; then
-      cp "$WORK/err" "$WORK/unpack.err"
-    else
-      diff -u "$WORK/unpack.err" "$WORK/err" >&2 || fail "$cmd and unpack say different things"
-    fi
-    hostile_check
-  done
-}
 
 # the case issue 9 names: a ferry archive, its hardlink edited to ../a.txt
 small_ws "$WORK/src"
