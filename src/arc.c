@@ -14,8 +14,8 @@
  *                 unpack: data spans, the entry gate, the manifest check;
  *                 list and verify (arc_list, arc_verify)
  *   arc_unpack.c  unpack: staging, entries created (arc_unpack)
- *   arc_pwrite.c  unpack's files written with pwrite: sparse ones, and big
- *                 ones by the writer pool (threads)
+ *   arc_pwrite.c  unpack's files written with pwrite: sparse ones, and
+ *                 all others by the writer pool (threads that make them)
  *   arc_opts.c    pack's and unpack's option values (arc_opts.h)
  *   arc_rules.c   paths, the entry safety rules, excludes, the map
  *   arc_manifest.c  the manifest's text
@@ -44,11 +44,10 @@
  * unpack, list and verify walk the entries the same way (arc_walk_run): each
  * entry passes the same checks (arc_gate_entry: arc_entry_check(), data within
  * its declared size, a zip symlink's CRC-32) and is hashed, and the
- * manifest is compared at the end; list prints what passed, and unpack has
- * libarchive's archive_write_disk (with the SECURE_* flags) create it; the
- * data of bigger files is then written by the writer pool (arc_pwrite.c), the
- * rest by libarchive; all of it is hashed as it is written and compared with
- * the manifest (the last entry) at the end.
+ * manifest is compared line by line as it is read (the last entry); list
+ * prints what passed, and unpack creates it: regular files by the writer
+ * pool (arc_pwrite.c: openat2 beneath the stage, no symlink followed), the
+ * rest by libarchive's archive_write_disk (with the SECURE_* flags).
  * Extraction happens in a locked staging directory beside the target,
  * which is synced (syncfs) and renamed into place only when every check
  * passed.

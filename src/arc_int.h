@@ -49,10 +49,9 @@
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
-#define RING_SLOTS 8           /* blocks in flight (unpack) */
-#define RING_SLOT  (1u << 20)  /* bytes per block */
-#define IN_CHUNK   (1u << 20)  /* compressed bytes read per call */
-#define WRITER_MIN (16u << 10) /* files this big go to the writer pool */
+#define RING_SLOTS 8          /* blocks in flight (unpack) */
+#define RING_SLOT  (1u << 20) /* bytes per block */
+#define IN_CHUNK   (1u << 20) /* compressed bytes read per call */
 
 /*
  * libarchive's own error numbers (archive_private.h, not installed): format
@@ -408,8 +407,11 @@ struct arc_walk {
     struct arc_guard *guard; /* what the entry safety check knows */
     int strip;               /* unpack's --strip-components */
     int64_t headers;         /* entries libarchive returned */
-    struct sbuf manifest;    /* ferry's manifest, read whole */
-    bool have_manifest;      /* it was read: nothing may follow */
+    /* ferry's manifest, checked line by line as it is read; its first
+     * failure is kept for the end of the walk (mf_err) */
+    struct arc_mf_parser mf;
+    struct fy_err mf_err;
+    bool have_manifest; /* it was read: nothing may follow */
     XXH3_state_t *xx;
     arc_walk_fn fn;
     void *ctx;                               /* fn's */
@@ -619,28 +621,34 @@ enum fy_rc arc_file_sparse(struct arc_walk *w,
                            unsigned char hash[16]);
 
 /*
- * unpack's writer pool (arc_pwrite.c): threads that write and hash the
- * data of big files while the main thread goes on reading.  Owned by the
- * unpack run; arc_writers_free() stops and frees it.
+ * unpack's writer pool (arc_pwrite.c): threads that make regular files
+ * beneath the staging directory and write them while the main thread goes
+ * on reading.  Owned by the unpack run; arc_writers_free() stops and frees
+ * it.
  */
 struct arc_writers;
-/* NULL: no pool (no ring to share, or FERRY_UNPACK_WRITERS=0). */
-struct arc_writers *arc_writers_new(struct ring *ring, const char *name);
+/* NULL: no pool (no ring to share, or FERRY_UNPACK_WRITERS=0).  Files are
+ * made beneath stage_fd, which outlives the pool. */
+struct arc_writers *
+arc_writers_new(struct ring *ring, int stage_fd, const char *name);
 void arc_writers_free(struct arc_writers *pool, bool cancel);
 /* Wake every idle writer that has jobs (the reader's idle hook). */
 void arc_writers_wake(void *pool);
 /* A writer's failure, if any, copied into w->err. */
 enum fy_rc arc_writers_failed(struct arc_writers *pool, struct arc_walk *w);
-/* The data of a big regular file (entry e at fin), written by the pool. */
+/* Regular file entry e (not sparse, its size declared) made at fin and
+ * written by the pool; its data checked against sp and hashed into hash. */
 enum fy_rc arc_writers_file(struct arc_writers *pool,
                             struct arc_walk *w,
-                            struct archive *disk,
                             struct archive_entry *e,
                             const char *raw,
-                            const char *clean,
                             const char *fin,
-                            struct arc_span *sp);
-/* Wait for the writers; their files recorded for the manifest check. */
+                            struct arc_span *sp,
+                            unsigned char hash[16]);
+/* Wait until every file handed to the pool is made and written (an entry
+ * that must come after them: a hardlink, a name made before). */
+enum fy_rc arc_writers_sync(struct arc_writers *pool, struct arc_walk *w);
+/* Wait for the writers and the writeback they started. */
 enum fy_rc arc_writers_drain(struct arc_writers *pool, struct arc_walk *w);
 
 #endif

@@ -170,6 +170,134 @@ parse_entry(const char *p,
     return FY_OK;
 }
 
+void
+arc_mf_parser_init(struct arc_mf_parser *p,
+                   const char *name,
+                   enum fy_rc (*cb)(void *ctx,
+                                    const struct arc_mf_line *l,
+                                    struct fy_err *err),
+                   void *ctx)
+{
+    memset(p, 0, sizeof *p);
+    p->name = name;
+    p->cb = cb;
+    p->ctx = ctx;
+    p->lineno = 1;
+}
+
+void
+arc_mf_parser_release(struct arc_mf_parser *p)
+{
+    sbuf_release(&p->part);
+}
+
+/* One whole line [s, nl), nl at its '\n'. */
+static enum fy_rc
+parse_line(struct arc_mf_parser *p,
+           const char *s,
+           const char *nl,
+           struct fy_err *err)
+{
+    size_t lineno = p->lineno++;
+    if (lineno == 1) {
+        size_t mlen = strlen(ARC_MANIFEST_MAGIC);
+        if ((size_t)(nl + 1 - s) != mlen ||
+            memcmp(s, ARC_MANIFEST_MAGIC, mlen) != 0)
+            return fy_fail(err, FY_EINPUT, "%s: manifest: not a ferry manifest",
+                           p->name);
+        return FY_OK;
+    }
+    if (p->ended)
+        return bad(err, p->name, lineno, "text after the end line");
+    /* the format is text, paths %XX-escaped: a NUL is never ferry's */
+    if (memchr(s, '\0', (size_t)(nl - s)) != NULL)
+        return bad(err, p->name, lineno, "a NUL byte");
+    if (nl - s >= 4 && memcmp(s, "end ", 4) == 0) {
+        const char *q = s + 4, *fs, *fe;
+        struct arc_mf_totals t;
+        if (!field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.entries) ||
+            !field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.files) ||
+            !parse_num(q, nl, &t.bytes))
+            return bad(err, p->name, lineno, "bad end line");
+        if (t.entries != p->seen.entries || t.files != p->seen.files ||
+            t.bytes != p->seen.bytes)
+            return bad(err, p->name, lineno, "totals do not match the entries");
+        p->ended = true;
+        return FY_OK;
+    }
+    if (!(nl - s >= 2 && s[1] == ' ' && *s != '\0' &&
+          strchr("fdlhu", *s) != NULL))
+        return FY_OK; /* other lines: a later version's additions, skipped
+                       * (strchr also finds the terminating NUL, hence the
+                       * check before it) */
+    struct arc_mf_line l;
+    char *path = NULL;
+    memset(&l, 0, sizeof l);
+    enum fy_rc rc = parse_entry(s, nl, lineno, p->name, &l, &path, err);
+    if (rc == FY_OK) {
+        if (l.type != 'u') {
+            p->seen.entries++;
+            if (l.type == 'f') {
+                p->seen.files++;
+                p->seen.bytes += l.size;
+            }
+        }
+        rc = p->cb(p->ctx, &l, err);
+    }
+    free(path);
+    return rc;
+}
+
+enum fy_rc
+arc_mf_parser_feed(struct arc_mf_parser *p,
+                   const char *buf,
+                   size_t len,
+                   struct fy_err *err)
+{
+    const char *end = buf + len;
+    if (p->part.len > 0) { /* the line begun in an earlier block */
+        const char *nl = memchr(buf, '\n', len);
+        sbuf_add(&p->part, buf, nl != NULL ? (size_t)(nl + 1 - buf) : len);
+        if (nl == NULL)
+            return FY_OK;
+        enum fy_rc rc =
+            parse_line(p, p->part.buf, p->part.buf + p->part.len - 1, err);
+        p->part.len = 0;
+        if (rc != FY_OK)
+            return rc;
+        buf = nl + 1;
+    }
+    for (;;) {
+        const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+        if (nl == NULL)
+            break;
+        enum fy_rc rc = parse_line(p, buf, nl, err);
+        if (rc != FY_OK)
+            return rc;
+        buf = nl + 1;
+    }
+    sbuf_add(&p->part, buf, (size_t)(end - buf));
+    return FY_OK;
+}
+
+enum fy_rc
+arc_mf_parser_finish(struct arc_mf_parser *p,
+                     struct arc_mf_totals *tot,
+                     struct fy_err *err)
+{
+    if (p->lineno == 1)
+        return fy_fail(err, FY_EINPUT, "%s: manifest: not a ferry manifest",
+                       p->name);
+    if (p->part.len > 0)
+        return bad(err, p->name, p->lineno, "no newline (truncated?)");
+    if (!p->ended)
+        return fy_fail(err, FY_EINPUT, "%s: manifest: no end line (truncated)",
+                       p->name);
+    if (tot)
+        *tot = p->seen;
+    return FY_OK;
+}
+
 enum fy_rc
 arc_manifest_parse(const char *buf,
                    size_t len,
@@ -181,63 +309,11 @@ arc_manifest_parse(const char *buf,
                    struct arc_mf_totals *tot,
                    struct fy_err *err)
 {
-    size_t mlen = strlen(ARC_MANIFEST_MAGIC);
-    struct arc_mf_totals seen = {0, 0, 0};
-    bool ended = false;
-    if (len < mlen || memcmp(buf, ARC_MANIFEST_MAGIC, mlen) != 0)
-        return fy_fail(err, FY_EINPUT, "%s: manifest: not a ferry manifest",
-                       name);
-    const char *p = buf + mlen, *end = buf + len;
-    for (size_t lineno = 2; p < end; lineno++) {
-        const char *nl = memchr(p, '\n', (size_t)(end - p));
-        if (nl == NULL)
-            return bad(err, name, lineno, "no newline (truncated?)");
-        if (ended)
-            return bad(err, name, lineno, "text after the end line");
-        /* the format is text, paths %XX-escaped: a NUL is never ferry's */
-        if (memchr(p, '\0', (size_t)(nl - p)) != NULL)
-            return bad(err, name, lineno, "a NUL byte");
-        if (nl - p >= 4 && memcmp(p, "end ", 4) == 0) {
-            const char *q = p + 4, *fs, *fe;
-            struct arc_mf_totals t;
-            if (!field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.entries) ||
-                !field(&q, nl, &fs, &fe) || !parse_num(fs, fe, &t.files) ||
-                !parse_num(q, nl, &t.bytes))
-                return bad(err, name, lineno, "bad end line");
-            if (t.entries != seen.entries || t.files != seen.files ||
-                t.bytes != seen.bytes)
-                return bad(err, name, lineno,
-                           "totals do not match the entries");
-            ended = true;
-        } else if (nl - p >= 2 && p[1] == ' ' && *p != '\0' &&
-                   strchr("fdlhu", *p) != NULL) {
-            /* only the entry types ferry writes (strchr also finds the
-             * terminating NUL, hence the check before it) */
-            struct arc_mf_line l;
-            char *path = NULL;
-            memset(&l, 0, sizeof l);
-            enum fy_rc rc = parse_entry(p, nl, lineno, name, &l, &path, err);
-            if (rc == FY_OK) {
-                if (l.type != 'u') {
-                    seen.entries++;
-                    if (l.type == 'f') {
-                        seen.files++;
-                        seen.bytes += l.size;
-                    }
-                }
-                rc = cb(ctx, &l, err);
-            }
-            free(path);
-            if (rc != FY_OK)
-                return rc;
-        }
-        /* other lines: a later version's additions, skipped */
-        p = nl + 1;
-    }
-    if (!ended)
-        return fy_fail(err, FY_EINPUT, "%s: manifest: no end line (truncated)",
-                       name);
-    if (tot)
-        *tot = seen;
-    return FY_OK;
+    struct arc_mf_parser p;
+    arc_mf_parser_init(&p, name, cb, ctx);
+    enum fy_rc rc = arc_mf_parser_feed(&p, buf, len, err);
+    if (rc == FY_OK)
+        rc = arc_mf_parser_finish(&p, tot, err);
+    arc_mf_parser_release(&p);
+    return rc;
 }

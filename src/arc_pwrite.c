@@ -1,13 +1,14 @@
 /*
  * arc_pwrite.c - unpack's regular files whose data ferry writes itself,
- * with pwrite(), not libarchive: each is created empty through libarchive
- * (arc_file_make: the SECURE checks, mode, owner), then its data written
- * at its offsets -- a sparse entry's by the main thread (arc_file_sparse),
- * a big file's by the writer pool (struct arc_writers, below) -- and its
- * mode and times put back.
+ * with pwrite(), not libarchive: a sparse entry's, created empty through
+ * libarchive (arc_file_make: the SECURE checks, mode, owner) and written
+ * by the main thread (arc_file_sparse); and every other regular file of an
+ * archive read through the ring, made and written by the writer pool
+ * (struct arc_writers, below) without libarchive's disk writer.
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -124,39 +125,69 @@ arc_file_sparse(struct arc_walk *w,
 }
 
 /*
- * Writers: the data of big regular files is written by a few threads, so
- * copying it into the page cache (most of an unpack's time) runs on
- * several cores.  libarchive still creates every file (one thread, SECURE
- * flags, CVE-2023-30571 respected: the writers never create anything);
- * the main thread then opens the new file, and hands its data blocks, in
- * order, to one writer, which pwrite()s and hashes them and at the end
- * puts back the mode and mtime the writes disturbed; a flusher thread then
- * starts the file's writeback and closes it.  When the chosen writer is
- * behind, the main thread writes the file itself instead of waiting.  A block
- * stays in its ring slot until written (the slot's refcount holds the producer
- * off); blocks outside the ring (libarchive's own buffers) are copied.
+ * Writers: unpack's regular files are created and written by a few
+ * threads, so that the system calls that make a file (most of an unpack's
+ * time when files are small) and the copying of data into the page cache
+ * (most of it when they are big) run on several cores while the main
+ * thread goes on reading.  The main thread checks every entry (the gate),
+ * hashes its data and records it for the manifest check, and hands the
+ * file, block by block, to one writer.  The writer creates the file
+ * beneath the staging directory with fs_open_beneath() -- openat2() with
+ * RESOLVE_BENEATH | RESOLVE_NO_SYMLINKS, so no symlink is ever followed
+ * and nothing is made outside the stage; libarchive's disk writer, whose
+ * checks are not safe from threads (CVE-2023-30571), is not used for these
+ * files -- then writes the blocks and puts back the mode and mtime.
+ * Directories, links and sparse files stay with libarchive on the main
+ * thread; a hardlink, and an entry whose name an earlier entry made, first
+ * wait for the writers (arc_writers_sync), so that entries land in archive
+ * order.
+ *
+ * Files of one directory go to one writer (no two threads wait for one
+ * directory's lock); a new directory goes to the writer with the shortest
+ * queue.  When that writer is behind, the main thread makes the file
+ * itself.  A big file is made by the main thread, which writes every other
+ * block; its writer writes the rest.  A block stays in its ring slot until
+ * written (the slot's refcount holds the producer off); blocks outside the
+ * ring (libarchive's own buffers) are copied.
+ *
+ * Writeback: a big file's is started by the flusher thread once the file is
+ * written (sync_file_range); small files are not kicked one by one (each
+ * would be an I/O of its own): after every SYNC_STEP bytes of them the
+ * flusher runs syncfs() on the stage, so the disk works while the unpack
+ * goes on and the final sync waits for little.
  */
 #define PW_MAX    8          /* writer threads at most */
 #define PW_QUEUE  64         /* jobs queued per writer */
-#define PW_SPLIT  (4u << 20) /* from here the main thread helps (see below) */
+#define PW_SPLIT  (4u << 20) /* from here the main thread helps (see above) */
 #define PW_BATCH  8          /* jobs queued before an idle writer is woken */
 #define PW_BEHIND 16         /* a writer with this many jobs queued is behind */
+#define PW_KICK   (256u << 10) /* files this big get their own writeback */
+#define SYNC_STEP (64u << 20)  /* bytes of small files between two syncfs */
 
 struct pw_file {
-    int fd;
-    XXH3_state_t *xx;
+    int fd; /* -1 until made */
     int64_t size;
     struct arc_made made; /* mode and times to put back */
-    char *path;           /* clean archive path, for the manifest check */
-    char *shown;          /* for messages */
-    bool main_hash; /* a big file: the main thread hashes and shares writes */
-    unsigned char hash[16];
-    struct pw_file *next;
+    mode_t create_mode;   /* what it is created with (owner-writable) */
+    bool failed;          /* a failure was recorded: nothing more to do */
+    atomic_bool abandon;  /* the main thread gave up on it */
+    char *fin;            /* where it goes, beneath the stage */
+    char *raw;            /* its name in the archive, for messages */
+};
+
+enum pw_kind {
+    PW_DATA,   /* a block of data */
+    PW_LAST,   /* the last block of data, then the end of the file */
+    PW_END,    /* the end of a file: mode, times, writeback, close */
+    PW_FLUSH,  /* at the flusher: start a file's writeback, close it */
+    PW_SYNCFS, /* at the flusher: syncfs() the stage */
+    PW_STOP
 };
 
 struct pw_job {
+    enum pw_kind kind;
     struct pw_file *f;
-    const unsigned char *buf; /* NULL: the end of the file */
+    const unsigned char *buf;
     size_t len;
     int64_t off;
     int slot; /* ring slot holding buf, or -1: buf is ours to free */
@@ -174,12 +205,17 @@ struct pw_worker {
 };
 
 struct arc_writers {
-    int n, next;
+    int n;
     struct pw_worker w[PW_MAX + 1]; /* the writers, then the flusher */
     struct pw_worker *flusher;      /* NULL: writers start writeback */
     struct ring *ring;
-    pthread_mutex_t mu; /* done list and error */
-    struct pw_file *done;
+    int stage_fd; /* files are made beneath it */
+    mode_t umask; /* the process's, read before the threads started */
+    int last;     /* the writer of the directory of the last file */
+    struct sbuf last_dir;
+    atomic_llong dirty;  /* bytes of small files since the last syncfs */
+    atomic_bool syncing; /* a syncfs is queued or running */
+    pthread_mutex_t mu;  /* failure */
     bool failed;
     struct fy_err err;
     atomic_bool cancel;
@@ -189,23 +225,72 @@ struct arc_writers {
 static void
 pw_file_free(struct pw_file *f)
 {
-    if (f->xx != NULL)
-        XXH3_freeState(f->xx);
-    free(f->path);
-    free(f->shown);
+    free(f->fin);
+    free(f->raw);
     free(f);
 }
 
+/* Record the first failure (errno is the cause, what was being done) as
+ * rc. */
 static void
-pw_fail(struct arc_writers *pw, struct pw_file *f, const char *what)
+pw_fail(struct arc_writers *pw,
+        struct pw_file *f,
+        enum fy_rc rc,
+        const char *what)
 {
+    int en = errno;
     pthread_mutex_lock(&pw->mu);
     if (!pw->failed) {
-        fy_fail_errno(&pw->err, FY_ERUNTIME, "%s: entry '%s': %s", pw->name,
-                      f->shown, what);
+        char *esc = out_escape(f->raw);
+        fy_fail(&pw->err, rc, "%s: entry '%s': %s (%s)", pw->name, esc,
+                strerror(en), what);
+        free(esc);
         pw->failed = true;
     }
     pthread_mutex_unlock(&pw->mu);
+    f->failed = true;
+}
+
+/*
+ * Make f's file beneath the stage: missing directories on the way are
+ * made (0777 & ~umask, as libarchive makes them), nothing is followed, and
+ * what an earlier entry of the same name left there is replaced, as
+ * libarchive replaces it (never a directory: the gate refused that).
+ * Returns the descriptor, or -1 with errno set.
+ */
+static int
+pw_make(struct arc_writers *pw, struct pw_file *f)
+{
+    int flags = O_WRONLY | O_CREAT | O_EXCL;
+    int fd = fs_open_beneath(pw->stage_fd, f->fin, flags, f->create_mode);
+    if (fd < 0 && errno == EEXIST &&
+        fs_unlink_beneath(pw->stage_fd, f->fin) == 0)
+        fd = fs_open_beneath(pw->stage_fd, f->fin, flags, f->create_mode);
+    return fd;
+}
+
+/* What a failure of pw_make() (errno) is: a link on the way is unsafe, a
+ * name no filesystem holds the archive's doing, the rest I/O. */
+static enum fy_rc
+pw_make_rc(int en)
+{
+    if (en == ELOOP || en == EXDEV)
+        return FY_EREFUSED;
+    return arc_rc_from_errno(en, ARC_SIDE_EXTRACT);
+}
+
+/* f's descriptor, made on first use; false if there is none. */
+static bool
+pw_ready(struct arc_writers *pw, struct pw_file *f)
+{
+    if (f->fd >= 0)
+        return true;
+    if (f->failed)
+        return false;
+    f->fd = pw_make(pw, f);
+    if (f->fd < 0)
+        pw_fail(pw, f, pw_make_rc(errno), "create");
+    return f->fd >= 0;
 }
 
 static void
@@ -220,69 +305,87 @@ pw_release_slot(struct arc_writers *pw, int slot)
 
 static void pw_push(struct pw_worker *w, const struct pw_job *j);
 
-static void pw_end(struct arc_writers *pw, struct pw_file *f, bool skip);
-static void pw_close(struct arc_writers *pw, struct pw_file *f, bool skip);
-
 static void
-pw_do(struct arc_writers *pw, struct pw_job *j)
+pw_close(struct arc_writers *pw, struct pw_file *f, bool skip)
 {
-    struct pw_file *f = j->f;
-    bool skip = atomic_load(&pw->cancel) || f->fd < 0;
-    if (j->buf != NULL) {
-        if (!skip) {
-            if (!f->main_hash) /* in order, no gaps: see arc_span_block */
-                XXH3_128bits_update(f->xx, j->buf, j->len);
-            if (fs_pwrite_all(f->fd, j->buf, j->len, (off_t)j->off) != 0) {
-                pw_fail(pw, f, "write");
-                close(f->fd);
-                f->fd = -1;
-            }
-        }
-        if (j->slot >= 0)
-            pw_release_slot(pw, j->slot);
-        else
-            free((void *)j->buf);
-        return;
-    }
-    if (j->off < 0) { /* at the flusher: the whole file, then close */
-        if (!skip)
-            (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
-        pw_close(pw, f, skip);
-        return;
-    }
-    pw_end(pw, f, skip);
+    if (f->fd >= 0 && close(f->fd) != 0 && !skip)
+        pw_fail(pw, f, FY_ERUNTIME, "close");
+    pw_file_free(f);
 }
 
-/* The end of a file: its hash, mode and times, writeback, close. */
+/* Small files were written: after SYNC_STEP bytes of them, a syncfs. */
+static void
+pw_dirty(struct arc_writers *pw, int64_t bytes)
+{
+    if (pw->flusher == NULL ||
+        atomic_fetch_add(&pw->dirty, bytes) + bytes < (long long)SYNC_STEP)
+        return;
+    bool idle = false;
+    if (!atomic_compare_exchange_strong(&pw->syncing, &idle, true))
+        return; /* one at a time; the bytes count towards the next */
+    atomic_store(&pw->dirty, 0);
+    struct pw_job j = {PW_SYNCFS, NULL, NULL, 0, 0, -1};
+    pw_push(pw->flusher, &j);
+}
+
+/* The end of a file: mode and times, writeback, close. */
 static void
 pw_end(struct arc_writers *pw, struct pw_file *f, bool skip)
 {
-    if (!skip) {
-        if (!f->main_hash)
-            arc_xx_digest(f->xx, f->hash);
+    skip |= atomic_load(&f->abandon) || f->failed;
+    if (!skip && pw_ready(pw, f)) { /* an empty file is made here */
         if (!arc_file_seal(f->fd, &f->made))
-            pw_fail(pw, f, "set mode/time");
-        if (pw->flusher != NULL && f->fd >= 0) {
-            struct pw_job fj = {f, NULL, 0, -1, -1};
+            pw_fail(pw, f, FY_ERUNTIME, "set mode/time");
+        if (f->size < (int64_t)PW_KICK) {
+            pw_dirty(pw, f->size);
+        } else if (pw->flusher != NULL) {
+            struct pw_job fj = {PW_FLUSH, f, NULL, 0, 0, -1};
             pw_push(pw->flusher, &fj);
             return;
+        } else {
+            (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
         }
-        /* start writeback now: the final syncfs waits for less */
-        (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
     }
     pw_close(pw, f, skip);
 }
 
 static void
-pw_close(struct arc_writers *pw, struct pw_file *f, bool skip)
+pw_do(struct arc_writers *pw, struct pw_job *j)
 {
-    if (f->fd >= 0 && close(f->fd) != 0 && !skip)
-        pw_fail(pw, f, "close");
-    f->fd = -1;
-    pthread_mutex_lock(&pw->mu);
-    f->next = pw->done;
-    pw->done = f;
-    pthread_mutex_unlock(&pw->mu);
+    struct pw_file *f = j->f;
+    bool skip = atomic_load(&pw->cancel);
+    switch (j->kind) {
+    case PW_DATA:
+    case PW_LAST:
+        /* after a failure the descriptor stays open: the main thread may
+         * be writing other blocks of a big file to it */
+        if (!skip && !atomic_load(&f->abandon) && !f->failed &&
+            pw_ready(pw, f) &&
+            fs_pwrite_all(f->fd, j->buf, j->len, (off_t)j->off) != 0)
+            pw_fail(pw, f, FY_ERUNTIME, "write");
+        if (j->slot >= 0)
+            pw_release_slot(pw, j->slot);
+        else
+            free((void *)j->buf);
+        if (j->kind == PW_LAST)
+            pw_end(pw, f, skip);
+        return;
+    case PW_END:
+        pw_end(pw, f, skip);
+        return;
+    case PW_FLUSH:
+        if (!skip)
+            (void)sync_file_range(f->fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+        pw_close(pw, f, skip);
+        return;
+    case PW_SYNCFS:
+        if (!skip)
+            (void)syncfs(pw->stage_fd);
+        atomic_store(&pw->syncing, false);
+        return;
+    case PW_STOP:
+        return;
+    }
 }
 
 static void *
@@ -299,7 +402,7 @@ pw_main(void *arg)
         w->idle = false;
         struct pw_job j = w->q[w->tail % PW_QUEUE];
         pthread_mutex_unlock(&w->mu);
-        if (j.f == NULL) /* the stop job */
+        if (j.kind == PW_STOP)
             return NULL;
         pw_do(w->pw, &j);
         pthread_mutex_lock(&w->mu);
@@ -326,10 +429,20 @@ pw_push(struct pw_worker *w, const struct pw_job *j)
     /* an idle writer is woken for a batch of jobs, not for each: fewer
      * context switches; arc_writers_wake() wakes it whenever the main thread is
      * about to wait */
-    if (w->idle &&
-        (w->head - w->tail >= PW_BATCH || j->f == NULL || w == w->pw->flusher))
+    if (w->idle && (w->head - w->tail >= PW_BATCH || j->kind == PW_STOP ||
+                    w == w->pw->flusher))
         pthread_cond_broadcast(&w->cv);
     pthread_mutex_unlock(&w->mu);
+}
+
+/* Jobs queued at w. */
+static unsigned
+pw_queued(struct pw_worker *w)
+{
+    pthread_mutex_lock(&w->mu);
+    unsigned n = w->head - w->tail;
+    pthread_mutex_unlock(&w->mu);
+    return n;
 }
 
 void
@@ -345,16 +458,19 @@ arc_writers_wake(void *ctx)
     }
 }
 
-/* Wait until every writer has done all its jobs. */
+/* Wait until the writers (and with flusher, the flusher) have done all
+ * their jobs. */
 static void
-pw_wait(struct arc_writers *pw)
+pw_wait(struct arc_writers *pw, bool flusher)
 {
     arc_writers_wake(pw);
-    int n = pw->n + (pw->flusher != NULL); /* the flusher last */
+    int n = pw->n + (flusher && pw->flusher != NULL); /* the flusher last */
     for (int i = 0; i < n; i++) {
         struct pw_worker *w = &pw->w[i];
         pthread_mutex_lock(&w->mu);
         while (w->head != w->tail) {
+            if (w->idle)
+                pthread_cond_broadcast(&w->cv);
             w->blocked++;
             pthread_cond_wait(&w->cv, &w->mu);
             w->blocked--;
@@ -363,11 +479,25 @@ pw_wait(struct arc_writers *pw)
     }
 }
 
-struct arc_writers *
-arc_writers_new(struct ring *ring, const char *name)
+static bool
+pw_start(struct arc_writers *pw, struct pw_worker *w)
 {
-    /* one core stays with the main thread, which creates the files */
-    int n = arc_ncpus() > 1 ? arc_ncpus() - 1 : 1;
+    w->pw = pw;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, pw_main, w) == 0)
+        return true;
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    return false;
+}
+
+struct arc_writers *
+arc_writers_new(struct ring *ring, int stage_fd, const char *name)
+{
+    /* as many writers as cores: the main thread and the decoder mostly
+     * wait for them */
+    int n = arc_ncpus();
     const char *env = getenv("FERRY_UNPACK_WRITERS"); /* for benchmarks */
     if (env != NULL && *env)
         n = (int)strtol(env, NULL, 10);
@@ -375,38 +505,27 @@ arc_writers_new(struct ring *ring, const char *name)
         return NULL; /* no ring (zip), or asked for none: write inline */
     struct arc_writers *pw = xcalloc(1, sizeof *pw);
     pw->ring = ring;
+    pw->stage_fd = stage_fd;
     pw->name = name;
+    /* umask() sets it too: only here, while the main thread is the only one
+     * that could make a file */
+    pw->umask = umask(022);
+    umask(pw->umask);
     pthread_mutex_init(&pw->mu, NULL);
     atomic_init(&pw->cancel, false);
-    for (int i = 0; i < n && i < PW_MAX; i++) {
-        struct pw_worker *w = &pw->w[i];
-        w->pw = pw;
-        pthread_mutex_init(&w->mu, NULL);
-        pthread_cond_init(&w->cv, NULL);
-        if (pthread_create(&w->th, NULL, pw_main, w) != 0) {
-            pthread_mutex_destroy(&w->mu);
-            pthread_cond_destroy(&w->cv);
-            break;
-        }
+    atomic_init(&pw->dirty, 0);
+    atomic_init(&pw->syncing, false);
+    for (int i = 0; i < n && i < PW_MAX && pw_start(pw, &pw->w[pw->n]); i++)
         pw->n++;
-    }
     if (pw->n == 0) {
         pthread_mutex_destroy(&pw->mu);
         free(pw);
         return NULL;
     }
-    /* the flusher: starts the writeback of finished files, which can
-     * wait for the disk, so the writers never do */
-    struct pw_worker *fw = &pw->w[pw->n];
-    fw->pw = pw;
-    pthread_mutex_init(&fw->mu, NULL);
-    pthread_cond_init(&fw->cv, NULL);
-    if (pthread_create(&fw->th, NULL, pw_main, fw) == 0) {
-        pw->flusher = fw;
-    } else {
-        pthread_mutex_destroy(&fw->mu);
-        pthread_cond_destroy(&fw->cv);
-    }
+    /* the flusher: starts writeback, which can wait for the disk, so the
+     * writers never do */
+    if (pw_start(pw, &pw->w[pw->n]))
+        pw->flusher = &pw->w[pw->n];
     return pw;
 }
 
@@ -418,7 +537,7 @@ arc_writers_free(struct arc_writers *pw, bool cancel)
         return;
     if (cancel)
         atomic_store(&pw->cancel, true);
-    struct pw_job stop = {NULL, NULL, 0, 0, -1};
+    struct pw_job stop = {PW_STOP, NULL, NULL, 0, 0, -1};
     for (int i = 0; i < pw->n; i++)
         pw_push(&pw->w[i], &stop);
     for (int i = 0; i < pw->n; i++)
@@ -432,27 +551,22 @@ arc_writers_free(struct arc_writers *pw, bool cancel)
         pthread_mutex_destroy(&pw->w[i].mu);
         pthread_cond_destroy(&pw->w[i].cv);
     }
-    while (pw->done != NULL) {
-        struct pw_file *f = pw->done;
-        pw->done = f->next;
-        pw_file_free(f);
-    }
+    sbuf_release(&pw->last_dir);
     pthread_mutex_destroy(&pw->mu);
     free(pw);
 }
 
-/* Hand one data block of f to its writer (w); copies it if it is not in
- * a ring slot. */
-static void
-pw_submit(struct arc_writers *pw,
-          struct pw_worker *w,
-          struct pw_file *f,
-          const void *buf,
-          size_t len,
-          int64_t off)
+/* A job for one data block of f; the block is referenced in its ring slot
+ * or copied, so it outlives libarchive's next read. */
+static struct pw_job
+pw_block(struct arc_writers *pw,
+         struct pw_file *f,
+         const void *buf,
+         size_t len,
+         int64_t off)
 {
     struct ring *r = pw->ring;
-    struct pw_job j = {f, NULL, len, off, -1};
+    struct pw_job j = {PW_DATA, f, NULL, len, off, -1};
     const unsigned char *p = buf;
     uintptr_t a = (uintptr_t)p;
     for (int i = 0; i < RING_SLOTS; i++) {
@@ -472,78 +586,118 @@ pw_submit(struct arc_writers *pw,
         memcpy(copy, p, len);
         j.buf = copy;
     }
-    pw_push(w, &j);
+    return j;
 }
 
-/* The parallel path for a big regular file (see "Writers" above). */
+/* The writer for a file at fin: its directory's, or the least busy one
+ * for a new directory or when the directory's writer is behind. */
+static struct pw_worker *
+pw_pick(struct arc_writers *pw, const char *fin)
+{
+    const char *slash = strrchr(fin, '/');
+    size_t dl = slash != NULL ? (size_t)(slash - fin) : 0;
+    struct pw_worker *wk = &pw->w[pw->last];
+    if (pw->last_dir.buf != NULL && pw->last_dir.len == dl &&
+        memcmp(pw->last_dir.buf, fin, dl) == 0 && pw_queued(wk) < PW_BEHIND)
+        return wk;
+    unsigned best = UINT_MAX;
+    for (int i = 0; i < pw->n; i++) {
+        unsigned q = pw_queued(&pw->w[i]);
+        if (q < best) {
+            best = q;
+            pw->last = i;
+        }
+    }
+    pw->last_dir.len = 0;
+    sbuf_add(&pw->last_dir, fin, dl);
+    return &pw->w[pw->last];
+}
+
+/*
+ * A regular file (entry e, not sparse, its size declared) made at fin and
+ * written by the pool, or by the main thread when the pool is behind (see
+ * "Writers" above).  Its data is checked against sp and hashed into hash.
+ */
 enum fy_rc
 arc_writers_file(struct arc_writers *pw,
                  struct arc_walk *w,
-                 struct archive *disk,
                  struct archive_entry *e,
                  const char *raw,
-                 const char *clean,
                  const char *fin,
-                 struct arc_span *sp)
+                 struct arc_span *sp,
+                 unsigned char hash[16])
 {
     struct pw_file *f = xcalloc(1, sizeof *f);
+    f->fd = -1;
+    atomic_init(&f->abandon, false);
     f->size = sp->size;
-    f->path = xstrdup(clean);
-    f->shown = out_escape(raw);
-    enum fy_rc rc = arc_file_make(w, disk, e, raw, fin, &f->made, &f->fd);
-    if (rc != FY_OK) {
-        if (f->fd >= 0)
-            close(f->fd);
+    f->fin = xstrdup(fin);
+    f->raw = xstrdup(raw);
+    unsigned perm = (unsigned)archive_entry_perm(e) & 07777;
+    f->create_mode = (mode_t)(perm | S_IWUSR);
+    f->made.mode = (mode_t)perm;
+    f->made.fix_mode = (f->create_mode & ~pw->umask) != (mode_t)perm;
+    f->made.times[0].tv_nsec = UTIME_OMIT;
+    f->made.times[1].tv_nsec = UTIME_OMIT;
+    if (archive_entry_mtime_is_set(e)) {
+        f->made.times[1].tv_sec = archive_entry_mtime(e);
+        f->made.times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    }
+    struct pw_worker *wk = pw_pick(pw, fin);
+    /* a writer that is behind gets no more: the main thread writes the
+     * whole file itself rather than wait for room in its queue */
+    bool mine = pw_queued(wk) >= PW_BEHIND;
+    bool split = !mine && f->size >= (int64_t)PW_SPLIT;
+    enum fy_rc rc = FY_OK;
+    if ((mine || split) && !pw_ready(pw, f)) {
+        rc = arc_writers_failed(pw, w);
         pw_file_free(f);
         return rc;
     }
-    f->xx = arc_xx_new();
-    XXH3_128bits_reset(f->xx);
-    /*
-     * A big file would keep one writer busy while the main thread waits:
-     * then the main thread hashes it (in order) and writes every other
-     * block itself; the writer writes the rest and finishes the file.
-     */
-    f->main_hash = f->size >= (int64_t)PW_SPLIT;
-    struct pw_worker *wk = &pw->w[pw->next++ % pw->n];
-    /* a writer that is behind gets no more: the main thread writes the
-     * whole file itself rather than wait for room in its queue */
-    pthread_mutex_lock(&wk->mu);
-    bool mine = wk->head - wk->tail >= PW_BEHIND;
-    pthread_mutex_unlock(&wk->mu);
-    f->main_hash |= mine;
+    XXH3_128bits_reset(w->xx);
+    struct pw_job held = {PW_END, f, NULL, 0, 0, -1};
     unsigned k = 0;
     const void *buf;
     size_t len;
     int64_t off;
     /* in order, inside the declared size, no gaps (not sparse) */
     while (arc_entry_block(w, sp, raw, &buf, &len, &off, &rc) > 0) {
-        if (!f->main_hash) {
-            pw_submit(pw, wk, f, buf, len, off);
+        XXH3_128bits_update(w->xx, buf, len);
+        if (mine || (split && (k++ & 1) != 0)) {
+            if (fs_pwrite_all(f->fd, buf, len, (off_t)off) != 0) {
+                rc = arc_write_fail(w, raw, f->size);
+                break;
+            }
             continue;
         }
-        XXH3_128bits_update(f->xx, buf, len);
-        if (!mine && (k++ & 1) == 0) {
-            pw_submit(pw, wk, f, buf, len, off);
-            continue;
-        }
-        if (fs_pwrite_all(f->fd, buf, len, (off_t)off) != 0) {
-            rc = arc_write_fail(w, raw, f->size);
-            break;
-        }
+        /* one block is held back, so the last goes as PW_LAST */
+        if (held.kind == PW_DATA)
+            pw_push(wk, &held);
+        held = pw_block(pw, f, buf, len, off);
     }
     if (rc == FY_OK)
         rc = arc_span_end(w, sp, raw); /* never padded: whole, or corrupt */
-    if (f->main_hash && rc == FY_OK)
-        arc_xx_digest(f->xx, f->hash); /* before the writer may list it done */
-    if (mine) {
-        pw_end(pw, f, rc != FY_OK);
-        return rc;
+    if (rc == FY_OK)
+        arc_xx_digest(w->xx, hash);
+    atomic_store(&f->abandon, rc != FY_OK);
+    if (mine) { /* nothing was queued */
+        pw_end(pw, f, false);
+        return rc == FY_OK ? arc_writers_failed(pw, w) : rc;
     }
-    /* always end the file, so the writer closes it and lists it done */
-    struct pw_job end = {f, NULL, 0, 0, -1};
-    pw_push(wk, &end);
+    /* always end the file, so its writer closes and frees it */
+    if (held.kind == PW_DATA)
+        held.kind = PW_LAST;
+    pw_push(wk, &held);
     return rc;
+}
+
+enum fy_rc
+arc_writers_sync(struct arc_writers *pw, struct arc_walk *w)
+{
+    if (pw == NULL)
+        return FY_OK;
+    pw_wait(pw, false);
+    return arc_writers_failed(pw, w);
 }
 
 enum fy_rc
@@ -551,21 +705,8 @@ arc_writers_drain(struct arc_writers *pw, struct arc_walk *w)
 {
     if (pw == NULL)
         return FY_OK;
-    pw_wait(pw);
-    pthread_mutex_lock(&pw->mu);
-    struct pw_file *done = pw->done;
-    pw->done = NULL;
-    bool failed = pw->failed;
-    pthread_mutex_unlock(&pw->mu);
-    while (done != NULL) {
-        struct pw_file *f = done;
-        done = f->next;
-        arc_walk_record(w, f->path, 'f', f->size, f->hash, false);
-        pw_file_free(f);
-    }
-    if (failed)
-        return fy_fail(w->err, pw->err.rc, "%s", pw->err.msg);
-    return FY_OK;
+    pw_wait(pw, true);
+    return arc_writers_failed(pw, w);
 }
 
 enum fy_rc

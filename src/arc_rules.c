@@ -17,6 +17,7 @@
  */
 #include "ferry/arc.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <xxhash.h>
@@ -203,22 +204,23 @@ arc_path_strip(const char *path, int n)
 static uint64_t
 map_hash(const struct arc_map *m, const void *key, size_t len)
 {
-    uint64_t h = m->hash ? m->hash(key, len) : XXH3_64bits(key, len);
-    return h ? h : 1; /* 0 marks a free slot */
+    return m->hash ? m->hash(key, len) : XXH3_64bits(key, len);
 }
 
-/* The slot holding key, or the free slot where it would go. */
+/* The slot holding key (hash h), or the free slot where it would go. */
 static size_t
 map_find(const struct arc_map *m, uint64_t h, const void *key, size_t len)
 {
     size_t mask = m->cap - 1, i = (size_t)h & mask;
+    uint32_t tag = (uint32_t)(h >> 32);
     for (;; i = (i + 1) & mask) {
         const struct arc_map_slot *s = &m->slots[i];
-        if (s->hash == 0)
+        if (s->idx == 0)
             return i;
         /* equal hashes are not proof: the key itself decides */
-        if (s->hash == h && s->len == len &&
-            memcmp(m->arena.buf + s->off, key, len) == 0)
+        const struct arc_map_ent *e = &m->ents[s->idx - 1];
+        if (s->tag == tag && e->len == len &&
+            memcmp(m->arena.buf + e->off, key, len) == 0)
             return i;
     }
 }
@@ -229,57 +231,62 @@ arc_map_get(const struct arc_map *m, const void *key, size_t len)
     if (m->cap == 0)
         return NULL;
     size_t i = map_find(m, map_hash(m, key, len), key, len);
-    return m->slots[i].hash != 0 ? &m->vals[i] : NULL;
+    return m->slots[i].idx != 0 ? &m->ents[m->slots[i].idx - 1].v : NULL;
 }
 
+/* Twice the slots; every entry's hash is computed again from its key. */
 static void
 map_grow(struct arc_map *m)
 {
-    size_t old_cap = m->cap;
-    struct arc_map_slot *old_slots = m->slots;
-    struct arc_map_val *old_vals = m->vals;
-    m->cap = old_cap ? old_cap * 2 : 1024;
+    free(m->slots);
+    m->cap = m->cap ? m->cap * 2 : 1024;
     m->slots = xcalloc(m->cap, sizeof *m->slots);
-    m->vals = xcalloc(m->cap, sizeof *m->vals);
-    for (size_t i = 0; i < old_cap; i++) {
-        const struct arc_map_slot *s = &old_slots[i];
-        if (s->hash == 0)
-            continue;
+    size_t mask = m->cap - 1;
+    for (size_t k = 0; k < m->n; k++) {
+        const struct arc_map_ent *e = &m->ents[k];
+        uint64_t h = map_hash(m, m->arena.buf + e->off, e->len);
         /* keys are unique: the first free slot of the probe is theirs */
-        size_t mask = m->cap - 1, j = (size_t)s->hash & mask;
-        while (m->slots[j].hash != 0)
+        size_t j = (size_t)h & mask;
+        while (m->slots[j].idx != 0)
             j = (j + 1) & mask;
-        m->slots[j] = *s;
-        m->vals[j] = old_vals[i];
+        m->slots[j].idx = (uint32_t)(k + 1);
+        m->slots[j].tag = (uint32_t)(h >> 32);
     }
-    free(old_slots);
-    free(old_vals);
 }
 
 struct arc_map_val *
 arc_map_put(struct arc_map *m, const void *key, size_t len)
 {
-    if ((m->n + 1) * 2 > m->cap)
+    if (m->n >= UINT32_MAX - 1) {
+        fputs("ferry: out of memory\n", stderr);
+        exit(FY_ERUNTIME);
+    }
+    if ((m->n + 1) * 4 > m->cap * 3) /* at most 3/4 full */
         map_grow(m);
     uint64_t h = map_hash(m, key, len);
     size_t i = map_find(m, h, key, len);
     struct arc_map_slot *s = &m->slots[i];
-    if (s->hash == 0) {
-        s->hash = h;
-        s->off = m->arena.len;
-        s->len = len;
+    if (s->idx == 0) {
+        if (m->n == m->ents_cap) {
+            m->ents_cap = m->ents_cap ? m->ents_cap * 2 : 256;
+            m->ents = xrealloc(m->ents, m->ents_cap * sizeof *m->ents);
+        }
+        struct arc_map_ent *e = &m->ents[m->n];
+        e->off = m->arena.len;
+        e->len = len;
+        memset(&e->v, 0, sizeof e->v);
         sbuf_add(&m->arena, key, len);
-        memset(&m->vals[i], 0, sizeof m->vals[i]);
-        m->n++;
+        s->idx = (uint32_t)(++m->n);
+        s->tag = (uint32_t)(h >> 32);
     }
-    return &m->vals[i];
+    return &m->ents[s->idx - 1].v;
 }
 
 void
 arc_map_release(struct arc_map *m)
 {
     free(m->slots);
-    free(m->vals);
+    free(m->ents);
     sbuf_release(&m->arena);
     uint64_t (*hash)(const void *, size_t) = m->hash;
     memset(m, 0, sizeof *m);
@@ -289,13 +296,16 @@ arc_map_release(struct arc_map *m)
 /* ----------------------------------------------------------------- guard */
 
 struct arc_guard {
-    struct arc_map map;
+    struct arc_map own;
+    struct arc_map *map; /* &own, or the shared one */
 };
 
 struct arc_guard *
-arc_guard_new(void)
+arc_guard_new(struct arc_map *shared)
 {
-    return xcalloc(1, sizeof(struct arc_guard));
+    struct arc_guard *g = xcalloc(1, sizeof(struct arc_guard));
+    g->map = shared != NULL ? shared : &g->own;
+    return g;
 }
 
 void
@@ -303,32 +313,32 @@ arc_guard_free(struct arc_guard *g)
 {
     if (g == NULL)
         return;
-    arc_map_release(&g->map);
+    arc_map_release(&g->own);
     free(g);
 }
 
 void
 arc_guard_add(struct arc_guard *g, const char *path, char type)
 {
-    struct arc_map_val *v = arc_map_put(&g->map, path, strlen(path));
-    v->type = type;
+    struct arc_map_val *v = arc_map_put(g->map, path, strlen(path));
+    v->gtype = type;
     /* its parents, up to the first one known, are directories now: made
      * by the extraction where no entry made them */
     for (size_t i = strlen(path); i-- > 0;) {
         if (path[i] != '/')
             continue;
-        v = arc_map_put(&g->map, path, i);
-        if (v->type != 0)
+        v = arc_map_put(g->map, path, i);
+        if (v->gtype != 0)
             break;
-        v->type = 'd';
+        v->gtype = 'd';
     }
 }
 
 char
 arc_guard_type(const struct arc_guard *g, const char *path)
 {
-    const struct arc_map_val *v = arc_map_get(&g->map, path, strlen(path));
-    return v ? v->type : 0;
+    const struct arc_map_val *v = arc_map_get(g->map, path, strlen(path));
+    return v ? v->gtype : 0;
 }
 
 /*
@@ -344,12 +354,12 @@ parents_check(const struct arc_guard *g, const char *path)
     for (size_t i = strlen(path); i-- > 0;) {
         if (path[i] != '/')
             continue;
-        const struct arc_map_val *v = arc_map_get(&g->map, path, i);
-        if (v == NULL)
+        const struct arc_map_val *v = arc_map_get(g->map, path, i);
+        if (v == NULL || v->gtype == 0)
             continue;
-        return v->type == 'd'   ? ARC_SAFE
-               : v->type == 'l' ? ARC_UNSAFE_SYMLINK
-                                : ARC_UNSAFE_PARENT;
+        return v->gtype == 'd'   ? ARC_SAFE
+               : v->gtype == 'l' ? ARC_UNSAFE_SYMLINK
+                                 : ARC_UNSAFE_PARENT;
     }
     return ARC_SAFE;
 }
@@ -375,8 +385,8 @@ arc_entry_check(const struct arc_guard *g,
     if (u == ARC_UNSAFE_SYMLINK)
         return ARC_UNSAFE_LINK_SYMLINK;
     const struct arc_map_val *v =
-        arc_map_get(&g->map, hardlink, strlen(hardlink));
-    if (u != ARC_SAFE || v == NULL || (v->type != 'f' && v->type != 'l'))
+        arc_map_get(g->map, hardlink, strlen(hardlink));
+    if (u != ARC_SAFE || v == NULL || (v->gtype != 'f' && v->gtype != 'l'))
         return ARC_UNSAFE_LINK_TARGET;
     return ARC_SAFE;
 }

@@ -1,12 +1,13 @@
 /*
  * arc_unpack.c - unpack: the walk of arc_walk.c, with every entry that
- * passed its gate created by libarchive's archive_write_disk (with the
- * SECURE_* flags); the data of bigger files is then written by the writer
- * pool (arc_pwrite.c), the rest by libarchive; all of it is hashed as it
- * is written and compared with the manifest at the end.
- * Extraction happens in a locked staging directory beside the target,
- * which is synced (syncfs) and renamed into place only when every check
- * passed.
+ * passed its gate created in a locked staging directory beside the
+ * target: regular files by the writer pool (arc_pwrite.c: openat2 beneath
+ * the stage, never through a symlink), directories, links and the rest by
+ * libarchive's archive_write_disk with the SECURE_* flags (and everything
+ * by it when there is no pool: a zip file, or --same-owner as root); all
+ * data is hashed as it is read and compared with the manifest at the end.
+ * The stage is synced (syncfs) and renamed into place only when every
+ * check passed.
  *
  * Invariants: nothing is written outside the staging directory; the target
  * is touched only by the final rename (or RENAME_EXCHANGE with --force);
@@ -357,6 +358,23 @@ unpack_make(struct arc_walk *w,
         out_verbose(w->out, "%s: setuid/setgid bits dropped", esc);
         free(esc);
     }
+    /* what must land after the files the writers still have: a hardlink
+     * (its target may be one of them), a name an earlier entry made */
+    if (u->writers != NULL &&
+        (g->type == 'h' || arc_guard_type(w->guard, g->fin) != 0)) {
+        rc = arc_writers_sync(u->writers, w);
+        if (rc != FY_OK)
+            return rc;
+    }
+    if (g->type == 'f' && u->writers != NULL && !sp->sparse && sp->size >= 0) {
+        rc = arc_writers_file(u->writers, w, e, g->raw, g->fin, sp, h);
+        if (rc == FY_OK) {
+            arc_gate_pass(w, g);
+            arc_gate_record(w, g, clean, sp, h);
+            arc_stats_count(u->st, 'f', sp->size);
+        }
+        return rc;
+    }
     char *raw = xstrdup(g->raw); /* set_pathname frees g->raw */
     archive_entry_set_pathname(e, g->fin);
     if (g->fin_hl != NULL)
@@ -366,15 +384,6 @@ unpack_make(struct arc_walk *w,
         if (rc == FY_OK) {
             arc_gate_pass(w, g);
             arc_gate_record(w, g, clean, sp, h);
-            arc_stats_count(u->st, 'f', sp->size);
-        }
-    } else if (g->type == 'f' && u->writers != NULL && sp->size >= 0 &&
-               sp->size >= (int64_t)WRITER_MIN) {
-        /* recorded for the manifest check by unpack_drain */
-        rc =
-            arc_writers_file(u->writers, w, u->disk, e, raw, clean, g->fin, sp);
-        if (rc == FY_OK) {
-            arc_gate_pass(w, g);
             arc_stats_count(u->st, 'f', sp->size);
         }
     } else {
@@ -509,7 +518,10 @@ arc_unpack(struct fy_istream *is,
                        st, out, err);
     if (rc != FY_OK)
         goto done;
-    u.writers = arc_writers_new(&w.reader.ring, is->name);
+    /* the writers make files themselves: not when libarchive must give
+     * them their owner */
+    if (!(o->same_owner && geteuid() == 0))
+        u.writers = arc_writers_new(&w.reader.ring, u.stage_fd, is->name);
     if (u.writers != NULL) {
         w.reader.idle_hook = arc_writers_wake;
         w.reader.idle_ctx = u.writers;

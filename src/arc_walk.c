@@ -181,11 +181,12 @@ manifest_corrupt(struct arc_walk *w, const char *why)
 }
 
 /*
- * The entry ".ferry/manifest": ferry's manifest, read whole into w->manifest
- * and parsed once the walk has seen every other entry (walk_finish).  SPEC: an
- * archive that holds it is checked against it, so it cannot be anything but a
- * regular file of at most MANIFEST_MAX bytes; one that is not is corrupt, never
- * an archive without a manifest.
+ * The entry ".ferry/manifest": ferry's manifest, each line checked against
+ * what the walk recorded as it is read (entries before it are all
+ * recorded: it is the last), its verdict kept for walk_finish.  SPEC: an
+ * archive that holds it is checked against it, so it cannot be anything
+ * but a regular file of at most MANIFEST_MAX bytes; one that is not is
+ * corrupt, never an archive without a manifest.
  */
 static enum fy_rc
 manifest_take(struct arc_walk *w, struct archive_entry *e)
@@ -195,6 +196,7 @@ manifest_take(struct arc_walk *w, struct archive_entry *e)
         return manifest_corrupt(w, "is not a regular file");
     if (archive_entry_size(e) > (la_int64_t)MANIFEST_MAX)
         return manifest_corrupt(w, "is bigger than 256 MiB");
+    size_t got = 0;
     for (;;) {
         const void *buf;
         size_t len;
@@ -204,10 +206,11 @@ manifest_take(struct arc_walk *w, struct archive_entry *e)
             break;
         if (r != ARCHIVE_OK)
             return arc_data_fail(w, r, ARC_MANIFEST_PATH);
-        if (off != (int64_t)w->manifest.len ||
-            len > MANIFEST_MAX - w->manifest.len)
+        if (off != (int64_t)got || len > MANIFEST_MAX - got)
             return manifest_corrupt(w, "has data beyond its declared size");
-        sbuf_add(&w->manifest, buf, len);
+        got += len;
+        if (w->mf_err.rc == FY_OK)
+            (void)arc_mf_parser_feed(&w->mf, buf, len, &w->mf_err);
     }
     w->have_manifest = true;
     return FY_OK;
@@ -230,7 +233,7 @@ manifest_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
         return FY_OK;
     }
     struct arc_map_val *v = arc_map_get(&w->seen, l->path, strlen(l->path));
-    if (v != NULL && v->sparse) {
+    if (v != NULL && v->type != 0 && v->sparse) {
         /* ferry never writes sparse entries, and their holes were not
          * hashed: nothing to compare, and not what ferry packed */
         e = out_escape(l->path);
@@ -242,7 +245,7 @@ manifest_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
         return FY_EINPUT;
     }
     const char *why = NULL;
-    if (v == NULL)
+    if (v == NULL || v->type == 0) /* 0: only the guard knows it */
         why = "listed in the manifest but missing";
     else if (v->type != l->type)
         why = "type differs from the manifest";
@@ -275,9 +278,10 @@ walk_finish(struct arc_walk *w)
                        w->name, frames);
     if (!w->have_manifest)
         return FY_OK; /* another tool's archive: structure only */
+    if (w->mf_err.rc != FY_OK)
+        return fy_fail(w->err, w->mf_err.rc, "%s", w->mf_err.msg);
     struct arc_mf_totals tot;
-    enum fy_rc rc = arc_manifest_parse(w->manifest.buf, w->manifest.len,
-                                       w->name, manifest_line, w, &tot, w->err);
+    enum fy_rc rc = arc_mf_parser_finish(&w->mf, &tot, w->err);
     if (rc != FY_OK)
         return rc;
     if (w->recorded != tot.entries)
@@ -366,7 +370,9 @@ arc_walk_open(struct arc_walk *w,
               struct fy_err *err)
 {
     memset(w, 0, sizeof *w);
-    w->guard = arc_guard_new();
+    /* without --strip-components the guard's paths are the manifest's:
+     * one map holds both */
+    w->guard = arc_guard_new(strip == 0 ? &w->seen : NULL);
     w->strip = strip;
     w->fn = fn;
     w->ctx = ctx;
@@ -375,6 +381,7 @@ arc_walk_open(struct arc_walk *w,
     w->err = err;
     w->name = is->name;
     w->xx = arc_xx_new();
+    arc_mf_parser_init(&w->mf, w->name, manifest_line, w);
     return arc_reader_open(&w->reader, is, phase, ro, out, err);
 }
 
@@ -383,7 +390,7 @@ arc_walk_close(struct arc_walk *w)
 {
     w->st->archive_bytes = (int64_t)atomic_load(&w->reader.ring.in_bytes);
     arc_reader_close(&w->reader);
-    sbuf_release(&w->manifest);
+    arc_mf_parser_release(&w->mf);
     arc_map_release(&w->seen);
     arc_guard_free(w->guard);
     if (w->xx != NULL)

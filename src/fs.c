@@ -464,6 +464,32 @@ fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
     return fs_open_walk(dirfd, rel, flags, mode);
 }
 
+int
+fs_unlink_beneath(int dirfd, const char *rel)
+{
+    const char *slash = strrchr(rel, '/');
+    const char *base = slash != NULL ? slash + 1 : rel;
+    if (rel[0] == '/' || has_dotdot(rel) || *base == '\0' ||
+        strcmp(base, ".") == 0) {
+        errno = EXDEV;
+        return -1;
+    }
+    int dfd = dirfd;
+    if (slash != NULL) {
+        char *dir = xasprintf("%.*s", (int)(slash - rel), rel);
+        dfd = fs_open_beneath(dirfd, dir, O_PATH | O_DIRECTORY, 0);
+        free(dir);
+        if (dfd < 0)
+            return -1;
+    }
+    int r = unlinkat(dfd, base, 0);
+    int en = errno;
+    if (dfd != dirfd)
+        close(dfd);
+    errno = en;
+    return r;
+}
+
 enum fy_rc
 fs_fsync_dir(const char *dir, struct fy_err *err)
 {

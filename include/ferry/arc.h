@@ -249,7 +249,11 @@ const char *arc_path_strip(const char *path, int n);
  * one) and the files (a hardlink may only point at one of those).
  */
 struct arc_guard;
-struct arc_guard *arc_guard_new(void);
+struct arc_map;
+/* A guard of its own map, or (shared not NULL) one that keeps what it
+ * knows in shared, in the gtype of each value: the walk's manifest map,
+ * when both are keyed by the same paths. */
+struct arc_guard *arc_guard_new(struct arc_map *shared);
 void arc_guard_free(struct arc_guard *g);
 /* Record that path now holds an entry of this type ('f' 'd' 'l'), and
  * that its parents are directories. */
@@ -292,10 +296,14 @@ const char *arc_unsafe_why(enum arc_unsafe u);
  * knows about it.  Used by the guard above, by the manifest check and by
  * pack's hardlink table.  The map keeps a copy of every key: two keys are
  * the same entry only if their bytes are equal, never because their hashes
- * (XXH3-64) are.
+ * (XXH3-64) are.  It is kept small, as it holds every path of an archive:
+ * a slot is 8 bytes (the entry's index and 32 bits of its hash), entries
+ * lie in one array in the order they were added, keys in one arena.
+ * A value's address holds until the next arc_map_put().
  */
 struct arc_map_val {
-    char type;    /* 'f' 'd' 'l' 'h' */
+    char type;    /* 'f' 'd' 'l' 'h' (the manifest check's) */
+    char gtype;   /* the guard's: what unpack made at this path */
     bool matched; /* seen on the other side (manifest check) */
     bool sparse;  /* a sparse entry (its holes are not in hash) */
     union {
@@ -306,20 +314,24 @@ struct arc_map_val {
     unsigned char hash[16]; /* canonical XXH128 of the data ('f') */
 };
 struct arc_map_slot {
-    uint64_t hash;   /* 0 = free slot */
+    uint32_t idx; /* the entry's index + 1; 0: a free slot */
+    uint32_t tag; /* the high half of the key's hash */
+};
+struct arc_map_ent {
     size_t off, len; /* the key, in arena */
+    struct arc_map_val v;
 };
 struct arc_map {
     struct arc_map_slot *slots;
-    struct arc_map_val *vals;
+    struct arc_map_ent *ents;
     struct sbuf arena; /* the keys */
-    size_t cap, n;
+    size_t cap, n, ents_cap;
     /* NULL: XXH3-64; the unit tests set a weak one to force collisions */
     uint64_t (*hash)(const void *key, size_t len);
 };
 #define ARC_MAP_INIT                                                           \
     {                                                                          \
-        NULL, NULL, SBUF_INIT, 0, 0, NULL                                      \
+        NULL, NULL, SBUF_INIT, 0, 0, 0, NULL                                   \
     }
 /* The value for key (len bytes), or NULL. */
 struct arc_map_val *
@@ -415,6 +427,37 @@ void arc_manifest_add(struct sbuf *sb,
                       const char *path);
 /* Append the end line with the totals. */
 void arc_manifest_end(struct sbuf *sb, const struct arc_mf_totals *t);
+/*
+ * The same parser fed block by block, so that a manifest is never held
+ * whole: init, feed the bytes as they come (cb is called for each whole
+ * line), finish (the end line, the totals), release.  Errors as
+ * arc_manifest_parse's; after one, stop feeding.
+ */
+struct arc_mf_parser {
+    const char *name;
+    enum fy_rc (*cb)(void *ctx,
+                     const struct arc_mf_line *l,
+                     struct fy_err *err);
+    void *ctx;
+    struct sbuf part; /* a line not ended yet */
+    size_t lineno;    /* of the next line */
+    bool ended;
+    struct arc_mf_totals seen;
+};
+void arc_mf_parser_init(struct arc_mf_parser *p,
+                        const char *name,
+                        enum fy_rc (*cb)(void *ctx,
+                                         const struct arc_mf_line *l,
+                                         struct fy_err *err),
+                        void *ctx);
+enum fy_rc arc_mf_parser_feed(struct arc_mf_parser *p,
+                              const char *buf,
+                              size_t len,
+                              struct fy_err *err);
+enum fy_rc arc_mf_parser_finish(struct arc_mf_parser *p,
+                                struct arc_mf_totals *tot,
+                                struct fy_err *err);
+void arc_mf_parser_release(struct arc_mf_parser *p);
 /*
  * Parse a whole manifest, calling cb for each entry line (including 'u').
  * A bad magic, malformed line, or missing/inconsistent end line is

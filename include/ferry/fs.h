@@ -126,6 +126,9 @@ char *fs_join(const char *a, const char *b);
 int fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
 /* Its per-component O_NOFOLLOW walk alone (old kernels; unit tests). */
 int fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode);
+/* Remove the file (not a directory) rel beneath dirfd, the same way: its
+ * directory reached without following a symlink.  0, or -1 with errno. */
+int fs_unlink_beneath(int dirfd, const char *rel);
 /*
  * mkdir -p of rel beneath dirfd, the same way: no symlink followed, no
  * "..".  Returns 0, or -1 with errno set (ELOOP for a link on the way).

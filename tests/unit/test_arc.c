@@ -70,7 +70,7 @@ static void
 test_guard(void **state)
 {
     (void)state;
-    struct arc_guard *g = arc_guard_new();
+    struct arc_guard *g = arc_guard_new(NULL);
     assert_int_equal(arc_entry_check(g, "a/b", 'f', NULL), ARC_SAFE);
     assert_int_equal(arc_entry_check(g, "/abs", 'f', NULL),
                      ARC_UNSAFE_ABSOLUTE);
@@ -205,7 +205,7 @@ test_map_collision(void **state)
 
     /* the unpack guard on such a map: a file whose hash equals a
      * symlink's is not that symlink */
-    struct arc_guard *g = arc_guard_new();
+    struct arc_guard *g = arc_guard_new(NULL);
     arc_guard_add(g, "link", 'l');
     arc_guard_add(g, "file", 'f');
     assert_int_equal(arc_guard_type(g, "link"), 'l');
