@@ -477,6 +477,53 @@ test_manifest_roundtrip(void **state)
     sbuf_release(&sb);
 }
 
+/* issue 12: fed in blocks of any size (a line cut anywhere, the magic
+ * too), the parser sees what it sees in one piece; a cut last line is
+ * still "truncated" */
+static void
+test_manifest_blocks(void **state)
+{
+    (void)state;
+    struct sbuf sb = SBUF_INIT;
+    unsigned char h[16] = {1, 2, 3};
+    arc_manifest_begin(&sb);
+    arc_manifest_add(&sb, 'd', 0, NULL, "a dir");
+    arc_manifest_add(&sb, 'f', 77, h, "a dir/a file");
+    arc_manifest_add(&sb, 'l', 0, h, "link");
+    struct arc_mf_totals t = {3, 1, 77}, got;
+    arc_manifest_end(&sb, &t);
+    for (size_t step = 1; step <= sb.len; step += (step < 40 ? 1 : 97)) {
+        for (int cut = 0; cut < 2; cut++) {
+            size_t len = cut ? sb.len - 1 : sb.len;
+            struct arc_mf_parser p;
+            struct seen s;
+            struct fy_err err = FY_ERR_INIT;
+            memset(&s, 0, sizeof s);
+            arc_mf_parser_init(&p, "x", collect, &s);
+            enum fy_rc rc = FY_OK;
+            for (size_t off = 0; off < len && rc == FY_OK; off += step)
+                rc = arc_mf_parser_feed(&p, sb.buf + off,
+                                        off + step <= len ? step : len - off,
+                                        &err);
+            if (rc == FY_OK)
+                rc = arc_mf_parser_finish(&p, &got, &err);
+            arc_mf_parser_release(&p);
+            assert_int_equal(s.n, 3);
+            assert_string_equal(s.paths[1], "a dir/a file");
+            assert_int_equal(s.sizes[1], 77);
+            if (cut) {
+                assert_int_equal(rc, FY_EINPUT);
+                assert_non_null(strstr(err.msg, "line 5: no newline"));
+            } else {
+                assert_int_equal(rc, FY_OK);
+                assert_int_equal(got.entries, 3);
+                assert_int_equal(got.bytes, 77);
+            }
+        }
+    }
+    sbuf_release(&sb);
+}
+
 static enum fy_rc
 parse_text(const char *text, struct fy_err *err)
 {
@@ -739,6 +786,7 @@ main(void)
         cmocka_unit_test(test_formats),
         cmocka_unit_test(test_rc_map),
         cmocka_unit_test(test_manifest_roundtrip),
+        cmocka_unit_test(test_manifest_blocks),
         cmocka_unit_test(test_manifest_bad),
         cmocka_unit_test(test_link_hash),
         cmocka_unit_test(test_escape),
