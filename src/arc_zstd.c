@@ -19,6 +19,7 @@
 #define ZOUT_CAP      (1u << 20) /* output buffered before a write */
 #define ZIN_CAP       (1u << 20) /* compressible input gathered per call */
 #define ZJOB_SIZE     (4 << 20)  /* libzstd worker job */
+#define ZWINDOW_LOG   23         /* 8 MiB: the least window of the writer */
 #define MSG_TRUNCATED "truncated (the zstd stream ends inside a frame)"
 
 /*
@@ -240,15 +241,28 @@ arc_zstd_writer_new(int level,
     size_t r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_compressionLevel, level);
     if (!ZSTD_isError(r))
         r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_checksumFlag, 1);
+    /*
+     * A window of 8 MiB at least, where the level's own is smaller (2 MiB
+     * at level 3): text repeated across files (licences, vendored copies,
+     * generated code) is found further back, and every zstd reader takes
+     * it (they refuse only windows over 128 MiB by default; unpacking
+     * holds 8 MiB for it).
+     */
+    if (!ZSTD_isError(r) &&
+        ZSTD_getCParams(level, 0, 0).windowLog < ZWINDOW_LOG)
+        r = ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_windowLog, ZWINDOW_LOG);
     if (ZSTD_isError(r))
         return fy_fail(err, FY_ERUNTIME, "%s: zstd: %s", name,
                        ZSTD_getErrorName(r));
     /* a libzstd built without threads refuses: then it works alone */
     if (!ZSTD_isError(
-            ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, threads)))
+            ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, threads))) {
         /* jobs of 4 MiB, not 8-128: bounded memory per worker, and a
-         * Ctrl-C waits for at most one job */
+         * Ctrl-C waits for at most one job; each job sees the 4 MiB
+         * before it (half the window), not an eighth */
         (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_jobSize, ZJOB_SIZE);
+        (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_overlapLog, 8);
+    }
     return FY_OK;
 }
 
