@@ -157,15 +157,24 @@ void arc_stats_count(struct arc_stats *st, char type, int64_t size);
 
 /* ------------------------------------------------ arc_scan.c: pre-scan */
 
-/* One entry the pre-scan found, with the lstat() it saw. */
+/* One entry the pre-scan found, with the lstat() it saw (32 bytes: a
+ * tree may have millions). */
 struct arc_scan_entry {
     size_t path_off; /* its path relative to the root, in arc_scan.names */
+    int64_t mtime_sec;
+    uint32_t mtime_nsec;
     mode_t mode;
-    nlink_t nlink;
     uid_t uid;
     gid_t gid;
-    struct timespec mtime;
 };
+
+/* Its mtime as a struct timespec. */
+static inline struct timespec
+arc_scan_mtime(const struct arc_scan_entry *e)
+{
+    struct timespec t = {(time_t)e->mtime_sec, (long)e->mtime_nsec};
+    return t;
+}
 
 /*
  * The pre-scan of pack.  The caller fills the first fields (borrowed, they

@@ -57,7 +57,11 @@ struct packer {
     bool store_next;
     unsigned char *buf;
     XXH3_state_t *xx;
-    struct sbuf manifest;
+    /* the manifest: one compact record per scan entry (p->cur is the one
+     * being packed) until pack_manifest() writes the text, a fifth of the
+     * memory */
+    struct mf_rec *mf;
+    size_t cur;
     struct arc_mf_totals tot;
     struct arc_map links; /* (dev, ino) of files with nlink > 1 */
     uid_t uid;
@@ -66,6 +70,31 @@ struct packer {
     char *uname, *gname;
     struct arc_tick prog;
 };
+
+/* The manifest line of a scan entry (see arc_manifest_add); type 0: it
+ * was not packed; unstable: a 'u' line follows. */
+struct mf_rec {
+    int64_t size;
+    unsigned char hash[16];
+    char type;
+    bool has_hash, unstable;
+};
+
+/* The manifest line of the entry being packed (p->cur); 'u' marks it. */
+static void
+mf_add(struct packer *p, char type, int64_t size, const unsigned char *hash)
+{
+    struct mf_rec *r = &p->mf[p->cur];
+    if (type == 'u') {
+        r->unstable = true;
+        return;
+    }
+    r->size = size;
+    r->type = type;
+    r->has_hash = hash != NULL;
+    if (hash != NULL)
+        memcpy(r->hash, hash, 16);
+}
 
 static enum fy_rc
 owrite(void *ctx, const void *buf, size_t n)
@@ -322,7 +351,7 @@ pack_hardlink(struct packer *p,
     if (rc == FY_OK) {
         unsigned char lh[16];
         arc_link_hash(first, lh);
-        arc_manifest_add(&p->manifest, 'h', 0, lh, path);
+        mf_add(p, 'h', 0, lh);
         p->tot.entries++;
         p->st->hardlinks++;
     }
@@ -380,7 +409,7 @@ file_record(struct packer *p,
 {
     unsigned char h[16];
     arc_xx_digest(p->xx, h);
-    arc_manifest_add(&p->manifest, 'f', (int64_t)a->st_size, h, path);
+    mf_add(p, 'f', (int64_t)a->st_size, h);
     p->tot.entries++;
     p->tot.files++;
     p->tot.bytes += (int64_t)a->st_size;
@@ -393,7 +422,7 @@ file_record(struct packer *p,
                  "bytes read (listed as unstable in the manifest)",
                  p->dir, e);
         free(e);
-        arc_manifest_add(&p->manifest, 'u', 0, NULL, path);
+        mf_add(p, 'u', 0, NULL);
         p->st->unstable++;
     }
 }
@@ -475,32 +504,102 @@ pack_symlink(struct packer *p,
         }
         cap *= 2;
     }
-    entry_start(p, path, pe->mode, pe->uid, pe->gid, &pe->mtime);
+    struct timespec mtime = arc_scan_mtime(pe);
+    entry_start(p, path, pe->mode, pe->uid, pe->gid, &mtime);
     archive_entry_copy_symlink(p->e, target);
     unsigned char lh[16];
     arc_link_hash(target, lh);
     free(target);
     enum fy_rc rc = header_out(p, path);
     if (rc == FY_OK) {
-        arc_manifest_add(&p->manifest, 'l', 0, lh, path);
+        mf_add(p, 'l', 0, lh);
         p->tot.entries++;
         p->st->symlinks++;
     }
     return rc;
 }
 
+/* Every line of the manifest's text, in order, to fn: the magic, each
+ * packed entry's line (and its 'u' line), the end line. */
+static enum fy_rc
+mf_text(struct packer *p,
+        enum fy_rc (*fn)(struct packer *p, const struct sbuf *line, void *ctx),
+        void *ctx)
+{
+    struct sbuf line = SBUF_INIT;
+    arc_manifest_begin(&line);
+    enum fy_rc rc = fn(p, &line, ctx);
+    for (size_t i = 0; rc == FY_OK && i < p->scan.n; i++) {
+        const struct mf_rec *r = &p->mf[i];
+        if (r->type == 0) /* not packed: vanished */
+            continue;
+        const char *path = arc_scan_path(&p->scan, &p->scan.ents[i]);
+        line.len = 0;
+        arc_manifest_add(&line, r->type, r->size, r->has_hash ? r->hash : NULL,
+                         path);
+        rc = fn(p, &line, ctx);
+        if (rc == FY_OK && r->unstable) {
+            line.len = 0;
+            arc_manifest_add(&line, 'u', 0, NULL, path);
+            rc = fn(p, &line, ctx);
+        }
+    }
+    if (rc == FY_OK) {
+        line.len = 0;
+        arc_manifest_end(&line, &p->tot);
+        rc = fn(p, &line, ctx);
+    }
+    sbuf_release(&line);
+    return rc;
+}
+
+struct mf_out {
+    size_t total, done;
+    struct sbuf buf;
+};
+
+static enum fy_rc
+mf_count(struct packer *p, const struct sbuf *line, void *ctx)
+{
+    (void)p;
+    ((struct mf_out *)ctx)->total += line->len;
+    return FY_OK;
+}
+
+static enum fy_rc
+mf_write(struct packer *p, const struct sbuf *line, void *ctx)
+{
+    struct mf_out *o = ctx;
+    sbuf_add(&o->buf, line->buf, line->len);
+    o->done += line->len;
+    if (o->buf.len < ARC_BLOCK)
+        return FY_OK;
+    enum fy_rc rc = data_out(p, o->buf.buf, o->buf.len);
+    o->buf.len = 0;
+    return rc;
+}
+
+/* The manifest entry: its text made twice, once to know its size for the
+ * header, once to write it; never held whole. */
 static enum fy_rc
 pack_manifest(struct packer *p)
 {
     struct timespec now;
     clock_gettime(CLOCK_REALTIME, &now);
     now.tv_nsec = 0;
-    arc_manifest_end(&p->manifest, &p->tot);
+    struct mf_out o = {0, 0, SBUF_INIT};
+    (void)mf_text(p, mf_count, &o);
     entry_start(p, ARC_MANIFEST_PATH, S_IFREG | 0644, getuid(), getgid(), &now);
-    archive_entry_set_size(p->e, (la_int64_t)p->manifest.len);
+    archive_entry_set_size(p->e, (la_int64_t)o.total);
     enum fy_rc rc = header_out(p, ARC_MANIFEST_PATH);
     if (rc == FY_OK)
-        rc = data_out(p, p->manifest.buf, p->manifest.len);
+        rc = mf_text(p, mf_write, &o);
+    if (rc == FY_OK && o.buf.len > 0)
+        rc = data_out(p, o.buf.buf, o.buf.len);
+    if (rc == FY_OK && o.done != o.total) /* the same text twice, or a bug */
+        rc = fy_fail(p->err, FY_ERUNTIME, "%s: manifest: %zu bytes, not %zu",
+                     p->name, o.done, o.total);
+    sbuf_release(&o.buf);
     return rc;
 }
 
@@ -519,7 +618,7 @@ packer_release(struct packer *p)
     free(p->buf);
     free(p->uname);
     free(p->gname);
-    sbuf_release(&p->manifest);
+    free(p->mf);
     arc_map_release(&p->links);
     arc_scan_release(&p->scan);
 }
@@ -562,6 +661,7 @@ pack_entries(struct packer *p)
     for (size_t i = 0; rc == FY_OK && i < p->scan.n; i++) {
         const struct arc_scan_entry *pe = &p->scan.ents[i];
         const char *path = arc_scan_path(&p->scan, pe);
+        p->cur = i;
         if (fy_interrupted()) {
             rc = fy_fail(p->err, FY_EINTR, "%s: interrupted", p->name);
         } else if (S_ISREG(pe->mode)) {
@@ -569,10 +669,11 @@ pack_entries(struct packer *p)
         } else if (S_ISLNK(pe->mode)) {
             rc = pack_symlink(p, pe, path);
         } else {
-            entry_start(p, path, pe->mode, pe->uid, pe->gid, &pe->mtime);
+            struct timespec mtime = arc_scan_mtime(pe);
+            entry_start(p, path, pe->mode, pe->uid, pe->gid, &mtime);
             rc = header_out(p, path);
             if (rc == FY_OK) {
-                arc_manifest_add(&p->manifest, 'd', 0, NULL, path);
+                mf_add(p, 'd', 0, NULL);
                 p->tot.entries++;
                 p->st->dirs++;
             }
@@ -627,7 +728,7 @@ arc_pack(const char *dir,
     arc_tick_init(&p.prog, "pack", p.scan.total);
     p.buf = xmalloc(ARC_BLOCK);
     p.xx = arc_xx_new();
-    arc_manifest_begin(&p.manifest);
+    p.mf = xcalloc(p.scan.n > 0 ? p.scan.n : 1, sizeof *p.mf);
     rc = writer_open(&p);
     if (rc == FY_OK)
         rc = pack_entries(&p);

@@ -50,10 +50,10 @@ add_entry(struct arc_scan *s, const char *rel, const struct stat *st)
     e->path_off = s->names.len;
     sbuf_add(&s->names, rel, strlen(rel) + 1);
     e->mode = st->st_mode;
-    e->nlink = st->st_nlink;
     e->uid = st->st_uid;
     e->gid = st->st_gid;
-    e->mtime = st->st_mtim;
+    e->mtime_sec = (int64_t)st->st_mtim.tv_sec;
+    e->mtime_nsec = (uint32_t)st->st_mtim.tv_nsec;
 }
 
 static bool
