@@ -10,6 +10,7 @@ make_small_workspace(root, scale): many small source files (scale 1:
 venv, a conda env or node_modules looks like.
 FreshFs: a new ext4 on a loop image for every use, always cleaned up.
 """
+import errno
 import hashlib
 import os
 import random
@@ -588,22 +589,54 @@ class FreshFs:
 
 # ------------------------------------------------------------ floor
 
-def write_floor(dirpath, nbytes, chunk=8 * MIB):
+_libc = None
+
+
+def _kick_writeback(fd, off, n):
+    """sync_file_range(SYNC_FILE_RANGE_WRITE): start writing [off, off+n)
+    back now (Python's os has no wrapper); a no-op where it is missing."""
+    global _libc
+    if _libc is None:
+        import ctypes
+        import ctypes.util
+        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
+        _libc.sync_file_range.argtypes = (ctypes.c_int, ctypes.c_int64,
+                                          ctypes.c_int64, ctypes.c_uint)
+    _libc.sync_file_range(fd, off, n, 2)  # SYNC_FILE_RANGE_WRITE
+
+
+def write_floor(dirpath, nbytes, chunk=8 * MIB, tries=2):
     """Seconds to write nbytes (incompressible) as one new file in dirpath
-    in chunk-sized writes, then fdatasync it: what the disk below dirpath
-    can take, with no per-file cost.  The file stays."""
+    and fdatasync it, the best of `tries` files: what the disk below
+    dirpath can take at best, with no per-file cost.  Each chunk's
+    writeback is started as soon as it is written, so the disk works while
+    the next chunk is copied (a writer that waits for the final sync to
+    start the disk is no floor: ferry's unpack beat such a figure).  The
+    files stay."""
     buf = random.Random(7).randbytes(chunk)
-    path = os.path.join(dirpath, "floor.bin")
-    t0 = time.monotonic()
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-    try:
-        left = nbytes
-        while left > 0:
-            left -= os.write(fd, memoryview(buf)[:min(left, chunk)])
-        os.fdatasync(fd)
-    finally:
-        os.close(fd)
-    return time.monotonic() - t0
+    best = None
+    for t in range(tries):
+        path = os.path.join(dirpath, "floor.bin" if t == 0 else
+                            "floor%d.bin" % t)
+        t0 = time.monotonic()
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
+        try:
+            off = 0
+            while off < nbytes:
+                n = os.write(fd, memoryview(buf)[:min(nbytes - off, chunk)])
+                _kick_writeback(fd, off, n)
+                off += n
+            os.fdatasync(fd)
+        except OSError as e:
+            if t == 0 or e.errno != errno.ENOSPC:
+                raise
+            os.unlink(path)  # no room for a second file: the first counts
+            break
+        finally:
+            os.close(fd)
+        dt = time.monotonic() - t0
+        best = dt if best is None else min(best, dt)
+    return best
 
 
 def sha1_pass(nbytes, chunk=8 * MIB):
