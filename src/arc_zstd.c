@@ -258,10 +258,10 @@ arc_zstd_writer_new(int level,
     if (!ZSTD_isError(
             ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_nbWorkers, threads))) {
         /* jobs of 4 MiB, not 8-128: bounded memory per worker, and a
-         * Ctrl-C waits for at most one job; each job sees the 4 MiB
-         * before it (half the window), not an eighth */
+         * Ctrl-C waits for at most one job.  Each job sees the 1 MiB
+         * before it (an eighth of the window): seeing 4 MiB made the
+         * small-file tree 4% smaller but cost 15% more CPU */
         (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_jobSize, ZJOB_SIZE);
-        (void)ZSTD_CCtx_setParameter(z->cctx, ZSTD_c_overlapLog, 8);
     }
     return FY_OK;
 }

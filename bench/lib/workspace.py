@@ -10,7 +10,6 @@ make_small_workspace(root, scale): many small source files (scale 1:
 venv, a conda env or node_modules looks like.
 FreshFs: a new ext4 on a loop image for every use, always cleaned up.
 """
-import errno
 import hashlib
 import os
 import random
@@ -589,52 +588,41 @@ class FreshFs:
 
 # ------------------------------------------------------------ floor
 
-_libc = None
-
-
-def _kick_writeback(fd, off, n):
-    """sync_file_range(SYNC_FILE_RANGE_WRITE): start writing [off, off+n)
-    back now (Python's os has no wrapper); a no-op where it is missing."""
-    global _libc
-    if _libc is None:
-        import ctypes
-        import ctypes.util
-        _libc = ctypes.CDLL(ctypes.util.find_library("c"), use_errno=True)
-        _libc.sync_file_range.argtypes = (ctypes.c_int, ctypes.c_int64,
-                                          ctypes.c_int64, ctypes.c_uint)
-    _libc.sync_file_range(fd, off, n, 2)  # SYNC_FILE_RANGE_WRITE
-
-
-def write_floor(dirpath, nbytes, chunk=8 * MIB, tries=2):
-    """Seconds to write nbytes (incompressible) as one new file in dirpath
-    and fdatasync it, the best of `tries` files: what the disk below
-    dirpath can take at best, with no per-file cost.  Each chunk's
-    writeback is started as soon as it is written, so the disk works while
-    the next chunk is copied (a writer that waits for the final sync to
-    start the disk is no floor: ferry's unpack beat such a figure).  The
-    files stay."""
-    buf = random.Random(7).randbytes(chunk)
+def write_floor(dirpath, nbytes, src, tries=2):
+    """Seconds for `dd bs=8M conv=fdatasync` to copy nbytes of
+    incompressible data (src: a file of at least that many, read into the
+    page cache first; made when missing or short) into one new file in
+    dirpath, the best of `tries` files: what the disk below dirpath takes
+    at best, with no per-file cost.  dd, not a Python loop: writing from
+    Python cost this kernel several times the copy (3.7 s, not 0.4 s, for
+    1.2 GiB).  The files stay."""
+    if not os.path.exists(src) or os.path.getsize(src) < nbytes:
+        rng = random.Random(7)
+        with open(src + ".part", "wb") as f:
+            left = nbytes
+            while left > 0:
+                f.write(rng.randbytes(min(left, 8 * MIB)))
+                left -= 8 * MIB
+        os.rename(src + ".part", src)
+    with open(src, "rb") as f:  # in the page cache, as an archive would be
+        while f.read(8 * MIB):
+            pass
     best = None
     for t in range(tries):
         path = os.path.join(dirpath, "floor.bin" if t == 0 else
                             "floor%d.bin" % t)
         t0 = time.monotonic()
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o644)
-        try:
-            off = 0
-            while off < nbytes:
-                n = os.write(fd, memoryview(buf)[:min(nbytes - off, chunk)])
-                _kick_writeback(fd, off, n)
-                off += n
-            os.fdatasync(fd)
-        except OSError as e:
-            if t == 0 or e.errno != errno.ENOSPC:
-                raise
-            os.unlink(path)  # no room for a second file: the first counts
-            break
-        finally:
-            os.close(fd)
+        r = subprocess.run(["dd", "if=" + src, "of=" + path, "bs=8M",
+                            "iflag=count_bytes", "count=%d" % nbytes,
+                            "conv=fdatasync", "status=none"],
+                           capture_output=True)
         dt = time.monotonic() - t0
+        if r.returncode != 0:
+            if t == 0:
+                sys.exit("floor: dd failed: %s" % r.stderr.decode().strip())
+            if os.path.exists(path):  # no room for a second file
+                os.unlink(path)
+            break
         best = dt if best is None else min(best, dt)
     return best
 
