@@ -691,22 +691,25 @@ arc_writers_file(struct arc_writers *pw,
     return rc;
 }
 
+/* Wait for the writers (and the flusher); their failure, if any. */
+static enum fy_rc
+pw_settle(struct arc_writers *pw, struct arc_walk *w, bool flusher)
+{
+    if (pw != NULL)
+        pw_wait(pw, flusher);
+    return arc_writers_failed(pw, w);
+}
+
 enum fy_rc
 arc_writers_sync(struct arc_writers *pw, struct arc_walk *w)
 {
-    if (pw == NULL)
-        return FY_OK;
-    pw_wait(pw, false);
-    return arc_writers_failed(pw, w);
+    return pw_settle(pw, w, false);
 }
 
 enum fy_rc
 arc_writers_drain(struct arc_writers *pw, struct arc_walk *w)
 {
-    if (pw == NULL)
-        return FY_OK;
-    pw_wait(pw, true);
-    return arc_writers_failed(pw, w);
+    return pw_settle(pw, w, true);
 }
 
 enum fy_rc
