@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -210,7 +211,7 @@ struct arc_writers {
     struct pw_worker *flusher;      /* NULL: writers start writeback */
     struct ring *ring;
     int stage_fd; /* files are made beneath it */
-    mode_t umask; /* the process's, read before the threads started */
+    mode_t umask; /* the process's (process_umask) */
     int last;     /* the writer of the directory of the last file */
     struct sbuf last_dir;
     atomic_llong dirty;  /* bytes of small files since the last syncfs */
@@ -479,6 +480,27 @@ pw_wait(struct arc_writers *pw, bool flusher)
     }
 }
 
+/* The process's umask, read without changing it (/proc/self/status, Linux
+ * 4.7 and later): umask() can only be read by setting it, which would race
+ * with a thread making a file.  Where /proc says nothing, set and put back. */
+static mode_t
+process_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[128];
+    unsigned v = 0;
+    bool found = false;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = sscanf(line, "Umask: %o", &v) == 1;
+    if (f != NULL)
+        fclose(f);
+    if (found)
+        return (mode_t)(v & 0777);
+    mode_t m = umask(022);
+    umask(m);
+    return m;
+}
+
 static bool
 pw_start(struct arc_writers *pw, struct pw_worker *w)
 {
@@ -507,10 +529,7 @@ arc_writers_new(struct ring *ring, int stage_fd, const char *name)
     pw->ring = ring;
     pw->stage_fd = stage_fd;
     pw->name = name;
-    /* umask() sets it too: only here, while the main thread is the only one
-     * that could make a file */
-    pw->umask = umask(022);
-    umask(pw->umask);
+    pw->umask = process_umask();
     pthread_mutex_init(&pw->mu, NULL);
     atomic_init(&pw->cancel, false);
     atomic_init(&pw->dirty, 0);
