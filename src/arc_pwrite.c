@@ -211,7 +211,7 @@ struct arc_writers {
     struct pw_worker *flusher;      /* NULL: writers start writeback */
     struct ring *ring;
     int stage_fd; /* files are made beneath it */
-    mode_t umask; /* the process's (process_umask) */
+    mode_t umask; /* the process's (fs_umask) */
     int last;     /* the writer of the directory of the last file */
     struct sbuf last_dir;
     atomic_llong dirty;  /* bytes of small files since the last syncfs */
@@ -480,27 +480,6 @@ pw_wait(struct arc_writers *pw, bool flusher)
     }
 }
 
-/* The process's umask, read without changing it (/proc/self/status, Linux
- * 4.7 and later): umask() can only be read by setting it, which would race
- * with a thread making a file.  Where /proc says nothing, set and put back. */
-static mode_t
-process_umask(void)
-{
-    FILE *f = fopen("/proc/self/status", "re");
-    char line[128];
-    unsigned v = 0;
-    bool found = false;
-    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
-        found = sscanf(line, "Umask: %o", &v) == 1;
-    if (f != NULL)
-        fclose(f);
-    if (found)
-        return (mode_t)(v & 0777);
-    mode_t m = umask(022);
-    umask(m);
-    return m;
-}
-
 static bool
 pw_start(struct arc_writers *pw, struct pw_worker *w)
 {
@@ -529,7 +508,7 @@ arc_writers_new(struct ring *ring, int stage_fd, const char *name)
     pw->ring = ring;
     pw->stage_fd = stage_fd;
     pw->name = name;
-    pw->umask = process_umask();
+    pw->umask = fs_umask();
     pthread_mutex_init(&pw->mu, NULL);
     atomic_init(&pw->cancel, false);
     atomic_init(&pw->dirty, 0);

@@ -235,8 +235,7 @@ stage_make(struct unpacker *u)
 static enum fy_rc
 stage_commit(struct unpacker *u)
 {
-    mode_t um = umask(0); /* single-threaded here: the reader has stopped */
-    umask(um);
+    mode_t um = fs_umask();
     mode_t mode = u->exists && u->isdir ? u->old_mode : (0777 & ~um);
     if (fchmod(u->stage_fd, mode) != 0)
         return fy_fail_errno(u->err, FY_ERUNTIME, "%s: chmod", u->dir);

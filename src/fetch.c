@@ -540,8 +540,7 @@ static void
 apply_exec_bits(struct run *r)
 {
     size_t n = tor_file_count(r->s);
-    mode_t mask = umask(0);
-    umask(mask);
+    mode_t mask = fs_umask(); /* libtorrent's threads may be making files */
     int root = open(r->o->dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     for (size_t i = 0; i < n && root >= 0; i++) {
         int64_t size;

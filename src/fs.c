@@ -464,6 +464,24 @@ fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode)
     return fs_open_walk(dirfd, rel, flags, mode);
 }
 
+mode_t
+fs_umask(void)
+{
+    FILE *f = fopen("/proc/self/status", "re");
+    char line[128];
+    unsigned v = 0;
+    bool found = false;
+    while (f != NULL && !found && fgets(line, sizeof line, f) != NULL)
+        found = sscanf(line, "Umask: %o", &v) == 1;
+    if (f != NULL)
+        fclose(f);
+    if (found)
+        return (mode_t)(v & 0777);
+    mode_t m = umask(022); /* no /proc: set it and put it back */
+    umask(m);
+    return m;
+}
+
 int
 fs_unlink_beneath(int dirfd, const char *rel)
 {

@@ -126,6 +126,10 @@ char *fs_join(const char *a, const char *b);
 int fs_open_beneath(int dirfd, const char *rel, int flags, mode_t mode);
 /* Its per-component O_NOFOLLOW walk alone (old kernels; unit tests). */
 int fs_open_walk(int dirfd, const char *rel, int flags, mode_t mode);
+/* The process's umask, read without changing it (/proc/self/status):
+ * umask() can only be read by setting it, which races with any thread
+ * that makes a file meanwhile (libtorrent's, unpack's writers). */
+mode_t fs_umask(void);
 /* Remove the file (not a directory) rel beneath dirfd, the same way: its
  * directory reached without following a symlink.  0, or -1 with errno. */
 int fs_unlink_beneath(int dirfd, const char *rel);

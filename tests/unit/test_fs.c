@@ -450,6 +450,18 @@ test_write_epipe(void **state)
     close(p[1]);
 }
 
+/* fs_umask reads the umask and leaves it as it was */
+static void
+test_umask(void **state)
+{
+    (void)state;
+    mode_t old = umask(027);
+    assert_int_equal(fs_umask(), 027);
+    assert_int_equal(fs_umask(), 027);
+    assert_int_equal(umask(0), 027); /* unchanged by the reads */
+    umask(old);
+}
+
 int
 main(void)
 {
@@ -473,6 +485,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_pwrite_all, setup, teardown),
         /* last: it raises the process's interrupt flag */
         cmocka_unit_test(test_write_epipe),
+        cmocka_unit_test(test_umask),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
