@@ -23,6 +23,24 @@
 #include "ferry/xalloc.h"
 
 /*
+ * What entry e's file needs put back once its data is in: its mode, if
+ * created is not already it (files are made owner-writable), and its
+ * mtime (atime: now).
+ */
+static void
+made_init(struct arc_made *m, struct archive_entry *e, mode_t created)
+{
+    m->mode = (mode_t)archive_entry_perm(e) & 07777;
+    m->fix_mode = created != m->mode;
+    m->times[0].tv_nsec = UTIME_OMIT;
+    m->times[1].tv_nsec = UTIME_OMIT;
+    if (archive_entry_mtime_is_set(e)) {
+        m->times[1].tv_sec = archive_entry_mtime(e);
+        m->times[1].tv_nsec = archive_entry_mtime_nsec(e);
+    }
+}
+
+/*
  * Create the regular file of entry e at fin through libarchive (the SECURE
  * checks, mode, owner) but without its data, and open it for writing:
  * owner-write until m is sealed, and no size set by libarchive, which
@@ -38,18 +56,11 @@ arc_file_make(struct arc_walk *w,
               struct arc_made *m,
               int *fd)
 {
-    unsigned perm = (unsigned)archive_entry_perm(e);
+    /* libarchive gives the mode exactly (ARCHIVE_EXTRACT_PERM) */
+    mode_t created = ((mode_t)archive_entry_perm(e) & 07777) | S_IWUSR;
     *fd = -1;
-    m->mode = (mode_t)perm;
-    m->fix_mode = !(perm & S_IWUSR);
-    if (m->fix_mode)
-        archive_entry_set_perm(e, perm | S_IWUSR);
-    m->times[0].tv_nsec = UTIME_OMIT;
-    m->times[1].tv_nsec = UTIME_OMIT;
-    if (archive_entry_mtime_is_set(e)) {
-        m->times[1].tv_sec = archive_entry_mtime(e);
-        m->times[1].tv_nsec = archive_entry_mtime_nsec(e);
-    }
+    made_init(m, e, created);
+    archive_entry_set_perm(e, created);
     archive_entry_unset_size(e);
     int r = archive_write_header(disk, e);
     if (r >= ARCHIVE_WARN)
@@ -588,21 +599,22 @@ pw_block(struct arc_writers *pw,
 }
 
 /* The writer for a file at fin: its directory's, or the least busy one
- * for a new directory or when the directory's writer is behind. */
+ * for a new directory or when the directory's writer is behind; *queued:
+ * the jobs it has. */
 static struct pw_worker *
-pw_pick(struct arc_writers *pw, const char *fin)
+pw_pick(struct arc_writers *pw, const char *fin, unsigned *queued)
 {
     const char *slash = strrchr(fin, '/');
     size_t dl = slash != NULL ? (size_t)(slash - fin) : 0;
-    struct pw_worker *wk = &pw->w[pw->last];
     if (pw->last_dir.buf != NULL && pw->last_dir.len == dl &&
-        memcmp(pw->last_dir.buf, fin, dl) == 0 && pw_queued(wk) < PW_BEHIND)
-        return wk;
-    unsigned best = UINT_MAX;
+        memcmp(pw->last_dir.buf, fin, dl) == 0 &&
+        (*queued = pw_queued(&pw->w[pw->last])) < PW_BEHIND)
+        return &pw->w[pw->last];
+    *queued = UINT_MAX;
     for (int i = 0; i < pw->n; i++) {
         unsigned q = pw_queued(&pw->w[i]);
-        if (q < best) {
-            best = q;
+        if (q < *queued) {
+            *queued = q;
             pw->last = i;
         }
     }
@@ -631,20 +643,13 @@ arc_writers_file(struct arc_writers *pw,
     f->size = sp->size;
     f->fin = xstrdup(fin);
     f->raw = xstrdup(raw);
-    unsigned perm = (unsigned)archive_entry_perm(e) & 07777;
-    f->create_mode = (mode_t)(perm | S_IWUSR);
-    f->made.mode = (mode_t)perm;
-    f->made.fix_mode = (f->create_mode & ~pw->umask) != (mode_t)perm;
-    f->made.times[0].tv_nsec = UTIME_OMIT;
-    f->made.times[1].tv_nsec = UTIME_OMIT;
-    if (archive_entry_mtime_is_set(e)) {
-        f->made.times[1].tv_sec = archive_entry_mtime(e);
-        f->made.times[1].tv_nsec = archive_entry_mtime_nsec(e);
-    }
-    struct pw_worker *wk = pw_pick(pw, fin);
+    f->create_mode = ((mode_t)archive_entry_perm(e) & 07777) | S_IWUSR;
+    made_init(&f->made, e, f->create_mode & ~pw->umask);
+    unsigned queued;
+    struct pw_worker *wk = pw_pick(pw, fin, &queued);
     /* a writer that is behind gets no more: the main thread writes the
      * whole file itself rather than wait for room in its queue */
-    bool mine = pw_queued(wk) >= PW_BEHIND;
+    bool mine = queued >= PW_BEHIND;
     bool split = !mine && f->size >= (int64_t)PW_SPLIT;
     enum fy_rc rc = FY_OK;
     if ((mine || split) && !pw_ready(pw, f)) {
