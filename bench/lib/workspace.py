@@ -588,6 +588,13 @@ class FreshFs:
 
 # ------------------------------------------------------------ floor
 
+def warm(path):
+    """Read path once, so that it is in the page cache."""
+    with open(path, "rb") as f:
+        while f.read(8 * MIB):
+            pass
+
+
 def write_floor(dirpath, nbytes, src, tries=2):
     """Seconds for `dd bs=8M conv=fdatasync` to copy nbytes of
     incompressible data (src: a file of at least that many, read into the
@@ -604,9 +611,7 @@ def write_floor(dirpath, nbytes, src, tries=2):
                 f.write(rng.randbytes(min(left, 8 * MIB)))
                 left -= 8 * MIB
         os.rename(src + ".part", src)
-    with open(src, "rb") as f:  # in the page cache, as an archive would be
-        while f.read(8 * MIB):
-            pass
+    warm(src)  # in the page cache, as an archive would be
     best = None
     for t in range(tries):
         path = os.path.join(dirpath, "floor.bin" if t == 0 else
