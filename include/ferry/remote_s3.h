@@ -1,5 +1,6 @@
 /*
- * remote_s3.h - the pure parts of the S3 backend (src/remote_s3.c), so the
+ * remote_s3.h - the pure parts of the S3 backend (src/remote_s3.c, and
+ * src/remote_s3_addr.c for addressing and regions), so the
  * unit tests can check every request we build against fixed strings:
  * libcurl 7.88 signs what it is given without canonicalizing it, so the
  * URL, the query and the headers must already be in SigV4 canonical form.
