@@ -58,6 +58,13 @@ enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
  * range and callbacks.  commit/discard (optional) run after a whole
  * upload succeeded/failed (SFTP: rename PATH.part / remove it); commit
  * counts its retries in st (may be NULL) and shows them on out.
+ *
+ * reroute (optional) looks at an answer of status >= 300 before the
+ * engine judges it, with the handle h still open (its headers readable)
+ * and the body in j->resp; out may be NULL.  1: the backend now sends the
+ * request elsewhere (S3: the bucket's region), so the engine sends it
+ * again at once, not counted as a retry, at most once per job; -1: fail
+ * with j->local (set by the hook); 0: judge the answer as usual.
  */
 struct rtarget {
     struct remote_url u;
@@ -72,6 +79,7 @@ struct rtarget {
                          struct remote_stats *st,
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
+    int (*reroute)(struct rjob *j, CURL *h, long status, struct out *out);
     bool http; /* status codes are HTTP's */
 };
 
@@ -105,6 +113,10 @@ struct rjob {
      * ignores ranges) is stopped after its headers and sets whole */
     bool size_probe;
     bool whole;
+    /* the backend's routing generation when the attempt was set up (S3:
+     * which region it went to); whether t->reroute sent it again */
+    unsigned route;
+    bool rerouted;
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;

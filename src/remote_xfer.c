@@ -608,6 +608,10 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         j->total = cl;
     }
     j->status = st;
+    int reroute = 0;
+    if (st >= 300 && !j->rerouted && j->local.rc == FY_OK && j->t != NULL &&
+        j->t->reroute != NULL)
+        reroute = j->t->reroute(j, j->h, st, e->out);
     curl_multi_remove_handle(e->m, j->h);
     curl_easy_cleanup(j->h);
     j->h = NULL;
@@ -623,6 +627,24 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     if (fy_interrupted() && !e->cleanup) {
         pthread_mutex_lock(&e->mu);
         fail_locked(e, FY_EINTR, "interrupted");
+        pthread_mutex_unlock(&e->mu);
+        return;
+    }
+    bool replayable = (j->pipe == NULL && j->sink == NULL) || j->got == 0;
+    if (reroute > 0 && replayable) {
+        /* the same request, sent where the backend now points: not a
+         * retry (the hook said why with -v) */
+        j->rerouted = true;
+        j->attempts--;
+        if (j->method != RM_GET || !j->ranged) {
+            if (j->payload)
+                e->bytes -= j->got;
+            j->got = 0;
+        }
+        pthread_mutex_lock(&e->mu);
+        j->not_before = 0;
+        j->next = e->queue;
+        e->queue = j;
         pthread_mutex_unlock(&e->mu);
         return;
     }
@@ -652,7 +674,6 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         pthread_mutex_unlock(&e->mu);
         return;
     }
-    bool replayable = (j->pipe == NULL && j->sink == NULL) || j->got == 0;
     if (v.action == REMOTE_RETRY && j->attempts <= e->o->retries &&
         replayable) {
         double wait =

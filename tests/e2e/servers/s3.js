@@ -11,7 +11,10 @@
 //   - AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 //     (GET /bucket?uploads), which s3rver lacks;
 //   - fault injection: FAIL_PARTS=N answers the first N UploadPart
-//     requests with 503 (Retry-After: 0).
+//     requests with 503 (Retry-After: 0);
+//   - virtual-hosted requests: Host BUCKET.s3.localhost[:PORT] names the
+//     bucket (s3rver's serviceEndpoint "localhost"; libcurl resolves
+//     *.localhost to loopback itself), logged with " vhost=BUCKET".
 //
 // usage: node s3.js DATA_DIR BUCKET PORTFILE [PORT]
 // Listens on 127.0.0.1:PORT (0 = any free port), writes the port to
@@ -100,13 +103,16 @@ const app = new S3rver({
   port: portArg ? parseInt(portArg, 10) : 0,
   directory: dir,
   silent: true,
+  serviceEndpoint: 'localhost',
   configureBuckets: [{ name: bucket, configs: [] }],
 });
 
 // runs before s3rver's own middleware and routes
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}`);
+  const vhost = /^(.+)\.s3\.localhost$/.exec(ctx.hostname);
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
+    (vhost ? ` vhost=${vhost[1]}` : ''));
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
     if (why) {
@@ -114,7 +120,7 @@ app.middleware.unshift(async (ctx, next) => {
       return xmlError(ctx, 403, 'SignatureDoesNotMatch', 'signature check failed');
     }
   }
-  const segs = ctx.path.split('/').filter(Boolean);
+  const segs = (vhost ? [vhost[1]] : []).concat(ctx.path.split('/').filter(Boolean));
   if (ctx.method === 'DELETE' && 'uploadId' in q && segs.length >= 2) {
     const d = path.join(uploadsDir(app.store), path.basename(String(q.uploadId)));
     if (!fs.existsSync(d)) return xmlError(ctx, 404, 'NoSuchUpload', 'no such upload');
