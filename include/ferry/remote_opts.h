@@ -9,7 +9,8 @@
  *         if (remote_opt_is(c))
  *             rc = remote_opts_set(&o, c, optarg, err);
  *
- * Ownership: remote_opts_set() borrows arg for --ssh-key and --known-hosts
+ * Ownership: remote_opts_set() borrows arg for --ssh-key,
+ * --ssh-key-passphrase-file and --known-hosts
  * (argv outlives o) and copies --header values into o->headers.
  * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
  * option (a --header value is never quoted: it may hold a secret).
@@ -30,7 +31,8 @@ extern "C" {
 /*
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
+ * FILE, --ssh-key-passphrase-file FILE, --known-hosts FILE,
+ * --insecure-host.  REMOTE_LONGOPTS expands to
  * their struct option entries (values REMOTE_OPT_BASE and up);
  * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
@@ -43,6 +45,7 @@ enum {
     REMOTE_OPT_SSH_KEY,
     REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
+    REMOTE_OPT_SSH_PASSPHRASE_FILE,
     REMOTE_OPT_END
 };
 #define REMOTE_LONGOPTS                                                        \
@@ -52,6 +55,8 @@ enum {
         {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
         {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
         {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
+        {"ssh-key-passphrase-file", required_argument, NULL,                   \
+         REMOTE_OPT_SSH_PASSPHRASE_FILE},                                      \
     {                                                                          \
         "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
     }
@@ -66,7 +71,11 @@ enum {
     "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
     "repeatable);\n"                                                           \
     "                          a redirect to another host is then refused\n"   \
-    "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
+    "      --ssh-key FILE      sftp: log in with this private key (and the\n"  \
+    "                          agent) instead of ssh's keys\n"                 \
+    "      --ssh-key-passphrase-file FILE  sftp: the key's passphrase is\n"    \
+    "                          FILE's first line (FILE private: mode 600,\n"   \
+    "                          or a pipe; else FERRY_SSH_KEY_PASSPHRASE)\n"    \
     "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
     "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
     "                          directory of the passwd entry)\n"               \
