@@ -2,7 +2,8 @@
  * Unit tests for remote_ssh.c: which hosts may reach ssh -G, what is read
  * from its output (and what is refused), IdentityFile expansion, running
  * ssh (a fake one on PATH, so no real config is read), and the passphrase
- * from the environment, a file or a pipe (never in a message).
+ * from the environment, a file or a pipe (never in a message); the
+ * --ssh-key-passphrase-file option.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,6 +17,8 @@
 
 #include <cmocka.h>
 
+#include "ferry/remote.h"
+#include "ferry/remote_opts.h"
 #include "ferry/remote_ssh.h"
 #include "ferry/xalloc.h"
 
@@ -372,13 +375,37 @@ test_passphrase(void **state)
     free(cmd);
 }
 
+static void
+test_option(void **state)
+{
+    (void)state;
+    struct remote_opts o;
+    struct fy_err err = FY_ERR_INIT;
+    static const struct option longopts[] = {REMOTE_LONGOPTS};
+    remote_opts_init(&o);
+    assert_null(o.ssh_key_passphrase_file);
+    bool listed = false;
+    for (size_t i = 0; i < sizeof longopts / sizeof *longopts; i++)
+        if (strcmp(longopts[i].name, "ssh-key-passphrase-file") == 0) {
+            listed = longopts[i].has_arg == required_argument &&
+                     remote_opt_is(longopts[i].val);
+            assert_int_equal(
+                remote_opts_set(&o, longopts[i].val, "/run/pass", &err), FY_OK);
+            assert_int_equal(remote_opts_set(&o, longopts[i].val, "", &err),
+                             FY_EUSAGE);
+        }
+    assert_true(listed);
+    assert_string_equal(o.ssh_key_passphrase_file, "/run/pass");
+    remote_opts_release(&o);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_name_ok),    cmocka_unit_test(test_parse),
         cmocka_unit_test(test_expand),     cmocka_unit_test(test_resolve),
-        cmocka_unit_test(test_passphrase),
+        cmocka_unit_test(test_passphrase), cmocka_unit_test(test_option),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
