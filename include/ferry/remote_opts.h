@@ -82,6 +82,22 @@ enum {
     "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
     "                          changed key is still refused)\n"
 
+/* How SFTP logs in, with examples: a paragraph for a command's help. */
+#define REMOTE_SFTP_HELP                                                       \
+    "SFTP logs in as ssh does: with the agent's keys (SSH_AUTH_SOCK) and\n"    \
+    "each of ssh's key files in turn (~/.ssh/id_rsa, id_ecdsa, id_ed25519,\n"  \
+    "id_dsa, or IdentityFile of ~/.ssh/config), or --ssh-key FILE and the\n"   \
+    "agent.  HOST may be a Host alias of ~/.ssh/config: its HostName, "        \
+    "Port,\n"                                                                  \
+    "User and IdentityFile come from 'ssh -G HOST' (the URL's user and "       \
+    "port\n"                                                                   \
+    "win).  An encrypted key's passphrase: FERRY_SSH_KEY_PASSPHRASE, or the\n" \
+    "first line of --ssh-key-passphrase-file FILE.  For example:\n"            \
+    "  ferry push ws.tar.zst sftp://myvm/~/ws.tar.zst\n"                       \
+    "  ferry pull sftp://me@10.0.0.5:2222/srv/ws.tar.zst --ssh-key "           \
+    "~/.ssh/vm \\\n"                                                           \
+    "      --ssh-key-passphrase-file ~/.ssh/vm.pass\n"
+
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);
 /* Apply one of REMOTE_LONGOPTS (usage errors name the option). */
