@@ -10,9 +10,10 @@
  * sits after "--"; it runs at most REMOTE_SSH_G_TIMEOUT seconds and is
  * read for at most REMOTE_SSH_G_MAX bytes, then killed by its PID; its
  * output is hostile input like any other (values are checked, unknown
- * lines skipped).  A passphrase is read only from a pipe or a regular
- * file no one else may read, bounded, never copied into a message, and
- * overwritten before it is freed.
+ * lines skipped); its environment holds no FERRY_SSH_KEY_PASSPHRASE.  A
+ * passphrase is read only from a pipe or a regular file no one else may
+ * read, bounded, never copied into a message, and overwritten before it
+ * is freed.
  */
 #include "ferry/remote_ssh.h"
 
@@ -266,7 +267,16 @@ remote_ssh_resolve(const char *host,
     posix_spawnattr_setsigdefault(&at, &deflt);
     posix_spawnattr_setflags(&at,
                              POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
-    int e = posix_spawnp(&pid, "ssh", &fa, &at, (char *const *)argv, environ);
+    /* ssh and what its config runs (Match exec) get no passphrase */
+    size_t nenv = 0;
+    while (environ[nenv] != NULL)
+        nenv++;
+    char **envp = xcalloc(nenv + 1, sizeof *envp);
+    for (size_t i = 0, k = 0; i < nenv; i++)
+        if (strncmp(environ[i], "FERRY_SSH_KEY_PASSPHRASE=", 25) != 0)
+            envp[k++] = environ[i];
+    int e = posix_spawnp(&pid, "ssh", &fa, &at, (char *const *)argv, envp);
+    free(envp);
     posix_spawn_file_actions_destroy(&fa);
     posix_spawnattr_destroy(&at);
     close(po[1]);

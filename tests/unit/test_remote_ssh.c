@@ -190,12 +190,28 @@ test_resolve(void **state)
     bool ran = true;
     /* the argv ssh sees: options first, then "--" and the host */
     char *dir = fake_ssh("printf '%s\\n' \"$@\" >\"$(dirname \"$0\")/argv\"\n"
+                         "env >\"$(dirname \"$0\")/env\"\n"
                          "printf 'user bob\\nhostname 10.9.8.7\\nport 2200\\n"
                          "identityfile ~/.ssh/vm\\n'",
                          &old);
+    setenv("FERRY_SSH_KEY_PASSPHRASE", "Env Secret", 1);
+    setenv("FERRY_UNIT_MARK", "seen", 1);
     assert_int_equal(remote_ssh_resolve("myvm", NULL, &h, &ran, &err), FY_OK);
+    unsetenv("FERRY_SSH_KEY_PASSPHRASE");
+    unsetenv("FERRY_UNIT_MARK");
     assert_true(ran);
     assert_string_equal(h.hostname, "10.9.8.7");
+    /* ssh gets the environment, but not the passphrase */
+    char *env_file = xasprintf("%s/env", dir);
+    char env[65536];
+    FILE *ef = fopen(env_file, "r");
+    assert_non_null(ef);
+    size_t en = fread(env, 1, sizeof env - 1, ef);
+    env[en] = '\0';
+    fclose(ef);
+    free(env_file);
+    assert_non_null(strstr(env, "FERRY_UNIT_MARK=seen"));
+    assert_null(strstr(env, "Env Secret"));
     assert_string_equal(h.user, "bob");
     assert_int_equal(h.port, 2200);
     assert_int_equal(h.identity.n, 1);

@@ -45,6 +45,13 @@ HOME=$H run_ferry restore "$SFTP_BASE$WORK/remote/ws.tar.zst" "$WORK/back"
 assert_exit 0
 same_workspace "$WORK/ws" "$WORK/back" || fail "restored tree differs"
 
+# no key file at all: the agent alone
+mkdir -p "$WORK/home2/.ssh"
+cp "$H/.ssh/known_hosts" "$WORK/home2/.ssh/"
+HOME=$WORK/home2 run_ferry pull "$SFTP_BASE$WORK/remote/f.bin" -o "$WORK/a.bin"
+assert_exit 0
+cmp "$WORK/f.bin" "$WORK/a.bin" || fail "pulled file differs (agent alone)"
+
 # --ssh-key with a key the server refuses: the agent is still tried
 HOME=$H run_ferry pull --ssh-key "$H/.ssh/id_ed25519" "$SFTP_BASE$WORK/remote/f.bin" -o "$WORK/h.bin"
 assert_exit 0
