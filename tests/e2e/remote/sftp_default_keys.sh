@@ -29,6 +29,7 @@ for how in "defaults" "ssh -G"; do
   cmp "$WORK/f.bin" "$WORK/remote/f.bin" || fail "$how: pushed file differs"
   grep -q "login denied ($H/.ssh/id_rsa: not accepted); trying $H/.ssh/id_ecdsa" "$WORK/err" || { cat "$WORK/err" >&2; fail "$how: -v does not say id_rsa was given up"; }
   grep -q "trying $H/.ssh/id_ed25519" "$WORK/err" && fail "$how: tried a key after the accepted one"
+  grep -q "^pushed .* 0 retried)" "$WORK/err" || { cat "$WORK/err" >&2; fail "$how: a key given up on counted as a retry"; }
   rm "$WORK/remote/f.bin"
   HOME=$H run_ferry pull --retries 0 "$SFTP_BASE$WORK/remote/none.bin" -o "$WORK/x.bin"
   assert_exit 1
