@@ -37,10 +37,10 @@ static const char usage[] =
     "A bucket in another region is followed there once (-v says so).\n"
     "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
     "SSL_CERT_FILE.\n"
-    "\n"
+    "\n" REMOTE_SFTP_HELP "\n"
     "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
-    "3 bad URL or FILE not a regular file, 4 SSH host refused, 5 stalled\n"
-    "(--stall-timeout), 130 interrupted.\n";
+    "3 bad URL or FILE not a regular file, 4 SSH host or passphrase file\n"
+    "refused, 5 stalled (--stall-timeout), 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

@@ -80,6 +80,15 @@ struct rtarget {
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
     int (*reroute)(struct rjob *j, CURL *h, long status, struct out *out);
+    /*
+     * Optional: j's login was denied (CURLE_LOGIN_DENIED).  True: setup()
+     * now uses other credentials (SFTP: the next key), so the job runs
+     * again at once, without counting a retry; the hook itself makes
+     * sure this ends (a backend has finitely many).  False: give up; the
+     * hook may record why in j->local (what was tried), else the engine
+     * says "login denied".
+     */
+    bool (*auth_next)(struct rjob *j);
     bool http; /* status codes are HTTP's */
 };
 
@@ -94,6 +103,7 @@ struct rjob {
     char *what;  /* for messages (owned) */
     char *query; /* pre-sorted, pre-encoded query string (owned) */
     int64_t num; /* part number / chunk index */
+    int cred;    /* the credentials setup() used (backend's, for auth_next) */
     enum rmethod method;
     bool payload; /* counts as a part/chunk in the stats */
     bool cleanup; /* runs even after SIGINT (abort, remove .part) */

@@ -650,6 +650,24 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     }
     if (j->whole && cc == CURLE_WRITE_ERROR)
         cc = CURLE_OK; /* a size probe stopped on purpose (on_write) */
+    if (cc == CURLE_LOGIN_DENIED && j->t != NULL && j->t->auth_next != NULL &&
+        j->got == 0) {
+        /* other credentials to try (SFTP: the next key): at once, and not
+         * a retry; nothing was sent or received yet */
+        bool again = j->t->auth_next(j);
+        pthread_mutex_lock(&e->mu);
+        if (again) {
+            j->attempts--; /* not a retry: --retries stays whole */
+            j->not_before = 0;
+            j->next = e->queue;
+            e->queue = j;
+        } else if (j->local.rc != FY_OK) {
+            fail_locked(e, j->local.rc, j->local.msg);
+        }
+        pthread_mutex_unlock(&e->mu);
+        if (again || j->local.rc != FY_OK)
+            return;
+    }
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
     bool body = j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL;
