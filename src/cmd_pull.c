@@ -31,7 +31,7 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE|DIR/  write here, or into this "
     "directory\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
+    "\n" REMOTE_S3_HELP "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
     "host with --header, 5 stalled, 130 interrupted.\n";

@@ -32,7 +32,7 @@ static const char usage[] =
     "                          tree is complete)\n"
     "      --strip-components N drop the first N path "
     "components\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
+    "\n" REMOTE_S3_HELP "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
     "mismatch, DIR not empty, SSH host refused or redirected to another host\n"

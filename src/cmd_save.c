@@ -44,7 +44,7 @@ static const char usage[] =
     "\n"
     "Memory: S3 keeps at most --parallel parts (8 MiB each at first) in\n"
     "flight plus the one being filled.\n"
-    "\n"
+    "\n" REMOTE_S3_HELP "\n"
     "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH host\n"
     "refused, 5 stalled, 130 interrupted.\n";
 

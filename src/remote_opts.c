@@ -1,8 +1,9 @@
 /*
  * remote_opts.c - the options every remote command shares (--retries,
  * --stall-timeout, --parallel, --header, --ssh-key, --known-hosts,
- * --insecure-host): their defaults and their parsing, for a command's
- * option table (REMOTE_LONGOPTS in ferry/remote_opts.h).
+ * --insecure-host, --profile, --region, --endpoint-url): their defaults and
+ * their parsing, for a command's option table (REMOTE_LONGOPTS in
+ * ferry/remote_opts.h).
  *
  * What it keeps true: a value out of range is a usage error naming the
  * option; a --header value is never quoted back (it may hold a secret).
@@ -11,6 +12,7 @@
 
 #include <string.h>
 
+#include "ferry/aws_config.h"
 #include "ferry/parse.h"
 #include "ferry/xalloc.h"
 
@@ -77,6 +79,28 @@ remote_opts_set(struct remote_opts *o,
         return FY_OK;
     case REMOTE_OPT_INSECURE_HOST:
         o->insecure_host = true;
+        return FY_OK;
+    case REMOTE_OPT_PROFILE:
+        if (!aws_profile_name_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--profile: 1 to %d characters, no brackets, "
+                           "';', '#' or control characters",
+                           AWS_NAME_MAX);
+        o->aws_profile = arg;
+        return FY_OK;
+    case REMOTE_OPT_REGION:
+        if (!aws_region_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--region: letters, digits and '-' expected "
+                           "(e.g. eu-west-1)");
+        o->aws_region = arg;
+        return FY_OK;
+    case REMOTE_OPT_ENDPOINT_URL:
+        if (!aws_endpoint_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--endpoint-url: an http:// or https:// URL "
+                           "expected");
+        o->aws_endpoint = arg;
         return FY_OK;
     default:
         return fy_fail(err, FY_EUSAGE, "unknown remote option");

@@ -9,10 +9,11 @@
  *         if (remote_opt_is(c))
  *             rc = remote_opts_set(&o, c, optarg, err);
  *
- * Ownership: remote_opts_set() borrows arg for --ssh-key and --known-hosts
- * (argv outlives o) and copies --header values into o->headers.
- * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
- * option (a --header value is never quoted: it may hold a secret).
+ * Ownership: remote_opts_set() borrows arg for --ssh-key, --known-hosts,
+ * --profile, --region and --endpoint-url (argv outlives o) and copies --header
+ * values into o->headers. Errors: remote_opts_set() fails FY_EUSAGE with one
+ * line naming the option (a --header value is never quoted: it may hold a
+ * secret).
  */
 #ifndef FERRY_REMOTE_OPTS_H
 #define FERRY_REMOTE_OPTS_H
@@ -30,7 +31,8 @@ extern "C" {
 /*
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --known-hosts FILE, --insecure-host.  REMOTE_LONGOPTS expands to
+ * FILE, --known-hosts FILE, --insecure-host, and for S3 --profile NAME,
+ * --region R, --endpoint-url URL.  REMOTE_LONGOPTS expands to
  * their struct option entries (values REMOTE_OPT_BASE and up);
  * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
@@ -43,6 +45,9 @@ enum {
     REMOTE_OPT_SSH_KEY,
     REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
+    REMOTE_OPT_PROFILE,
+    REMOTE_OPT_REGION,
+    REMOTE_OPT_ENDPOINT_URL,
     REMOTE_OPT_END
 };
 #define REMOTE_LONGOPTS                                                        \
@@ -52,8 +57,11 @@ enum {
         {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
         {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
         {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
+        {"insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST},        \
+        {"profile", required_argument, NULL, REMOTE_OPT_PROFILE},              \
+        {"region", required_argument, NULL, REMOTE_OPT_REGION},                \
     {                                                                          \
-        "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
+        "endpoint-url", required_argument, NULL, REMOTE_OPT_ENDPOINT_URL       \
     }
 #define REMOTE_OPTS_HELP                                                       \
     "      --retries N         retry a failed request N times (default 5;\n"   \
@@ -71,7 +79,36 @@ enum {
     "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
     "                          directory of the passwd entry)\n"               \
     "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
-    "                          changed key is still refused)\n"
+    "                          changed key is still refused)\n"                \
+    "      --profile NAME      s3: the AWS profile to use (default\n"          \
+    "                          AWS_PROFILE, else default); with it,\n"         \
+    "                          AWS_ACCESS_KEY_ID and friends are ignored\n"    \
+    "      --region R          s3: the region (default AWS_REGION,\n"          \
+    "                          AWS_DEFAULT_REGION, the profile's, else\n"      \
+    "                          us-east-1)\n"                                   \
+    "      --endpoint-url URL  s3: an S3-compatible store, e.g.\n"             \
+    "                          http://127.0.0.1:9000 (default\n"               \
+    "                          AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the\n"   \
+    "                          profile's endpoint_url, else AWS itself)\n"
+
+/*
+ * Where S3 credentials come from, for the --help of the remote commands
+ * (the whole story: README "Storage", ferry(1) ENVIRONMENT).
+ */
+#define REMOTE_S3_HELP                                                         \
+    "S3 credentials, the first source that has them wins: AWS_ACCESS_KEY_ID\n" \
+    "+ AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN]; the profile (--profile,\n" \
+    "AWS_PROFILE, else default) in ~/.aws/credentials and ~/.aws/config:\n"    \
+    "static keys, credential_process, web_identity_token_file; web identity\n" \
+    "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); container credentials\n"    \
+    "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); EC2 IMDSv2\n"      \
+    "(AWS_EC2_METADATA_DISABLED=true skips it).  Temporary credentials are\n"  \
+    "refreshed before they expire.  An S3-compatible store (MinIO, R2, B2):\n" \
+    "  ferry push ws.tar.zst s3://bkt/ws.tar.zst --profile minio \\\n"         \
+    "      --endpoint-url http://127.0.0.1:9000\n"                             \
+    "or endpoint_url = http://127.0.0.1:9000 in [profile minio] of\n"          \
+    "~/.aws/config.  HTTPS with a private CA: its bundle in CURL_CA_BUNDLE,\n" \
+    "AWS_CA_BUNDLE or SSL_CERT_FILE.\n"
 
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);

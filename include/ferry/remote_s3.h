@@ -74,13 +74,6 @@ char *s3_xml_text(const char *xml, size_t len, const char *path);
 char *s3_xml_root(const char *xml, size_t len);
 
 /*
- * A value from an AWS ini file (credentials, config): key in [section];
- * NULL if absent.  Spaces around '=' and values are trimmed; '#' and ';'
- * start comments.
- */
-char *s3_ini_get(const char *text, const char *section, const char *key);
-
-/*
  * The size of part part_no (1-based).  total >= 0 (a file): the same for
  * every part, at least min and large enough for 10,000 parts to cover
  * total (rounded up to MiB).  total < 0 (a stream): min for parts 1-1000,
