@@ -91,7 +91,7 @@ aws_chain_free(struct aws_chain *c)
 
 /* Under c->mu: fetch new credentials if due. */
 static enum fy_rc
-refresh_locked(struct aws_chain *c, struct fy_err *err)
+refresh_locked(struct aws_chain *c, const char *what, struct fy_err *err)
 {
     double now = c->clock();
     if (c->cur.expires <= 0 || now < c->refresh_at)
@@ -115,7 +115,7 @@ refresh_locked(struct aws_chain *c, struct fy_err *err)
     }
     aws_creds_release(&fresh);
     if (rc == FY_EINTR)
-        return fy_fail(err, rc, "%s", ferr.msg);
+        return fy_fail(err, rc, "%s: %s", what, ferr.msg);
     if (now < c->cur.expires) {
         /* still valid: keep them, ask again a little later */
         double left = c->cur.expires - now;
@@ -123,16 +123,20 @@ refresh_locked(struct aws_chain *c, struct fy_err *err)
         return FY_OK;
     }
     return fy_fail(err, FY_ERUNTIME,
-                   "AWS credentials expired and could not be refreshed: %s",
-                   ferr.msg);
+                   "%s: AWS credentials expired and could not be refreshed: "
+                   "%s",
+                   what, ferr.msg);
 }
 
 enum fy_rc
-aws_chain_get(struct aws_chain *c, struct aws_creds *out, struct fy_err *err)
+aws_chain_get(struct aws_chain *c,
+              const char *what,
+              struct aws_creds *out,
+              struct fy_err *err)
 {
     memset(out, 0, sizeof *out);
     pthread_mutex_lock(&c->mu);
-    enum fy_rc rc = refresh_locked(c, err);
+    enum fy_rc rc = refresh_locked(c, what, err);
     if (rc == FY_OK)
         aws_creds_copy(out, &c->cur);
     pthread_mutex_unlock(&c->mu);

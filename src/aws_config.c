@@ -10,13 +10,17 @@
  * next "lines".  So the reader here hands it every line whole when it
  * fits, and a longer one cut at 197 bytes with a \x01 mark and a newline
  * after it, keeping the rest aside.  libinih then splits the name from the
- * value, strips comments and blanks as usual; when the value it reports
- * ends with the mark, the handler puts the rest back (applying the same
- * inline-comment and trailing-blank rules to it).  If a comment cut the
- * value before the mark, the rest was comment too and is dropped, as
- * libinih would.  The mark byte cannot come from the file: control bytes
- * fail it.  libinih calls the handler for a line before it reads the next,
- * so one "rest" slot suffices.
+ * value and strips blanks as usual; when the value it reports ends with
+ * the mark, the handler puts the rest back (trailing blanks stripped).
+ *
+ * libinih also cuts a value at " ;" (an inline comment); the AWS CLI's
+ * configparser does not (its values keep " ; x", which matters for a
+ * credential_process command).  So in every line that is not a comment
+ * line, the reader hands ';' over as \x02, and the handler turns it back.
+ *
+ * Neither mark byte can come from the file: control bytes fail it.
+ * libinih calls the handler for a line before it reads the next, so one
+ * "rest" slot suffices.
  *
  * What it keeps true: a file is read only up to AWS_FILE_MAX bytes, and
  * never blocks on a FIFO; no value is ever quoted in a message.
@@ -36,7 +40,17 @@
 
 #include "ferry/out.h"
 
-#define MARK '\x01'
+#define MARK '\x01' /* a line libinih did not see whole */
+#define SEMI '\x02' /* a ';' libinih must not take for a comment */
+
+/* Put back the ';' the reader hid from libinih. */
+static void
+unsemi(char *s)
+{
+    for (; *s; s++)
+        if (*s == SEMI)
+            *s = ';';
+}
 
 /* ---------------------------------------------------------- ini store */
 
@@ -57,7 +71,6 @@ struct ini_parse {
     int lineno;
     bool indented; /* the current line starts with a blank */
     char *rest;    /* the part of a long line libinih did not see */
-    bool rest_after_blank;
     char *cur_key; /* the key an indented line may continue */
     char *cur_section;
     bool cur_sub; /* cur_key opened a sub-section ("name =" alone) */
@@ -78,6 +91,7 @@ ini_add(struct aws_ini *ini,
     struct ini_entry *e = &ini->v[ini->n++];
     e->section = xstrdup(section);
     e->key = xstrdup(key);
+    unsemi(e->key);
     e->sub = sub ? xstrdup(sub) : NULL;
     e->value = value;
 }
@@ -117,6 +131,7 @@ section_name(const char *raw, size_t n)
     }
     sbuf_add(&sb, raw, n);
     sbuf_add(&sb, "", 0);
+    unsemi(sb.buf);
     return sbuf_detach(&sb);
 }
 
@@ -241,8 +256,11 @@ reader(char *str, int num, void *stream)
         ps->rest = xmalloc(n - k + 1);
         memcpy(ps->rest, ps->p + k, n - k);
         ps->rest[n - k] = '\0';
-        ps->rest_after_blank = isspace((unsigned char)ps->p[k - 1]);
     }
+    if (s < stop && *s != ';' && *s != '#')
+        for (char *c = str; *c; c++)
+            if (*c == ';')
+                *c = SEMI;
     ps->p = stop;
     return str;
 }
@@ -264,33 +282,24 @@ lskip(char *s)
 }
 
 /*
- * The value libinih reported, with the rest of a long line put back:
- * comments (" ;") cut it as libinih cuts the first part (comments only
- * outside continuation lines, as in libinih 55).  Caller frees.
+ * The value libinih reported, its ';' back and the rest of a long line
+ * put back.  Caller frees.
  */
 static char *
-full_value(struct ini_parse *ps, const char *value, bool comments)
+full_value(struct ini_parse *ps, const char *value)
 {
     size_t n = strlen(value);
-    if (ps->rest == NULL || n == 0 || value[n - 1] != MARK)
-        return xstrdup(value);
-    struct sbuf sb = SBUF_INIT;
-    sbuf_add(&sb, value, n - 1);
-    char *r = ps->rest;
-    if (comments) {
-        bool was_blank = ps->rest_after_blank;
-        for (char *c = r; *c; c++) {
-            if (was_blank && *c == ';') {
-                *c = '\0';
-                break;
-            }
-            was_blank = isspace((unsigned char)*c);
-        }
+    char *out;
+    if (ps->rest == NULL || n == 0 || value[n - 1] != MARK) {
+        out = xstrdup(value);
+    } else {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_add(&sb, value, n - 1);
+        sbuf_adds(&sb, ps->rest);
+        out = sbuf_detach(&sb);
+        rstrip(out);
     }
-    sbuf_adds(&sb, r);
-    sbuf_add(&sb, "", 0);
-    char *out = sbuf_detach(&sb);
-    rstrip(out);
+    unsemi(out);
     return out;
 }
 
@@ -302,7 +311,7 @@ handler(void *user, const char *section, const char *name, const char *value)
     bool cont = ps->indented && ps->cur_key != NULL &&
                 strcmp(name, ps->cur_key) == 0 &&
                 strcmp(section, ps->cur_section) == 0;
-    char *v = full_value(ps, value, !cont);
+    char *v = full_value(ps, value);
     if (!cont) {
         free(ps->cur_key);
         free(ps->cur_section);

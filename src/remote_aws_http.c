@@ -184,17 +184,20 @@ remote_aws_container_url_ok(const char *url, char *why, size_t whylen)
     if (u == NULL ||
         curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
             CURLUE_OK ||
-        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK ||
-        curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
         snprintf(why, whylen, "not a URL");
+        goto out;
+    }
+    if (strcasecmp(scheme, "https") != 0 && strcasecmp(scheme, "http") != 0) {
+        snprintf(why, whylen, "not an http:// or https:// URL");
+        goto out;
+    }
+    if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK) {
+        snprintf(why, whylen, "no host");
         goto out;
     }
     if (strcasecmp(scheme, "https") == 0) {
         ok = true;
-        goto out;
-    }
-    if (strcasecmp(scheme, "http") != 0) {
-        snprintf(why, whylen, "not an http:// or https:// URL");
         goto out;
     }
     size_t n = strlen(host);

@@ -280,7 +280,7 @@ s3_setup(struct rjob *j, CURL *h, struct fy_err *err)
 {
     struct s3_be *b = j->t->be;
     struct aws_creds c;
-    if (aws_chain_get(b->aws.chain, &c, err) != FY_OK)
+    if (aws_chain_get(b->aws.chain, j->what, &c, err) != FY_OK)
         return err->rc;
     char *url = s3_object_url(b->aws.endpoint, b->aws.region, j->t->u.bucket,
                               j->t->u.key, j->query);

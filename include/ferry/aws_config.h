@@ -9,7 +9,8 @@
  * AWS_FILE_MAX bytes of text (no NUL or other control byte but tab, CR
  * and LF), parsed by Debian's libinih (ini.h):
  *   - "[name]" sections, "name = value" (or "name: value") lines, ';' and
- *     '#' comment lines, " ;" inline comments, CRLF line ends, a UTF-8 BOM;
+ *     '#' comment lines, CRLF line ends, a UTF-8 BOM; no inline comments:
+ *     as for the AWS CLI, "a = b ; c" is "b ; c";
  *   - an indented line continues the value of the line above it (Python's
  *     configparser, which the AWS CLI uses); after a "name =" with no
  *     value, the indented "key = value" lines are a sub-section, the AWS

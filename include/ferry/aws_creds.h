@@ -119,9 +119,13 @@ struct aws_chain *aws_chain_new(const struct aws_provider *prov,
                                 double fetched,
                                 double (*clock)(void));
 /* The current credentials, refreshed first if due: a copy in *out
- * (caller releases).  Thread-safe. */
-enum fy_rc
-aws_chain_get(struct aws_chain *c, struct aws_creds *out, struct fy_err *err);
+ * (caller releases).  Thread-safe.  what names the request in messages
+ * ("s3://b/k (part 3): AWS credentials expired and could not be
+ * refreshed: IMDS: ..."). */
+enum fy_rc aws_chain_get(struct aws_chain *c,
+                         const char *what,
+                         struct aws_creds *out,
+                         struct fy_err *err);
 /* The source's name ("env", "profile 'x'", "IMDS", ...). */
 const char *aws_chain_source(const struct aws_chain *c);
 /* How many times the source was asked (the first time included). */

@@ -59,17 +59,27 @@ test_ini_basic(void **state)
                                    "[profile dev]\n"
                                    "region = eu-central-1 ; inline\n"
                                    "output: json\n"
-                                   "[empty]\n");
+                                   "[empty]\n"
+                                   "[semi ; colon]\n"
+                                   "p = sh -c 'a ; b';x\n"
+                                   "  ; a comment line\n"
+                                   "s3 =\n"
+                                   "  u = http://h/a ;b\n");
     assert_string_equal(aws_ini_get(ini, "default", "aws_access_key_id"),
                         "AKID1");
     assert_string_equal(aws_ini_get(ini, "default", "aws_secret_access_key"),
                         "SECRET/1+");
     assert_string_equal(aws_ini_get(ini, "work", "aws_access_key_id"), "AKID2");
+    /* no inline comments, as in the AWS CLI */
     assert_string_equal(aws_ini_get(ini, "profile dev", "region"),
-                        "eu-central-1");
+                        "eu-central-1 ; inline");
     assert_string_equal(aws_ini_get(ini, "profile dev", "output"), "json");
     assert_null(aws_ini_get(ini, "work", "aws_secret_access_key"));
     assert_null(aws_ini_get(ini, "nope", "region"));
+    assert_string_equal(aws_ini_get(ini, "semi ; colon", "p"),
+                        "sh -c 'a ; b';x");
+    assert_string_equal(aws_ini_get_sub(ini, "semi ; colon", "s3", "u"),
+                        "http://h/a ;b");
     assert_true(aws_ini_has_section(ini, "empty"));
     assert_true(aws_ini_has_section(ini, "work"));
     assert_false(aws_ini_has_section(ini, "nope"));
@@ -156,8 +166,9 @@ test_ini_long_lines(void **state)
     struct aws_ini *ini = parse_ok(text);
     assert_string_equal(aws_ini_get(ini, "default", "aws_session_token"), tok);
     const char *c = aws_ini_get(ini, "default", "commented");
-    assert_int_equal(strlen(c), 300);
+    assert_int_equal(strlen(c), 300 + 17 + 300);
     assert_memory_equal(c, tok, 300);
+    assert_memory_equal(c + 300, " ; and a comment ", 17);
     assert_int_equal(strlen(aws_ini_get(ini, "default", "spaced")), 250);
     assert_int_equal(strlen(aws_ini_get(ini, "default", "credential_process")),
                      410);
