@@ -73,8 +73,10 @@ struct ini_parse {
     char *rest;    /* the part of a long line libinih did not see */
     char *cur_key; /* the key an indented line may continue */
     char *cur_section;
-    bool cur_sub; /* cur_key opened a sub-section ("name =" alone) */
-    int bad_line; /* a sub-section line without '=' */
+    bool cur_sub;            /* cur_key opened a sub-section ("name =" alone) */
+    size_t cur_entry;        /* else: its entry, and its value's length */
+    size_t cur_len, cur_cap; /* and room, for indented lines to extend */
+    int bad_line;            /* a sub-section line without '=' */
 };
 
 static void
@@ -138,10 +140,11 @@ section_name(const char *raw, size_t n)
 static void
 note_section(struct aws_ini *ini, const char *section)
 {
-    for (size_t i = ini->sections.n; i > 0; i--)
-        if (strcmp(ini->sections.v[i - 1], section) == 0)
-            return;
-    strlist_add(&ini->sections, section);
+    /* repeats are harmless; looking back further would make a file of
+     * many sections quadratic */
+    size_t n = ini->sections.n;
+    if (n == 0 || strcmp(ini->sections.v[n - 1], section) != 0)
+        strlist_add(&ini->sections, section);
 }
 
 void
@@ -318,6 +321,9 @@ handler(void *user, const char *section, const char *name, const char *value)
         ps->cur_key = xstrdup(name);
         ps->cur_section = xstrdup(section);
         ps->cur_sub = *v == '\0';
+        ps->cur_entry = ps->ini->n;
+        ps->cur_len = strlen(v);
+        ps->cur_cap = ps->cur_len + 1;
         ini_add(ps->ini, sec, name, NULL, v);
         free(sec);
         return 1;
@@ -341,18 +347,18 @@ handler(void *user, const char *section, const char *name, const char *value)
         return 1;
     }
     /* a value continued on an indented line: joined by a newline, as
-     * configparser does (no key ferry reads may span lines) */
-    struct ini_entry *last = NULL;
-    for (size_t i = ps->ini->n; i > 0 && last == NULL; i--)
-        if (ps->ini->v[i - 1].sub == NULL &&
-            strcmp(ps->ini->v[i - 1].key, name) == 0 &&
-            strcmp(ps->ini->v[i - 1].section, sec) == 0)
-            last = &ps->ini->v[i - 1];
-    if (last != NULL) {
-        char *joined = xasprintf("%s\n%s", last->value, v);
-        free(last->value);
-        last->value = joined;
+     * configparser does (no key ferry reads may span lines); the value
+     * grows by doubling, so many such lines stay linear */
+    struct ini_entry *e = &ps->ini->v[ps->cur_entry];
+    size_t k = strlen(v);
+    if (ps->cur_len + 1 + k + 1 > ps->cur_cap) {
+        while (ps->cur_len + 1 + k + 1 > ps->cur_cap)
+            ps->cur_cap *= 2;
+        e->value = xrealloc(e->value, ps->cur_cap);
     }
+    e->value[ps->cur_len] = '\n';
+    memcpy(e->value + ps->cur_len + 1, v, k + 1);
+    ps->cur_len += 1 + k;
     free(v);
     free(sec);
     return 1;

@@ -212,6 +212,32 @@ test_ini_hostile(void **state)
     name[49] = '\0';
     assert_null(aws_ini_get(ini, name, "k"));
     aws_ini_free(ini);
+    /* a file of a million tiny lines stays linear: many sections, many
+     * continuation lines, many sub-keys */
+    size_t big = 1 << 20;
+    char *many = malloc(big + 1);
+    for (size_t i = 0; i + 4 <= big; i += 4)
+        memcpy(many + i, (i / 4) % 2 ? "[b]\n" : "[a]\n", 4);
+    many[big] = '\0';
+    ini = parse_ok(many);
+    assert_true(aws_ini_has_section(ini, "b"));
+    aws_ini_free(ini);
+    memcpy(many, "[a]\nk = v\n", 10);
+    for (size_t i = 10; i + 3 <= big; i += 3)
+        memcpy(many + i, " x\n", 3);
+    many[10 + (big - 10) / 3 * 3] = '\0';
+    ini = parse_ok(many);
+    assert_int_equal(strlen(aws_ini_get(ini, "a", "k")),
+                     1 + (big - 10) / 3 * 2);
+    aws_ini_free(ini);
+    memcpy(many, "[a]\nk =\n", 8);
+    for (size_t i = 8; i + 7 <= big; i += 7)
+        memcpy(many + i, " x = 1\n", 7);
+    many[8 + (big - 8) / 7 * 7] = '\0';
+    ini = parse_ok(many);
+    assert_string_equal(aws_ini_get_sub(ini, "a", "k", "x"), "1");
+    aws_ini_free(ini);
+    free(many);
     /* empty input, a BOM, no sections */
     ini = parse_ok("");
     assert_null(aws_ini_get(ini, "default", "k"));
