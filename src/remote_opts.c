@@ -100,7 +100,7 @@ remote_opts_set(struct remote_opts *o,
             return fy_fail(err, FY_EUSAGE,
                            "--endpoint-url: an http:// or https:// URL "
                            "expected");
-        o->aws_endpoint = arg;
+        o->s3_endpoint = arg;
         return FY_OK;
     default:
         return fy_fail(err, FY_EUSAGE, "unknown remote option");

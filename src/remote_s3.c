@@ -323,7 +323,7 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
     t->explain = s3_explain;
     t->http = true;
     enum fy_rc rc = aws_s3_open(&b->aws, t->o->aws_profile, t->o->aws_region,
-                                t->o->aws_endpoint, t->u.show, err);
+                                t->o->s3_endpoint, t->u.show, err);
     if (rc != FY_OK)
         return rc;
     b->sigv4 = s3_sigv4_param(b->aws.region);

@@ -149,22 +149,22 @@ enum fy_rc remote_get_mem(const char *url,
 #define REMOTE_STALL_DEFAULT    60.0
 
 struct remote_opts {
-    int retries;              /* retries per request (--retries, default 5) */
-    int parallel;             /* S3 parts / ranged GETs in flight (default 4) */
-    double stall_timeout;     /* seconds without a byte (0: never) */
-    struct strlist headers;   /* --header "Name: value" (http/https only) */
-    const char *ssh_key;      /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
-    const char *known_hosts;  /* --known-hosts FILE (borrowed), else
-                               * ~/.ssh/known_hosts */
-    bool insecure_host;       /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;        /* progress phase, "push" etc. (borrowed) */
-    int64_t part_size;        /* S3 part / GET chunk size; 0 = automatic.
-                               * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                               * tests. */
-    const char *aws_profile;  /* --profile NAME (borrowed), else AWS_PROFILE */
-    const char *aws_region;   /* --region R (borrowed), else the AWS chain */
-    const char *aws_endpoint; /* --endpoint-url URL (borrowed), else the
-                               * AWS settings (aws_config.h) */
+    int retries;             /* retries per request (--retries, default 5) */
+    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;    /* seconds without a byte (0: never) */
+    struct strlist headers;  /* --header "Name: value" (http/https only) */
+    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
+    const char *known_hosts; /* --known-hosts FILE (borrowed), else
+                              * ~/.ssh/known_hosts */
+    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
+                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                              * tests. */
+    const char *aws_profile; /* --profile NAME (borrowed), else AWS_PROFILE */
+    const char *aws_region;  /* --region R (borrowed), else the AWS chain */
+    const char *s3_endpoint; /* --endpoint-url URL (borrowed), else the AWS
+                              * settings (aws_config.h) */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */
