@@ -30,8 +30,10 @@ static const char usage[] =
     "***.\n"
     "\n"
     "  -o, --output FILE|DIR/  write here, or into this "
-    "directory\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n" REMOTE_SFTP_HELP "\n"
+    "directory\n";
+
+/* after the remote options and their S3 and SFTP paragraphs */
+static const char usage_tail[] =
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL, 4 SSH host or passphrase file refused or\n"
     "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
@@ -202,7 +204,7 @@ cmd_pull(int argc, char **argv, struct fy_ctx *ctx)
     a.remote.phase = "pull";
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
-        rc = cli_help(usage);
+        rc = remote_help(usage, usage_tail);
     else if (rc == FY_OK)
         rc = run(ctx, &a);
     remote_opts_release(&a.remote);

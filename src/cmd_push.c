@@ -23,21 +23,10 @@ static const char usage[] =
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
     "     file:///PATH\n"
-    "\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
-    "S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
-    "AWS_SESSION_TOKEN,\n"
-    "else ~/.aws/credentials (AWS_PROFILE); region AWS_REGION, "
-    "AWS_DEFAULT_REGION\n"
-    "or ~/.aws/config; AWS_ENDPOINT_URL for S3-compatible stores.\n"
-    "S3 addressing: virtual-hosted (BUCKET.s3.REGION.amazonaws.com) on AWS,\n"
-    "path-style (ENDPOINT/BUCKET/KEY) elsewhere; FERRY_S3_ADDRESSING=path or\n"
-    "virtual overrides it:\n"
-    "  FERRY_S3_ADDRESSING=virtual ferry push ws.tar.zst s3://bkt/ws.tar.zst\n"
-    "A bucket in another region is followed there once (-v says so).\n"
-    "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
-    "SSL_CERT_FILE.\n"
-    "\n" REMOTE_SFTP_HELP "\n"
+    "\n";
+
+/* after the remote options and their S3 and SFTP paragraphs */
+static const char usage_tail[] =
     "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
     "3 bad URL or FILE not a regular file, 4 SSH host or passphrase file\n"
     "refused, 5 stalled (--stall-timeout), 130 interrupted.\n";
@@ -121,7 +110,7 @@ cmd_push(int argc, char **argv, struct fy_ctx *ctx)
     a.remote.phase = "push";
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
-        rc = cli_help(usage);
+        rc = remote_help(usage, usage_tail);
     else if (rc == FY_OK)
         rc = run(ctx, &a);
     remote_opts_release(&a.remote);

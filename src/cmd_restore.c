@@ -31,8 +31,10 @@ static const char usage[] =
     "      --force             replace a non-empty DIR (only once the new\n"
     "                          tree is complete)\n"
     "      --strip-components N drop the first N path "
-    "components\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n" REMOTE_SFTP_HELP "\n"
+    "components\n";
+
+/* after the remote options and their S3 and SFTP paragraphs */
+static const char usage_tail[] =
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
     "mismatch, DIR not empty, SSH host or passphrase file refused or\n"
@@ -136,7 +138,7 @@ cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
     a.remote.phase = "restore";
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
-        rc = cli_help(usage);
+        rc = remote_help(usage, usage_tail);
     else if (rc == FY_OK)
         rc = run(ctx, &a);
     remote_opts_release(&a.remote);

@@ -40,11 +40,13 @@ static const char usage[] =
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
     "      --exclude-from FILE read exclude rules from FILE "
-    "(repeatable)\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
+    "(repeatable)\n";
+
+/* after the remote options and their S3 and SFTP paragraphs */
+static const char usage_tail[] =
     "Memory: S3 keeps at most --parallel parts (8 MiB each at first) in\n"
     "flight plus the one being filled.\n"
-    "\n" REMOTE_SFTP_HELP "\n"
+    "\n"
     "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH host\n"
     "or passphrase file refused, 5 stalled, 130 interrupted.\n";
 
@@ -167,7 +169,7 @@ cmd_save(int argc, char **argv, struct fy_ctx *ctx)
     a.remote.phase = "save";
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
-        rc = cli_help(usage);
+        rc = remote_help(usage, usage_tail);
     else if (rc == FY_OK)
         rc = run(ctx, &a);
     arc_pack_opts_release(&a.pack.o);

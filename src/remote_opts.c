@@ -1,8 +1,9 @@
 /*
  * remote_opts.c - the options every remote command shares (--retries,
  * --stall-timeout, --parallel, --header, --ssh-key,
- * --ssh-key-passphrase-file, --known-hosts, --insecure-host): their defaults
- * and their parsing, for a command's option table (REMOTE_LONGOPTS in
+ * --ssh-key-passphrase-file, --known-hosts, --insecure-host, --profile,
+ * --region, --endpoint-url): their defaults and their parsing, for a
+ * command's option table (REMOTE_LONGOPTS in
  * ferry/remote_opts.h).
  *
  * What it keeps true: a value out of range is a usage error naming the
@@ -10,8 +11,10 @@
  */
 #include "ferry/remote_opts.h"
 
+#include <stdio.h>
 #include <string.h>
 
+#include "ferry/aws_config.h"
 #include "ferry/parse.h"
 #include "ferry/xalloc.h"
 
@@ -85,7 +88,40 @@ remote_opts_set(struct remote_opts *o,
     case REMOTE_OPT_INSECURE_HOST:
         o->insecure_host = true;
         return FY_OK;
+    case REMOTE_OPT_PROFILE:
+        if (!aws_profile_name_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--profile: 1 to %d characters, no brackets, "
+                           "';', '#' or control characters",
+                           AWS_NAME_MAX);
+        o->aws_profile = arg;
+        return FY_OK;
+    case REMOTE_OPT_REGION:
+        if (!aws_region_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--region: letters, digits and '-' expected "
+                           "(e.g. eu-west-1)");
+        o->aws_region = arg;
+        return FY_OK;
+    case REMOTE_OPT_ENDPOINT_URL:
+        if (!aws_endpoint_ok(arg))
+            return fy_fail(err, FY_EUSAGE,
+                           "--endpoint-url: an http:// or https:// URL "
+                           "expected");
+        o->s3_endpoint = arg;
+        return FY_OK;
     default:
         return fy_fail(err, FY_EUSAGE, "unknown remote option");
     }
+}
+
+enum fy_rc
+remote_help(const char *head, const char *tail)
+{
+    fputs(head, stdout);
+    fputs(REMOTE_OPTS_HELP "  -h, --help              this help\n\n", stdout);
+    fputs(REMOTE_S3_HELP "\n", stdout);
+    fputs(REMOTE_SFTP_HELP "\n", stdout);
+    fputs(tail, stdout);
+    return FY_OK;
 }

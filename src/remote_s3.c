@@ -1,8 +1,9 @@
 /*
  * remote_s3.c - S3 and S3-compatible stores: SigV4 through libcurl
  * (CURLOPT_AWS_SIGV4 with our own x-amz-content-sha256 and a pre-sorted,
- * pre-encoded query, since 7.88 canonicalizes neither), credentials and
- * region the AWS way, single PUTs for small objects and multipart uploads
+ * pre-encoded query, since 7.88 canonicalizes neither), credentials,
+ * region and endpoint the AWS way (aws_creds.c: the chain, refreshed
+ * before expiry), single PUTs for small objects and multipart uploads
  * (several parts in flight, each retried alone, aborted on failure) for
  * large ones and for streams.  XML answers are parsed with expat.
  *
@@ -23,6 +24,7 @@
 
 #include "remote_int.h"
 
+#include "ferry/aws_creds.h"
 #include "ferry/fs.h"
 #include "ferry/out.h"
 #include "ferry/stream.h"
@@ -181,52 +183,6 @@ s3_xml_root(const char *xml, size_t len)
     return out;
 }
 
-static char *
-trim(char *s, char *end)
-{
-    while (s < end && (*s == ' ' || *s == '\t'))
-        s++;
-    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
-        end--;
-    *end = '\0';
-    return s;
-}
-
-char *
-s3_ini_get(const char *text, const char *section, const char *key)
-{
-    char *copy = xstrdup(text), *out = NULL;
-    bool in = false;
-    for (char *line = copy; line != NULL && out == NULL;) {
-        char *nl = strchr(line, '\n');
-        char *end = nl ? nl : line + strlen(line);
-        char *next = nl ? nl + 1 : NULL;
-        char *s = trim(line, end);
-        if (*s == '#' || *s == ';' || *s == '\0') {
-            line = next;
-            continue;
-        }
-        if (*s == '[') {
-            char *close = strchr(s, ']');
-            if (close != NULL) {
-                char *name = trim(s + 1, close);
-                in = strcmp(name, section) == 0;
-            }
-        } else if (in) {
-            char *eq = strchr(s, '=');
-            if (eq != NULL) {
-                char *v = trim(eq + 1, s + strlen(s));
-                char *k = trim(s, eq);
-                if (strcmp(k, key) == 0)
-                    out = xstrdup(v);
-            }
-        }
-        line = next;
-    }
-    free(copy);
-    return out;
-}
-
 int64_t
 s3_part_size(int64_t total, int part_no, int64_t min)
 {
@@ -247,10 +203,11 @@ s3_part_size(int64_t total, int part_no, int64_t min)
 
 /* ----------------------------------------------------------- backend */
 
+/* The chain and settings come from aws_creds.c; b->aws.chain hands out
+ * credentials (refreshed when due) to every attempt of every request,
+ * from whichever engine thread runs it. */
 struct s3_be {
-    char *akid, *secret, *token, *region, *endpoint;
-    /* the profile's s3 addressing_style (S3_ADDR_AUTO if none) */
-    enum s3_addressing addressing;
+    struct aws_s3 aws; /* credentials, region, endpoint, addressing */
     /* where requests go now: region and endpoint as configured, until a
      * region redirect moves them (remote_s3_addr.c) */
     struct s3_route route;
@@ -260,66 +217,36 @@ static void
 be_free(void *arg)
 {
     struct s3_be *b = arg;
-    free(b->akid);
-    free(b->secret);
-    free(b->token);
-    free(b->region);
-    free(b->endpoint);
+    aws_s3_release(&b->aws);
     s3_route_release(&b->route);
     free(b);
-}
-
-static char *
-env_dup(const char *name)
-{
-    const char *v = getenv(name);
-    return v != NULL && *v ? xstrdup(v) : NULL;
-}
-
-/* The text of an AWS file (env override or ~/.aws/NAME), or NULL. */
-static char *
-aws_file(const char *env, const char *name)
-{
-    char *path = env_dup(env);
-    if (path == NULL) {
-        const char *home = getenv("HOME");
-        if (home == NULL)
-            return NULL;
-        path = xasprintf("%s/.aws/%s", home, name);
-    }
-    struct sbuf sb = SBUF_INIT;
-    struct fy_err tmp = FY_ERR_INIT;
-    enum fy_rc rc = fs_read_file(path, 1 << 20, &sb, NULL, &tmp);
-    free(path);
-    if (rc != FY_OK) {
-        sbuf_release(&sb);
-        return NULL;
-    }
-    sbuf_add(&sb, "", 0);
-    return sbuf_detach(&sb);
 }
 
 static enum fy_rc
 s3_setup(struct rjob *j, CURL *h, struct fy_err *err)
 {
     struct s3_be *b = j->t->be;
+    struct aws_creds c;
+    if (aws_chain_get(b->aws.chain, j->what, &c, err) != FY_OK)
+        return err->rc;
     char *url, *sigv4;
-    (void)err;
     j->route = s3_route_request(&b->route, j->t->u.bucket, j->t->u.key,
                                 j->query, &url, &sigv4);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4); /* libcurl copies both */
+    /* libcurl copies these strings */
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4);
     free(url);
     free(sigv4);
-    curl_easy_setopt(h, CURLOPT_USERNAME, b->akid);
-    curl_easy_setopt(h, CURLOPT_PASSWORD, b->secret);
+    curl_easy_setopt(h, CURLOPT_USERNAME, c.access_key_id);
+    curl_easy_setopt(h, CURLOPT_PASSWORD, c.secret_key);
     struct strlist hl = STRLIST_INIT;
     bool body = (j->method == RM_PUT || j->method == RM_POST) && j->len != 0;
-    s3_headers(&hl, body, b->token);
+    s3_headers(&hl, body, c.session_token);
     for (size_t i = 0; i < hl.n; i++)
         j->hdrs = curl_slist_append(j->hdrs, hl.v[i]);
     strlist_release(&hl);
+    aws_creds_release(&c);
     return FY_OK;
 }
 
@@ -382,51 +309,15 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
     t->explain = s3_explain;
     t->reroute = s3_reroute;
     t->http = true;
-    b->akid = env_dup("AWS_ACCESS_KEY_ID");
-    b->secret = env_dup("AWS_SECRET_ACCESS_KEY");
-    if (b->akid != NULL && b->secret != NULL) {
-        b->token = env_dup("AWS_SESSION_TOKEN");
-    } else {
-        free(b->akid);
-        free(b->secret);
-        b->akid = b->secret = NULL;
-        const char *profile = getenv("AWS_PROFILE");
-        if (profile == NULL || !*profile)
-            profile = "default";
-        char *text = aws_file("AWS_SHARED_CREDENTIALS_FILE", "credentials");
-        if (text != NULL) {
-            b->akid = s3_ini_get(text, profile, "aws_access_key_id");
-            b->secret = s3_ini_get(text, profile, "aws_secret_access_key");
-            b->token = s3_ini_get(text, profile, "aws_session_token");
-            free(text);
-        }
-    }
-    if (b->akid == NULL || b->secret == NULL)
-        return fy_fail(err, FY_ERUNTIME,
-                       "%s: no AWS credentials (set AWS_ACCESS_KEY_ID and "
-                       "AWS_SECRET_ACCESS_KEY, or ~/.aws/credentials)",
-                       t->u.show);
-    b->region = env_dup("AWS_REGION");
-    if (b->region == NULL)
-        b->region = env_dup("AWS_DEFAULT_REGION");
-    if (b->region == NULL) {
-        const char *profile = getenv("AWS_PROFILE");
-        char *text = aws_file("AWS_CONFIG_FILE", "config");
-        if (text != NULL) {
-            char *sec = profile && *profile && strcmp(profile, "default")
-                            ? xasprintf("profile %s", profile)
-                            : xstrdup("default");
-            b->region = s3_ini_get(text, sec, "region");
-            free(sec);
-            free(text);
-        }
-    }
-    if (b->region == NULL)
-        b->region = xstrdup("us-east-1");
-    b->endpoint = env_dup("AWS_ENDPOINT_URL_S3");
-    if (b->endpoint == NULL)
-        b->endpoint = env_dup("AWS_ENDPOINT_URL");
-    return s3_route_init(&b->route, b->region, b->endpoint, b->addressing,
+    enum fy_rc rc = aws_s3_open(&b->aws, t->o->aws_profile, t->o->aws_region,
+                                t->o->s3_endpoint, t->u.show, err);
+    if (rc != FY_OK)
+        return rc;
+    enum s3_addressing addr = b->aws.addressing == AWS_ADDR_PATH ? S3_ADDR_PATH
+                              : b->aws.addressing == AWS_ADDR_VIRTUAL
+                                  ? S3_ADDR_VIRTUAL
+                                  : S3_ADDR_AUTO;
+    return s3_route_init(&b->route, b->aws.region, b->aws.endpoint, addr,
                          t->u.show, err);
 }
 

@@ -160,11 +160,15 @@ struct remote_opts {
                                           * FERRY_SSH_KEY_PASSPHRASE */
     const char *known_hosts;             /* --known-hosts FILE (borrowed), else
                                           * ~/.ssh/known_hosts */
-    bool insecure_host; /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;  /* progress phase, "push" etc. (borrowed) */
-    int64_t part_size;  /* S3 part / GET chunk size; 0 = automatic.
-                         * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                         * tests. */
+    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
+                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                              * tests. */
+    const char *aws_profile; /* --profile NAME (borrowed), else AWS_PROFILE */
+    const char *aws_region;  /* --region R (borrowed), else the AWS chain */
+    const char *s3_endpoint; /* --endpoint-url URL (borrowed), else the AWS
+                              * settings (aws_config.h) */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */

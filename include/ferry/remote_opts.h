@@ -10,10 +10,11 @@
  *             rc = remote_opts_set(&o, c, optarg, err);
  *
  * Ownership: remote_opts_set() borrows arg for --ssh-key,
- * --ssh-key-passphrase-file and --known-hosts
- * (argv outlives o) and copies --header values into o->headers.
- * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
- * option (a --header value is never quoted: it may hold a secret).
+ * --ssh-key-passphrase-file, --known-hosts, --profile, --region and
+ * --endpoint-url (argv outlives o) and copies --header values into
+ * o->headers.  Errors: remote_opts_set() fails FY_EUSAGE with one line
+ * naming the option (a --header value is never quoted: it may hold a
+ * secret).
  */
 #ifndef FERRY_REMOTE_OPTS_H
 #define FERRY_REMOTE_OPTS_H
@@ -32,7 +33,8 @@ extern "C" {
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
  * FILE, --ssh-key-passphrase-file FILE, --known-hosts FILE,
- * --insecure-host.  REMOTE_LONGOPTS expands to
+ * --insecure-host, and for S3 --profile NAME, --region R, --endpoint-url
+ * URL.  REMOTE_LONGOPTS expands to
  * their struct option entries (values REMOTE_OPT_BASE and up);
  * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
@@ -46,6 +48,9 @@ enum {
     REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
     REMOTE_OPT_SSH_PASSPHRASE_FILE,
+    REMOTE_OPT_PROFILE,
+    REMOTE_OPT_REGION,
+    REMOTE_OPT_ENDPOINT_URL,
     REMOTE_OPT_END
 };
 #define REMOTE_LONGOPTS                                                        \
@@ -57,8 +62,11 @@ enum {
         {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
         {"ssh-key-passphrase-file", required_argument, NULL,                   \
          REMOTE_OPT_SSH_PASSPHRASE_FILE},                                      \
+        {"insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST},        \
+        {"profile", required_argument, NULL, REMOTE_OPT_PROFILE},              \
+        {"region", required_argument, NULL, REMOTE_OPT_REGION},                \
     {                                                                          \
-        "insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST           \
+        "endpoint-url", required_argument, NULL, REMOTE_OPT_ENDPOINT_URL       \
     }
 #define REMOTE_OPTS_HELP                                                       \
     "      --retries N         retry a failed request N times (default 5;\n"   \
@@ -80,7 +88,41 @@ enum {
     "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
     "                          directory of the passwd entry)\n"               \
     "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
-    "                          changed key is still refused)\n"
+    "                          changed key is still refused)\n"                \
+    "      --profile NAME      s3: the AWS profile to use (default\n"          \
+    "                          AWS_PROFILE, else default); with it,\n"         \
+    "                          AWS_ACCESS_KEY_ID and friends are ignored\n"    \
+    "      --region R          s3: the region (default AWS_REGION,\n"          \
+    "                          AWS_DEFAULT_REGION, the profile's, else\n"      \
+    "                          us-east-1)\n"                                   \
+    "      --endpoint-url URL  s3: an S3-compatible store, e.g.\n"             \
+    "                          http://127.0.0.1:9000 (default\n"               \
+    "                          AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, the\n"   \
+    "                          profile's endpoint_url, else AWS itself)\n"
+
+/*
+ * Where S3 credentials come from, for the --help of the remote commands
+ * (the whole story: README "Storage", ferry(1) ENVIRONMENT).
+ */
+#define REMOTE_S3_HELP                                                         \
+    "S3 credentials, the first source that has them wins: AWS_ACCESS_KEY_ID\n" \
+    "+ AWS_SECRET_ACCESS_KEY [+ AWS_SESSION_TOKEN]; the profile (--profile,\n" \
+    "AWS_PROFILE, else default) in ~/.aws/credentials and ~/.aws/config:\n"    \
+    "static keys, credential_process, web_identity_token_file; web identity\n" \
+    "(AWS_WEB_IDENTITY_TOKEN_FILE + AWS_ROLE_ARN); container credentials\n"    \
+    "(AWS_CONTAINER_CREDENTIALS_RELATIVE_URI or _FULL_URI); EC2 IMDSv2\n"      \
+    "(AWS_EC2_METADATA_DISABLED=true skips it).  Temporary credentials are\n"  \
+    "refreshed before they expire.  An S3-compatible store (MinIO, R2, B2):\n" \
+    "  ferry push ws.tar.zst s3://bkt/ws.tar.zst --profile minio \\\n"         \
+    "      --endpoint-url http://127.0.0.1:9000\n"                             \
+    "or endpoint_url = http://127.0.0.1:9000 in [profile minio] of\n"          \
+    "~/.aws/config.  Addressing: virtual-hosted\n"                             \
+    "(BUCKET.s3.REGION.amazonaws.com) on AWS, path-style (ENDPOINT/BUCKET/\n"  \
+    "KEY) elsewhere; addressing_style in the profile's s3 section or\n"        \
+    "FERRY_S3_ADDRESSING=auto|path|virtual overrides it.  A bucket in\n"       \
+    "another region is followed there once (-v says so).  HTTPS with a\n"      \
+    "private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"             \
+    "SSL_CERT_FILE.\n"
 
 /* How SFTP logs in, with examples: a paragraph for a command's help. */
 #define REMOTE_SFTP_HELP                                                       \
@@ -97,6 +139,14 @@ enum {
     "  ferry pull sftp://me@10.0.0.5:2222/srv/ws.tar.zst --ssh-key "           \
     "~/.ssh/vm \\\n"                                                           \
     "      --ssh-key-passphrase-file ~/.ssh/vm.pass\n"
+
+/*
+ * A remote command's --help on stdout: head (its usage and own options),
+ * REMOTE_OPTS_HELP, -h, then the REMOTE_S3_HELP and REMOTE_SFTP_HELP
+ * paragraphs, then tail (its exit codes).  In pieces, as one literal
+ * would pass C's 4095-byte limit.
+ */
+enum fy_rc remote_help(const char *head, const char *tail);
 
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);

@@ -122,13 +122,6 @@ char *s3_xml_text(const char *xml, size_t len, const char *path);
 /* The name of the root element, or NULL. */
 char *s3_xml_root(const char *xml, size_t len);
 
-/*
- * A value from an AWS ini file (credentials, config): key in [section];
- * NULL if absent.  Spaces around '=' and values are trimmed; '#' and ';'
- * start comments.
- */
-char *s3_ini_get(const char *text, const char *section, const char *key);
-
 /* ------------------------------------------------------------- regions */
 
 /* A region name ferry puts in a host name and a signature: 1-32 bytes of

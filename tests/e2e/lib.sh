@@ -180,6 +180,20 @@ unset http_proxy https_proxy HTTP_PROXY HTTPS_PROXY all_proxy ALL_PROXY ftp_prox
 export no_proxy=127.0.0.1,localhost NO_PROXY=127.0.0.1,localhost
 SERVERS_DIR="$FERRY_TESTS_DIR/e2e/servers"
 
+# The AWS credential chain sees only what a test sets up: no instance
+# metadata (169.254.169.254 is never asked; IMDS tests point
+# AWS_EC2_METADATA_SERVICE_ENDPOINT at a server on 127.0.0.1), no
+# container or web identity settings of the machine, and shared files in
+# $WORK/aws (absent until a test writes them), never the user's ~/.aws.
+export AWS_EC2_METADATA_DISABLED=true
+unset AWS_EC2_METADATA_SERVICE_ENDPOINT AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE
+unset AWS_CONTAINER_CREDENTIALS_RELATIVE_URI AWS_CONTAINER_CREDENTIALS_FULL_URI
+unset AWS_CONTAINER_AUTHORIZATION_TOKEN AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE
+unset AWS_WEB_IDENTITY_TOKEN_FILE AWS_ROLE_ARN AWS_ROLE_SESSION_NAME
+unset AWS_ENDPOINT_URL_STS AWS_IGNORE_CONFIGURED_ENDPOINT_URLS AWS_PROFILE
+export AWS_CONFIG_FILE="$WORK/aws/config"
+export AWS_SHARED_CREDENTIALS_FILE="$WORK/aws/credentials"
+
 # aria2c, loopback only: no DHT/DHT6/LPD/PEX, no IPv6, every socket on
 # 127.0.0.1, no config file, no console noise.
 ARIA2_FLAGS=(--no-conf=true --enable-dht=false --enable-dht6=false

@@ -118,35 +118,6 @@ test_xml(void **state)
 }
 
 static void
-test_ini(void **state)
-{
-    (void)state;
-    const char *text = "# comment\n"
-                       "[default]\n"
-                       "aws_access_key_id = AKID1\n"
-                       "aws_secret_access_key=SECRET/1+\r\n"
-                       "[work]\n"
-                       "  aws_access_key_id =  AKID2  \n"
-                       "; other\n"
-                       "[profile dev]\n"
-                       "region = eu-central-1\n";
-    char *v = s3_ini_get(text, "default", "aws_access_key_id");
-    assert_string_equal(v, "AKID1");
-    free(v);
-    v = s3_ini_get(text, "default", "aws_secret_access_key");
-    assert_string_equal(v, "SECRET/1+");
-    free(v);
-    v = s3_ini_get(text, "work", "aws_access_key_id");
-    assert_string_equal(v, "AKID2");
-    free(v);
-    v = s3_ini_get(text, "profile dev", "region");
-    assert_string_equal(v, "eu-central-1");
-    free(v);
-    assert_null(s3_ini_get(text, "work", "aws_secret_access_key"));
-    assert_null(s3_ini_get(text, "nope", "region"));
-}
-
-static void
 test_part_size(void **state)
 {
     (void)state;
@@ -177,8 +148,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_uri_encode), cmocka_unit_test(test_queries),
         cmocka_unit_test(test_headers),    cmocka_unit_test(test_complete_xml),
-        cmocka_unit_test(test_xml),        cmocka_unit_test(test_ini),
-        cmocka_unit_test(test_part_size),
+        cmocka_unit_test(test_xml),        cmocka_unit_test(test_part_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

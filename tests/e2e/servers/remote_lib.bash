@@ -207,3 +207,41 @@ start_hostile() {
   HOSTILE_PORT=$(cat "$WORK/$name.port")
   HOSTILE_URL="http://127.0.0.1:$HOSTILE_PORT"
 }
+
+# --------------------------------------------------- AWS credential chain
+
+# start_s3_temp [PORT]: start_s3, also accepting the temporary credentials
+# the fake credential services hand out ($WORK/temp-creds, each with its
+# own session token) and logging "AUTH KEY REGION" per signed request;
+# then takes the static keys away, so ferry must find credentials through
+# the chain.
+start_s3_temp() {
+  export S3_CREDS_FILE="$WORK/temp-creds" S3_LOG_AUTH=1
+  : >>"$S3_CREDS_FILE"
+  start_s3 "$@"
+  unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY
+}
+
+# start_aws_meta NAME MODE [OPTION...]: tests/e2e/servers/aws_meta.py, a
+# fake IMDS (imds, imdsv1), container credentials endpoint (container) or
+# STS (sts) on a free port, handing out temporary credentials into
+# $WORK/temp-creds; one JSON line per request in $WORK/NAME.log.  Sets
+# META_URL (http://127.0.0.1:PORT).
+start_aws_meta() {
+  local name=$1 mode=$2; shift 2
+  rm -f "$WORK/$name.port"
+  start_bg "$name" python3 -u "$SERVERS_DIR/aws_meta.py" "$mode" "$WORK/$name.port" "$WORK/temp-creds" "$@"
+  wait_for 10 test -s "$WORK/$name.port" || fail "aws_meta.py $mode did not start: $(tail -3 "$WORK/$name.log")"
+  META_URL="http://127.0.0.1:$(cat "$WORK/$name.port")"
+}
+
+# issued_count NAME: how many credentials the fake service NAME handed out.
+issued_count() { grep -c '"issued"' "$WORK/$1.log" 2>/dev/null || true; }
+
+# temp_auths: the distinct temporary keys s3rver saw requests signed with.
+temp_auths() { grep '^AUTH ASIA' "$WORK/s3.log" | cut -d' ' -f2 | sort -u; }
+
+# no_rejects: no request was refused for its signature or credentials.
+no_rejects() {
+  ! grep -E 'SIGV4 REJECTED|CRED REJECTED' "$WORK/s3.log" >&2
+}

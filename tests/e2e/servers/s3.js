@@ -11,7 +11,16 @@
 //   - AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 //     (GET /bucket?uploads), which s3rver lacks;
 //   - fault injection: FAIL_PARTS=N answers the first N UploadPart
-//     requests with 503 (Retry-After: 0);
+//     requests with 503 (Retry-After: 0); DELAY_PARTS_MS=N holds every
+//     UploadPart N ms before answering (an upload that lasts at least
+//     parts x N ms, for the credential refresh test);
+//   - temporary credentials: S3_CREDS_FILE names a file of lines
+//     "ACCESS_KEY_ID SECRET SESSION_TOKEN" (read at every request, so a
+//     fake credential server can add to it while we run); a request
+//     signed with such a key must carry x-amz-security-token equal to its
+//     token (else 403 InvalidToken), and is checked with its secret.  An
+//     unknown key other than S3RVER is 403 InvalidAccessKeyId.  With
+//     S3_LOG_AUTH=1 every signed request also logs "AUTH KEY REGION".
 //   - virtual-hosted requests: Host BUCKET.s3.localhost[:PORT] names the
 //     bucket (s3rver's serviceEndpoint "localhost"; libcurl resolves
 //     *.localhost to loopback itself), logged with " vhost=BUCKET".
@@ -33,6 +42,19 @@ if (!dir || !bucket || !portFile) {
 }
 const SECRET = 'S3RVER';
 let failParts = parseInt(process.env.FAIL_PARTS || '0', 10);
+const delayParts = parseInt(process.env.DELAY_PARTS_MS || '0', 10);
+const credsFile = process.env.S3_CREDS_FILE || '';
+const logAuth = process.env.S3_LOG_AUTH === '1';
+
+// {secret, token} of a temporary key, or null if unknown
+function tempCreds(akid) {
+  if (!credsFile || !fs.existsSync(credsFile)) return null;
+  for (const line of fs.readFileSync(credsFile, 'utf8').split('\n')) {
+    const [k, secret, token] = line.trim().split(/\s+/);
+    if (k === akid && secret && token) return { secret, token };
+  }
+  return null;
+}
 
 function enc(s) {
   return encodeURIComponent(s).replace(/[!'()*]/g,
@@ -45,12 +67,24 @@ function sha256hex(data) {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
-// null if the request is correctly signed, else why not
+// null if the request is correctly signed, else why not (a string), or
+// {code, why} when the credentials themselves are refused
 function checkSigV4(req) {
   const auth = req.headers.authorization || '';
   const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
   if (!m) return 'no SigV4 Authorization header: ' + auth;
-  const [, , date, region, signedHeaders, signature] = m;
+  const [, akid, date, region, signedHeaders, signature] = m;
+  let secret = SECRET;
+  if (akid !== 'S3RVER') {
+    const t = tempCreds(akid);
+    if (!t) return { code: 'InvalidAccessKeyId', why: 'unknown access key ' + akid };
+    if (req.headers['x-amz-security-token'] !== t.token)
+      return { code: 'InvalidToken', why: 'wrong or missing session token for ' + akid };
+    if (!signedHeaders.split(';').includes('x-amz-security-token'))
+      return { code: 'InvalidToken', why: 'session token not signed' };
+    secret = t.secret;
+  }
+  if (logAuth) console.log(`AUTH ${akid} ${region}`);
   const payload = req.headers['x-amz-content-sha256'];
   if (!payload) return 'missing x-amz-content-sha256';
   const amzDate = req.headers['x-amz-date'];
@@ -79,7 +113,7 @@ function checkSigV4(req) {
     signedHeaders, payload].join('\n');
   const scope = `${date}/${region}/s3/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, sha256hex(canonical)].join('\n');
-  let k = hmac('AWS4' + SECRET, date);
+  let k = hmac('AWS4' + secret, date);
   k = hmac(k, region);
   k = hmac(k, 's3');
   k = hmac(k, 'aws4_request');
@@ -115,10 +149,18 @@ app.middleware.unshift(async (ctx, next) => {
     (vhost ? ` vhost=${vhost[1]}` : ''));
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
+    if (why && typeof why === 'object') {
+      console.log(`CRED REJECTED: ${why.code}: ${why.why}`);
+      return xmlError(ctx, 403, why.code, 'credentials refused');
+    }
     if (why) {
       console.log('SIGV4 REJECTED: ' + why);
       return xmlError(ctx, 403, 'SignatureDoesNotMatch', 'signature check failed');
     }
+    // a temporary key passed the checks above: s3rver itself knows only
+    // S3RVER's account
+    const auth = ctx.req.headers.authorization;
+    if (auth) ctx.req.headers.authorization = auth.replace(/Credential=[^/]+\//, 'Credential=S3RVER/');
   }
   const segs = (vhost ? [vhost[1]] : []).concat(ctx.path.split('/').filter(Boolean));
   if (ctx.method === 'DELETE' && 'uploadId' in q && segs.length >= 2) {
@@ -141,6 +183,8 @@ app.middleware.unshift(async (ctx, next) => {
     ctx.body = `<?xml version="1.0" encoding="UTF-8"?>\n<ListMultipartUploadsResult><Bucket>${bucket}</Bucket>${items}</ListMultipartUploadsResult>`;
     return;
   }
+  if (ctx.method === 'PUT' && 'partNumber' in q && delayParts > 0)
+    await new Promise(resolve => setTimeout(resolve, delayParts));
   if (ctx.method === 'PUT' && 'partNumber' in q && failParts > 0) {
     failParts--;
     ctx.set('Retry-After', '0');
