@@ -608,6 +608,7 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         j->total = cl;
     }
     j->status = st;
+    j->result = (int)cc;
     curl_multi_remove_handle(e->m, j->h);
     curl_easy_cleanup(j->h);
     j->h = NULL;
