@@ -129,6 +129,13 @@ dent_cmp(const void *a, const void *b)
                   ((const struct dent *)b)->name);
 }
 
+static void
+dents_sort(struct dents *d)
+{
+    if (d->n > 1) /* qsort(NULL, 0, ...) is undefined */
+        qsort(d->v, d->n, sizeof *d->v, dent_cmp);
+}
+
 static enum fy_rc
 too_many(struct lister *l, const char *where)
 {
@@ -642,7 +649,7 @@ list_sftp_dir(struct lister *l,
     sftp_reset(&sj);
     rjob_release(&sj.j);
     if (rc == FY_OK) {
-        qsort(d.v, d.n, sizeof *d.v, dent_cmp);
+        dents_sort(&d);
         rc = sftp_entries(l, dir_url, show, rel, &d, depth);
     }
     dents_release(&d);
@@ -815,7 +822,7 @@ list_file_dir(struct lister *l,
     struct dents d = {NULL, 0, 0, 0};
     enum fy_rc rc = read_file_dir(l, dfd, path, name_prefix, &d);
     if (rc == FY_OK) {
-        qsort(d.v, d.n, sizeof *d.v, dent_cmp);
+        dents_sort(&d);
         rc = file_entries(l, dfd, path, rel, &d, depth);
     }
     dents_release(&d);

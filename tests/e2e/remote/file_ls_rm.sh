@@ -50,6 +50,16 @@ assert ev[-1] == {"event": "done", "v": 1, "command": "ls",
                   "dirs": 1, "bytes": ev[-1]["bytes"], "retries": 0}, ev[-1]
 PY
 
+# nothing under a prefix, an empty directory: exit 0, a note on stderr
+run_ferry ls "file://$s/saves/zzz"
+assert_exit 0
+[ ! -s "$WORK/out" ] && grep -q "^nothing under file://$s/saves/zzz\$" "$WORK/err" \
+  || fail "empty listing: $(cat "$WORK/out" "$WORK/err")"
+mkdir "$s/empty"
+run_ferry --json ls "file://$s/empty/"
+assert_exit 0
+grep -q '"objects":0' "$WORK/out" || fail "empty dir: $(cat "$WORK/out")"
+
 run_ferry ls "file://$s/nope/"
 assert_exit 1
 assert_one_error_line "^ferry: file://$s/nope/: no such directory\$"

@@ -58,6 +58,11 @@ assert e["url"] == sys.argv[2] + "/sp%20ace/b%20b.bin", e["url"]
 assert ev[1]["event"] == "done" and ev[1]["objects"] == 1
 PY
 
+mkdir "$WORK/empty"
+run_ferry ls "$SFTP_BASE$WORK/empty/"
+assert_exit 0
+[ ! -s "$WORK/out" ] && grep -q '^nothing under ' "$WORK/err" || fail "empty directory: $(cat "$WORK/err")"
+
 run_ferry ls "$base/nope/"
 assert_exit 1
 assert_one_error_line ': no such directory$'
