@@ -503,20 +503,22 @@ sftp_write(char *buf, size_t size, size_t nmemb, void *arg)
         return 0;
     }
     sj->bytes += n;
-    for (size_t i = 0; i < n; i++) {
-        if (buf[i] != '\n') {
-            if (sj->line.len == LINE_MAX_BYTES) {
-                fy_fail(&sj->j.local, FY_ERUNTIME,
-                        "%s: the server's listing has a line longer than "
-                        "%u KiB",
-                        sj->j.what, LINE_MAX_BYTES >> 10);
-                return 0;
-            }
-            sbuf_add(&sj->line, buf + i, 1);
-            continue;
+    for (size_t i = 0; i < n;) {
+        const char *nl = memchr(buf + i, '\n', n - i);
+        size_t k = nl != NULL ? (size_t)(nl - (buf + i)) : n - i;
+        if (k > LINE_MAX_BYTES - sj->line.len) {
+            fy_fail(&sj->j.local, FY_ERUNTIME,
+                    "%s: the server's listing has a line longer than %u KiB",
+                    sj->j.what, LINE_MAX_BYTES >> 10);
+            return 0;
         }
-        sftp_line(sj, sj->line.buf != NULL ? sj->line.buf : "");
-        sj->line.len = 0;
+        sbuf_add(&sj->line, buf + i, k);
+        i += k;
+        if (nl != NULL) {
+            sftp_line(sj, sj->line.buf);
+            sj->line.len = 0;
+            i++;
+        }
     }
     return n;
 }
