@@ -44,6 +44,8 @@ static const struct cmd commands[] = {
     {"pull", cmd_pull, "download a file from remote storage"},
     {"save", cmd_save, "pack a directory straight into an upload"},
     {"restore", cmd_restore, "download straight into a safe unpack"},
+    {"ls", cmd_ls, "list what storage holds under a URL prefix"},
+    {"rm", cmd_rm, "remove objects from storage"},
     /* FERRY_COMMANDS (new commands are listed above this line) */
     {NULL, NULL, NULL},
 };

@@ -28,24 +28,38 @@ static const struct remote_backend *const backends[] = {
 
 /* ------------------------------------------------------------ targets */
 
-/* Parse url and fill t by its backend's open hook. */
-static enum fy_rc
-rtarget_open(struct rtarget *t,
-             const char *url,
-             const struct remote_opts *o,
-             struct fy_err *err)
+enum fy_rc
+rtarget_open_url(struct rtarget *t,
+                 struct remote_url *u,
+                 const struct remote_opts *o,
+                 struct fy_err *err)
 {
     memset(t, 0, sizeof *t);
     t->o = o;
-    enum fy_rc rc = remote_url_parse(url, &t->u, err);
-    if (rc != FY_OK)
-        return rc;
+    t->u = *u;
+    *u = (struct remote_url)REMOTE_URL_INIT;
     t->backend = backends[t->u.scheme];
+    enum fy_rc rc = FY_OK;
     if (t->backend->open != NULL)
         rc = t->backend->open(t, err);
     if (rc != FY_OK)
         rtarget_release(t);
     return rc;
+}
+
+enum fy_rc
+rtarget_open(struct rtarget *t,
+             const char *url,
+             const struct remote_opts *o,
+             struct fy_err *err)
+{
+    struct remote_url u;
+    memset(t, 0, sizeof *t);
+    t->u = (struct remote_url)REMOTE_URL_INIT;
+    enum fy_rc rc = remote_url_parse(url, &u, err);
+    if (rc != FY_OK)
+        return rc;
+    return rtarget_open_url(t, &u, o, err);
 }
 
 /* --------------------------------------------------------------- push */

@@ -137,6 +137,7 @@ struct rjob {
     struct sbuf resp; /* small response bodies (XML, errors) */
     struct curl_slist *hdrs;
     bool finished; /* set under e->mu once it succeeded */
+    int result;    /* the CURLcode of the last attempt */
     /* --- engine private --- */
     int attempts;
     double not_before, retry_after;
@@ -288,6 +289,21 @@ void remote_curl_defaults(CURL *curl);
 int64_t remote_chunk_size(const struct remote_opts *o);
 
 /* ---------------------------------------- remote_ops.c: shared transfers */
+
+/*
+ * remote.c: parse url and fill t by its backend's open hook; or take a URL
+ * parsed elsewhere (u is moved into t and left empty: ls builds the
+ * URL of a prefix or a directory, which remote_url_parse refuses).  On
+ * failure t is empty.
+ */
+enum fy_rc rtarget_open(struct rtarget *t,
+                        const char *url,
+                        const struct remote_opts *o,
+                        struct fy_err *err);
+enum fy_rc rtarget_open_url(struct rtarget *t,
+                            struct remote_url *u,
+                            const struct remote_opts *o,
+                            struct fy_err *err);
 
 /* Free what t holds (its backend state, its URL); t is then empty. */
 void rtarget_release(struct rtarget *t);

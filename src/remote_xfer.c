@@ -608,6 +608,7 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         j->total = cl;
     }
     j->status = st;
+    j->result = (int)cc;
     int reroute = 0;
     if (st >= 300 && !j->rerouted && j->local.rc == FY_OK && j->t != NULL &&
         j->t->reroute != NULL)

@@ -24,6 +24,10 @@
 //   - virtual-hosted requests: Host BUCKET.s3.localhost[:PORT] names the
 //     bucket (s3rver's serviceEndpoint "localhost"; libcurl resolves
 //     *.localhost to loopback itself), logged with " vhost=BUCKET".
+//   - ListObjectsV2 continuation tokens that work under OpenSSL 3:
+//     s3rver encrypts them with single DES, which OpenSSL 3 keeps only in
+//     its legacy provider (every listing of more than one page answered
+//     500); the same cipher is 3DES with its key three times over.
 //
 // usage: node s3.js DATA_DIR BUCKET PORTFILE [PORT]
 // Listens on 127.0.0.1:PORT (0 = any free port), writes the port to
@@ -33,6 +37,14 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+
+// before s3rver is loaded: it calls crypto.createCipheriv('des', ...)
+for (const name of ['createCipheriv', 'createDecipheriv']) {
+  const orig = crypto[name];
+  crypto[name] = (alg, key, iv, opts) => (alg === 'des'
+    ? orig('des-ede3-cbc', Buffer.concat([key, key, key]), iv, opts)
+    : orig(alg, key, iv, opts));
+}
 const S3rver = require('s3rver');
 
 const [dir, bucket, portFile, portArg] = process.argv.slice(2);
