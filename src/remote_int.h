@@ -39,6 +39,7 @@
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
+#include "ferry/remote_rate.h"
 #include "ferry/xalloc.h"
 
 struct fy_istream;
@@ -117,6 +118,7 @@ struct rjob {
     bool finished; /* set under e->mu once it succeeded */
     /* --- engine private --- */
     int attempts;
+    bool paused; /* by the rate limit (remote_rate.c resumes it) */
     double not_before, retry_after;
     CURL *h;
     struct reng *eng;
@@ -147,6 +149,9 @@ struct reng {
     enum fy_rc rc;
     struct fy_err err;
     int64_t bytes; /* payload bytes moved (engine thread only) */
+    /* --max-up / --max-down, shared by every request (engine thread) */
+    struct rrate up, down;
+    size_t turn; /* which paused request resumes first */
     struct remote_stats st;
     pthread_t th;
 };
@@ -169,6 +174,14 @@ enum fy_rc reng_join(struct reng *e, struct fy_err *err);
 void reng_release(struct reng *e);
 /* Wake the engine (after changing something it polls). */
 void reng_wakeup(struct reng *e);
+
+/*
+ * remote_rate.c: resume the requests of e the rate limit paused, in turn,
+ * while their bucket has tokens; lower *next to when the others could go.
+ * A request that fails as it resumes (its callback's error in j->local) is
+ * returned, for the engine to fail with; else NULL.  Engine thread only.
+ */
+struct rjob *rrate_resume(struct reng *e, double now, double *next);
 
 /* One request with retries, in this thread (progress shown if total>=0). */
 enum fy_rc remote_run_one(struct rtarget *t,

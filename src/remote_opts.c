@@ -1,8 +1,9 @@
 /*
  * remote_opts.c - the options every remote command shares (--retries,
  * --stall-timeout, --parallel, --header, --ssh-key, --known-hosts,
- * --insecure-host): their defaults and their parsing, for a command's
- * option table (REMOTE_LONGOPTS in ferry/remote_opts.h).
+ * --insecure-host, --max-up, --max-down): their defaults and their
+ * parsing, for a command's option table (REMOTE_LONGOPTS in
+ * ferry/remote_opts.h).
  *
  * What it keeps true: a value out of range is a usage error naming the
  * option; a --header value is never quoted back (it may hold a secret).
@@ -78,6 +79,10 @@ remote_opts_set(struct remote_opts *o,
     case REMOTE_OPT_INSECURE_HOST:
         o->insecure_host = true;
         return FY_OK;
+    case REMOTE_OPT_MAX_UP:
+        return parse_rate("--max-up", arg, &o->max_up, err);
+    case REMOTE_OPT_MAX_DOWN:
+        return parse_rate("--max-down", arg, &o->max_down, err);
     default:
         return fy_fail(err, FY_EUSAGE, "unknown remote option");
     }

@@ -158,6 +158,10 @@ struct remote_opts {
                               * ~/.ssh/known_hosts */
     bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
     const char *phase;       /* progress phase, "push" etc. (borrowed) */
+    int64_t max_up;          /* --max-up: payload bytes/s sent by the
+                              * whole transfer, all requests together
+                              * (0: no limit) */
+    int64_t max_down;        /* --max-down: likewise, received */
     int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
                               * FERRY_S3_PART_SIZE (bytes) overrides it, for
                               * tests. */
