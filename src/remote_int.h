@@ -39,6 +39,7 @@
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
+#include "ferry/remote_digest.h"
 #include "ferry/remote_rate.h"
 #include "ferry/xalloc.h"
 
@@ -73,6 +74,9 @@ struct rtarget {
                          struct remote_stats *st,
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
+    /* optional: is this failed answer worth a retry after all (S3: a 400
+     * BadDigest, the body was damaged on the way)?  Sets *why. */
+    bool (*transient)(const struct rjob *j, const char **why);
     bool http; /* status codes are HTTP's */
 };
 
@@ -106,6 +110,8 @@ struct rjob {
      * ignores ranges) is stopped after its headers and sets whole */
     bool size_probe;
     bool whole;
+    /* Content-MD5 of the body (base64), sent if not empty (S3) */
+    char md5[REMOTE_MD5_B64];
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
@@ -182,6 +188,13 @@ void reng_wakeup(struct reng *e);
  * returned, for the engine to fail with; else NULL.  Engine thread only.
  */
 struct rjob *rrate_resume(struct reng *e, double now, double *next);
+
+/*
+ * remote_digest.c: fill j->md5 with the Content-MD5 of a PUT's body (from
+ * j->mem, or len bytes of j->fd from off), unless it is set already or the
+ * body is streamed (j->pipe).  Errors as remote_md5_fd().
+ */
+enum fy_rc rjob_md5(struct rjob *j, struct fy_err *err);
 
 /* One request with retries, in this thread (progress shown if total>=0). */
 enum fy_rc remote_run_one(struct rtarget *t,

@@ -605,8 +605,13 @@ retry_why(const struct rjob *j,
           CURLcode cc,
           const struct remote_verdict *v)
 {
-    if (status >= 300)
-        return xasprintf("HTTP %ld", status);
+    if (status >= 300) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_addf(&sb, "HTTP %ld", status);
+        if (j->t != NULL && j->t->explain != NULL)
+            j->t->explain(j, &sb); /* " SlowDown", " BadDigest" */
+        return sbuf_detach(&sb);
+    }
     char *text = curl_error_text(j, cc);
     char *why = xasprintf("%s%s%s", v->why, text[0] ? ": " : "", text);
     free(text);
@@ -650,6 +655,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         cc = CURLE_OK; /* a size probe stopped on purpose (on_write) */
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
+    if (v.action == REMOTE_FAIL && st >= 400 && j->t != NULL &&
+        j->t->transient != NULL && j->t->transient(j, &v.why))
+        v.action = REMOTE_RETRY;
     bool body = j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL;
     if (v.action == REMOTE_DONE && j->method == RM_GET && body &&
         !j->size_probe && j->len >= 0 && j->got != j->len) {

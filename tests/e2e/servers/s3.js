@@ -11,7 +11,17 @@
 //   - AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 //     (GET /bucket?uploads), which s3rver lacks;
 //   - fault injection: FAIL_PARTS=N answers the first N UploadPart
-//     requests with 503 (Retry-After: 0).
+//     requests with 503 (Retry-After: 0);
+//   - Content-MD5 checked as S3 does (s3rver 3.7 ignores it): a PUT or
+//     UploadPart whose body does not match answers 400 BadDigest and
+//     stores nothing (a malformed value: 400 InvalidDigest);
+//   - pre-signed URLs (SigV4 in the query string: X-Amz-Algorithm,
+//     X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
+//     X-Amz-Signature; payload UNSIGNED-PAYLOAD), checked likewise,
+//     expiry included.
+//
+// Every request is logged as "METHOD URL CONTENT-LENGTH" plus " md5" when
+// it carries a Content-MD5 header; a BadDigest as "BADDIGEST URL".
 //
 // usage: node s3.js DATA_DIR BUCKET PORTFILE [PORT]
 // Listens on 127.0.0.1:PORT (0 = any free port), writes the port to
@@ -21,7 +31,9 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { Readable } = require('stream');
 const S3rver = require('s3rver');
+const S3Error = require('s3rver/lib/models/error');
 
 const [dir, bucket, portFile, portArg] = process.argv.slice(2);
 if (!dir || !bucket || !portFile) {
@@ -42,30 +54,60 @@ function sha256hex(data) {
   return crypto.createHash('sha256').update(data).digest('hex');
 }
 
+// the query's parameters, decoded: [[name, value], ...]
+function queryPairs(rawQuery) {
+  return rawQuery === '' ? [] : rawQuery.split('&').map(kv => {
+    const i = kv.indexOf('=');
+    return [decodeURIComponent(i < 0 ? kv : kv.slice(0, i)),
+      i < 0 ? '' : decodeURIComponent(kv.slice(i + 1))];
+  });
+}
+
+// "20250101T000000Z" -> milliseconds since the epoch
+function amzTime(s) {
+  const m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(s || '');
+  return m ? Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) : NaN;
+}
+
 // null if the request is correctly signed, else why not
 function checkSigV4(req) {
-  const auth = req.headers.authorization || '';
-  const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
-  if (!m) return 'no SigV4 Authorization header: ' + auth;
-  const [, , date, region, signedHeaders, signature] = m;
-  const payload = req.headers['x-amz-content-sha256'];
-  if (!payload) return 'missing x-amz-content-sha256';
-  const amzDate = req.headers['x-amz-date'];
-  if (!amzDate || !amzDate.startsWith(date)) return 'bad x-amz-date';
   const q = req.url.indexOf('?');
   const rawPath = q < 0 ? req.url : req.url.slice(0, q);
   const rawQuery = q < 0 ? '' : req.url.slice(q + 1);
-  const pairs = rawQuery === '' ? [] : rawQuery.split('&').map(kv => {
-    const i = kv.indexOf('=');
-    const k = decodeURIComponent(i < 0 ? kv : kv.slice(0, i));
-    const v = i < 0 ? '' : decodeURIComponent(kv.slice(i + 1));
-    return [enc(k), enc(v)];
-  });
+  const query = queryPairs(rawQuery);
+  const param = name => (query.find(([k]) => k === name) || [])[1];
+  const presigned = param('X-Amz-Algorithm') !== undefined;
+  let date, region, signedHeaders, signature, payload, amzDate;
+  if (presigned) {
+    if (param('X-Amz-Algorithm') !== 'AWS4-HMAC-SHA256') return 'bad X-Amz-Algorithm';
+    const c = /^[^/]+\/(\d{8})\/([^/]+)\/s3\/aws4_request$/.exec(param('X-Amz-Credential') || '');
+    if (!c) return 'bad X-Amz-Credential';
+    [, date, region] = c;
+    signedHeaders = param('X-Amz-SignedHeaders') || '';
+    signature = param('X-Amz-Signature') || '';
+    amzDate = param('X-Amz-Date');
+    payload = 'UNSIGNED-PAYLOAD';
+    const expires = parseInt(param('X-Amz-Expires') || '', 10);
+    if (!(expires > 0)) return 'bad X-Amz-Expires';
+    if (!(Date.now() <= amzTime(amzDate) + expires * 1000)) return 'pre-signed URL expired';
+    if (!signedHeaders.split(';').includes('host')) return 'header not signed: host';
+  } else {
+    const auth = req.headers.authorization || '';
+    const m = /^AWS4-HMAC-SHA256 Credential=([^/]+)\/(\d{8})\/([^/]+)\/s3\/aws4_request, ?SignedHeaders=([^,]+), ?Signature=([0-9a-f]{64})$/.exec(auth);
+    if (!m) return 'no SigV4 Authorization header: ' + auth;
+    [, , date, region, signedHeaders, signature] = m;
+    payload = req.headers['x-amz-content-sha256'];
+    if (!payload) return 'missing x-amz-content-sha256';
+    amzDate = req.headers['x-amz-date'];
+    for (const must of ['host', 'x-amz-date', 'x-amz-content-sha256'])
+      if (!signedHeaders.split(';').includes(must)) return 'header not signed: ' + must;
+  }
+  if (!amzDate || !amzDate.startsWith(date)) return 'bad x-amz-date';
+  const pairs = query.filter(([k]) => !(presigned && k === 'X-Amz-Signature'))
+    .map(([k, v]) => [enc(k), enc(v)]);
   pairs.sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : a[1] < b[1] ? -1 : 1));
   const canonQuery = pairs.map(([k, v]) => k + '=' + v).join('&');
   const names = signedHeaders.split(';');
-  for (const must of ['host', 'x-amz-date', 'x-amz-content-sha256'])
-    if (!names.includes(must)) return 'header not signed: ' + must;
   const canonHeaders = names.map(n => {
     const v = req.headers[n];
     if (v === undefined) return null;
@@ -106,7 +148,8 @@ const app = new S3rver({
 // runs before s3rver's own middleware and routes
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}`);
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
+    (ctx.headers['content-md5'] !== undefined ? ' md5' : ''));
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
     if (why) {
@@ -142,6 +185,35 @@ app.middleware.unshift(async (ctx, next) => {
   }
   return next();
 });
+
+// Content-MD5, as S3 checks it: the body is read whole (the tests' parts
+// are small), compared, and only then handed to s3rver's store.
+async function checkedBody(req) {
+  const want = req.headers['content-md5'];
+  if (want === undefined) return null;
+  if (!/^[A-Za-z0-9+/]{22}==$/.test(want))
+    throw new S3Error('InvalidDigest', 'The Content-MD5 you specified is not valid.');
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const body = Buffer.concat(chunks);
+  if (crypto.createHash('md5').update(body).digest('base64') !== want) {
+    console.log('BADDIGEST ' + req.url);
+    throw new S3Error('BadDigest', 'The Content-MD5 you specified did not match what we received.');
+  }
+  return body;
+}
+const store = app.store;
+const putPart = store.putPart.bind(store);
+store.putPart = async (b, id, n, content) => {
+  const body = await checkedBody(content);
+  return putPart(b, id, n, body === null ? content : Readable.from([body]));
+};
+const putObject = store.putObject.bind(store);
+store.putObject = async object => {
+  const body = object.content && object.content.headers ? await checkedBody(object.content) : null;
+  if (body !== null) object.content = body;
+  return putObject(object);
+};
 
 app.run().then(addr => {
   fs.writeFileSync(portFile + '.tmp', String(addr.port));
