@@ -1,10 +1,12 @@
 /*
  * cmd_push.c - `ferry push FILE URL`: options in, remote_push() out.
+ * FILE "-" is stdin, uploaded as it arrives.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
@@ -12,18 +14,36 @@
 
 static const char usage[] =
     "usage: ferry push FILE URL [options]\n"
+    "       ferry push - URL [options]      (stdin)\n"
     "\n"
     "Upload one file to remote storage.  The object appears under URL only\n"
     "once the upload is complete (S3: one PUT, or a multipart upload with\n"
     "several parts in flight; SFTP: PATH.part, then renamed; file://: "
     "PATH.part,\n"
-    "fsync, rename).  Failed requests are retried with backoff.  URLs are\n"
-    "shown with passwords, signatures, keys and tokens as ***.\n"
+    "fsync, rename).  Failed requests are retried with backoff.  Every S3\n"
+    "PUT and part carries its Content-MD5: S3 refuses a body damaged on the\n"
+    "way (400 BadDigest) and the part is sent again.  URLs are shown with\n"
+    "passwords, signatures, keys and tokens as ***.\n"
+    "\n"
+    "FILE '-' reads stdin to its end and uploads it as it comes, in bounded\n"
+    "memory (S3: a multipart upload of 8 MiB parts, one PUT if it all fits\n"
+    "in one; HTTP: one chunked PUT, which some servers refuse (HTTP 411);\n"
+    "SFTP, file://: PATH.part, then renamed).  The object appears only once\n"
+    "stdin has ended and every byte is stored: a failure or ^C leaves\n"
+    "nothing (an S3 multipart upload is aborted).  Empty stdin makes an\n"
+    "empty object.  A broken HTTP or SFTP upload from stdin cannot be\n"
+    "started again (S3 parts are retried as usual).\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
-    "     file:///PATH\n"
+    "     file:///PATH; an http(s) URL pre-signed for PUT works as it is\n"
     "\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
+    "\n"
+    "Examples:\n"
+    "  ferry push ws.tar.zst s3://bkt/ws.tar.zst --max-up 10M\n"
+    "  pg_dump db | zstd | ferry push - s3://bkt/db.sql.zst\n"
+    "  ferry push ws.tar.zst 'https://bkt.s3.amazonaws.com/ws.tar.zst?"
+    "X-Amz-...'\n"
     "\n"
     "S3 credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, "
     "AWS_SESSION_TOKEN,\n"
@@ -84,9 +104,14 @@ run(struct fy_ctx *ctx, const struct push_args *a)
     /* FILE is local: missing is an I/O error (1), not "no such object";
      * a directory or device is not a file to upload (3) */
     struct stat sb;
-    if (stat(a->file, &sb) != 0)
+    bool in = strcmp(a->file, "-") == 0;
+    if (in && isatty(STDIN_FILENO))
+        return cli_usage(ctx, "push",
+                         "refusing to read the upload from a terminal "
+                         "(pipe it in: CMD | ferry push - URL)");
+    if (!in && stat(a->file, &sb) != 0)
         return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->file);
-    if (!S_ISREG(sb.st_mode))
+    if (!in && !S_ISREG(sb.st_mode))
         return fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", a->file);
     enum fy_rc rc =
         remote_push(a->file, a->url, &a->remote, &ctx->out, &st, &ctx->err);

@@ -216,7 +216,14 @@ struct remote_stats {
     double retry_after;
 };
 
-/* Upload the regular file path to url. */
+/*
+ * Upload the regular file path to url.  path "-" is stdin, read to its end
+ * through remote_upload_open() (S3: parts of a multipart upload as they
+ * fill, one PUT if it all fits in one; HTTP: one chunked PUT; SFTP and
+ * file: PATH.part, then renamed) and committed only at its end: an error
+ * or SIGINT/SIGTERM before it leaves nothing under url.  An empty stdin
+ * makes an empty object.
+ */
 enum fy_rc remote_push(const char *path,
                        const char *url,
                        const struct remote_opts *o,
