@@ -713,6 +713,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         if (j->t != NULL && j->t->explain != NULL)
             j->t->explain(j, &why);
         sbuf_adds(&why, ")");
+        if (j->pipe != NULL && st == 501) /* S3 and a pre-signed URL */
+            sbuf_adds(&why, ": the server takes no streamed (chunked) upload, "
+                            "push a file instead");
     }
     if (cc != CURLE_OK) {
         char *ebuf = curl_error_text(j, cc);

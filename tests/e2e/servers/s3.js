@@ -18,7 +18,11 @@
 //   - pre-signed URLs (SigV4 in the query string: X-Amz-Algorithm,
 //     X-Amz-Credential, X-Amz-Date, X-Amz-Expires, X-Amz-SignedHeaders,
 //     X-Amz-Signature; payload UNSIGNED-PAYLOAD), checked likewise,
-//     expiry included.
+//     expiry included;
+//   - a chunked PUT (no Content-Length) is refused 501 NotImplemented, as
+//     S3 refuses one;
+//   - a range ending at byte 0 ("bytes=0-0") sends that byte, not the rest
+//     of the object (an s3rver bug).
 //
 // Every request is logged as "METHOD URL CONTENT-LENGTH" plus " md5" when
 // it carries a Content-MD5 header; a BadDigest as "BADDIGEST URL".
@@ -157,6 +161,11 @@ app.middleware.unshift(async (ctx, next) => {
       return xmlError(ctx, 403, 'SignatureDoesNotMatch', 'signature check failed');
     }
   }
+  // S3 takes no chunked body without aws-chunked signing (curl sends one
+  // for a stream of unknown length)
+  if (ctx.method === 'PUT' && /chunked/i.test(ctx.headers['transfer-encoding'] || '') &&
+      ctx.headers['content-length'] === undefined)
+    return xmlError(ctx, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
   const segs = ctx.path.split('/').filter(Boolean);
   if (ctx.method === 'DELETE' && 'uploadId' in q && segs.length >= 2) {
     const d = path.join(uploadsDir(app.store), path.basename(String(q.uploadId)));
@@ -203,6 +212,12 @@ async function checkedBody(req) {
   return body;
 }
 const store = app.store;
+// s3rver 3.7 reads "bytes=N-0" as "to the end" (its `options.end ||
+// Infinity`); S3 sends the one byte asked for.  A truthy object whose value
+// is 0 gets past the `||` and into its Math.min as 0.
+const getObject = store.getObject.bind(store);
+store.getObject = (b, k, options) => getObject(b, k,
+  options && options.end === 0 ? { ...options, end: { valueOf: () => 0 } } : options);
 const putPart = store.putPart.bind(store);
 store.putPart = async (b, id, n, content) => {
   const body = await checkedBody(content);
