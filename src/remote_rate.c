@@ -45,11 +45,11 @@ rrate_on(const struct rrate *r)
 static void
 top_up(struct rrate *r, double now)
 {
-    if (now > r->last) {
-        r->tokens += (now - r->last) * r->rate;
-        if (r->tokens > r->burst)
-            r->tokens = r->burst;
-    }
+    if (now <= r->last)
+        return; /* no time passed (or a clock from another run) */
+    r->tokens += (now - r->last) * r->rate;
+    if (r->tokens > r->burst)
+        r->tokens = r->burst;
     r->last = now;
 }
 
