@@ -32,6 +32,12 @@ static const char usage[] =
     "  -o, --output FILE|DIR/  write here, or into this "
     "directory\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
     "\n"
+    "Examples:\n"
+    "  ferry pull s3://bkt/ws.tar.zst --max-down 50M   (all requests "
+    "together)\n"
+    "  ferry pull 'https://bkt.s3.amazonaws.com/ws.tar.zst?X-Amz-...' -o "
+    "ws.tar.zst\n"
+    "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
     "host with --header, 5 stalled, 130 interrupted.\n";

@@ -54,7 +54,8 @@ static const char usage[] =
     "HTTPS with a private CA: its bundle in CURL_CA_BUNDLE, AWS_CA_BUNDLE or\n"
     "SSL_CERT_FILE.\n"
     "\n"
-    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
+    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage\n"
+    "(or stdin a terminal),\n"
     "3 bad URL or FILE not a regular file, 4 SSH host refused, 5 stalled\n"
     "(--stall-timeout), 130 interrupted.\n";
 
