@@ -24,8 +24,9 @@
 //   - a range ending at byte 0 ("bytes=0-0") sends that byte, not the rest
 //     of the object (an s3rver bug).
 //
-// Every request is logged as "METHOD URL CONTENT-LENGTH" plus " md5" when
-// it carries a Content-MD5 header; a BadDigest as "BADDIGEST URL".
+// Every request is logged as "METHOD URL CONTENT-LENGTH", followed by
+// "CONTENT-MD5 URL" when it carries a Content-MD5 header; a BadDigest as
+// "BADDIGEST URL".
 //
 // usage: node s3.js DATA_DIR BUCKET PORTFILE [PORT]
 // Listens on 127.0.0.1:PORT (0 = any free port), writes the port to
@@ -152,8 +153,8 @@ const app = new S3rver({
 // runs before s3rver's own middleware and routes
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
-    (ctx.headers['content-md5'] !== undefined ? ' md5' : ''));
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}`);
+  if (ctx.headers['content-md5'] !== undefined) console.log(`CONTENT-MD5 ${ctx.url}`);
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
     if (why) {
