@@ -31,7 +31,7 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE|DIR/  write here, or into this "
     "directory\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
+    "\n" REMOTE_SFTP_HELP "\n"
     "Examples:\n"
     "  ferry pull s3://bkt/ws.tar.zst --max-down 50M   (all requests "
     "together)\n"
@@ -39,8 +39,8 @@ static const char usage[] =
     "ws.tar.zst\n"
     "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
-    "large), 2 usage, 3 bad URL, 4 SSH host refused or redirected to another\n"
-    "host with --header, 5 stalled, 130 interrupted.\n";
+    "large), 2 usage, 3 bad URL, 4 SSH host or passphrase file refused or\n"
+    "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

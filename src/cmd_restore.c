@@ -32,14 +32,14 @@ static const char usage[] =
     "                          tree is complete)\n"
     "      --strip-components N drop the first N path "
     "components\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
-    "\n"
+    "\n" REMOTE_SFTP_HELP "\n"
     "Example:\n"
     "  ferry restore s3://bkt/work.tar.zst ~/work --force --max-down 50M\n"
     "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
-    "mismatch, DIR not empty, SSH host refused or redirected to another host\n"
-    "with --header, 5 stalled, 130 interrupted.\n";
+    "mismatch, DIR not empty, SSH host or passphrase file refused or\n"
+    "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
 
 enum {
     OPT_FORCE = 256,

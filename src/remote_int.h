@@ -60,6 +60,13 @@ enum rmethod { RM_GET, RM_HEAD, RM_PUT, RM_POST, RM_DELETE };
  * range and callbacks.  commit/discard (optional) run after a whole
  * upload succeeded/failed (SFTP: rename PATH.part / remove it); commit
  * counts its retries in st (may be NULL) and shows them on out.
+ *
+ * reroute (optional) looks at an answer of status >= 300 before the
+ * engine judges it, with the handle h still open (its headers readable)
+ * and the body in j->resp; out may be NULL.  1: the backend now sends the
+ * request elsewhere (S3: the bucket's region), so the engine sends it
+ * again at once, not counted as a retry, at most once per job; -1: fail
+ * with j->local (set by the hook); 0: judge the answer as usual.
  */
 struct rtarget {
     struct remote_url u;
@@ -74,6 +81,16 @@ struct rtarget {
                          struct remote_stats *st,
                          struct fy_err *err);
     void (*discard)(struct rtarget *t);
+    int (*reroute)(struct rjob *j, CURL *h, long status, struct out *out);
+    /*
+     * Optional: j's login was denied (CURLE_LOGIN_DENIED).  True: setup()
+     * now uses other credentials (SFTP: the next key), so the job runs
+     * again at once, without counting a retry; the hook itself makes
+     * sure this ends (a backend has finitely many).  False: give up; the
+     * hook may record why in j->local (what was tried), else the engine
+     * says "login denied".
+     */
+    bool (*auth_next)(struct rjob *j);
     /* optional: is this failed answer worth a retry after all (S3: a 400
      * BadDigest, the body was damaged on the way)?  Sets *why. */
     bool (*transient)(const struct rjob *j, const char **why);
@@ -91,6 +108,7 @@ struct rjob {
     char *what;  /* for messages (owned) */
     char *query; /* pre-sorted, pre-encoded query string (owned) */
     int64_t num; /* part number / chunk index */
+    int cred;    /* the credentials setup() used (backend's, for auth_next) */
     enum rmethod method;
     bool payload; /* counts as a part/chunk in the stats */
     bool cleanup; /* runs even after SIGINT (abort, remove .part) */
@@ -110,6 +128,10 @@ struct rjob {
      * ignores ranges) is stopped after its headers and sets whole */
     bool size_probe;
     bool whole;
+    /* the backend's routing generation when the attempt was set up (S3:
+     * which region it went to); whether t->reroute sent it again */
+    unsigned route;
+    bool rerouted;
     /* Content-MD5 of the body (base64), sent if not empty (S3) */
     char md5[REMOTE_MD5_B64];
     /* --- results --- */

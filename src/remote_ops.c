@@ -110,8 +110,11 @@ probe(struct rtarget *t,
     *total = j.total;
     *ranges = true;
     rjob_release(&j);
+    /* a HEAD has no body to say which region a bucket is in: the GET's
+     * error answer may (t->reroute) */
     if (rc == FY_ERUNTIME && t->http &&
-        (status == 403 || status == 405 || status == 501)) {
+        (status == 403 || status == 405 || status == 501 ||
+         (t->reroute != NULL && (status == 301 || status == 400)))) {
         out_verbose(out,
                     "%s: HEAD refused (HTTP %ld): asking for its first byte "
                     "instead",

@@ -1,9 +1,9 @@
 /*
  * remote_opts.c - the options every remote command shares (--retries,
- * --stall-timeout, --parallel, --header, --ssh-key, --known-hosts,
- * --insecure-host, --max-up, --max-down): their defaults and their
- * parsing, for a command's option table (REMOTE_LONGOPTS in
- * ferry/remote_opts.h).
+ * --stall-timeout, --parallel, --header, --ssh-key,
+ * --ssh-key-passphrase-file, --known-hosts, --insecure-host, --max-up,
+ * --max-down): their defaults and their parsing, for a command's option
+ * table (REMOTE_LONGOPTS in ferry/remote_opts.h).
  *
  * What it keeps true: a value out of range is a usage error naming the
  * option; a --header value is never quoted back (it may hold a secret).
@@ -70,6 +70,12 @@ remote_opts_set(struct remote_opts *o,
         if (arg[0] == '\0')
             return fy_fail(err, FY_EUSAGE, "--ssh-key: empty file name");
         o->ssh_key = arg;
+        return FY_OK;
+    case REMOTE_OPT_SSH_PASSPHRASE_FILE:
+        if (arg[0] == '\0')
+            return fy_fail(err, FY_EUSAGE,
+                           "--ssh-key-passphrase-file: empty file name");
+        o->ssh_key_passphrase_file = arg;
         return FY_OK;
     case REMOTE_OPT_KNOWN_HOSTS:
         if (arg[0] == '\0')

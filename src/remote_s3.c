@@ -32,55 +32,6 @@
 
 /* ------------------------------------------------------ pure helpers */
 
-void
-s3_uri_encode(struct sbuf *sb, const char *s, bool keep_slash)
-{
-    static const char hex[] = "0123456789ABCDEF";
-    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
-        unsigned char c = *p;
-        if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ||
-            (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
-            c == '~' || (c == '/' && keep_slash)) {
-            char ch = (char)c;
-            sbuf_add(sb, &ch, 1);
-        } else {
-            char e[3] = {'%', hex[c >> 4], hex[c & 15]};
-            sbuf_add(sb, e, 3);
-        }
-    }
-    if (sb->buf == NULL)
-        sbuf_add(sb, "", 0);
-}
-
-char *
-s3_object_url(const char *endpoint,
-              const char *region,
-              const char *bucket,
-              const char *key,
-              const char *query)
-{
-    struct sbuf sb = SBUF_INIT;
-    if (endpoint != NULL) {
-        size_t n = strlen(endpoint);
-        while (n > 0 && endpoint[n - 1] == '/')
-            n--;
-        sbuf_add(&sb, endpoint, n);
-        sbuf_adds(&sb, "/");
-        s3_uri_encode(&sb, bucket, false);
-        sbuf_adds(&sb, "/");
-    } else if (strchr(bucket, '.') != NULL) {
-        sbuf_addf(&sb, "https://s3.%s.amazonaws.com/", region);
-        s3_uri_encode(&sb, bucket, false);
-        sbuf_adds(&sb, "/");
-    } else {
-        sbuf_addf(&sb, "https://%s.s3.%s.amazonaws.com/", bucket, region);
-    }
-    s3_uri_encode(&sb, key, true);
-    if (query != NULL && *query)
-        sbuf_addf(&sb, "?%s", query);
-    return sbuf_detach(&sb);
-}
-
 char *
 s3_query_part(int part, const char *upload_id)
 {
@@ -97,12 +48,6 @@ s3_query_upload(const char *upload_id)
     sbuf_adds(&sb, "uploadId=");
     s3_uri_encode(&sb, upload_id, false);
     return sbuf_detach(&sb);
-}
-
-char *
-s3_sigv4_param(const char *region)
-{
-    return xasprintf("aws:amz:%s:s3", region);
 }
 
 void
@@ -303,7 +248,12 @@ s3_part_size(int64_t total, int part_no, int64_t min)
 /* ----------------------------------------------------------- backend */
 
 struct s3_be {
-    char *akid, *secret, *token, *region, *endpoint, *sigv4;
+    char *akid, *secret, *token, *region, *endpoint;
+    /* the profile's s3 addressing_style (S3_ADDR_AUTO if none) */
+    enum s3_addressing addressing;
+    /* where requests go now: region and endpoint as configured, until a
+     * region redirect moves them (remote_s3_addr.c) */
+    struct s3_route route;
 };
 
 static void
@@ -315,7 +265,7 @@ be_free(void *arg)
     free(b->token);
     free(b->region);
     free(b->endpoint);
-    free(b->sigv4);
+    s3_route_release(&b->route);
     free(b);
 }
 
@@ -357,12 +307,14 @@ s3_setup(struct rjob *j, CURL *h, struct fy_err *err)
      * (400 BadDigest, retried: s3_transient) instead of storing it */
     if (rjob_md5(j, err) != FY_OK)
         return err->rc;
-    char *url = s3_object_url(b->endpoint, b->region, j->t->u.bucket,
-                              j->t->u.key, j->query);
+    char *url, *sigv4;
+    j->route = s3_route_request(&b->route, j->t->u.bucket, j->t->u.key,
+                                j->query, &url, &sigv4);
     curl_easy_setopt(h, CURLOPT_URL, url);
-    free(url);
     curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, b->sigv4);
+    curl_easy_setopt(h, CURLOPT_AWS_SIGV4, sigv4); /* libcurl copies both */
+    free(url);
+    free(sigv4);
     curl_easy_setopt(h, CURLOPT_USERNAME, b->akid);
     curl_easy_setopt(h, CURLOPT_PASSWORD, b->secret);
     struct strlist hl = STRLIST_INIT;
@@ -415,6 +367,43 @@ s3_explain(const struct rjob *j, struct sbuf *why)
     free(code);
 }
 
+/* A copy of the value of header name in h's last answer, or NULL. */
+static char *
+answer_header(CURL *h, const char *name)
+{
+    struct curl_header *hd = NULL;
+    if (curl_easy_header(h, name, 0, CURLH_HEADER, -1, &hd) != CURLHE_OK ||
+        hd == NULL || hd->value == NULL)
+        return NULL;
+    return xstrdup(hd->value);
+}
+
+/*
+ * t->reroute: an answer that says the bucket is in another region (301,
+ * 307, 400, see s3_answer_region) moves the target's route there; the
+ * engine then sends the request again, once.
+ */
+static int
+s3_reroute(struct rjob *j, CURL *h, long status, struct out *out)
+{
+    struct s3_be *b = j->t->be;
+    if (status != 301 && status != 302 && status != 307 && status != 400)
+        return 0;
+    char *hdr = answer_header(h, "x-amz-bucket-region");
+    char *loc = answer_header(h, "location");
+    char *code = s3_xml_text(j->resp.buf, j->resp.len, "Error/Code");
+    char *region = s3_xml_text(j->resp.buf, j->resp.len, "Error/Region");
+    char *ep = s3_xml_text(j->resp.buf, j->resp.len, "Error/Endpoint");
+    struct s3_answer a = {status, hdr, code, region, ep, loc};
+    int r = s3_route_follow(&b->route, j->route, &a, j->what, out, &j->local);
+    free(hdr);
+    free(loc);
+    free(code);
+    free(region);
+    free(ep);
+    return r;
+}
+
 static enum fy_rc
 s3_target_open(struct rtarget *t, struct fy_err *err)
 {
@@ -423,6 +412,7 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
     t->be_free = be_free;
     t->setup = s3_setup;
     t->explain = s3_explain;
+    t->reroute = s3_reroute;
     t->transient = s3_transient;
     t->http = true;
     b->akid = env_dup("AWS_ACCESS_KEY_ID");
@@ -469,8 +459,8 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
     b->endpoint = env_dup("AWS_ENDPOINT_URL_S3");
     if (b->endpoint == NULL)
         b->endpoint = env_dup("AWS_ENDPOINT_URL");
-    b->sigv4 = s3_sigv4_param(b->region);
-    return FY_OK;
+    return s3_route_init(&b->route, b->region, b->endpoint, b->addressing,
+                         t->u.show, err);
 }
 
 /* --------------------------------------------------------- multipart */

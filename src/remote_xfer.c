@@ -633,6 +633,10 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         j->total = cl;
     }
     j->status = st;
+    int reroute = 0;
+    if (st >= 300 && !j->rerouted && j->local.rc == FY_OK && j->t != NULL &&
+        j->t->reroute != NULL)
+        reroute = j->t->reroute(j, j->h, st, e->out);
     curl_multi_remove_handle(e->m, j->h);
     curl_easy_cleanup(j->h);
     j->h = NULL;
@@ -651,8 +655,44 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         pthread_mutex_unlock(&e->mu);
         return;
     }
+    bool replayable = (j->pipe == NULL && j->sink == NULL) || j->got == 0;
+    if (reroute > 0 && replayable) {
+        /* the same request, sent where the backend now points: not a
+         * retry (the hook said why with -v) */
+        j->rerouted = true;
+        j->attempts--;
+        if (j->method != RM_GET || !j->ranged) {
+            if (j->payload)
+                e->bytes -= j->got;
+            j->got = 0;
+        }
+        pthread_mutex_lock(&e->mu);
+        j->not_before = 0;
+        j->next = e->queue;
+        e->queue = j;
+        pthread_mutex_unlock(&e->mu);
+        return;
+    }
     if (j->whole && cc == CURLE_WRITE_ERROR)
         cc = CURLE_OK; /* a size probe stopped on purpose (on_write) */
+    if (cc == CURLE_LOGIN_DENIED && j->t != NULL && j->t->auth_next != NULL &&
+        j->got == 0) {
+        /* other credentials to try (SFTP: the next key): at once, and not
+         * a retry; nothing was sent or received yet */
+        bool again = j->t->auth_next(j);
+        pthread_mutex_lock(&e->mu);
+        if (again) {
+            j->attempts--; /* not a retry: --retries stays whole */
+            j->not_before = 0;
+            j->next = e->queue;
+            e->queue = j;
+        } else if (j->local.rc != FY_OK) {
+            fail_locked(e, j->local.rc, j->local.msg);
+        }
+        pthread_mutex_unlock(&e->mu);
+        if (again || j->local.rc != FY_OK)
+            return;
+    }
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
     if (v.action == REMOTE_FAIL && st >= 400 && j->t != NULL &&
@@ -680,7 +720,6 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         pthread_mutex_unlock(&e->mu);
         return;
     }
-    bool replayable = (j->pipe == NULL && j->sink == NULL) || j->got == 0;
     if (v.action == REMOTE_RETRY && j->attempts <= e->o->retries &&
         replayable) {
         double wait =

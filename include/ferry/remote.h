@@ -5,7 +5,8 @@
  * URL schemes (remote_url_parse):
  *   s3://BUCKET/KEY              S3 or S3-compatible (src/remote_s3.c)
  *   http://..., https://...      PUT / GET (src/remote_http.c)
- *   sftp://[USER@]HOST[:PORT]/PATH  (src/remote_sftp.c)
+ *   sftp://[USER@]HOST[:PORT]/PATH  (src/remote_sftp.c; HOST may be a
+ *                                 Host alias of ~/.ssh/config)
  *   file:///PATH                 local file system (src/remote_file.c)
  * Anything else is FY_EINPUT (exit 3).
  *
@@ -149,22 +150,24 @@ enum fy_rc remote_get_mem(const char *url,
 #define REMOTE_STALL_DEFAULT    60.0
 
 struct remote_opts {
-    int retries;             /* retries per request (--retries, default 5) */
-    int parallel;            /* S3 parts / ranged GETs in flight (default 4) */
-    double stall_timeout;    /* seconds without a byte (0: never) */
-    struct strlist headers;  /* --header "Name: value" (http/https only) */
-    const char *ssh_key;     /* --ssh-key FILE (borrowed), else ~/.ssh/id_* */
-    const char *known_hosts; /* --known-hosts FILE (borrowed), else
-                              * ~/.ssh/known_hosts */
-    bool insecure_host;      /* --insecure-host: accept unknown SSH hosts */
-    const char *phase;       /* progress phase, "push" etc. (borrowed) */
-    int64_t max_up;          /* --max-up: payload bytes/s sent by the
-                              * whole transfer, all requests together
-                              * (0: no limit) */
-    int64_t max_down;        /* --max-down: likewise, received */
-    int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
-                              * FERRY_S3_PART_SIZE (bytes) overrides it, for
-                              * tests. */
+    int retries;            /* retries per request (--retries, default 5) */
+    int parallel;           /* S3 parts / ranged GETs in flight (default 4) */
+    double stall_timeout;   /* seconds without a byte (0: never) */
+    struct strlist headers; /* --header "Name: value" (http/https only) */
+    const char *ssh_key;    /* --ssh-key FILE (borrowed), else ssh's keys */
+    const char *ssh_key_passphrase_file; /* --ssh-key-passphrase-file FILE
+                                          * (borrowed), else the env's
+                                          * FERRY_SSH_KEY_PASSPHRASE */
+    const char *known_hosts;             /* --known-hosts FILE (borrowed), else
+                                          * ~/.ssh/known_hosts */
+    bool insecure_host; /* --insecure-host: accept unknown SSH hosts */
+    const char *phase;  /* progress phase, "push" etc. (borrowed) */
+    int64_t max_up;     /* --max-up: payload bytes/s sent by the whole
+                         * transfer, all requests together (0: no limit) */
+    int64_t max_down;   /* --max-down: likewise, received */
+    int64_t part_size;  /* S3 part / GET chunk size; 0 = automatic.
+                         * FERRY_S3_PART_SIZE (bytes) overrides it, for
+                         * tests. */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */

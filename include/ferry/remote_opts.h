@@ -9,7 +9,8 @@
  *         if (remote_opt_is(c))
  *             rc = remote_opts_set(&o, c, optarg, err);
  *
- * Ownership: remote_opts_set() borrows arg for --ssh-key and --known-hosts
+ * Ownership: remote_opts_set() borrows arg for --ssh-key,
+ * --ssh-key-passphrase-file and --known-hosts
  * (argv outlives o) and copies --header values into o->headers.
  * Errors: remote_opts_set() fails FY_EUSAGE with one line naming the
  * option (a --header value is never quoted: it may hold a secret).
@@ -30,8 +31,9 @@ extern "C" {
 /*
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
- * FILE, --known-hosts FILE, --insecure-host, --max-up RATE, --max-down
- * RATE (parse_rate()'s syntax, as fetch's).  REMOTE_LONGOPTS expands to
+ * FILE, --ssh-key-passphrase-file FILE, --known-hosts FILE,
+ * --insecure-host, --max-up RATE, --max-down RATE (parse_rate()'s syntax,
+ * as fetch's).  REMOTE_LONGOPTS expands to
  * their struct option entries (values REMOTE_OPT_BASE and up);
  * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
@@ -44,6 +46,7 @@ enum {
     REMOTE_OPT_SSH_KEY,
     REMOTE_OPT_KNOWN_HOSTS,
     REMOTE_OPT_INSECURE_HOST,
+    REMOTE_OPT_SSH_PASSPHRASE_FILE,
     REMOTE_OPT_MAX_UP,
     REMOTE_OPT_MAX_DOWN,
     REMOTE_OPT_END
@@ -55,6 +58,8 @@ enum {
         {"header", required_argument, NULL, REMOTE_OPT_HEADER},                \
         {"ssh-key", required_argument, NULL, REMOTE_OPT_SSH_KEY},              \
         {"known-hosts", required_argument, NULL, REMOTE_OPT_KNOWN_HOSTS},      \
+        {"ssh-key-passphrase-file", required_argument, NULL,                   \
+         REMOTE_OPT_SSH_PASSPHRASE_FILE},                                      \
         {"insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST},        \
         {"max-up", required_argument, NULL, REMOTE_OPT_MAX_UP},                \
     {                                                                          \
@@ -75,12 +80,32 @@ enum {
     "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
     "repeatable);\n"                                                           \
     "                          a redirect to another host is then refused\n"   \
-    "      --ssh-key FILE      SSH private key (sftp; default ~/.ssh/id_*)\n"  \
+    "      --ssh-key FILE      sftp: log in with this private key (and the\n"  \
+    "                          agent) instead of ssh's keys\n"                 \
+    "      --ssh-key-passphrase-file FILE  sftp: the key's passphrase is\n"    \
+    "                          FILE's first line (FILE private: mode 600,\n"   \
+    "                          or a pipe; else FERRY_SSH_KEY_PASSPHRASE)\n"    \
     "      --known-hosts FILE  sftp: the host keys to trust (default\n"        \
     "                          ~/.ssh/known_hosts; without HOME, the home\n"   \
     "                          directory of the passwd entry)\n"               \
     "      --insecure-host     sftp: accept a host not in known_hosts (a\n"    \
     "                          changed key is still refused)\n"
+
+/* How SFTP logs in, with examples: a paragraph for a command's help. */
+#define REMOTE_SFTP_HELP                                                       \
+    "SFTP logs in as ssh does: with the agent's keys (SSH_AUTH_SOCK) and\n"    \
+    "each of ssh's key files in turn (~/.ssh/id_rsa, id_ecdsa, id_ed25519,\n"  \
+    "id_dsa, or IdentityFile of ~/.ssh/config), or --ssh-key FILE and the\n"   \
+    "agent.  HOST may be a Host alias of ~/.ssh/config: its HostName, "        \
+    "Port,\n"                                                                  \
+    "User and IdentityFile come from 'ssh -G HOST' (the URL's user and "       \
+    "port\n"                                                                   \
+    "win).  An encrypted key's passphrase: FERRY_SSH_KEY_PASSPHRASE, or the\n" \
+    "first line of --ssh-key-passphrase-file FILE.  For example:\n"            \
+    "  ferry push ws.tar.zst sftp://myvm/~/ws.tar.zst\n"                       \
+    "  ferry pull sftp://me@10.0.0.5:2222/srv/ws.tar.zst --ssh-key "           \
+    "~/.ssh/vm \\\n"                                                           \
+    "      --ssh-key-passphrase-file ~/.ssh/vm.pass\n"
 
 /* Is opt one of REMOTE_LONGOPTS? */
 bool remote_opt_is(int opt);

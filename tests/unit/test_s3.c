@@ -33,25 +33,6 @@ test_uri_encode(void **state)
 }
 
 static void
-test_object_url(void **state)
-{
-    (void)state;
-    char *u = s3_object_url("http://127.0.0.1:9000/", "us-east-1", "bkt",
-                            "dir/my file+1.tar.zst", NULL);
-    assert_string_equal(u,
-                        "http://127.0.0.1:9000/bkt/dir/my%20file%2B1.tar.zst");
-    free(u);
-    u = s3_object_url(NULL, "eu-west-1", "bkt", "ws.tar.zst", "uploads=");
-    assert_string_equal(u, "https://bkt.s3.eu-west-1.amazonaws.com/ws.tar.zst"
-                           "?uploads=");
-    free(u);
-    /* dotted bucket: path-style, so the TLS wildcard still matches */
-    u = s3_object_url(NULL, "eu-west-1", "my.bkt", "k", NULL);
-    assert_string_equal(u, "https://s3.eu-west-1.amazonaws.com/my.bkt/k");
-    free(u);
-}
-
-static void
 test_queries(void **state)
 {
     (void)state;
@@ -194,10 +175,10 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_uri_encode),   cmocka_unit_test(test_object_url),
-        cmocka_unit_test(test_queries),      cmocka_unit_test(test_headers),
-        cmocka_unit_test(test_complete_xml), cmocka_unit_test(test_xml),
-        cmocka_unit_test(test_ini),          cmocka_unit_test(test_part_size),
+        cmocka_unit_test(test_uri_encode), cmocka_unit_test(test_queries),
+        cmocka_unit_test(test_headers),    cmocka_unit_test(test_complete_xml),
+        cmocka_unit_test(test_xml),        cmocka_unit_test(test_ini),
+        cmocka_unit_test(test_part_size),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -16,39 +16,9 @@ small_ws "$WORK/ws"
 # "0-" sorts before every other name: the first file packed
 head -c 64000000 /dev/urandom >"$WORK/ws/0-train.log"
 
-python3 - "$FERRY" "$WORK/ws" "$WORK/a.tar.zst" "$WORK/err" <<'PY' || fail "the pack run failed: $(cat "$WORK/err")"
-import fcntl, os, subprocess, sys, termios, time, array
-ferry, ws, out, errpath = sys.argv[1:5]
-F_SETPIPE_SZ = 1031
-r, w = os.pipe()
-fcntl.fcntl(w, F_SETPIPE_SZ, 4096)
-with open(errpath, "wb") as err:
-    p = subprocess.Popen([ferry, "pack", ws, "-o", "-", "--format", "tar.zst"],
-                         stdout=w, stderr=err)
-os.close(w)
-def queued():
-    buf = array.array("i", [0])
-    fcntl.ioctl(r, termios.FIONREAD, buf)
-    return buf[0]
-end = time.time() + 60
-while queued() < 4096:
-    if p.poll() is not None:
-        sys.exit("ferry ended before the pipe filled (exit %d)" % p.returncode)
-    if time.time() > end:
-        p.kill()
-        sys.exit("the pipe did not fill in 60 s")
-    time.sleep(0.001)
-# ferry is inside 0-train.log now: grow it
-with open(os.path.join(ws, "0-train.log"), "ab") as f:
-    f.write(b"step loss\n" * 4100)
-with open(out, "wb") as f:
-    while True:
-        chunk = os.read(r, 1 << 20)
-        if not chunk:
-            break
-        f.write(chunk)
-sys.exit(p.wait())
-PY
+# ferry is inside 0-train.log once the pipe is full: grow it then
+python3 "$(dirname "$0")/pack_paused.py" "$FERRY" "$WORK/ws" "$WORK/a.tar.zst" "$WORK/err" \
+  "head -c 41000 /dev/zero >>'$WORK/ws/0-train.log'" || fail "the pack run failed: $(cat "$WORK/err")"
 grep -q "^ferry: warning: .*0-train.log: changed while it was read" "$WORK/err" || fail "no warning: $(cat "$WORK/err")"
 zstd -tq "$WORK/a.tar.zst" || fail "zstd -t"
 tar -I zstd -tf "$WORK/a.tar.zst" >/dev/null || fail "GNU tar cannot read it"

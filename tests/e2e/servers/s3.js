@@ -12,6 +12,9 @@
 //     (GET /bucket?uploads), which s3rver lacks;
 //   - fault injection: FAIL_PARTS=N answers the first N UploadPart
 //     requests with 503 (Retry-After: 0);
+//   - virtual-hosted requests: Host BUCKET.s3.localhost[:PORT] names the
+//     bucket (s3rver's serviceEndpoint "localhost"; libcurl resolves
+//     *.localhost to loopback itself), logged with " vhost=BUCKET";
 //   - Content-MD5 checked as S3 does (s3rver 3.7 ignores it): a PUT or
 //     UploadPart whose body does not match answers 400 BadDigest and
 //     stores nothing (a malformed value: 400 InvalidDigest);
@@ -147,13 +150,16 @@ const app = new S3rver({
   port: portArg ? parseInt(portArg, 10) : 0,
   directory: dir,
   silent: true,
+  serviceEndpoint: 'localhost',
   configureBuckets: [{ name: bucket, configs: [] }],
 });
 
 // runs before s3rver's own middleware and routes
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}`);
+  const vhost = /^(.+)\.s3\.localhost$/.exec(ctx.hostname);
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
+    (vhost ? ` vhost=${vhost[1]}` : ''));
   if (ctx.headers['content-md5'] !== undefined) console.log('CONTENT-MD5');
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
@@ -167,7 +173,7 @@ app.middleware.unshift(async (ctx, next) => {
   if (ctx.method === 'PUT' && /chunked/i.test(ctx.headers['transfer-encoding'] || '') &&
       ctx.headers['content-length'] === undefined)
     return xmlError(ctx, 501, 'NotImplemented', 'A header you provided implies functionality that is not implemented');
-  const segs = ctx.path.split('/').filter(Boolean);
+  const segs = (vhost ? [vhost[1]] : []).concat(ctx.path.split('/').filter(Boolean));
   if (ctx.method === 'DELETE' && 'uploadId' in q && segs.length >= 2) {
     const d = path.join(uploadsDir(app.store), path.basename(String(q.uploadId)));
     if (!fs.existsSync(d)) return xmlError(ctx, 404, 'NoSuchUpload', 'no such upload');
