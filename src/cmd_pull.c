@@ -34,6 +34,12 @@ static const char usage[] =
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
+    "Examples:\n"
+    "  ferry pull s3://bkt/ws.tar.zst --max-down 50M   (all requests "
+    "together)\n"
+    "  ferry pull 'https://bkt.s3.amazonaws.com/ws.tar.zst?X-Amz-...' -o "
+    "ws.tar.zst\n"
+    "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL, 4 SSH host or passphrase file refused or\n"
     "redirected to another host with --header, 5 stalled, 130 interrupted.\n";

@@ -35,6 +35,9 @@ static const char usage[] =
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
+    "Example:\n"
+    "  ferry restore s3://bkt/work.tar.zst ~/work --force --max-down 50M\n"
+    "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
     "mismatch, DIR not empty, SSH host or passphrase file refused or\n"

@@ -4,6 +4,9 @@
  * in place.  Missing parent directories of an upload are created, as a
  * bucket would.
  *
+ * --max-up / --max-down hold here too: the copy sleeps off what it moved
+ * beyond the rate (rrate_throttle), a chunk at a time.
+ *
  * What it keeps true: PATH only ever holds a complete file; a missing
  * source is "no such object", as for the other schemes.
  */
@@ -18,10 +21,19 @@
 
 #include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/remote_rate.h"
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
 #define COPY_BUF (1u << 20)
+
+/* How much to move at once: a chunk of the rate limit, or COPY_BUF. */
+static size_t
+step(const struct rrate *r, size_t cap)
+{
+    size_t n = rrate_on(r) && r->chunk < COPY_BUF ? r->chunk : COPY_BUF;
+    return n < cap ? n : cap;
+}
 
 static void
 progress(const struct remote_opts *o,
@@ -67,15 +79,19 @@ make_parent(const char *path, struct fy_err *err)
     return rc;
 }
 
+/* Copy src to dst (atomically), at most rate bytes/s (0: no limit). */
 static enum fy_rc
 file_push(const char *src,
           const char *dst,
           const struct remote_opts *o,
+          int64_t rate,
           struct out *out,
           struct remote_stats *st,
           struct fy_err *err)
 {
     struct fs_atomic af = FS_ATOMIC_INIT;
+    struct rrate limit;
+    rrate_init(&limit, rate, out_now());
     int fd = -1;
     int64_t size = 0, done = 0;
     char *buf = NULL;
@@ -94,7 +110,7 @@ file_push(const char *src,
             rc = fy_fail(err, FY_EINTR, "%s: interrupted", dst);
             goto out;
         }
-        ssize_t n = read(fd, buf, COPY_BUF);
+        ssize_t n = read(fd, buf, step(&limit, COPY_BUF));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -108,6 +124,8 @@ file_push(const char *src,
             goto out;
         done += n;
         progress(o, out, done, size, false);
+        if ((rc = rrate_throttle(&limit, (size_t)n, dst, err)) != FY_OK)
+            goto out;
     }
     rc = fs_atomic_commit(&af, err);
     if (rc == FY_OK) {
@@ -136,6 +154,7 @@ struct fstream {
     struct remote_stats *st;
     int64_t done, total;
     double t0;
+    struct rrate limit; /* --max-up (upload) or --max-down (download) */
 };
 
 static struct fstream *
@@ -163,12 +182,19 @@ static enum fy_rc
 fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    if (fy_interrupted())
-        return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
-    enum fy_rc rc = f->os.write(f->os.ctx, buf, n, err);
-    if (rc == FY_OK) {
-        f->done += (int64_t)n;
+    const char *p = buf;
+    enum fy_rc rc = FY_OK;
+    while (rc == FY_OK && n > 0) {
+        if (fy_interrupted())
+            return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
+        size_t k = step(&f->limit, n);
+        if ((rc = f->os.write(f->os.ctx, p, k, err)) != FY_OK)
+            break;
+        f->done += (int64_t)k;
         progress(f->o, f->out, f->done, -1, false);
+        rc = rrate_throttle(&f->limit, k, f->path, err);
+        p += k;
+        n -= k;
     }
     return rc;
 }
@@ -208,6 +234,7 @@ file_upload_open(struct fy_ostream *os,
         return rc;
     }
     f->t0 = out_now();
+    rrate_init(&f->limit, o->max_up, f->t0);
     memset(os, 0, sizeof *os);
     os->write = fstream_write;
     os->close = fstream_close;
@@ -222,12 +249,12 @@ static enum fy_rc
 fstream_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    enum fy_rc rc = f->is.read(f->is.ctx, buf, cap, got, err);
+    enum fy_rc rc = f->is.read(f->is.ctx, buf, step(&f->limit, cap), got, err);
     if (rc != FY_OK)
         return rc;
     f->done += (int64_t)*got;
     progress(f->o, f->out, f->done, f->total, *got == 0);
-    return FY_OK;
+    return rrate_throttle(&f->limit, *got, f->path, err);
 }
 
 static void
@@ -261,6 +288,7 @@ file_download_open(struct fy_istream *is,
         return rc;
     }
     f->t0 = out_now();
+    rrate_init(&f->limit, o->max_down, f->t0);
     memset(is, 0, sizeof *is);
     is->read = fstream_read;
     is->close = fstream_in_close;
@@ -280,7 +308,7 @@ push_hook(struct rtarget *t,
           struct remote_stats *st,
           struct fy_err *err)
 {
-    return file_push(path, t->u.path, t->o, out, st, err);
+    return file_push(path, t->u.path, t->o, t->o->max_up, out, st, err);
 }
 
 static enum fy_rc
@@ -290,7 +318,7 @@ pull_hook(struct rtarget *t,
           struct remote_stats *st,
           struct fy_err *err)
 {
-    return file_push(t->u.path, path, t->o, out, st, err);
+    return file_push(t->u.path, path, t->o, t->o->max_down, out, st, err);
 }
 
 static enum fy_rc

@@ -39,6 +39,8 @@
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
+#include "ferry/remote_digest.h"
+#include "ferry/remote_rate.h"
 #include "ferry/xalloc.h"
 
 struct fy_istream;
@@ -89,6 +91,9 @@ struct rtarget {
      * says "login denied".
      */
     bool (*auth_next)(struct rjob *j);
+    /* optional: is this failed answer worth a retry after all (S3: a 400
+     * BadDigest, the body was damaged on the way)?  Sets *why. */
+    bool (*transient)(const struct rjob *j, const char **why);
     bool http; /* status codes are HTTP's */
 };
 
@@ -127,6 +132,8 @@ struct rjob {
      * which region it went to); whether t->reroute sent it again */
     unsigned route;
     bool rerouted;
+    /* Content-MD5 of the body (base64), sent if not empty (S3) */
+    char md5[REMOTE_MD5_B64];
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
@@ -140,6 +147,7 @@ struct rjob {
     int result;    /* the CURLcode of the last attempt */
     /* --- engine private --- */
     int attempts;
+    bool paused; /* by the rate limit (remote_rate.c resumes it) */
     double not_before, retry_after;
     CURL *h;
     struct reng *eng;
@@ -170,6 +178,9 @@ struct reng {
     enum fy_rc rc;
     struct fy_err err;
     int64_t bytes; /* payload bytes moved (engine thread only) */
+    /* --max-up / --max-down, shared by every request (engine thread) */
+    struct rrate up, down;
+    size_t turn; /* which paused request resumes first */
     struct remote_stats st;
     pthread_t th;
 };
@@ -192,6 +203,21 @@ enum fy_rc reng_join(struct reng *e, struct fy_err *err);
 void reng_release(struct reng *e);
 /* Wake the engine (after changing something it polls). */
 void reng_wakeup(struct reng *e);
+
+/*
+ * remote_rate.c: resume the requests of e the rate limit paused, in turn,
+ * while their bucket has tokens; lower *next to when the others could go.
+ * A request that fails as it resumes (its callback's error in j->local) is
+ * returned, for the engine to fail with; else NULL.  Engine thread only.
+ */
+struct rjob *rrate_resume(struct reng *e, double now, double *next);
+
+/*
+ * remote_digest.c: fill j->md5 with the Content-MD5 of a PUT's body (from
+ * j->mem, or len bytes of j->fd from off), unless it is set already or the
+ * body is streamed (j->pipe).  Errors as remote_md5_fd().
+ */
+enum fy_rc rjob_md5(struct rjob *j, struct fy_err *err);
 
 /* One request with retries, in this thread (progress shown if total>=0). */
 enum fy_rc remote_run_one(struct rtarget *t,

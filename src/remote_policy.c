@@ -117,6 +117,10 @@ remote_classify(int curl_code, long status, bool get)
                        get ? "no such object" : "no such bucket or path");
     if (status == 416)
         return verdict(REMOTE_FAIL, FY_ERUNTIME, "range not satisfiable");
+    if (status == 411) /* a streamed (chunked) PUT: push - or save */
+        return verdict(REMOTE_FAIL, FY_ERUNTIME,
+                       "the server wants the length first and takes no "
+                       "streamed upload (push a file instead)");
     if (status >= 300 && status < 400)
         return verdict(REMOTE_FAIL, FY_ERUNTIME,
                        "redirected elsewhere (wrong region or endpoint?)");

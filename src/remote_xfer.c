@@ -176,13 +176,20 @@ static size_t
 on_read(char *buf, size_t size, size_t nmemb, void *arg)
 {
     struct rjob *j = arg;
+    struct rrate *rate = &j->eng->up;
     size_t want = size * nmemb;
+    if (j->payload && rrate_on(rate) &&
+        (want = rrate_allow(rate, want, out_now())) == 0) {
+        j->paused = true; /* rrate_resume() lets it go on */
+        return CURL_READFUNC_PAUSE;
+    }
     if (j->pipe != NULL) {
         ssize_t r = rpipe_read(j->pipe, buf, want);
         if (r < 0)
             return CURL_READFUNC_ABORT;
         j->got += r;
         j->eng->bytes += r;
+        rrate_spend(rate, (size_t)r);
         return (size_t)r;
     }
     int64_t left = j->len - j->got;
@@ -208,8 +215,10 @@ on_read(char *buf, size_t size, size_t nmemb, void *arg)
         k = 0;
     }
     j->got += (int64_t)k;
-    if (j->payload)
+    if (j->payload) {
         j->eng->bytes += (int64_t)k;
+        rrate_spend(rate, k);
+    }
     return k;
 }
 
@@ -264,6 +273,10 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
                 j->what);
         return 0;
     }
+    if (j->payload && rrate_allow(&j->eng->down, n, out_now()) == 0) {
+        j->paused = true; /* libcurl keeps p; rrate_resume() lets it go on */
+        return CURL_WRITEFUNC_PAUSE;
+    }
     if (j->sink != NULL) {
         if (rpipe_write(j->sink, p, n, &j->local) != FY_OK)
             return CURL_WRITEFUNC_ERROR;
@@ -274,8 +287,10 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
         return 0;
     }
     j->got += (int64_t)n;
-    if (j->payload)
+    if (j->payload) {
         j->eng->bytes += (int64_t)n;
+        rrate_spend(&j->eng->down, n);
+    }
     return n;
 }
 
@@ -380,6 +395,8 @@ reng_init(struct reng *e,
     e->out = out;
     e->total = total;
     e->parallel = o->parallel > 0 ? o->parallel : 1;
+    rrate_init(&e->up, o->max_up, out_now());
+    rrate_init(&e->down, o->max_down, out_now());
     e->m = curl_multi_init();
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
@@ -464,6 +481,7 @@ start_job(struct reng *e, struct rjob *j)
                        j->what);
     j->h = h;
     j->attempts++;
+    j->paused = false;
     j->ebuf[0] = '\0';
     j->status = 0;
     j->retry_after = -1;
@@ -496,7 +514,9 @@ start_job(struct reng *e, struct rjob *j)
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, j);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+    /* limited: what one callback takes is what the bucket may owe */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE,
+                     rrate_on(&e->down) ? (long)e->down.chunk : 256L * 1024);
     curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
     switch (j->method) {
     case RM_GET:
@@ -585,8 +605,13 @@ retry_why(const struct rjob *j,
           CURLcode cc,
           const struct remote_verdict *v)
 {
-    if (status >= 300)
-        return xasprintf("HTTP %ld", status);
+    if (status >= 300) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_addf(&sb, "HTTP %ld", status);
+        if (j->t != NULL && j->t->explain != NULL)
+            j->t->explain(j, &sb); /* " SlowDown", " BadDigest" */
+        return sbuf_detach(&sb);
+    }
     char *text = curl_error_text(j, cc);
     char *why = xasprintf("%s%s%s", v->why, text[0] ? ": " : "", text);
     free(text);
@@ -671,6 +696,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     }
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
+    if (v.action == REMOTE_FAIL && st >= 400 && j->t != NULL &&
+        j->t->transient != NULL && j->t->transient(j, &v.why))
+        v.action = REMOTE_RETRY;
     bool body = j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL;
     if (v.action == REMOTE_DONE && j->method == RM_GET && body &&
         !j->size_probe && j->len >= 0 && j->got != j->len) {
@@ -725,6 +753,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         if (j->t != NULL && j->t->explain != NULL)
             j->t->explain(j, &why);
         sbuf_adds(&why, ")");
+        if (j->pipe != NULL && st == 501) /* S3 and a pre-signed URL */
+            sbuf_adds(&why, ": the server takes no streamed (chunked) upload, "
+                            "push a file instead");
     }
     if (cc != CURLE_OK) {
         char *ebuf = curl_error_text(j, cc);
@@ -834,6 +865,9 @@ reng_run(struct reng *e, struct fy_err *err)
             free(why);
         }
         report(e, false);
+        struct rjob *stuck = rrate_resume(e, out_now(), &next);
+        if (stuck != NULL)
+            reng_cancel(e, stuck->local.rc, stuck->local.msg);
         double wait = next - out_now();
         int ms = wait <= 0 ? 0 : wait > 0.25 ? 250 : (int)(wait * 1000) + 1;
         curl_multi_poll(e->m, NULL, 0, ms, NULL);

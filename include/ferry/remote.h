@@ -169,6 +169,10 @@ struct remote_opts {
     const char *aws_region;  /* --region R (borrowed), else the AWS chain */
     const char *s3_endpoint; /* --endpoint-url URL (borrowed), else the AWS
                               * settings (aws_config.h) */
+    int64_t max_up;          /* --max-up: payload bytes/s sent by the whole
+                              * transfer, all requests together (0: no
+                              * limit) */
+    int64_t max_down;        /* --max-down: likewise, received */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */
@@ -220,7 +224,14 @@ struct remote_stats {
     double retry_after;
 };
 
-/* Upload the regular file path to url. */
+/*
+ * Upload the regular file path to url.  path "-" is stdin, read to its end
+ * through remote_upload_open() (S3: parts of a multipart upload as they
+ * fill, one PUT if it all fits in one; HTTP: one chunked PUT; SFTP and
+ * file: PATH.part, then renamed) and committed only at its end: an error
+ * or SIGINT/SIGTERM before it leaves nothing under url.  An empty stdin
+ * makes an empty object.
+ */
 enum fy_rc remote_push(const char *path,
                        const char *url,
                        const struct remote_opts *o,

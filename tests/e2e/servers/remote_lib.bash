@@ -245,3 +245,14 @@ temp_auths() { grep '^AUTH ASIA' "$WORK/s3.log" | cut -d' ' -f2 | sort -u; }
 no_rejects() {
   ! grep -E 'SIGV4 REJECTED|CRED REJECTED' "$WORK/s3.log" >&2
 }
+
+# start_flip_proxy PATTERN...: flip_proxy.py in front of s3rver (start_s3
+# first): the first PUT whose target contains each PATTERN reaches s3rver
+# with one byte of its body flipped.  Points AWS_ENDPOINT_URL at the proxy;
+# its requests are JSON lines in $WORK/flip.log.
+start_flip_proxy() {
+  rm -f "$WORK/flip.port"
+  start_bg flip python3 -u "$SERVERS_DIR/flip_proxy.py" "$WORK/flip.port" "$S3_PORT" "$@"
+  wait_for 10 test -s "$WORK/flip.port" || fail "flip_proxy.py did not start: $(tail -3 "$WORK/flip.log")"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$WORK/flip.port")"
+}
