@@ -82,6 +82,10 @@ struct rjob {
     struct rtarget *t;
     enum fy_rc (*setup)(struct rjob *j, CURL *h, struct fy_err *err);
     enum fy_rc (*done)(struct rjob *j, struct fy_err *err); /* optional */
+    /* optional: looks at each 2xx answer (its headers: etag, lastmod)
+     * before its first body byte is stored; false fails the job (j->local
+     * says why, set by accept) and no byte of that answer is kept */
+    bool (*accept)(struct rjob *j);
     void *owner;
     char *what;  /* for messages (owned) */
     char *query; /* pre-sorted, pre-encoded query string (owned) */
@@ -109,6 +113,8 @@ struct rjob {
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
     char *etag;
+    char *lastmod;    /* Last-Modified as sent, or NULL */
+    int64_t filetime; /* HEAD: the modification time (Unix s), -1 */
     int64_t total;    /* Content-Range total or Content-Length, -1;
                        * INT64_MAX if the server's number does not fit */
     int64_t clen;     /* Content-Length as sent (parse_size), -1 */
@@ -117,6 +123,7 @@ struct rjob {
     bool finished; /* set under e->mu once it succeeded */
     /* --- engine private --- */
     int attempts;
+    bool accepted; /* accept() said yes to this answer */
     double not_before, retry_after;
     CURL *h;
     struct reng *eng;
@@ -148,6 +155,10 @@ struct reng {
     struct fy_err err;
     int64_t bytes; /* payload bytes moved (engine thread only) */
     struct remote_stats st;
+    /* optional: called in the engine's thread after each turn of its loop
+     * (e->act holds the running jobs); it may call reng_cancel */
+    void (*tick)(struct reng *e, void *arg);
+    void *tick_arg;
     pthread_t th;
 };
 
@@ -297,13 +308,46 @@ enum fy_rc rops_put_fd(struct rtarget *t,
                        struct remote_stats *st,
                        struct fy_err *err);
 
+/*
+ * What pull and restore learn before the first byte (rops_probe): the size
+ * of the object (-1 if the server does not say), whether it honours byte
+ * ranges, and its validators as the server sent them (NULL if none): the
+ * ETag, and Last-Modified (HTTP) or the modification time in decimal Unix
+ * seconds (SFTP).  Free with rprobe_release().
+ */
+struct rprobe {
+    int64_t total;
+    bool ranges;
+    char *etag;
+    char *modified;
+};
+#define RPROBE_INIT                                                            \
+    {                                                                          \
+        -1, false, NULL, NULL                                                  \
+    }
+void rprobe_release(struct rprobe *p);
+/*
+ * Probe t: a HEAD, or, if HEAD is refused (HTTP 403, 405, 501), a GET of
+ * byte 0.  A missing object fails "no such object".  A size beyond
+ * REMOTE_MAX_OBJECT fails before anything is computed from it.  Retries
+ * are counted in st and shown with -v.  p is released first.
+ */
+enum fy_rc rops_probe(struct rtarget *t,
+                      struct out *out,
+                      struct remote_stats *st,
+                      struct rprobe *p,
+                      struct fy_err *err);
+
 /* The hooks of the libcurl backends (see struct remote_backend). */
 enum fy_rc rops_push_file(struct rtarget *t,
                           const char *path,
                           struct out *out,
                           struct remote_stats *st,
                           struct fy_err *err);
-/* HEAD (or a GET of byte 0), then parallel ranged GETs into path.part. */
+/*
+ * rops_probe, then parallel ranged GETs of what path.part lacks, resumable
+ * across runs (resume.h; src/remote_pull.c).
+ */
 enum fy_rc rops_pull_file(struct rtarget *t,
                           const char *path,
                           struct out *out,

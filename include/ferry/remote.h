@@ -161,6 +161,7 @@ struct remote_opts {
     int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
                               * FERRY_S3_PART_SIZE (bytes) overrides it, for
                               * tests. */
+    bool no_resume;          /* pull --no-resume: start over, keep nothing */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */
@@ -203,6 +204,7 @@ struct remote_stats {
     int64_t parts;   /* requests that carried payload (parts, chunks) */
     int64_t retries; /* requests retried */
     double seconds;
+    int64_t resumed; /* pull: bytes already on disk from an earlier run */
     /* a streamed upload (HTTP, SFTP) broke after its first bytes in a way
      * a retry would fix: only starting it again from byte 0 can; why
      * ("HTTP 503", "connection lost: ..."), and the server's Retry-After
@@ -220,7 +222,12 @@ enum fy_rc remote_push(const char *path,
                        struct remote_stats *st,
                        struct fy_err *err);
 
-/* Download url into path (atomically; "-" is stdout). */
+/*
+ * Download url into path (atomically; "-" is stdout).  Resumable across
+ * runs (resume.h): path.part and path.part.ferry are kept when a pull is
+ * interrupted or fails, and the next pull of the same URL into path asks
+ * only for what they lack (o->no_resume: start over, keep nothing).
+ */
 enum fy_rc remote_pull(const char *url,
                        const char *path,
                        const struct remote_opts *o,
