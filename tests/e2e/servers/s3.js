@@ -11,7 +11,9 @@
 //   - AbortMultipartUpload (DELETE ?uploadId=) and ListMultipartUploads
 //     (GET /bucket?uploads), which s3rver lacks;
 //   - fault injection: FAIL_PARTS=N answers the first N UploadPart
-//     requests with 503 (Retry-After: 0).
+//     requests with 503 (Retry-After: 0);
+//   - GET_RATE=N (bytes/s): every GET body is sent at most that fast, so
+//     a test can stop a download at a chosen byte count.
 //
 // usage: node s3.js DATA_DIR BUCKET PORTFILE [PORT]
 // Listens on 127.0.0.1:PORT (0 = any free port), writes the port to
@@ -21,6 +23,7 @@
 const crypto = require('crypto');
 const fs = require('fs');
 const path = require('path');
+const { Transform } = require('stream');
 const S3rver = require('s3rver');
 
 const [dir, bucket, portFile, portArg] = process.argv.slice(2);
@@ -30,6 +33,29 @@ if (!dir || !bucket || !portFile) {
 }
 const SECRET = 'S3RVER';
 let failParts = parseInt(process.env.FAIL_PARTS || '0', 10);
+const getRate = parseInt(process.env.GET_RATE || '0', 10);
+
+// a stream that lets bytes through at most rate bytes/s (16 KiB steps)
+function throttle(rate) {
+  const t0 = Date.now();
+  let sent = 0;
+  return new Transform({
+    transform(chunk, encoding, done) {
+      const step = () => {
+        if (chunk.length === 0) return done();
+        const piece = chunk.subarray(0, 16384);
+        chunk = chunk.subarray(piece.length);
+        const wait = Math.max(0, t0 + (sent * 1000) / rate - Date.now());
+        setTimeout(() => {
+          sent += piece.length;
+          this.push(piece);
+          step();
+        }, wait);
+      };
+      step();
+    },
+  });
+}
 
 function enc(s) {
   return encodeURIComponent(s).replace(/[!'()*]/g,
@@ -106,7 +132,8 @@ const app = new S3rver({
 // runs before s3rver's own middleware and routes
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}`);
+  const range = ctx.headers.range ? ' ' + ctx.headers.range : '';
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}${range}`);
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
     if (why) {
@@ -140,7 +167,12 @@ app.middleware.unshift(async (ctx, next) => {
     ctx.set('Retry-After', '0');
     return xmlError(ctx, 503, 'SlowDown', 'injected failure');
   }
-  return next();
+  await next();
+  if (getRate > 0 && ctx.method === 'GET' && ctx.body && typeof ctx.body.pipe === 'function') {
+    const length = ctx.length; // Koa drops it when the body changes
+    ctx.body = ctx.body.pipe(throttle(getRate));
+    if (length !== undefined) ctx.length = length;
+  }
 });
 
 app.run().then(addr => {
