@@ -1,8 +1,9 @@
 /*
  * resume.h - a download into FILE.part that a later run can finish
- * (src/resume.c): pull keeps FILE.part and a small sidecar, FILE.part.ferry,
- * that says which object the bytes are from and which byte ranges of it are
- * already on disk.  No libcurl here: the transfers are remote_pull.c's.
+ * (src/resume.c, src/resume_record.c): pull keeps FILE.part and a small
+ * sidecar, FILE.part.ferry, that says which object the bytes are from and which
+ * byte ranges of it are already on disk.  No libcurl here: the transfers are
+ * remote_pull.c's.
  *
  *     struct resume_meta want = {url_shown, size, etag, modified};
  *     rc = resume_open(&r, "ws.tar.zst", &want, true, out, err);
@@ -100,6 +101,8 @@ int64_t resume_ranges_bytes(const struct resume_ranges *r);
 /* Is all of [from, to) covered? */
 bool
 resume_ranges_covers(const struct resume_ranges *r, int64_t from, int64_t to);
+/* The end of the range that holds pos, or pos if none does. */
+int64_t resume_ranges_end(const struct resume_ranges *r, int64_t pos);
 /*
  * The first gap of r in [pos, size): true with [*from, *to), or false if
  * [pos, size) is covered.
@@ -220,6 +223,15 @@ enum fy_rc resume_commit(struct resume *r, struct fy_err *err);
 bool resume_keep(struct resume *r, const struct resume_ranges *written);
 /* Remove path.part and the sidecar.  Frees r; NULL is fine. */
 void resume_discard(struct resume *r);
+/*
+ * Remove what a download into path left (path.part, its sidecar and the
+ * sidecar's temporary), whatever they are (unlink: links are not
+ * followed); missing ones are fine.  For a resumable restore's cache once
+ * DIR is restored, or --no-resume.
+ */
+void resume_remove(const char *path);
+/* Is there a sidecar for path (a regular file, not followed)? */
+bool resume_exists(const char *path);
 
 #ifdef __cplusplus
 }

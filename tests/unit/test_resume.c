@@ -1,9 +1,9 @@
 /*
- * Unit tests for resume.c: the byte-range set, the URL a sidecar names,
- * the sidecar's JSON (what resume_format writes parses back; anything
- * else is refused), and FILE.part with its sidecar on disk: a checkpoint
- * kept by one run is picked up by the next, a changed object or a planted
- * symlink starts over, commit leaves FILE alone.
+ * Unit tests for resume.c and resume_record.c: the byte-range set, the URL a
+ * sidecar names, the sidecar's JSON (what resume_format writes parses back;
+ * anything else is refused), and FILE.part with its sidecar on disk: a
+ * checkpoint kept by one run is picked up by the next, a changed object or a
+ * planted symlink starts over, commit leaves FILE alone.
  */
 #include <setjmp.h>
 #include <stdarg.h>
