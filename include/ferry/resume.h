@@ -1,9 +1,9 @@
 /*
  * resume.h - a download into FILE.part that a later run can finish
- * (src/resume.c, src/resume_record.c): pull keeps FILE.part and a small
- * sidecar, FILE.part.ferry, that says which object the bytes are from and which
- * byte ranges of it are already on disk.  No libcurl here: the transfers are
- * remote_pull.c's.
+ * (src/resume.c; the record and its JSON: src/resume_record.c).  pull
+ * keeps FILE.part and a small sidecar, FILE.part.ferry, that says which
+ * object the bytes are from and which byte ranges of it are already on
+ * disk.  No libcurl here: the transfers are remote_pull.c's.
  *
  *     struct resume_meta want = {url_shown, size, etag, modified};
  *     rc = resume_open(&r, "ws.tar.zst", &want, true, out, err);
