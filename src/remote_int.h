@@ -353,6 +353,20 @@ enum fy_rc rops_pull_file(struct rtarget *t,
                           struct out *out,
                           struct remote_stats *st,
                           struct fy_err *err);
+/*
+ * A download stream like rops_download_open's that keeps the bytes in
+ * cache.part (resume.h) as they arrive and reads them back in order: a
+ * rerun after an interruption fetches only what cache.part lacks.  The
+ * files stay after close, the caller removes them (resume_remove) once it
+ * has what it wanted.  Without byte ranges, a size or a validator (or with
+ * o->no_resume): the plain stream, and any old cache is removed.
+ */
+enum fy_rc rops_download_cached_open(struct fy_istream *is,
+                                     struct rtarget *t,
+                                     const char *cache,
+                                     struct out *out,
+                                     struct remote_stats *st,
+                                     struct fy_err *err);
 /* One streamed PUT fed through a pipe (HTTP, SFTP). */
 enum fy_rc rops_upload_open(struct fy_ostream *os,
                             struct rtarget *t,

@@ -161,7 +161,11 @@ struct remote_opts {
     int64_t part_size;       /* S3 part / GET chunk size; 0 = automatic.
                               * FERRY_S3_PART_SIZE (bytes) overrides it, for
                               * tests. */
-    bool no_resume;          /* pull --no-resume: start over, keep nothing */
+    bool no_resume;          /* --no-resume: start over, keep nothing */
+    bool resumable;          /* restore --resumable (save.h) */
+    const char *cache;       /* download streams: keep the bytes in
+                              * CACHE.part, resumable (restore
+                              * --resumable; borrowed), NULL: none */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */
@@ -254,6 +258,10 @@ enum fy_rc remote_upload_open(struct fy_ostream *os,
  * ranged requests at once into a bounded window of memory.  A missing
  * object fails here ("no such object").  A read error (after retries) is
  * returned by read(); the stream never returns a short object as EOF.
+ * With o->cache (not for file://), the bytes go to o->cache + ".part" as
+ * a pull's do, resumable by a later stream with the same cache (see
+ * resume.h), and are read back from there; the caller removes the files
+ * (resume_remove) when it is done with them.
  */
 enum fy_rc remote_download_open(struct fy_istream *is,
                                 const char *url,
