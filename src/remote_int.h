@@ -262,6 +262,14 @@ extern const struct remote_backend remote_http_backend; /* remote_http.c */
 extern const struct remote_backend remote_sftp_backend; /* remote_sftp.c */
 extern const struct remote_backend remote_file_backend; /* remote_file.c */
 
+/* file://'s pull_file: a copy into path.part by its missing ranges,
+ * resumable across runs (src/remote_file_pull.c). */
+enum fy_rc rfile_pull(struct rtarget *t,
+                      const char *path,
+                      struct out *out,
+                      struct remote_stats *st,
+                      struct fy_err *err);
+
 /* remote_curl.c: curl_global_init() once (any thread); its result. */
 CURLcode remote_curl_global(void);
 /*
