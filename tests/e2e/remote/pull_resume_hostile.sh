@@ -6,8 +6,9 @@
 # FILE.part of another length, a symlink -- starts the download over and
 # the result is the object.  A FILE.part that is a symlink, a FIFO or a
 # hard link is removed, never written through (the files it points at stay
-# as they were).  Two pulls into one FILE: the second is refused.  No
-# secret of the URL reaches the sidecar.
+# as they were).  A server that sends no validator: nothing is trusted.
+# Two pulls into one FILE: the second is refused.  No secret of the URL
+# reaches the sidecar.
 . "$(dirname "$0")/../lib.sh"
 . "$SERVERS_DIR/remote_lib.bash"
 need python3 curl sha256sum
@@ -121,6 +122,24 @@ CASE="FILE.part FIFO"; mkfifo "$OUT.part"; sidecar
 starts_over 'out.bin.part: not a file ferry made'
 CASE="sidecar FIFO"; half_part; mkfifo "$OUT.part.ferry"
 starts_over 'not a resume record \(not a regular file\)'
+
+# a server without validators (http_range.py sends no ETag and no
+# Last-Modified): -v says a cut pull will start over; a record for it is
+# not trusted even when it names the URL
+CASE="no validators"
+start_http plain "$WORK/www"
+half_part
+python3 -c 'import json, sys
+print(json.dumps({"format": "ferry-resume", "version": 1, "url": sys.argv[1],
+                  "size": int(sys.argv[2]), "etag": None, "modified": None,
+                  "done": [[0, int(sys.argv[2]) // 2]]}))' "${HTTP_URL}obj.bin" "$SIZE" >"$OUT.part.ferry"
+run_ferry -v pull "${HTTP_URL}obj.bin" -o "$OUT"
+assert_exit 0
+grep -q 'the server sends no ETag or Last-Modified: an interrupted pull will start over' "$WORK/err" || fail "$CASE: $(cat "$WORK/err")"
+[ "$(sha256sum <"$OUT")" = "$want" ] || fail "$CASE: the result differs"
+[ ! -e "$OUT.part" ] && [ ! -e "$OUT.part.ferry" ] || fail "$CASE: files left behind"
+[ "$(awk '$1 == "GET" { s += $5 } END { print s }' "$WORK/plain.log")" -eq "$SIZE" ] || fail "$CASE: not all fetched: $(cat "$WORK/plain.log")"
+rm -f "$OUT"
 
 # two pulls into one FILE: the second is refused, the first goes on
 CASE="two pulls"
