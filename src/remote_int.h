@@ -19,6 +19,7 @@
  *
  * Layers, calls pointing down only: remote.c (URL -> backend) -> the
  * backends remote_{s3,http,sftp,file}.c through struct remote_backend ->
+ * remote_pull.c, remote_file_pull.c (resumable pulls, resume.h) ->
  * remote_ops.c (the transfers the curl backends share) -> remote_xfer.c
  * (the engine) -> remote_policy.c, remote_curl.c, remote_url.c.
  *
