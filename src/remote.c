@@ -203,7 +203,11 @@ remote_download_open(struct fy_istream *is,
     enum fy_rc rc = rtarget_open(&t, url, o, err);
     if (rc != FY_OK)
         return rc;
-    rc = t.backend->download_open(is, &t, out, st, err);
+    /* file:// is read in place: nothing to keep */
+    if (o->cache != NULL && t.u.scheme != REMOTE_FILE)
+        rc = rops_download_cached_open(is, &t, o->cache, out, st, err);
+    else
+        rc = t.backend->download_open(is, &t, out, st, err);
     rtarget_release(&t);
     return rc;
 }

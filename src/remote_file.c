@@ -318,7 +318,7 @@ pull_hook(struct rtarget *t,
           struct remote_stats *st,
           struct fy_err *err)
 {
-    return file_push(t->u.path, path, t->o, t->o->max_down, out, st, err);
+    return rfile_pull(t, path, out, st, err); /* resumable */
 }
 
 static enum fy_rc

@@ -115,6 +115,9 @@ remote_classify(int curl_code, long status, bool get)
     if (status == 404)
         return verdict(REMOTE_FAIL, FY_ERUNTIME,
                        get ? "no such object" : "no such bucket or path");
+    if (status == 412) /* If-Match / If-Unmodified-Since failed */
+        return verdict(REMOTE_FAIL, FY_ERUNTIME,
+                       "the object changed during the download");
     if (status == 416)
         return verdict(REMOTE_FAIL, FY_ERUNTIME, "range not satisfiable");
     if (status == 411) /* a streamed (chunked) PUT: push - or save */

@@ -35,6 +35,7 @@ rjob_init(struct rjob *j, struct rtarget *t, enum rmethod m)
     j->fd = -1;
     j->dst_fd = -1;
     j->len = -1;
+    j->filetime = -1;
     j->total = -1;
     j->clen = -1;
     j->resp = (struct sbuf)SBUF_INIT;
@@ -51,10 +52,11 @@ rjob_release(struct rjob *j)
     free(j->query);
     free(j->mem_owned);
     free(j->etag);
+    free(j->lastmod);
     sbuf_release(&j->resp);
     j->h = NULL;
     j->hdrs = NULL;
-    j->what = j->query = j->mem_owned = j->etag = NULL;
+    j->what = j->query = j->mem_owned = j->etag = j->lastmod = NULL;
 }
 
 /* --------------------------------------------------------------- pipe */
@@ -249,6 +251,11 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
             sbuf_add(&j->resp, p, n);
         return n;
     }
+    if (j->accept != NULL && !j->accepted) {
+        if (!j->accept(j))
+            return 0; /* j->local says why */
+        j->accepted = true;
+    }
     if (j->size_probe && st == 200) {
         j->whole = true; /* the headers said what we wanted: stop here */
         return CURL_WRITEFUNC_ERROR;
@@ -341,7 +348,9 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
         /* a new response (after "100 Continue" or a redirect) */
         free(j->etag);
-        j->etag = NULL;
+        free(j->lastmod);
+        j->etag = j->lastmod = NULL;
+        j->accepted = false;
         j->retry_after = -1;
         j->total = -1;
         j->clen = -1;
@@ -350,6 +359,9 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     if ((v = header_value(p, n, "etag")) != NULL) {
         free(j->etag);
         j->etag = v;
+    } else if ((v = header_value(p, n, "last-modified")) != NULL) {
+        free(j->lastmod);
+        j->lastmod = v;
     } else if ((v = header_value(p, n, "retry-after")) != NULL) {
         j->retry_after = remote_parse_retry_after(v, (double)time(NULL));
         free(v);
@@ -488,7 +500,10 @@ start_job(struct reng *e, struct rjob *j)
     j->total = -1;
     j->clen = -1;
     free(j->etag);
-    j->etag = NULL;
+    free(j->lastmod);
+    j->etag = j->lastmod = NULL;
+    j->accepted = false;
+    j->filetime = -1;
     j->resp.len = 0;
     if (j->method != RM_GET)
         j->got = 0; /* uploads and HEADs start over */
@@ -523,6 +538,7 @@ start_job(struct reng *e, struct rjob *j)
         break;
     case RM_HEAD:
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(h, CURLOPT_FILETIME, 1L); /* SFTP's mtime */
         break;
     case RM_PUT:
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -631,6 +647,11 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         curl_off_t cl = -1;
         curl_easy_getinfo(j->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         j->total = cl;
+    }
+    if (j->method == RM_HEAD) {
+        curl_off_t ft = -1;
+        if (curl_easy_getinfo(j->h, CURLINFO_FILETIME_T, &ft) == CURLE_OK)
+            j->filetime = ft;
     }
     j->status = st;
     j->result = (int)cc;
@@ -858,6 +879,8 @@ reng_run(struct reng *e, struct fy_err *err)
              * rather than sleep in curl_multi_poll until the next tick */
             next = 0;
         }
+        if (e->tick != NULL)
+            e->tick(e, e->tick_arg);
         if (fy_interrupted() && !e->cleanup) {
             char *why =
                 xasprintf("%s: interrupted", e->name ? e->name : "transfer");
@@ -933,6 +956,7 @@ remote_stats_add(struct remote_stats *total, const struct remote_stats *st)
     total->bytes += st->bytes;
     total->parts += st->parts;
     total->retries += st->retries;
+    total->resumed += st->resumed;
     if (st->restart) {
         total->restart = true;
         memcpy(total->restart_why, st->restart_why, sizeof total->restart_why);

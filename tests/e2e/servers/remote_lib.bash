@@ -54,6 +54,8 @@ start_cutoff() {
 # $WORK/www.  Sets HTTP_BASE (no trailing slash) and NGINX_PID.  With tls:
 # HTTPS with a certificate for 127.0.0.1 signed by a CA made here
 # ($WORK/tls/ca.pem, trusted by nobody else), HTTP_BASE is https://.
+# NGINX_HTTP_EXTRA (optional): more directives for the http block (a
+# log_format, limit_rate...).
 start_nginx() {
   local tls=${1:-} listen_opts="" tls_conf="" scheme=http
   if [ "$tls" = tls ]; then
@@ -79,6 +81,7 @@ error_log $WORK/nginx/error.log;
 events { worker_connections 64; }
 http {
   access_log $WORK/nginx/access.log;
+  ${NGINX_HTTP_EXTRA:-}
   client_body_temp_path $WORK/nginx/tmp;
   proxy_temp_path $WORK/nginx/tmp;
   fastcgi_temp_path $WORK/nginx/tmp;

@@ -14,6 +14,8 @@
 //     requests with 503 (Retry-After: 0); DELAY_PARTS_MS=N holds every
 //     UploadPart N ms before answering (an upload that lasts at least
 //     parts x N ms, for the credential refresh test);
+//   - GET_RATE=N (bytes/s): every GET body is sent at most that fast, so
+//     a test can stop a download at a chosen byte count.
 //   - temporary credentials: S3_CREDS_FILE names a file of lines
 //     "ACCESS_KEY_ID SECRET SESSION_TOKEN" (read at every request, so a
 //     fake credential server can add to it while we run); a request
@@ -60,7 +62,7 @@ for (const name of ['createCipheriv', 'createDecipheriv']) {
     ? orig('des-ede3-cbc', Buffer.concat([key, key, key]), iv, opts)
     : orig(alg, key, iv, opts));
 }
-const { Readable } = require('stream');
+const { Readable, Transform } = require('stream');
 const S3rver = require('s3rver');
 const S3Error = require('s3rver/lib/models/error');
 
@@ -83,6 +85,30 @@ function tempCreds(akid) {
     if (k === akid && secret && token) return { secret, token };
   }
   return null;
+}
+
+const getRate = parseInt(process.env.GET_RATE || '0', 10);
+
+// a stream that lets bytes through at most rate bytes/s (16 KiB steps)
+function throttle(rate) {
+  const t0 = Date.now();
+  let sent = 0;
+  return new Transform({
+    transform(chunk, encoding, done) {
+      const step = () => {
+        if (chunk.length === 0) return done();
+        const piece = chunk.subarray(0, 16384);
+        chunk = chunk.subarray(piece.length);
+        const wait = Math.max(0, t0 + (sent * 1000) / rate - Date.now());
+        setTimeout(() => {
+          sent += piece.length;
+          this.push(piece);
+          step();
+        }, wait);
+      };
+      step();
+    },
+  });
 }
 
 function enc(s) {
@@ -207,7 +233,8 @@ const app = new S3rver({
 app.middleware.unshift(async (ctx, next) => {
   const q = ctx.query;
   const vhost = /^(.+)\.s3\.localhost$/.exec(ctx.hostname);
-  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
+  const range = ctx.headers.range ? ' ' + ctx.headers.range : '';
+  console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}${range}` +
     (vhost ? ` vhost=${vhost[1]}` : ''));
   if (ctx.headers['content-md5'] !== undefined) console.log('CONTENT-MD5');
   if (ctx.method !== 'OPTIONS') {
@@ -258,7 +285,12 @@ app.middleware.unshift(async (ctx, next) => {
     ctx.set('Retry-After', '0');
     return xmlError(ctx, 503, 'SlowDown', 'injected failure');
   }
-  return next();
+  await next();
+  if (getRate > 0 && ctx.method === 'GET' && ctx.body && typeof ctx.body.pipe === 'function') {
+    const length = ctx.length; // Koa drops it when the body changes
+    ctx.body = ctx.body.pipe(throttle(getRate));
+    if (length !== undefined) ctx.length = length;
+  }
 });
 
 // Content-MD5, as S3 checks it: the body is read whole (the tests' parts
