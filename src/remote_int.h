@@ -154,7 +154,7 @@ struct rjob {
     int result;    /* the CURLcode of the last attempt */
     /* --- engine private --- */
     int attempts;
-    bool paused; /* by the rate limit (remote_rate.c resumes it) */
+    bool paused;   /* by the rate limit (remote_rate.c resumes it) */
     bool accepted; /* accept() said yes to this answer */
     double not_before, retry_after;
     CURL *h;
