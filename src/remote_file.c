@@ -35,22 +35,6 @@ step(const struct rrate *r, size_t cap)
     return n < cap ? n : cap;
 }
 
-static void
-progress(const struct remote_opts *o,
-         struct out *out,
-         int64_t done,
-         int64_t total,
-         bool force)
-{
-    if (out == NULL || o->phase == NULL)
-        return;
-    struct out_progress p = OUT_PROGRESS_INIT;
-    p.phase = o->phase;
-    p.done = done;
-    p.total = total;
-    out_progress(out, &p, force);
-}
-
 static enum fy_rc
 open_source(const char *path, int *fd, int64_t *size, struct fy_err *err)
 {
@@ -123,13 +107,13 @@ file_push(const char *src,
                                err)) != FY_OK)
             goto out;
         done += n;
-        progress(o, out, done, size, false);
+        rfile_progress(o, out, done, size, false);
         if ((rc = rrate_throttle(&limit, (size_t)n, dst, err)) != FY_OK)
             goto out;
     }
     rc = fs_atomic_commit(&af, err);
     if (rc == FY_OK) {
-        progress(o, out, done, size, true);
+        rfile_progress(o, out, done, size, true);
         st->bytes += done;
         st->parts++;
     }
@@ -191,7 +175,7 @@ fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
         if ((rc = f->os.write(f->os.ctx, p, k, err)) != FY_OK)
             break;
         f->done += (int64_t)k;
-        progress(f->o, f->out, f->done, -1, false);
+        rfile_progress(f->o, f->out, f->done, -1, false);
         rc = rrate_throttle(&f->limit, k, f->path, err);
         p += k;
         n -= k;
@@ -205,7 +189,7 @@ fstream_close(void *ctx, bool commit, struct fy_err *err)
     struct fstream *f = ctx;
     enum fy_rc rc = f->os.close(f->os.ctx, commit, err);
     if (rc == FY_OK && commit) {
-        progress(f->o, f->out, f->done, f->done, true);
+        rfile_progress(f->o, f->out, f->done, f->done, true);
         if (f->st != NULL) {
             f->st->bytes += f->done;
             f->st->parts++;
@@ -253,7 +237,7 @@ fstream_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
     if (rc != FY_OK)
         return rc;
     f->done += (int64_t)*got;
-    progress(f->o, f->out, f->done, f->total, *got == 0);
+    rfile_progress(f->o, f->out, f->done, f->total, *got == 0);
     return rrate_throttle(&f->limit, *got, f->path, err);
 }
 

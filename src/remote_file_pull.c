@@ -28,12 +28,12 @@
 #define MAX_ROUNDS 3
 #define LAG        (8 * (int64_t)COPY_BUF)
 
-static void
-progress(const struct remote_opts *o,
-         struct out *out,
-         int64_t done,
-         int64_t total,
-         bool force)
+void
+rfile_progress(const struct remote_opts *o,
+               struct out *out,
+               int64_t done,
+               int64_t total,
+               bool force)
 {
     if (out == NULL || o->phase == NULL)
         return;
@@ -103,7 +103,7 @@ copy_gaps(int fd,
             off += n;
             st->bytes += n;
             rc = rrate_throttle(&limit, (size_t)n, src, err);
-            progress(o, out, resume_ranges_bytes(written), size, false);
+            rfile_progress(o, out, resume_ranges_bytes(written), size, false);
             if (st->bytes - mark >= LAG / 2) {
                 resume_checkpoint(r, written, LAG);
                 mark = st->bytes;
@@ -180,7 +180,7 @@ rfile_pull(struct rtarget *t,
                      src);
     }
     if (rc == FY_OK && !changed) {
-        progress(o, out, want.size, want.size, true);
+        rfile_progress(o, out, want.size, want.size, true);
         st->parts++;
         rc = resume_commit(r, &local);
     } else if (r != NULL && changed) {

@@ -312,6 +312,14 @@ extern const struct remote_backend remote_http_backend; /* remote_http.c */
 extern const struct remote_backend remote_sftp_backend; /* remote_sftp.c */
 extern const struct remote_backend remote_file_backend; /* remote_file.c */
 
+/* A progress line of a file:// transfer (o->phase; none without it;
+ * src/remote_file_pull.c). */
+void rfile_progress(const struct remote_opts *o,
+                    struct out *out,
+                    int64_t done,
+                    int64_t total,
+                    bool force);
+
 /* file://'s pull_file: a copy into path.part by its missing ranges,
  * resumable across runs (src/remote_file_pull.c). */
 enum fy_rc rfile_pull(struct rtarget *t,
