@@ -55,9 +55,9 @@ static const char usage_tail[] =
     "ws.tar.zst\n"
     "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
-    "large), 2 usage, 3 bad URL, 4 SSH host or passphrase file refused or\n"
-    "redirected to another host with --header, 5 stalled, 130 interrupted\n"
-    "(run it again to resume).\n";
+    "large), 2 usage, 3 bad URL or AWS settings, 4 SSH host or passphrase\n"
+    "file refused or redirected to another host with --header, 5 stalled,\n"
+    "130 interrupted (run it again to resume).\n";
 
 enum { OPT_NO_RESUME = 256 };
 

@@ -42,9 +42,9 @@ static const char usage_tail[] =
     "X-Amz-...'\n"
     "\n"
     "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage\n"
-    "(or stdin a terminal), 3 bad URL or FILE not a regular file, 4 SSH host\n"
-    "or passphrase file refused, 5 stalled (--stall-timeout), 130\n"
-    "interrupted.\n";
+    "(or stdin a terminal), 3 bad URL or AWS settings, or FILE not a regular\n"
+    "file, 4 SSH host or passphrase file refused, 5 stalled\n"
+    "(--stall-timeout), 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

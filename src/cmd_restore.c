@@ -54,9 +54,10 @@ static const char usage_tail[] =
     "  ferry restore s3://bkt/work.tar.zst ~/work --force --max-down 50M\n"
     "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
-    "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
-    "mismatch, DIR not empty, SSH host or passphrase file refused or\n"
-    "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
+    "large), 2 usage, 3 bad URL or AWS settings or corrupt archive, 4 unsafe\n"
+    "entry, checksum mismatch, DIR not empty, SSH host or passphrase file\n"
+    "refused or redirected to another host with --header, 5 stalled, 130\n"
+    "interrupted.\n";
 
 enum {
     OPT_FORCE = 256,
