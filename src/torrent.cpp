@@ -4,7 +4,8 @@
  *
  * Invariants: every exported function is noexcept and catches everything;
  * errors are reported through struct fy_err with libtorrent's message.
- * The session holds at most one torrent.  Alerts are turned into C events
+ * A session holds at most one torrent, unless it is shared
+ * (torrent_hub.cpp: one torrent per view).  Alerts are turned into C events
  * in a queue drained by tor_poll(); data an event points at lives until
  * the next tor_poll() call.
  *
@@ -54,23 +55,10 @@
 #pragma GCC diagnostic pop
 #include "ferry/xalloc.h"
 #include "torrent_disk.hpp"
+#include "torrent_int.hpp"
 #include "torrent_sources.hpp"
 
 namespace lt = libtorrent;
-
-struct tor_session {
-    lt::session *ses = nullptr;
-    std::shared_ptr<ferry::source_count> sources =
-        std::make_shared<ferry::source_count>();
-    lt::torrent_handle h;
-    std::deque<tor_event> queue;
-    std::vector<char> held;              /* data of the last event handed out */
-    std::deque<std::vector<char>> datas; /* data of queued events */
-    int listen_port = 0;
-    bool metadata_only = false;
-    /* tor_prepare()d, not yet tor_start()ed */
-    std::unique_ptr<lt::add_torrent_params> pending;
-};
 
 namespace {
 
@@ -306,6 +294,16 @@ translate(tor_session *s, lt::alert *a)
     }
 }
 
+} // namespace
+
+void
+ferry::translate_alert(tor_session *s, lt::alert *a)
+{
+    translate(s, a);
+}
+
+namespace {
+
 void
 drain(tor_session *s, int timeout_ms)
 {
@@ -529,6 +527,11 @@ tor_session_free(struct tor_session *s) noexcept
 {
     if (s == nullptr)
         return;
+    if (s->hub && !s->hub_owner) { /* a view: its torrent leaves */
+        ferry::hub_leave(s);
+        delete s;
+        return;
+    }
     try {
         lt::session_proxy proxy = s->ses->abort();
         delete s->ses;
@@ -651,7 +654,8 @@ tor_start(struct tor_session *s,
                     return ferry::source_plugin(sources);
                 });
             lt::error_code ec;
-            s->h = s->ses->add_torrent(std::move(atp), ec);
+            s->h = s->hub ? ferry::hub_add(s, std::move(atp), ec)
+                          : s->ses->add_torrent(std::move(atp), ec);
             if (ec)
                 return fail(err, FY_EINPUT, "torrent", ec.message());
             return FY_OK;
@@ -857,6 +861,8 @@ tor_get_status(struct tor_session *s,
 bool
 tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
 {
+    if (s->hub)
+        return ferry::hub_poll(s, timeout_ms, ev);
     return or_default(false, [&] {
         s->held.clear();
         if (s->queue.empty())
