@@ -16,6 +16,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 #include <libtorrent/add_torrent_params.hpp>
@@ -54,11 +55,11 @@ struct hub {
     std::vector<tor_session *> views;
 };
 
-/* torrent.cpp: turn one alert into events in s's queue. */
-void translate_alert(tor_session *s, libtorrent::alert *a);
+/* torrent_hub.cpp: text from peers, trackers or the disk into dst, with
+ * control bytes escaped (out_escape). */
+void copy_esc(char *dst, size_t n, const std::string &s);
 
-/* torrent_hub.cpp: tor_poll(), add_torrent and free for a view. */
-bool hub_poll(tor_session *s, int timeout_ms, tor_event *ev);
+/* torrent_hub.cpp: add_torrent and the end of a view's torrent. */
 libtorrent::torrent_handle hub_add(tor_session *s,
                                    libtorrent::add_torrent_params &&atp,
                                    libtorrent::error_code &ec);
