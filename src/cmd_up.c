@@ -69,7 +69,7 @@ static const char usage[] =
     "      --max-down RATE, --max-up RATE  limits for the session, e.g. 20M\n"
     "      --timeout SECS      a bundle gives up (exit 5) after SECS in all\n"
     "      --stall-timeout SECS  a bundle, or a restore request, without\n"
-    "                          data for SECS gives up\n"
+    "                          data for SECS gives up (SECS: 90, 90s, 15m)\n"
     "Storage, for the workspace (as restore):\n";
 
 static const char usage_tail[] =
