@@ -201,8 +201,8 @@ out_event(struct out *o, const char *event, const char *fields, ...)
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(obj);
     if (s != NULL) {
-        fputs(s, o->jsonfp);
-        fputc('\n', o->jsonfp);
+        /* one call: the parts of ferry up write events from their threads */
+        fprintf(o->jsonfp, "%s\n", s);
         /* events on stdout whose reader went away: stop as SIGPIPE would
          * (a later out_stdout_check() or out_finish() tells the rest) */
         if (fflush(o->jsonfp) != 0 && o->jsonfp == stdout &&
