@@ -165,16 +165,16 @@ workspace_thread(void *arg)
             out_info(&p->out,
                      "no saved workspace at %s yet: starting with an empty %s",
                      p->source, ws->path);
-            out_event(&p->out, "workspace", "{ssss}", "state", "empty", "dir",
-                      ws->path);
+            out_event(&p->out, "workspace", "{ssssss}", "command", "up",
+                      "state", "empty", "dir", ws->path);
             p->note = "no save yet: empty";
         }
     } else if (p->rc == FY_OK) {
         p->bytes = st.bytes;
         p->note = "restored";
-        out_event(&p->out, "workspace", "{sssssIsI}", "state", "restored",
-                  "dir", ws->path, "files", (long long)st.files, "bytes",
-                  (long long)st.bytes);
+        out_event(&p->out, "workspace", "{sssssssIsI}", "command", "up",
+                  "state", "restored", "dir", ws->path, "files",
+                  (long long)st.files, "bytes", (long long)st.bytes);
     }
     free(url);
     return NULL;
@@ -233,10 +233,11 @@ summary(struct out *out, struct part *parts, size_t n, double secs)
         out_info(out, "%-*s  %10s  %8s  %-20s  %s", (int)w, p->what,
                  p->bytes > 0 ? size : "-", t, res,
                  p->source ? p->source : "-");
-        out_event(out, "part", "{sssbsIsfsssiss}", "name", p->what, "bundle",
-                  p->bundle, "bytes", (long long)p->bytes, "seconds",
-                  p->seconds, "result", p->rc == FY_OK ? res : "failed", "code",
-                  (int)p->rc, "source", p->source ? p->source : "");
+        out_event(out, "part", "{sssssbsIsfsssiss}", "command", "up", "name",
+                  p->what, "bundle", p->bundle, "bytes", (long long)p->bytes,
+                  "seconds", p->seconds, "result",
+                  p->rc == FY_OK ? res : "failed", "code", (int)p->rc, "source",
+                  p->source ? p->source : "");
     }
     out_info(out, "up: %zu part%s in %.1f s", n, n == 1 ? "" : "s", secs);
 }
