@@ -14,7 +14,7 @@ good() {
 # case NAME LINE KEY-OR-EMPTY: ini.$NAME fails at LINE with KEY
 check() {
   local name=$1 line=$2 key=$3 f="$WORK/$1.ini"
-  run_ferry up -f "$f" --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}"
+  run_ferry up -f "$f" --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --stall-timeout 3
   [ "$RC" -eq 3 ] || { cat "$WORK/err" >&2; fail "$name: expected exit 3, got $RC"; }
   local want="^ferry: $f:$line: "
   [ -n "$key" ] && want="$want$key: "
