@@ -41,14 +41,15 @@ cli_opts_fetch_set(struct fetch_opts *o,
         rc = parse_double("--seed-ratio", arg, 1e6, &o->seed_ratio, err);
         break;
     case CLI_OPT_SEED_TIME:
-        rc = parse_double("--seed-time", arg, YEAR_SECONDS, &o->seed_time, err);
+        rc = parse_duration("--seed-time", arg, YEAR_SECONDS, &o->seed_time,
+                            err);
         break;
     case CLI_OPT_TIMEOUT:
-        rc = parse_double("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
+        rc = parse_duration("--timeout", arg, YEAR_SECONDS, &o->timeout, err);
         break;
     case CLI_OPT_STALL:
-        rc = parse_double("--stall-timeout", arg, YEAR_SECONDS,
-                          &o->stall_timeout, err);
+        rc = parse_duration("--stall-timeout", arg, YEAR_SECONDS,
+                            &o->stall_timeout, err);
         break;
     case CLI_OPT_MAX_DOWN:
         rc = parse_rate("--max-down", arg, &o->max_down, err);

@@ -52,6 +52,7 @@ static const char usage[] =
     "      --no-lsd            no local service discovery\n"
     "      --no-upnp           no UPnP or NAT-PMP port mapping\n"
     "  -h, --help              this help\n"
+    "SECS may carry a unit: 90s, 15m, 2h, 1d (--timeout 10m).\n"
     "\n"
     "Examples:\n"
     "  ferry fetch 'magnet:?xt=urn:btih:...' -o /opt/tools\n"

@@ -52,30 +52,6 @@ fetch_opts_release(struct fetch_opts *o)
     strlist_release(&o->trackers);
 }
 
-bool
-fetch_select_match(const struct glob_rule *rules, size_t n, const char *path)
-{
-    const struct glob_rule *r = glob_rules_last(
-        rules, n, path, false, GLOB_PARENTS | GLOB_TOP_OPTIONAL);
-    return r != NULL && !r->negate;
-}
-
-bool
-fetch_path_safe(const char *path)
-{
-    if (path[0] == '\0' || path[0] == '/')
-        return false;
-    for (const char *p = path; *p;) {
-        size_t n = strcspn(p, "/");
-        if ((n == 2 && p[0] == '.' && p[1] == '.') || n == 0)
-            return false;
-        p += n;
-        if (*p == '/')
-            p++;
-    }
-    return true;
-}
-
 /* What the run knows beyond the status snapshot, for the stall message. */
 struct run {
     const struct fetch_opts *o;
@@ -106,34 +82,6 @@ struct run {
     double last_save;
     int64_t saved_done; /* wanted_done at the last save */
 };
-
-/*
- * Every --peer host resolves: one that does not is a network failure (1),
- * found before anything is written.  parse_hostport() checked the form
- * ("HOST:PORT" or "[V6]:PORT").
- */
-static enum fy_rc
-resolve_peers(const struct fetch_opts *o, struct fy_err *err)
-{
-    for (size_t i = 0; i < o->peers.n; i++) {
-        const char *s = o->peers.v[i], *colon = strrchr(s, ':');
-        char *host = s[0] == '['
-                         ? xasprintf("%.*s", (int)(colon - s - 2), s + 1)
-                         : xasprintf("%.*s", (int)(colon - s), s);
-        struct addrinfo hints, *res = NULL;
-        memset(&hints, 0, sizeof hints);
-        hints.ai_socktype = SOCK_STREAM;
-        int r = getaddrinfo(host, NULL, &hints, &res);
-        free(host);
-        if (res != NULL)
-            freeaddrinfo(res);
-        if (r != 0)
-            return fy_fail(err, FY_ERUNTIME,
-                           "--peer: %s: cannot resolve the host: %s", s,
-                           gai_strerror(r));
-    }
-    return FY_OK;
-}
 
 /* Load the source: magnet (checked), URL or file of a .torrent. */
 static enum fy_rc
@@ -584,6 +532,11 @@ summary(struct run *r, const struct tor_status *st, double secs)
               "seeds_max", r->max_seeds);
     free(esc);
     free(name);
+    if (r->o->stats != NULL) {
+        r->o->stats->bytes = r->selected_bytes;
+        r->o->stats->session_down = st->session_down;
+        r->o->stats->seconds = secs;
+    }
 }
 
 static enum fy_rc
@@ -791,7 +744,9 @@ open_session(struct run *r, struct tor_add_params *ap, bool seeding)
     to.max_up = o->max_up;
     to.metadata_only = r->list;
     to.seeding = seeding;
-    if ((r->s = tor_session_new(&to, r->err)) == NULL)
+    r->s = o->session ? tor_session_view(o->session, r->err)
+                      : tor_session_new(&to, r->err);
+    if (r->s == NULL)
         return r->err->rc;
     ap->save_path = o->dir;
     ap->upload_only = seeding;
@@ -814,7 +769,7 @@ fetch(struct run *r)
     memset(&ap, 0, sizeof ap);
     r->saved_done = -1;
     enum fy_rc rc = load_source(o, &ap, &torrent, r->hex, r->err);
-    if (rc != FY_OK || (rc = resolve_peers(o, r->err)) != FY_OK)
+    if (rc != FY_OK || (rc = fetch_resolve_peers(o, r->err)) != FY_OK)
         goto out;
     if (!r->list && (rc = open_state(r, &ap, &resume)) != FY_OK)
         goto out;
@@ -888,7 +843,7 @@ seed_prepare(struct run *r, struct tor_add_params *ap, struct sbuf *torrent)
                        "%s: seed needs a .torrent file, not a magnet link",
                        o->source);
     if ((rc = load_source(o, ap, torrent, r->hex, r->err)) != FY_OK ||
-        (rc = resolve_peers(o, r->err)) != FY_OK)
+        (rc = fetch_resolve_peers(o, r->err)) != FY_OK)
         return rc;
     struct stat sb;
     if (stat(o->dir, &sb) != 0) /* missing: I/O (1) */

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <jansson.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,14 +115,21 @@ static void
 vline(struct out *o, const char *prefix, const char *fmt, va_list ap)
     FY_PRINTF(3, 0);
 
+static void board_print(struct out_board *b, const char *text);
+
 static void
 vline(struct out *o, const char *prefix, const char *fmt, va_list ap)
 {
     out_progress_end(o);
-    if (prefix)
-        fputs(prefix, stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
+    char msg[FY_ERR_MSG_MAX];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    char *line = xasprintf("%s%s%s%s", prefix ? prefix : "",
+                           o->label ? o->label : "", o->label ? ": " : "", msg);
+    if (o->board != NULL)
+        board_print(o->board, line);
+    else
+        fprintf(stderr, "%s\n", line);
+    free(line);
 }
 
 void
@@ -155,8 +163,15 @@ out_warn(struct out *o, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (o->verbosity >= 0) {
+        char *line =
+            xasprintf("ferry: warning: %s%s%s", o->label ? o->label : "",
+                      o->label ? ": " : "", msg);
         out_progress_end(o);
-        fprintf(stderr, "ferry: warning: %s\n", msg);
+        if (o->board != NULL)
+            board_print(o->board, line);
+        else
+            fprintf(stderr, "%s\n", line);
+        free(line);
     }
     out_event(o, "warning", "{ss}", "message", msg);
 }
@@ -169,6 +184,8 @@ out_event(struct out *o, const char *event, const char *fields, ...)
     json_t *obj = json_object();
     json_object_set_new(obj, "event", json_string(event));
     json_object_set_new(obj, "v", json_integer(OUT_JSON_VERSION));
+    if (o->label != NULL)
+        json_object_set_new(obj, "bundle", json_string(o->label));
     if (fields != NULL) {
         va_list ap;
         va_start(ap, fields);
@@ -184,8 +201,8 @@ out_event(struct out *o, const char *event, const char *fields, ...)
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(obj);
     if (s != NULL) {
-        fputs(s, o->jsonfp);
-        fputc('\n', o->jsonfp);
+        /* one call: the parts of ferry up write events from their threads */
+        fprintf(o->jsonfp, "%s\n", s);
         /* events on stdout whose reader went away: stop as SIGPIPE would
          * (a later out_stdout_check() or out_finish() tells the rest) */
         if (fflush(o->jsonfp) != 0 && o->jsonfp == stdout &&
@@ -319,6 +336,75 @@ term_width(void)
     return 80;
 }
 
+/* ---------------------------------------------------- several lines */
+
+struct out_board {
+    pthread_mutex_t mu;
+    size_t n, drawn; /* lines, lines on the screen below the messages */
+    char **lines;
+};
+
+struct out_board *
+out_board_new(size_t n)
+{
+    struct out_board *b = xcalloc(1, sizeof *b);
+    pthread_mutex_init(&b->mu, NULL);
+    b->n = n;
+    b->lines = xcalloc(n ? n : 1, sizeof *b->lines);
+    return b;
+}
+
+void
+out_board_free(struct out_board *b)
+{
+    if (b == NULL)
+        return;
+    for (size_t i = 0; i < b->n; i++)
+        free(b->lines[i]);
+    free(b->lines);
+    pthread_mutex_destroy(&b->mu);
+    free(b);
+}
+
+/* Go back over the lines drawn and draw them again; mu held. */
+static void
+board_redraw(struct out_board *b, const char *above)
+{
+    size_t width = term_width() - 1;
+    if (b->drawn > 0)
+        fprintf(stderr, "\x1b[%zuA\r\x1b[J", b->drawn);
+    if (above != NULL)
+        fprintf(stderr, "%s\n", above);
+    b->drawn = 0;
+    for (size_t i = 0; i < b->n; i++) {
+        if (b->lines[i] == NULL)
+            continue;
+        fprintf(stderr, "%.*s\n", (int)width, b->lines[i]);
+        b->drawn++;
+    }
+    fflush(stderr);
+}
+
+static void
+board_line(struct out_board *b, size_t slot, const char *line)
+{
+    pthread_mutex_lock(&b->mu);
+    if (slot < b->n) {
+        free(b->lines[slot]);
+        b->lines[slot] = xstrdup(line);
+        board_redraw(b, NULL);
+    }
+    pthread_mutex_unlock(&b->mu);
+}
+
+static void
+board_print(struct out_board *b, const char *text)
+{
+    pthread_mutex_lock(&b->mu);
+    board_redraw(b, text);
+    pthread_mutex_unlock(&b->mu);
+}
+
 void
 out_progress(struct out *o, const struct out_progress *p, bool force)
 {
@@ -362,11 +448,19 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
         snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", ebuf);
 
     if (o->mode == OUT_PLAIN) {
-        fprintf(stderr, "%s\n", line);
+        fprintf(stderr, "%s%s%s\n", o->label ? o->label : "",
+                o->label ? ": " : "", line);
         return;
     }
     if (!foreground())
         return;
+    if (o->board != NULL) {
+        char *l = xasprintf("%s%s%s", o->label ? o->label : "",
+                            o->label ? ": " : "", line);
+        board_line(o->board, o->slot, l);
+        free(l);
+        return;
+    }
     size_t width = term_width() - 1, len = strlen(line);
     if (len > width)
         line[len = width] = '\0';

@@ -104,6 +104,49 @@ bad:
 }
 
 enum fy_rc
+parse_duration(
+    const char *opt, const char *s, double max, double *out, struct fy_err *err)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || errno == ERANGE || !isfinite(v) || v < 0 ||
+        strchr(s, 'x') || strchr(s, 'X') || *s == '+' || *s == '-' || *s == ' ')
+        goto bad;
+    double mult = 1;
+    switch (*end) {
+    case 's':
+        end++;
+        break;
+    case 'm':
+        mult = 60;
+        end++;
+        break;
+    case 'h':
+        mult = 3600;
+        end++;
+        break;
+    case 'd':
+        mult = 86400;
+        end++;
+        break;
+    default:
+        break;
+    }
+    if (*end != '\0')
+        goto bad;
+    v *= mult;
+    if (v > max)
+        return fy_fail(err, FY_EUSAGE, "%s: '%s' is more than %gs", opt, s,
+                       max);
+    *out = v;
+    return FY_OK;
+bad:
+    return fy_fail(err, FY_EUSAGE, "%s: bad duration '%s' (e.g. 90s, 15m, 2h)",
+                   opt, s);
+}
+
+enum fy_rc
 parse_hostport(const char *opt,
                const char *s,
                bool allow_zero,

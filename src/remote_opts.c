@@ -54,8 +54,8 @@ remote_opts_set(struct remote_opts *o,
         o->retries = (int)v;
         return FY_OK;
     case REMOTE_OPT_STALL:
-        return parse_double("--stall-timeout", arg, 86400.0 * 365,
-                            &o->stall_timeout, err);
+        return parse_duration("--stall-timeout", arg, 86400.0 * 365,
+                              &o->stall_timeout, err);
     case REMOTE_OPT_PARALLEL:
         if (parse_i64("--parallel", arg, 1, 64, &v, err) != FY_OK)
             return err->rc;

@@ -4,7 +4,8 @@
  *
  * Invariants: every exported function is noexcept and catches everything;
  * errors are reported through struct fy_err with libtorrent's message.
- * The session holds at most one torrent.  Alerts are turned into C events
+ * A session holds at most one torrent, unless it is shared
+ * (torrent_hub.cpp: one torrent per view).  Alerts are turned into C events
  * in a queue drained by tor_poll(); data an event points at lives until
  * the next tor_poll() call.
  *
@@ -54,23 +55,10 @@
 #pragma GCC diagnostic pop
 #include "ferry/xalloc.h"
 #include "torrent_disk.hpp"
+#include "torrent_int.hpp"
 #include "torrent_sources.hpp"
 
 namespace lt = libtorrent;
-
-struct tor_session {
-    lt::session *ses = nullptr;
-    std::shared_ptr<ferry::source_count> sources =
-        std::make_shared<ferry::source_count>();
-    lt::torrent_handle h;
-    std::deque<tor_event> queue;
-    std::vector<char> held;              /* data of the last event handed out */
-    std::deque<std::vector<char>> datas; /* data of queued events */
-    int listen_port = 0;
-    bool metadata_only = false;
-    /* tor_prepare()d, not yet tor_start()ed */
-    std::unique_ptr<lt::add_torrent_params> pending;
-};
 
 namespace {
 
@@ -80,14 +68,7 @@ copy_str(char *dst, size_t n, const std::string &s)
     std::snprintf(dst, n, "%s", s.c_str());
 }
 
-/* Text from peers, trackers or the disk: control bytes escaped (out.h). */
-void
-copy_esc(char *dst, size_t n, const std::string &s)
-{
-    char *e = out_escape(s.c_str());
-    std::snprintf(dst, n, "%s", e);
-    std::free(e);
-}
+using ferry::copy_esc;
 
 enum fy_rc
 fail(struct fy_err *err,
@@ -200,122 +181,6 @@ hex_of(lt::info_hash_t const &ih)
         hex.resize(40);
     }
     return hex;
-}
-
-void
-push(tor_session *s, tor_event const &ev)
-{
-    s->queue.push_back(ev);
-}
-
-/* The errno behind a libtorrent error, 0 if it is not a system error. */
-int
-errno_of(lt::error_code const &ec)
-{
-    if (ec.category() == lt::system_category() ||
-        ec.category() == lt::generic_category())
-        return ec.value();
-    return 0;
-}
-
-tor_event
-make_event(tor_event_type t)
-{
-    tor_event ev;
-    std::memset(&ev, 0, sizeof ev);
-    ev.type = t;
-    ev.piece = -1;
-    return ev;
-}
-
-void
-translate(tor_session *s, lt::alert *a)
-{
-    if (auto *m = lt::alert_cast<lt::metadata_received_alert>(a)) {
-        (void)m;
-        push(s, make_event(TOR_EV_METADATA));
-    } else if (lt::alert_cast<lt::torrent_checked_alert>(a)) {
-        push(s, make_event(TOR_EV_CHECKED));
-    } else if (lt::alert_cast<lt::torrent_finished_alert>(a)) {
-        push(s, make_event(TOR_EV_FINISHED));
-    } else if (auto *hf = lt::alert_cast<lt::hash_failed_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_HASH_FAILED);
-        ev.piece = static_cast<int>(hf->piece_index);
-        push(s, ev);
-    } else if (auto *pb = lt::alert_cast<lt::peer_ban_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_PEER_BANNED);
-        copy_esc(ev.where, sizeof ev.where,
-                 pb->endpoint.address().to_string() + ":" +
-                     std::to_string(pb->endpoint.port()));
-        push(s, ev);
-    } else if (auto *te = lt::alert_cast<lt::tracker_error_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_TRACKER_ERROR);
-        copy_esc(ev.where, sizeof ev.where, te->tracker_url());
-        std::string why = te->error.message();
-        if (te->failure_reason() && *te->failure_reason())
-            why = te->failure_reason();
-        copy_esc(ev.msg, sizeof ev.msg, why);
-        push(s, ev);
-    } else if (auto *tr = lt::alert_cast<lt::tracker_reply_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_TRACKER_REPLY);
-        copy_esc(ev.where, sizeof ev.where, tr->tracker_url());
-        ev.count = tr->num_peers;
-        push(s, ev);
-    } else if (auto *fe = lt::alert_cast<lt::file_error_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_FILE_ERROR);
-        copy_esc(ev.where, sizeof ev.where, fe->filename());
-        copy_esc(ev.msg, sizeof ev.msg, fe->error.message());
-        ev.code = errno_of(fe->error);
-        push(s, ev);
-    } else if (auto *ter = lt::alert_cast<lt::torrent_error_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_TORRENT_ERROR);
-        copy_esc(ev.where, sizeof ev.where, ter->filename());
-        copy_esc(ev.msg, sizeof ev.msg, ter->error.message());
-        ev.code = errno_of(ter->error);
-        push(s, ev);
-    } else if (auto *lf = lt::alert_cast<lt::listen_failed_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_LISTEN_FAILED);
-        copy_esc(ev.where, sizeof ev.where,
-                 lf->address.to_string() + ":" + std::to_string(lf->port));
-        copy_esc(ev.msg, sizeof ev.msg, lf->error.message());
-        push(s, ev);
-    } else if (auto *ls = lt::alert_cast<lt::listen_succeeded_alert>(a)) {
-        if (ls->socket_type != lt::socket_type_t::tcp)
-            return;
-        tor_event ev = make_event(TOR_EV_LISTEN_OK);
-        copy_esc(ev.where, sizeof ev.where, ls->address.to_string());
-        ev.count = ls->port;
-        if (s->listen_port == 0)
-            s->listen_port = ls->port;
-        push(s, ev);
-    } else if (auto *rd = lt::alert_cast<lt::save_resume_data_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_RESUME_DATA);
-        s->datas.push_back(lt::write_resume_data_buf(rd->params));
-        ev.len = s->datas.back().size();
-        push(s, ev);
-    } else if (auto *rf =
-                   lt::alert_cast<lt::save_resume_data_failed_alert>(a)) {
-        tor_event ev = make_event(TOR_EV_RESUME_FAILED);
-        copy_esc(ev.msg, sizeof ev.msg, rf->error.message());
-        push(s, ev);
-    } else if (lt::alert_cast<lt::cache_flushed_alert>(a)) {
-        push(s, make_event(TOR_EV_FLUSHED));
-    } else if (auto *ad = lt::alert_cast<lt::alerts_dropped_alert>(a)) {
-        (void)ad;
-        push(s, make_event(TOR_EV_ALERTS_DROPPED));
-    }
-}
-
-void
-drain(tor_session *s, int timeout_ms)
-{
-    if (timeout_ms > 0 &&
-        !s->ses->wait_for_alert(std::chrono::milliseconds(timeout_ms)))
-        return;
-    std::vector<lt::alert *> alerts;
-    s->ses->pop_alerts(&alerts);
-    for (lt::alert *a : alerts)
-        translate(s, a);
 }
 
 /*
@@ -529,6 +394,11 @@ tor_session_free(struct tor_session *s) noexcept
 {
     if (s == nullptr)
         return;
+    if (s->hub && !s->hub_owner) { /* a view: its torrent leaves */
+        ferry::hub_leave(s);
+        delete s;
+        return;
+    }
     try {
         lt::session_proxy proxy = s->ses->abort();
         delete s->ses;
@@ -651,7 +521,8 @@ tor_start(struct tor_session *s,
                     return ferry::source_plugin(sources);
                 });
             lt::error_code ec;
-            s->h = s->ses->add_torrent(std::move(atp), ec);
+            s->h = s->hub ? ferry::hub_add(s, std::move(atp), ec)
+                          : s->ses->add_torrent(std::move(atp), ec);
             if (ec)
                 return fail(err, FY_EINPUT, "torrent", ec.message());
             return FY_OK;
@@ -854,29 +725,6 @@ tor_get_status(struct tor_session *s,
         });
 }
 
-bool
-tor_poll(struct tor_session *s, int timeout_ms, struct tor_event *ev) noexcept
-{
-    return or_default(false, [&] {
-        s->held.clear();
-        if (s->queue.empty())
-            drain(s, 0);
-        if (s->queue.empty() && timeout_ms > 0)
-            drain(s, timeout_ms);
-        if (s->queue.empty())
-            return false;
-        *ev = s->queue.front();
-        s->queue.pop_front();
-        if (ev->type == TOR_EV_RESUME_DATA) {
-            s->held = std::move(s->datas.front());
-            s->datas.pop_front();
-            ev->data = s->held.data();
-            ev->len = s->held.size();
-        }
-        return true;
-    });
-}
-
 enum fy_rc
 tor_save_resume(struct tor_session *s, bool flush, struct fy_err *err) noexcept
 {
@@ -965,3 +813,40 @@ tor_create(const struct tor_create_params *p,
 }
 
 } /* extern "C" */
+
+struct tor_session *
+tor_session_shared(const struct tor_options *o, struct fy_err *err) noexcept
+{
+    struct tor_session *s = tor_session_new(o, err);
+    if (s == nullptr)
+        return nullptr;
+    try {
+        s->hub = std::make_shared<ferry::hub>();
+        s->hub_owner = true;
+        return s;
+    } catch (...) {
+        tor_session_free(s);
+        fy_fail(err, FY_ERUNTIME, "bittorrent session: out of memory");
+        return nullptr;
+    }
+}
+
+struct tor_session *
+tor_session_view(struct tor_session *owner, struct fy_err *err) noexcept
+{
+    try {
+        if (!owner->hub_owner) {
+            fy_fail(err, FY_ERUNTIME, "bittorrent session: not shared");
+            return nullptr;
+        }
+        auto *v = new tor_session;
+        v->ses = owner->ses;
+        v->hub = owner->hub;
+        std::lock_guard<std::mutex> g(owner->hub->mu);
+        owner->hub->views.push_back(v);
+        return v;
+    } catch (...) {
+        fy_fail(err, FY_ERUNTIME, "bittorrent session: out of memory");
+        return nullptr;
+    }
+}

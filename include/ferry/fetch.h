@@ -40,6 +40,14 @@
 
 struct glob_rule;
 struct out;
+struct tor_session;
+
+/* What a fetch did, for a caller's summary (ferry up). */
+struct fetch_stats {
+    int64_t bytes;        /* size of the selected files */
+    int64_t session_down; /* payload received by this run: 0 = had it */
+    double seconds;       /* until complete (seeding not counted) */
+};
 
 struct fetch_opts {
     const char *source;      /* magnet, path to .torrent, or URL of one */
@@ -55,6 +63,11 @@ struct fetch_opts {
     int64_t max_down, max_up;
     const char *listen;  /* NULL: libtorrent's default */
     bool dht, lsd, upnp; /* upnp also means NAT-PMP */
+    /* ferry up: a shared session (tor_session_shared) to add the torrent
+     * to, whose options apply (listen, dht... above are then unused);
+     * NULL: a session of its own */
+    struct tor_session *session;
+    struct fetch_stats *stats; /* filled on completion if not NULL */
 };
 
 /* Defaults: dir ".", no seeding, no timeout, stall timeout 600 s. */
@@ -125,5 +138,11 @@ fetch_select_match(const struct glob_rule *rules, size_t n, const char *path);
 
 /* Is the torrent path safe to write below DIR (relative, no "..")? */
 bool fetch_path_safe(const char *path);
+
+/*
+ * Every --peer host resolves: one that does not is FY_ERUNTIME, found
+ * before anything is written (the form was checked by the command).
+ */
+enum fy_rc fetch_resolve_peers(const struct fetch_opts *o, struct fy_err *err);
 
 #endif

@@ -49,6 +49,12 @@ struct out {
     double sample_t[OUT_RATE_SAMPLES];
     int64_t sample_v[OUT_RATE_SAMPLES];
     int nsamples, sample_head;
+    /* one part of a run with several (ferry up's bundles): label goes in
+     * front of its messages and progress lines ("bundle" in JSON events);
+     * with a board, its TTY progress is line slot of the board */
+    const char *label;
+    struct out_board *board;
+    size_t slot;
 };
 
 /* What an engine reports.  Unknown numbers are -1. */
@@ -123,6 +129,17 @@ char *out_fmt_eta(char *buf, size_t len, double seconds);
  * Caller frees.
  */
 char *out_escape(const char *s);
+
+/*
+ * Several progress lines at once, one per part of a run, each part
+ * drawing from its own thread through its own struct out (o->board,
+ * o->slot, o->label set after out_init): on a TTY the n lines are
+ * redrawn in place, and a message from any part is printed above them.
+ * Other modes draw as usual, with the label in front.  Free the board
+ * after the last part has ended: the lines stay on the screen.
+ */
+struct out_board *out_board_new(size_t n);
+void out_board_free(struct out_board *b);
 
 #ifdef __cplusplus
 }

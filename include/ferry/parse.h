@@ -45,6 +45,17 @@ enum fy_rc parse_double(const char *opt,
 enum fy_rc
 parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err);
 /*
+ * A duration in seconds: a non-negative decimal with an optional unit,
+ * s (seconds, the default), m (minutes), h (hours) or d (days): "90",
+ * "90s", "15m", "1.5h", "2d".  At most max seconds.  The error says
+ * "<opt>: bad duration '<s>' (e.g. 90s, 15m, 2h)".
+ */
+enum fy_rc parse_duration(const char *opt,
+                          const char *s,
+                          double max,
+                          double *out,
+                          struct fy_err *err);
+/*
  * "HOST:PORT" or "[V6]:PORT", port 1-65535 (0 allowed if allow_zero).
  * Only the form is checked: the host is not resolved.
  */

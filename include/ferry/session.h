@@ -17,7 +17,9 @@
  *     session_release(&s);
  *
  * Ownership: session_load() fills s with strings of its own (paths with ~
- * and $VAR expanded); session_release() frees them.
+ * and $VAR expanded, a relative one taken from the manifest's directory;
+ * $VAR also in remote); session_release() frees them.  An error leaves s
+ * released.
  */
 #ifndef FERRY_SESSION_H
 #define FERRY_SESSION_H
@@ -68,6 +70,15 @@ struct session {
     struct session_network net;
 };
 
+/* Bounds of the manifest (hostile input). */
+#define SESSION_FILE_MAX     (1024 * 1024) /* bytes of the file */
+#define SESSION_LINE_MAX     (64 * 1024)   /* bytes of a line or value */
+#define SESSION_NAME_MAX     64            /* a bundle's NAME */
+#define SESSION_BUNDLES_MAX  256
+#define SESSION_KEEP_DEFAULT 3
+#define SESSION_KEEP_MAX     1000
+#define SESSION_DURATION_MAX (366.0 * 86400) /* autosave, seed-time */
+
 /*
  * The manifest: path if not NULL (-f FILE), else ./ferry.ini, else
  * $XDG_CONFIG_HOME/ferry/ferry.ini (~/.config when unset).  Any error is
@@ -78,6 +89,19 @@ struct session {
 enum fy_rc
 session_load(const char *path, struct session *s, struct fy_err *err);
 void session_release(struct session *s);
+
+/*
+ * session_load()'s parser, for text already read (unit tests): len bytes
+ * of text; truncated says the file went on past them (an error at the
+ * line where it was cut).  file names the manifest in messages, and
+ * relative paths in it are taken from its directory.  Same errors.
+ */
+enum fy_rc session_parse(const char *text,
+                         size_t len,
+                         bool truncated,
+                         const char *file,
+                         struct session *s,
+                         struct fy_err *err);
 
 #ifdef __cplusplus
 }

@@ -2,7 +2,8 @@
  * torrent.h - a small C API over libtorrent-rasterbar 2.0 (src/torrent.cpp).
  *
  * One struct tor_session runs one libtorrent session with at most one
- * torrent, which is all fetch and seed need.  Calling sequence:
+ * torrent, which is all fetch and seed need; up runs several torrents in
+ * one session through views of a shared session (below).  Calling sequence:
  *
  *     struct tor_options o;  tor_options_init(&o);  ...set fields...
  *     struct tor_session *s = tor_session_new(&o, err);
@@ -50,8 +51,26 @@ void tor_options_init(struct tor_options *o) TOR_NOEXCEPT;
 
 struct tor_session *tor_session_new(const struct tor_options *o,
                                     struct fy_err *err) TOR_NOEXCEPT;
-/* Shut down; the wait for trackers' "stopped" replies is at most ~1 s. */
+/*
+ * Shut down; the wait for trackers' "stopped" replies is at most ~1 s.
+ * A view (below) only takes its torrent out of the shared session.
+ */
 void tor_session_free(struct tor_session *s) TOR_NOEXCEPT;
+
+/*
+ * Several torrents in one session (ferry up): tor_session_shared() makes
+ * the session (it holds no torrent itself), tor_session_view() a handle
+ * on it that takes one torrent and is used like a session of its own
+ * (tor_prepare ... tor_poll, tor_get_status, tor_session_free), each
+ * from its own thread if need be: every event reaches the view whose
+ * torrent it is about (listen events the first view).  Free every view
+ * before the shared session.  The options (limits, listen, discovery)
+ * are the session's, for all of its torrents.
+ */
+struct tor_session *tor_session_shared(const struct tor_options *o,
+                                       struct fy_err *err) TOR_NOEXCEPT;
+struct tor_session *tor_session_view(struct tor_session *shared,
+                                     struct fy_err *err) TOR_NOEXCEPT;
 
 struct tor_add_params {
     const char *magnet;  /* either a magnet link... */
