@@ -66,7 +66,9 @@ static const char usage[] =
     "      --webseed URL       add an HTTP web seed (repeatable)\n"
     "      --listen ADDR:PORT  listen here\n"
     "      --no-dht, --no-lsd, --no-upnp   discovery off\n"
-    "      --max-down RATE, --max-up RATE  limits for the session, e.g. 20M\n"
+    "      --max-down RATE, --max-up RATE  limits for the bundles' session,\n"
+    "                          e.g. 20M (the workspace's restore has the "
+    "same)\n"
     "      --timeout SECS      a bundle gives up (exit 5) after SECS in all\n"
     "      --stall-timeout SECS  a bundle, or a restore request, without\n"
     "                          data for SECS gives up (SECS: 90, 90s, 15m)\n"
@@ -92,7 +94,8 @@ enum {
 };
 
 static const struct option options[] = {
-    REMOTE_LONGOPTS, /* first: its --stall-timeout is also the bundles' */
+    REMOTE_LONGOPTS, /* first: its --stall-timeout, --max-down and --max-up
+                      * are also the bundles' */
     {"file", required_argument, NULL, 'f'},
     {"no-bundles", no_argument, NULL, OPT_NO_BUNDLES},
     {"no-workspace", no_argument, NULL, OPT_NO_WORKSPACE},
@@ -103,8 +106,6 @@ static const struct option options[] = {
     {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
     {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
     {"timeout", required_argument, NULL, CLI_OPT_TIMEOUT},
-    {"max-down", required_argument, NULL, CLI_OPT_MAX_DOWN},
-    {"max-up", required_argument, NULL, CLI_OPT_MAX_UP},
     {"listen", required_argument, NULL, CLI_OPT_LISTEN},
     {"no-dht", no_argument, NULL, CLI_OPT_NO_DHT},
     {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
@@ -152,10 +153,18 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct up_args *a)
             a->o.save = (int)v;
             break;
         default:
-            if (c == REMOTE_OPT_STALL &&
-                (rc = cli_opts_fetch_set(&a->o.net, CLI_OPT_STALL, optarg,
-                                         err)) != FY_OK)
-                return rc;
+            /* the same limits for the bundles as for the workspace */
+            if (c == REMOTE_OPT_STALL || c == REMOTE_OPT_MAX_DOWN ||
+                c == REMOTE_OPT_MAX_UP) {
+                int fc = c == REMOTE_OPT_STALL      ? CLI_OPT_STALL
+                         : c == REMOTE_OPT_MAX_DOWN ? CLI_OPT_MAX_DOWN
+                                                    : CLI_OPT_MAX_UP;
+                if ((rc = cli_opts_fetch_set(&a->o.net, fc, optarg, err)) !=
+                    FY_OK)
+                    return rc;
+                a->max_down_set |= c == REMOTE_OPT_MAX_DOWN;
+                a->max_up_set |= c == REMOTE_OPT_MAX_UP;
+            }
             if (remote_opt_is(c)) {
                 rc = remote_opts_set(&a->o.remote, c, optarg, err);
                 break;
