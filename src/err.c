@@ -121,3 +121,10 @@ fy_interrupt_signal(void)
 {
     return (int)interrupted;
 }
+
+void
+fy_interrupt_clear(void)
+{
+    if (interrupted != SIGPIPE)
+        interrupted = 0;
+}

@@ -46,6 +46,7 @@ static const struct cmd commands[] = {
     {"restore", cmd_restore, "download straight into a safe unpack"},
     {"ls", cmd_ls, "list what storage holds under a URL prefix"},
     {"rm", cmd_rm, "remove objects from storage"},
+    {"down", cmd_down, "save the manifest's workspace (ferry.ini)"},
     /* FERRY_COMMANDS (new commands are listed above this line) */
     {NULL, NULL, NULL},
 };
