@@ -147,7 +147,8 @@ session_pointer_parse(const char *text,
             break; /* the last line has no newline: written by no ferry */
         size_t n = (size_t)(nl - (text + at));
         char line[128];
-        if (n == 0 || n >= sizeof line || got.n > SESSION_KEEP_MAX)
+        if (n == 0 || n >= sizeof line || got.n > SESSION_KEEP_MAX ||
+            memchr(text + at, '\0', n) != NULL)
             break;
         memcpy(line, text + at, n);
         line[n] = '\0';
