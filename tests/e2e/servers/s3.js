@@ -14,6 +14,10 @@
 //     requests with 503 (Retry-After: 0); DELAY_PARTS_MS=N holds every
 //     UploadPart N ms before answering (an upload that lasts at least
 //     parts x N ms, for the credential refresh test);
+//   - pause points: with HOLD_FILE=PATH, while PATH exists and holds a
+//     regex, a request whose "METHOD URL" matches it waits until PATH is
+//     removed (logged "HELD METHOD URL" when it starts waiting, "RELEASED
+//     ..." after), so a test can kill the client at that exact point;
 //   - temporary credentials: S3_CREDS_FILE names a file of lines
 //     "ACCESS_KEY_ID SECRET SESSION_TOKEN" (read at every request, so a
 //     fake credential server can add to it while we run); a request
@@ -57,6 +61,13 @@ let failParts = parseInt(process.env.FAIL_PARTS || '0', 10);
 const delayParts = parseInt(process.env.DELAY_PARTS_MS || '0', 10);
 const credsFile = process.env.S3_CREDS_FILE || '';
 const logAuth = process.env.S3_LOG_AUTH === '1';
+const holdFile = process.env.HOLD_FILE || '';
+
+// the pause point's regex while HOLD_FILE exists (its content), else null
+function holdRe() {
+  if (!holdFile) return null;
+  try { return new RegExp(fs.readFileSync(holdFile, 'utf8').trim()); } catch (e) { return null; }
+}
 
 // {secret, token} of a temporary key, or null if unknown
 function tempCreds(akid) {
@@ -159,6 +170,13 @@ app.middleware.unshift(async (ctx, next) => {
   const vhost = /^(.+)\.s3\.localhost$/.exec(ctx.hostname);
   console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}` +
     (vhost ? ` vhost=${vhost[1]}` : ''));
+  const hold = holdRe();
+  if (hold && hold.test(`${ctx.method} ${ctx.url}`)) {
+    console.log(`HELD ${ctx.method} ${ctx.url}`);
+    while (fs.existsSync(holdFile))
+      await new Promise(resolve => setTimeout(resolve, 20));
+    console.log(`RELEASED ${ctx.method} ${ctx.url}`);
+  }
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
     if (why && typeof why === 'object') {
