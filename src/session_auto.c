@@ -264,8 +264,10 @@ autosave_loop(const struct session_workspace *ws,
             out_warn(out, "autosave: %s", e.msg);
             continue;
         }
-        if (valid && now == saved)
+        if (valid && now == saved) {
+            out_verbose(out, "autosave: no change");
             continue;
+        }
         fy_err_clear(&e);
         enum fy_rc rc = save_once(ws, o, out, "autosave", &e);
         if (rc == FY_OK) {
