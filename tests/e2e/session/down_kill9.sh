@@ -4,8 +4,7 @@
 # save, between the complete save and the pointer, with the pointer's PUT
 # sent, and while old saves are removed.  After each, the save up picks
 # is complete and restores to exactly one state that was saved (never a
-# mix), and the next
-# down works and cleans up what the killed one left.
+# mix), and the next down works and cleans up what the killed one left.
 . "$(dirname "$0")/../lib.sh"
 . "$SERVERS_DIR/remote_lib.bash"
 . "$(dirname "$0")/down.bash"
