@@ -49,10 +49,9 @@ static const char usage[] =
     "unknown, url), then a \"done\" event with the counts.\n"
     "\n"
     "Exit: 0 listed, 1 failed (no such bucket or directory, network, a\n"
-    "listing the server sent malformed), 2 usage (also an http(s) URL), 3 "
-    "bad\n"
-    "URL, 4 SSH host refused, 5 stalled (--stall-timeout), 130 "
-    "interrupted.\n";
+    "listing the server sent malformed), 2 usage (also an http(s) URL), 3\n"
+    "bad URL or AWS settings, 4 SSH host refused, 5 stalled\n"
+    "(--stall-timeout), 130 interrupted.\n";
 
 enum { OPT_BYTES = 256 };
 

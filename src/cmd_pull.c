@@ -13,7 +13,7 @@
 #include "ferry/remote_opts.h"
 
 static const char usage[] =
-    "usage: ferry pull URL [-o FILE] [options]\n"
+    "usage: ferry pull URL [-o FILE] [--no-resume] [options]\n"
     "\n"
     "Download one object from remote storage into FILE (default: the last\n"
     "element of URL, in the current directory; '-' is stdout; a directory,\n"
@@ -29,18 +29,42 @@ static const char usage[] =
     "GET.  URLs are shown with passwords, signatures, keys and tokens as\n"
     "***.\n"
     "\n"
-    "  -o, --output FILE|DIR/  write here, or into this "
-    "directory\n";
+    "Resume: a pull that is interrupted (Ctrl-C, SIGTERM, kill -9, power\n"
+    "loss) or fails keeps FILE.part and FILE.part.ferry, a small JSON record\n"
+    "of the URL (secrets hidden), the size, the ETag or Last-Modified (SFTP:\n"
+    "the mtime) and the byte ranges already on disk.  The same pull run\n"
+    "again asks only for the missing bytes, with If-Match, so an object that\n"
+    "changed meanwhile is fetched whole again: FILE is always one version\n"
+    "of the object.  A server without byte ranges or validators starts over\n"
+    "(-v says so).\n"
+    "\n"
+    "  -o, --output FILE|DIR/  write here, or into this directory\n"
+    "      --no-resume         start over: remove FILE.part and\n"
+    "                          FILE.part.ferry, and keep nothing if this\n"
+    "                          pull is interrupted\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
+    "Examples:\n"
+    "  ferry pull s3://bkt/ws.tar.zst -o ws.tar.zst    (cut off? run it "
+    "again)\n"
+    "  ferry pull --no-resume https://host/ws.tar.zst  (fetch it all afresh)\n"
+    "  ferry pull s3://bkt/ws.tar.zst --max-down 50M   (all requests "
+    "together)\n"
+    "  ferry pull 'https://bkt.s3.amazonaws.com/ws.tar.zst?X-Amz-...' -o "
+    "ws.tar.zst\n"
+    "\n"
     "Exit: 0 downloaded, 1 failed (\"no such object\", after retries, too\n"
-    "large), 2 usage, 3 bad URL, 4 SSH host or passphrase file refused or\n"
-    "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
+    "large), 2 usage, 3 bad URL or AWS settings, 4 SSH host or passphrase\n"
+    "file refused or redirected to another host with --header, 5 stalled,\n"
+    "130 interrupted (run it again to resume).\n";
+
+enum { OPT_NO_RESUME = 256 };
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,
     {"output", required_argument, NULL, 'o'},
+    {"no-resume", no_argument, NULL, OPT_NO_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -104,6 +128,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct pull_args *a)
             return FY_OK;
         case 'o':
             a->output = optarg;
+            break;
+        case OPT_NO_RESUME:
+            a->remote.no_resume = true;
             break;
         default:
             if (!remote_opt_is(c))
@@ -176,19 +203,25 @@ run(struct fy_ctx *ctx, const struct pull_args *a)
     rc = remote_pull(url, output, &a->remote, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], rate[24], *show = remote_url_show(url);
+        char size[24], rate[24], had[64] = "", *show = remote_url_show(url);
         double secs = st.seconds > 0 ? st.seconds : 1e-3;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(rate, sizeof rate, (int64_t)((double)st.bytes / secs));
+        if (st.resumed > 0) {
+            char r[24];
+            out_fmt_size(r, sizeof r, st.resumed);
+            snprintf(had, sizeof had, "; resumed: %s was already here", r);
+        }
         out_info(&ctx->out,
                  "pulled %s from %s into %s in %.1f s (%s/s, %lld "
-                 "%s, %lld retried)",
+                 "%s, %lld retried%s)",
                  size, show, output, st.seconds, rate, (long long)st.parts,
-                 st.parts == 1 ? "request" : "requests", (long long)st.retries);
-        out_event(&ctx->out, "done", "{sssssIsIsIsf}", "url", show, "file",
-                  output, "bytes", (long long)st.bytes, "parts",
-                  (long long)st.parts, "retries", (long long)st.retries,
-                  "seconds", st.seconds);
+                 st.parts == 1 ? "request" : "requests", (long long)st.retries,
+                 had);
+        out_event(&ctx->out, "done", "{sssssIsIsIsIsf}", "url", show, "file",
+                  output, "bytes", (long long)st.bytes, "resumed",
+                  (long long)st.resumed, "parts", (long long)st.parts,
+                  "retries", (long long)st.retries, "seconds", st.seconds);
         free(show);
     }
 out:

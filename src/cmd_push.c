@@ -1,10 +1,12 @@
 /*
  * cmd_push.c - `ferry push FILE URL`: options in, remote_push() out.
+ * FILE "-" is stdin, uploaded as it arrives.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "ferry/cmds.h"
 #include "ferry/remote.h"
@@ -12,24 +14,37 @@
 
 static const char usage[] =
     "usage: ferry push FILE URL [options]\n"
+    "       ferry push - URL [options]      (stdin)\n"
     "\n"
     "Upload one file to remote storage.  The object appears under URL only\n"
     "once the upload is complete (S3: one PUT, or a multipart upload with\n"
     "several parts in flight; SFTP: PATH.part, then renamed; file://: "
     "PATH.part,\n"
-    "fsync, rename).  Failed requests are retried with backoff.  URLs are\n"
-    "shown with passwords, signatures, keys and tokens as ***.\n"
+    "fsync, rename).  Failed requests are retried with backoff; S3 checks\n"
+    "each part's Content-MD5 (a damaged one is sent again).  URLs are shown\n"
+    "with passwords, signatures, keys and tokens as ***.\n"
+    "\n"
+    "FILE '-' is stdin, uploaded as it comes in bounded memory (S3: 8 MiB\n"
+    "parts; HTTP: one chunked PUT, which S3 and some servers refuse) and\n"
+    "made visible only once it ended: a failure or ^C leaves nothing.\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
-    "     file:///PATH\n"
+    "     file:///PATH; an http(s) URL pre-signed for PUT works as it is\n"
     "\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
-    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage,\n"
-    "3 bad URL or FILE not a regular file, 4 SSH host or passphrase file\n"
-    "refused, 5 stalled (--stall-timeout), 130 interrupted.\n";
+    "Examples:\n"
+    "  ferry push ws.tar.zst s3://bkt/ws.tar.zst --max-up 10M\n"
+    "  pg_dump db | zstd | ferry push - s3://bkt/db.sql.zst\n"
+    "  ferry push ws.tar.zst 'https://bkt.s3.amazonaws.com/ws.tar.zst?"
+    "X-Amz-...'\n"
+    "\n"
+    "Exit: 0 uploaded, 1 failed (a missing FILE, after retries), 2 usage\n"
+    "(or stdin a terminal), 3 bad URL or AWS settings, or FILE not a regular\n"
+    "file, 4 SSH host or passphrase file refused, 5 stalled\n"
+    "(--stall-timeout), 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,
@@ -77,9 +92,14 @@ run(struct fy_ctx *ctx, const struct push_args *a)
     /* FILE is local: missing is an I/O error (1), not "no such object";
      * a directory or device is not a file to upload (3) */
     struct stat sb;
-    if (stat(a->file, &sb) != 0)
+    bool in = strcmp(a->file, "-") == 0;
+    if (in && isatty(STDIN_FILENO))
+        return cli_usage(ctx, "push",
+                         "refusing to read the upload from a terminal "
+                         "(pipe it in: CMD | ferry push - URL)");
+    if (!in && stat(a->file, &sb) != 0)
         return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->file);
-    if (!S_ISREG(sb.st_mode))
+    if (!in && !S_ISREG(sb.st_mode))
         return fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", a->file);
     enum fy_rc rc =
         remote_push(a->file, a->url, &a->remote, &ctx->out, &st, &ctx->err);

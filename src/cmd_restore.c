@@ -15,7 +15,8 @@
 #include "ferry/stream.h"
 
 static const char usage[] =
-    "usage: ferry restore URL DIR [--force] [options]\n"
+    "usage: ferry restore URL DIR [--force] [--resumable|--no-resume]\n"
+    "                     [options]\n"
     "\n"
     "Download the archive at URL and unpack it into DIR while it arrives\n"
     "(several ranged requests at once into a bounded window of memory; no\n"
@@ -28,27 +29,49 @@ static const char usage[] =
     "gets one plain GET.  URLs are shown with passwords, signatures, keys\n"
     "and tokens as ***.\n"
     "\n"
+    "Resume: by default nothing touches the disk but the new tree, so an\n"
+    "interrupted restore downloads everything again.  With --resumable the\n"
+    "archive is also kept as it arrives in DIR.ferry-download.part beside\n"
+    "DIR (and its record, DIR.ferry-download.part.ferry, as 'ferry pull'\n"
+    "keeps): run the same restore again after Ctrl-C, kill -9 or a reboot\n"
+    "and only the missing bytes are downloaded (the unpack starts over).\n"
+    "It costs the archive's size on disk until DIR is restored; then both\n"
+    "files are removed.  A restore that finds them goes on with them, with\n"
+    "or without --resumable; --no-resume removes them.\n"
+    "\n"
+    "  ferry restore --resumable s3://bkt/ws.tar.zst ws   (cut off? again)\n"
+    "\n"
     "      --force             replace a non-empty DIR (only once the new\n"
     "                          tree is complete)\n"
-    "      --strip-components N drop the first N path "
-    "components\n";
+    "      --strip-components N drop the first N path components\n"
+    "      --resumable         keep the download in DIR.ferry-download.part\n"
+    "                          so that a rerun resumes it\n"
+    "      --no-resume         remove a kept download, keep nothing\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
+    "Example:\n"
+    "  ferry restore s3://bkt/work.tar.zst ~/work --force --max-down 50M\n"
+    "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
-    "large), 2 usage, 3 bad URL or corrupt archive, 4 unsafe entry, checksum\n"
-    "mismatch, DIR not empty, SSH host or passphrase file refused or\n"
-    "redirected to another host with --header, 5 stalled, 130 interrupted.\n";
+    "large), 2 usage, 3 bad URL or AWS settings or corrupt archive, 4 unsafe\n"
+    "entry, checksum mismatch, DIR not empty, SSH host or passphrase file\n"
+    "refused or redirected to another host with --header, 5 stalled, 130\n"
+    "interrupted.\n";
 
 enum {
     OPT_FORCE = 256,
     OPT_STRIP,
+    OPT_RESUMABLE,
+    OPT_NO_RESUME,
 };
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,
     {"force", no_argument, NULL, OPT_FORCE},
     {"strip-components", required_argument, NULL, OPT_STRIP},
+    {"resumable", no_argument, NULL, OPT_RESUMABLE},
+    {"no-resume", no_argument, NULL, OPT_NO_RESUME},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -80,6 +103,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
             rc = parse_i64("--strip-components", optarg, 0, 1024, &v, err);
             a->unpack.strip = (int)v;
             break;
+        case OPT_RESUMABLE:
+            a->remote.resumable = true;
+            break;
+        case OPT_NO_RESUME:
+            a->remote.no_resume = true;
+            break;
         default:
             if (!remote_opt_is(c))
                 return err->rc; /* cli_getopt() recorded it */
@@ -88,6 +117,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
         if (rc != FY_OK)
             return rc;
     }
+    if (a->remote.resumable && a->remote.no_resume)
+        return cli_usage(ctx, "restore",
+                         "--resumable and --no-resume exclude each other");
     static const char *const names[] = {"URL", "DIR"};
     const char *args[2] = {NULL, NULL};
     enum fy_rc rc = cli_args(ctx, "restore", argc, argv, 2, names, args);
@@ -107,24 +139,31 @@ run(struct fy_ctx *ctx, const struct restore_args *a)
                                 &st, &rs, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {
-        char size[24], down[24], *show = remote_url_show(url);
+        char size[24], down[24], had[64] = "", *show = remote_url_show(url);
         double secs = out_now() - t0;
         out_fmt_size(size, sizeof size, st.bytes);
         out_fmt_size(down, sizeof down, rs.bytes);
+        if (rs.resumed > 0) {
+            char r[24];
+            out_fmt_size(r, sizeof r, rs.resumed);
+            snprintf(had, sizeof had, "; resumed: %s was already here", r);
+        }
         out_info(&ctx->out,
                  "restored %s into %s: %lld files, %lld dirs, %lld symlinks "
-                 "(%s from %s) in %.1f s (%lld %s, %lld retried); %s",
+                 "(%s from %s) in %.1f s (%lld %s, %lld retried%s); %s",
                  show, dir, (long long)st.files, (long long)st.dirs,
                  (long long)st.symlinks, size, down, secs, (long long)rs.parts,
                  rs.parts == 1 ? "request" : "requests", (long long)rs.retries,
+                 had,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
-        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsbsf}", "op", "restore",
-                  "url", show, "dir", dir, "files", (long long)st.files,
-                  "bytes", (long long)st.bytes, "archive_bytes",
-                  (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
-                  (long long)rs.retries, "verified", st.manifest, "seconds",
-                  secs);
+        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsIsbsf}", "op",
+                  "restore", "url", show, "dir", dir, "files",
+                  (long long)st.files, "bytes", (long long)st.bytes,
+                  "archive_bytes", (long long)rs.bytes, "resumed",
+                  (long long)rs.resumed, "parts", (long long)rs.parts,
+                  "retries", (long long)rs.retries, "verified", st.manifest,
+                  "seconds", secs);
         free(show);
     }
     return rc;

@@ -47,8 +47,8 @@ static const char usage[] =
     "per URL removed (existed false: missing, with --force).\n"
     "\n"
     "Exit: 0 removed, 1 failed (no such object, network, refused), 2 usage,\n"
-    "3 bad URL or a directory, 4 SSH host refused, 5 stalled, 130 "
-    "interrupted.\n";
+    "3 bad URL or AWS settings, or a directory, 4 SSH host refused, 5\n"
+    "stalled, 130 interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

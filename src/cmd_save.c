@@ -47,8 +47,13 @@ static const char usage_tail[] =
     "Memory: S3 keeps at most --parallel parts (8 MiB each at first) in\n"
     "flight plus the one being filled.\n"
     "\n"
-    "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL, 4 SSH host\n"
-    "or passphrase file refused, 5 stalled, 130 interrupted.\n";
+    "Example:\n"
+    "  ferry save ~/work s3://bkt/work.tar.zst --max-up 20M   (the whole\n"
+    "  upload, all --parallel parts together)\n"
+    "\n"
+    "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL or AWS\n"
+    "settings, 4 SSH host or passphrase file refused, 5 stalled, 130\n"
+    "interrupted.\n";
 
 static const struct option options[] = {
     REMOTE_LONGOPTS,

@@ -40,7 +40,7 @@ static const struct cmd commands[] = {
     {"unpack", cmd_unpack, "unpack an archive safely and atomically"},
     {"list", cmd_list, "list the entries of an archive"},
     {"verify", cmd_verify, "check an archive and its checksums"},
-    {"push", cmd_push, "upload a file to S3, HTTP(S), SFTP or file://"},
+    {"push", cmd_push, "upload a file or stdin to S3, HTTP(S), SFTP, file://"},
     {"pull", cmd_pull, "download a file from remote storage"},
     {"save", cmd_save, "pack a directory straight into an upload"},
     {"restore", cmd_restore, "download straight into a safe unpack"},

@@ -4,6 +4,9 @@
  * in place.  Missing parent directories of an upload are created, as a
  * bucket would.
  *
+ * --max-up / --max-down hold here too: the copy sleeps off what it moved
+ * beyond the rate (rrate_throttle), a chunk at a time.
+ *
  * What it keeps true: PATH only ever holds a complete file; a missing
  * source is "no such object", as for the other schemes.
  */
@@ -18,25 +21,18 @@
 
 #include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/remote_rate.h"
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
 #define COPY_BUF (1u << 20)
 
-static void
-progress(const struct remote_opts *o,
-         struct out *out,
-         int64_t done,
-         int64_t total,
-         bool force)
+/* How much to move at once: a chunk of the rate limit, or COPY_BUF. */
+static size_t
+step(const struct rrate *r, size_t cap)
 {
-    if (out == NULL || o->phase == NULL)
-        return;
-    struct out_progress p = OUT_PROGRESS_INIT;
-    p.phase = o->phase;
-    p.done = done;
-    p.total = total;
-    out_progress(out, &p, force);
+    size_t n = rrate_on(r) && r->chunk < COPY_BUF ? r->chunk : COPY_BUF;
+    return n < cap ? n : cap;
 }
 
 static enum fy_rc
@@ -67,15 +63,19 @@ make_parent(const char *path, struct fy_err *err)
     return rc;
 }
 
+/* Copy src to dst (atomically), at most rate bytes/s (0: no limit). */
 static enum fy_rc
 file_push(const char *src,
           const char *dst,
           const struct remote_opts *o,
+          int64_t rate,
           struct out *out,
           struct remote_stats *st,
           struct fy_err *err)
 {
     struct fs_atomic af = FS_ATOMIC_INIT;
+    struct rrate limit;
+    rrate_init(&limit, rate, out_now());
     int fd = -1;
     int64_t size = 0, done = 0;
     char *buf = NULL;
@@ -94,7 +94,7 @@ file_push(const char *src,
             rc = fy_fail(err, FY_EINTR, "%s: interrupted", dst);
             goto out;
         }
-        ssize_t n = read(fd, buf, COPY_BUF);
+        ssize_t n = read(fd, buf, step(&limit, COPY_BUF));
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
@@ -107,11 +107,13 @@ file_push(const char *src,
                                err)) != FY_OK)
             goto out;
         done += n;
-        progress(o, out, done, size, false);
+        rfile_progress(o, out, done, size, false);
+        if ((rc = rrate_throttle(&limit, (size_t)n, dst, err)) != FY_OK)
+            goto out;
     }
     rc = fs_atomic_commit(&af, err);
     if (rc == FY_OK) {
-        progress(o, out, done, size, true);
+        rfile_progress(o, out, done, size, true);
         st->bytes += done;
         st->parts++;
     }
@@ -136,6 +138,7 @@ struct fstream {
     struct remote_stats *st;
     int64_t done, total;
     double t0;
+    struct rrate limit; /* --max-up (upload) or --max-down (download) */
 };
 
 static struct fstream *
@@ -163,12 +166,19 @@ static enum fy_rc
 fstream_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    if (fy_interrupted())
-        return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
-    enum fy_rc rc = f->os.write(f->os.ctx, buf, n, err);
-    if (rc == FY_OK) {
-        f->done += (int64_t)n;
-        progress(f->o, f->out, f->done, -1, false);
+    const char *p = buf;
+    enum fy_rc rc = FY_OK;
+    while (rc == FY_OK && n > 0) {
+        if (fy_interrupted())
+            return fy_fail(err, FY_EINTR, "%s: interrupted", f->path);
+        size_t k = step(&f->limit, n);
+        if ((rc = f->os.write(f->os.ctx, p, k, err)) != FY_OK)
+            break;
+        f->done += (int64_t)k;
+        rfile_progress(f->o, f->out, f->done, -1, false);
+        rc = rrate_throttle(&f->limit, k, f->path, err);
+        p += k;
+        n -= k;
     }
     return rc;
 }
@@ -179,7 +189,7 @@ fstream_close(void *ctx, bool commit, struct fy_err *err)
     struct fstream *f = ctx;
     enum fy_rc rc = f->os.close(f->os.ctx, commit, err);
     if (rc == FY_OK && commit) {
-        progress(f->o, f->out, f->done, f->done, true);
+        rfile_progress(f->o, f->out, f->done, f->done, true);
         if (f->st != NULL) {
             f->st->bytes += f->done;
             f->st->parts++;
@@ -208,6 +218,7 @@ file_upload_open(struct fy_ostream *os,
         return rc;
     }
     f->t0 = out_now();
+    rrate_init(&f->limit, o->max_up, f->t0);
     memset(os, 0, sizeof *os);
     os->write = fstream_write;
     os->close = fstream_close;
@@ -222,12 +233,12 @@ static enum fy_rc
 fstream_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
 {
     struct fstream *f = ctx;
-    enum fy_rc rc = f->is.read(f->is.ctx, buf, cap, got, err);
+    enum fy_rc rc = f->is.read(f->is.ctx, buf, step(&f->limit, cap), got, err);
     if (rc != FY_OK)
         return rc;
     f->done += (int64_t)*got;
-    progress(f->o, f->out, f->done, f->total, *got == 0);
-    return FY_OK;
+    rfile_progress(f->o, f->out, f->done, f->total, *got == 0);
+    return rrate_throttle(&f->limit, *got, f->path, err);
 }
 
 static void
@@ -261,6 +272,7 @@ file_download_open(struct fy_istream *is,
         return rc;
     }
     f->t0 = out_now();
+    rrate_init(&f->limit, o->max_down, f->t0);
     memset(is, 0, sizeof *is);
     is->read = fstream_read;
     is->close = fstream_in_close;
@@ -280,7 +292,7 @@ push_hook(struct rtarget *t,
           struct remote_stats *st,
           struct fy_err *err)
 {
-    return file_push(path, t->u.path, t->o, out, st, err);
+    return file_push(path, t->u.path, t->o, t->o->max_up, out, st, err);
 }
 
 static enum fy_rc
@@ -290,7 +302,7 @@ pull_hook(struct rtarget *t,
           struct remote_stats *st,
           struct fy_err *err)
 {
-    return file_push(t->u.path, path, t->o, out, st, err);
+    return rfile_pull(t, path, out, st, err); /* resumable */
 }
 
 static enum fy_rc

@@ -19,6 +19,7 @@
  *
  * Layers, calls pointing down only: remote.c (URL -> backend) -> the
  * backends remote_{s3,http,sftp,file}.c through struct remote_backend ->
+ * remote_pull.c, remote_file_pull.c (resumable pulls, resume.h) ->
  * remote_ops.c (the transfers the curl backends share) -> remote_xfer.c
  * (the engine) -> remote_policy.c, remote_curl.c, remote_url.c.
  *
@@ -39,6 +40,8 @@
 
 #include "ferry/err.h"
 #include "ferry/remote.h"
+#include "ferry/remote_digest.h"
+#include "ferry/remote_rate.h"
 #include "ferry/xalloc.h"
 
 struct fy_istream;
@@ -89,6 +92,9 @@ struct rtarget {
      * says "login denied".
      */
     bool (*auth_next)(struct rjob *j);
+    /* optional: is this failed answer worth a retry after all (S3: a 400
+     * BadDigest, the body was damaged on the way)?  Sets *why. */
+    bool (*transient)(const struct rjob *j, const char **why);
     bool http; /* status codes are HTTP's */
 };
 
@@ -99,6 +105,10 @@ struct rjob {
     struct rtarget *t;
     enum fy_rc (*setup)(struct rjob *j, CURL *h, struct fy_err *err);
     enum fy_rc (*done)(struct rjob *j, struct fy_err *err); /* optional */
+    /* optional: looks at each 2xx answer (its headers: etag, lastmod)
+     * before its first body byte is stored; false fails the job (j->local
+     * says why, set by accept) and no byte of that answer is kept */
+    bool (*accept)(struct rjob *j);
     void *owner;
     char *what;  /* for messages (owned) */
     char *query; /* pre-sorted, pre-encoded query string (owned) */
@@ -127,10 +137,14 @@ struct rjob {
      * which region it went to); whether t->reroute sent it again */
     unsigned route;
     bool rerouted;
+    /* Content-MD5 of the body (base64), sent if not empty (S3) */
+    char md5[REMOTE_MD5_B64];
     /* --- results --- */
     int64_t got; /* body bytes moved; kept across retries of a GET */
     long status;
     char *etag;
+    char *lastmod;    /* Last-Modified as sent, or NULL */
+    int64_t filetime; /* HEAD: the modification time (Unix s), -1 */
     int64_t total;    /* Content-Range total or Content-Length, -1;
                        * INT64_MAX if the server's number does not fit */
     int64_t clen;     /* Content-Length as sent (parse_size), -1 */
@@ -140,6 +154,8 @@ struct rjob {
     int result;    /* the CURLcode of the last attempt */
     /* --- engine private --- */
     int attempts;
+    bool paused;   /* by the rate limit (remote_rate.c resumes it) */
+    bool accepted; /* accept() said yes to this answer */
     double not_before, retry_after;
     CURL *h;
     struct reng *eng;
@@ -170,7 +186,14 @@ struct reng {
     enum fy_rc rc;
     struct fy_err err;
     int64_t bytes; /* payload bytes moved (engine thread only) */
+    /* --max-up / --max-down, shared by every request (engine thread) */
+    struct rrate up, down;
+    size_t turn; /* which paused request resumes first */
     struct remote_stats st;
+    /* optional: called in the engine's thread after each turn of its loop
+     * (e->act holds the running jobs); it may call reng_cancel */
+    void (*tick)(struct reng *e, void *arg);
+    void *tick_arg;
     pthread_t th;
 };
 
@@ -192,6 +215,21 @@ enum fy_rc reng_join(struct reng *e, struct fy_err *err);
 void reng_release(struct reng *e);
 /* Wake the engine (after changing something it polls). */
 void reng_wakeup(struct reng *e);
+
+/*
+ * remote_rate.c: resume the requests of e the rate limit paused, in turn,
+ * while their bucket has tokens; lower *next to when the others could go.
+ * A request that fails as it resumes (its callback's error in j->local) is
+ * returned, for the engine to fail with; else NULL.  Engine thread only.
+ */
+struct rjob *rrate_resume(struct reng *e, double now, double *next);
+
+/*
+ * remote_digest.c: fill j->md5 with the Content-MD5 of a PUT's body (from
+ * j->mem, or len bytes of j->fd from off), unless it is set already or the
+ * body is streamed (j->pipe).  Errors as remote_md5_fd().
+ */
+enum fy_rc rjob_md5(struct rjob *j, struct fy_err *err);
 
 /* One request with retries, in this thread (progress shown if total>=0). */
 enum fy_rc remote_run_one(struct rtarget *t,
@@ -274,6 +312,22 @@ extern const struct remote_backend remote_http_backend; /* remote_http.c */
 extern const struct remote_backend remote_sftp_backend; /* remote_sftp.c */
 extern const struct remote_backend remote_file_backend; /* remote_file.c */
 
+/* A progress line of a file:// transfer (o->phase; none without it;
+ * src/remote_file_pull.c). */
+void rfile_progress(const struct remote_opts *o,
+                    struct out *out,
+                    int64_t done,
+                    int64_t total,
+                    bool force);
+
+/* file://'s pull_file: a copy into path.part by its missing ranges,
+ * resumable across runs (src/remote_file_pull.c). */
+enum fy_rc rfile_pull(struct rtarget *t,
+                      const char *path,
+                      struct out *out,
+                      struct remote_stats *st,
+                      struct fy_err *err);
+
 /* remote_curl.c: curl_global_init() once (any thread); its result. */
 CURLcode remote_curl_global(void);
 /*
@@ -335,18 +389,65 @@ enum fy_rc rops_put_fd(struct rtarget *t,
                        struct remote_stats *st,
                        struct fy_err *err);
 
+/*
+ * What pull and restore learn before the first byte (rops_probe): the size
+ * of the object (-1 if the server does not say), whether it honours byte
+ * ranges, and its validators as the server sent them (NULL if none): the
+ * ETag, and Last-Modified (HTTP) or the modification time in decimal Unix
+ * seconds (SFTP).  Free with rprobe_release().
+ */
+struct rprobe {
+    int64_t total;
+    bool ranges;
+    char *etag;
+    char *modified;
+};
+#define RPROBE_INIT                                                            \
+    {                                                                          \
+        -1, false, NULL, NULL                                                  \
+    }
+void rprobe_release(struct rprobe *p);
+/*
+ * Probe t: a HEAD, or, if HEAD is refused (HTTP 403, 405, 501), a GET of
+ * byte 0.  A missing object fails "no such object".  A size beyond
+ * REMOTE_MAX_OBJECT fails before anything is computed from it.  Retries
+ * are counted in st and shown with -v.  p is released first.
+ */
+enum fy_rc rops_probe(struct rtarget *t,
+                      struct out *out,
+                      struct remote_stats *st,
+                      struct rprobe *p,
+                      struct fy_err *err);
+
 /* The hooks of the libcurl backends (see struct remote_backend). */
 enum fy_rc rops_push_file(struct rtarget *t,
                           const char *path,
                           struct out *out,
                           struct remote_stats *st,
                           struct fy_err *err);
-/* HEAD (or a GET of byte 0), then parallel ranged GETs into path.part. */
+/*
+ * rops_probe, then parallel ranged GETs of what path.part lacks, resumable
+ * across runs (resume.h; src/remote_pull.c).
+ */
 enum fy_rc rops_pull_file(struct rtarget *t,
                           const char *path,
                           struct out *out,
                           struct remote_stats *st,
                           struct fy_err *err);
+/*
+ * A download stream like rops_download_open's that keeps the bytes in
+ * cache.part (resume.h) as they arrive and reads them back in order: a
+ * rerun after an interruption fetches only what cache.part lacks.  The
+ * files stay after close, the caller removes them (resume_remove) once it
+ * has what it wanted.  Without byte ranges, a size or a validator (or with
+ * o->no_resume): the plain stream, and any old cache is removed.
+ */
+enum fy_rc rops_download_cached_open(struct fy_istream *is,
+                                     struct rtarget *t,
+                                     const char *cache,
+                                     struct out *out,
+                                     struct remote_stats *st,
+                                     struct fy_err *err);
 /* One streamed PUT fed through a pipe (HTTP, SFTP). */
 enum fy_rc rops_upload_open(struct fy_ostream *os,
                             struct rtarget *t,

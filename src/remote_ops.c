@@ -57,10 +57,11 @@ static enum fy_rc
 probe_range(struct rtarget *t,
             struct out *out,
             struct remote_stats *st,
-            int64_t *total,
-            bool *ranges,
+            struct rprobe *p,
             struct fy_err *err)
 {
+    int64_t *total = &p->total;
+    bool *ranges = &p->ranges;
     struct rjob j;
     struct fy_err local = FY_ERR_INIT;
     char byte;
@@ -81,34 +82,48 @@ probe_range(struct rtarget *t,
         fy_fail(err, rc, "%s", local.msg);
     }
     j.dst = NULL;
+    free(p->etag);
+    free(p->modified);
+    p->etag = j.etag;
+    p->modified = j.lastmod;
+    j.etag = j.lastmod = NULL;
     rjob_release(&j);
     return rc;
 }
 
-/*
- * What pull and restore learn before the first byte: the size of the
- * object (-1 if the server does not say) and whether it honours byte
- * ranges, from a HEAD, or, if HEAD is refused (HTTP 403, 405, 501), from
- * probe_range().  A missing object fails "no such object".  A size beyond
- * REMOTE_MAX_OBJECT fails before anything is computed from it.  Retries
- * are counted in st and shown with -v.
- */
-static enum fy_rc
-probe(struct rtarget *t,
-      struct out *out,
-      struct remote_stats *st,
-      int64_t *total,
-      bool *ranges,
-      struct fy_err *err)
+void
+rprobe_release(struct rprobe *p)
+{
+    free(p->etag);
+    free(p->modified);
+    *p = (struct rprobe)RPROBE_INIT;
+}
+
+enum fy_rc
+rops_probe(struct rtarget *t,
+           struct out *out,
+           struct remote_stats *st,
+           struct rprobe *p,
+           struct fy_err *err)
 {
     struct rjob j;
     struct fy_err local = FY_ERR_INIT;
+    int64_t *total = &p->total;
+    bool *ranges = &p->ranges;
+    rprobe_release(p);
     rjob_init(&j, t, RM_HEAD);
     j.what = xstrdup(t->u.show);
     enum fy_rc rc = remote_run_one(t, &j, out, -1, st, &local);
     long status = j.status;
     *total = j.total;
     *ranges = true;
+    p->etag = j.etag;
+    p->modified = t->http          ? j.lastmod
+                  : j.filetime > 0 ? xasprintf("%lld", (long long)j.filetime)
+                                   : NULL;
+    if (t->http)
+        j.lastmod = NULL;
+    j.etag = NULL;
     rjob_release(&j);
     /* a HEAD has no body to say which region a bucket is in: the GET's
      * error answer may (t->reroute) */
@@ -119,7 +134,7 @@ probe(struct rtarget *t,
                     "%s: HEAD refused (HTTP %ld): asking for its first byte "
                     "instead",
                     t->u.show, status);
-        rc = probe_range(t, out, st, total, ranges, err);
+        rc = probe_range(t, out, st, p, err);
     } else if (rc != FY_OK) {
         fy_fail(err, rc, "%s", local.msg);
     }
@@ -252,77 +267,6 @@ out:
     free(buf);
     is->close(is->ctx);
     fs_atomic_abort(&af);
-    return rc;
-}
-
-enum fy_rc
-rops_pull_file(struct rtarget *t,
-               const char *path,
-               struct out *out,
-               struct remote_stats *st,
-               struct fy_err *err)
-{
-    const struct remote_opts *o = t->o;
-    struct fs_atomic af = FS_ATOMIC_INIT;
-    struct rjob *jobs = NULL;
-    size_t n = 0;
-    int64_t total = -1;
-    bool ranges;
-    enum fy_rc rc;
-    if ((rc = probe(t, out, st, &total, &ranges, err)) != FY_OK)
-        goto done;
-    if ((rc = fs_atomic_open(&af, path, 0644, err)) != FY_OK)
-        goto done;
-    if (af.direct) {
-        /* it became a device or FIFO since we looked: no offsets there */
-        struct fy_istream is;
-        fs_atomic_abort(&af);
-        rc = rops_download_open(&is, t, out, st, err);
-        if (rc == FY_OK)
-            rc = rops_write_stream(&is, path, err);
-        goto done;
-    }
-    if ((rc = remote_check_space(af.fd, fs_atomic_name(&af), total, err)) !=
-        FY_OK)
-        goto done;
-    rops_summary_start(out, "pull", t->u.show, total);
-    /* total <= REMOTE_MAX_OBJECT (probe): no overflow below; without
-     * byte ranges, or without a size, one plain GET (a retry starts it
-     * over) */
-    int64_t chunk = remote_chunk_size(o);
-    if (!ranges && total >= 0)
-        chunk = total > 0 ? total : 1;
-    n = total < 0 ? 1 : (size_t)((total + chunk - 1) / chunk);
-    jobs = xcalloc(n ? n : 1, sizeof *jobs);
-    struct reng e;
-    reng_init(&e, o, out, total);
-    for (size_t i = 0; i < n; i++) {
-        struct rjob *j = &jobs[i];
-        rjob_init(j, t, RM_GET);
-        j->what = xstrdup(t->u.show);
-        j->dst_fd = af.fd;
-        j->off = (int64_t)i * chunk;
-        j->len = total < 0                ? -1
-                 : total - j->off < chunk ? total - j->off
-                                          : chunk;
-        j->ranged = ranges && total >= 0;
-        j->payload = true;
-        reng_submit(&e, j);
-    }
-    reng_close(&e);
-    rc = reng_run(&e, err);
-    remote_stats_add(st, &e.st);
-    reng_release(&e);
-    if (rc == FY_OK && total >= 0 && st->bytes != total)
-        rc = fy_fail(err, FY_ERUNTIME, "%s: got %lld of %lld bytes", t->u.show,
-                     (long long)st->bytes, (long long)total);
-    if (rc == FY_OK)
-        rc = fs_atomic_commit(&af, err);
-done:
-    fs_atomic_abort(&af);
-    for (size_t i = 0; i < n; i++)
-        rjob_release(&jobs[i]);
-    free(jobs);
     return rc;
 }
 
@@ -536,9 +480,12 @@ rops_download_open(struct fy_istream *is,
     struct down *d = xcalloc(1, sizeof *d);
     const struct remote_opts *o = t->o;
     struct remote_stats probed = {0};
-    bool ranges;
+    struct rprobe pr = RPROBE_INIT;
     rtarget_move(&d->t, t);
-    enum fy_rc rc = probe(&d->t, out, &probed, &d->total, &ranges, err);
+    enum fy_rc rc = rops_probe(&d->t, out, &probed, &pr, err);
+    bool ranges = pr.ranges;
+    d->total = pr.total;
+    rprobe_release(&pr);
     if (st != NULL)
         remote_stats_add(st, &probed);
     if (rc != FY_OK) {

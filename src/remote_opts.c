@@ -2,8 +2,8 @@
  * remote_opts.c - the options every remote command shares (--retries,
  * --stall-timeout, --parallel, --header, --ssh-key,
  * --ssh-key-passphrase-file, --known-hosts, --insecure-host, --profile,
- * --region, --endpoint-url): their defaults and their parsing, for a
- * command's option table (REMOTE_LONGOPTS in
+ * --region, --endpoint-url, --max-up, --max-down): their defaults and their
+ * parsing, for a command's option table (REMOTE_LONGOPTS in
  * ferry/remote_opts.h).
  *
  * What it keeps true: a value out of range is a usage error naming the
@@ -110,6 +110,10 @@ remote_opts_set(struct remote_opts *o,
                            "expected");
         o->s3_endpoint = arg;
         return FY_OK;
+    case REMOTE_OPT_MAX_UP:
+        return parse_rate("--max-up", arg, &o->max_up, err);
+    case REMOTE_OPT_MAX_DOWN:
+        return parse_rate("--max-down", arg, &o->max_down, err);
     default:
         return fy_fail(err, FY_EUSAGE, "unknown remote option");
     }

@@ -115,8 +115,15 @@ remote_classify(int curl_code, long status, bool get)
     if (status == 404)
         return verdict(REMOTE_FAIL, FY_ERUNTIME,
                        get ? "no such object" : "no such bucket or path");
+    if (status == 412) /* If-Match / If-Unmodified-Since failed */
+        return verdict(REMOTE_FAIL, FY_ERUNTIME,
+                       "the object changed during the download");
     if (status == 416)
         return verdict(REMOTE_FAIL, FY_ERUNTIME, "range not satisfiable");
+    if (status == 411) /* a streamed (chunked) PUT: push - or save */
+        return verdict(REMOTE_FAIL, FY_ERUNTIME,
+                       "the server wants the length first and takes no "
+                       "streamed upload (push a file instead)");
     if (status >= 300 && status < 400)
         return verdict(REMOTE_FAIL, FY_ERUNTIME,
                        "redirected elsewhere (wrong region or endpoint?)");

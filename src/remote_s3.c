@@ -226,6 +226,10 @@ static enum fy_rc
 s3_setup(struct rjob *j, CURL *h, struct fy_err *err)
 {
     struct s3_be *b = j->t->be;
+    /* every PUT carries Content-MD5: S3 refuses a body damaged on the way
+     * (400 BadDigest, retried: s3_transient) instead of storing it */
+    if (rjob_md5(j, err) != FY_OK)
+        return err->rc;
     struct aws_creds c;
     if (aws_chain_get(b->aws.chain, j->what, &c, err) != FY_OK)
         return err->rc;
@@ -243,11 +247,40 @@ s3_setup(struct rjob *j, CURL *h, struct fy_err *err)
     struct strlist hl = STRLIST_INIT;
     bool body = (j->method == RM_PUT || j->method == RM_POST) && j->len != 0;
     s3_headers(&hl, body, c.session_token);
+    if (j->md5[0] != '\0') {
+        char *md5 = xasprintf("Content-MD5: %s", j->md5);
+        strlist_add(&hl, md5);
+        free(md5);
+    }
     for (size_t i = 0; i < hl.n; i++)
         j->hdrs = curl_slist_append(j->hdrs, hl.v[i]);
     strlist_release(&hl);
     aws_creds_release(&c);
     return FY_OK;
+}
+
+/*
+ * A 400 worth a retry: BadDigest (the body did not match its Content-MD5:
+ * damaged on the way; a file that changed while it was read fails again
+ * and again, and then for good) and RequestTimeout (S3 waited too long
+ * for the body).
+ */
+static bool
+s3_transient(const struct rjob *j, const char **why)
+{
+    if (j->status != 400)
+        return false;
+    char *code = s3_xml_text(j->resp.buf, j->resp.len, "Error/Code");
+    bool yes = false;
+    if (code != NULL && strcmp(code, "BadDigest") == 0) {
+        *why = "the body arrived damaged (its Content-MD5 did not match)";
+        yes = true;
+    } else if (code != NULL && strcmp(code, "RequestTimeout") == 0) {
+        *why = "the server timed out waiting for the body";
+        yes = true;
+    }
+    free(code);
+    return yes;
 }
 
 static void
@@ -308,6 +341,7 @@ s3_target_open(struct rtarget *t, struct fy_err *err)
     t->setup = s3_setup;
     t->explain = s3_explain;
     t->reroute = s3_reroute;
+    t->transient = s3_transient;
     t->http = true;
     enum fy_rc rc = aws_s3_open(&b->aws, t->o->aws_profile, t->o->aws_region,
                                 t->o->s3_endpoint, t->u.show, err);
@@ -469,18 +503,31 @@ s3_push_multipart(struct rtarget *t,
     if (rc != FY_OK)
         goto done;
     jobs = xcalloc((size_t)n, sizeof *jobs);
+    mp.nparts = n;
     struct reng e;
     reng_init(&e, t->o, out, size);
+    reng_start(&e);
     for (int i = 0; i < n; i++) {
         part_job(&mp, &jobs[i], i + 1);
         jobs[i].fd = fd;
         jobs[i].off = (int64_t)i * ps;
         jobs[i].len = size - jobs[i].off < ps ? size - jobs[i].off : ps;
+        /* the Content-MD5 is computed here, off the engine's thread, at
+         * most one part ahead of the parts in flight */
+        pthread_mutex_lock(&e.mu);
+        while ((int64_t)i - e.st.parts > e.parallel && e.rc == FY_OK)
+            pthread_cond_wait(&e.cv, &e.mu);
+        bool failed = e.rc != FY_OK;
+        pthread_mutex_unlock(&e.mu);
+        struct fy_err herr = FY_ERR_INIT;
+        if (!failed && rjob_md5(&jobs[i], &herr) != FY_OK)
+            reng_cancel(&e, herr.rc, herr.msg);
+        if (failed || herr.rc != FY_OK)
+            break;
         reng_submit(&e, &jobs[i]);
     }
-    mp.nparts = n;
     reng_close(&e);
-    rc = reng_run(&e, err);
+    rc = reng_join(&e, err);
     remote_stats_add(st, &e.st);
     reng_release(&e);
     if (rc == FY_OK)
@@ -560,12 +607,18 @@ submit_part(struct s3_up *u, bool last, struct fy_err *err)
     j->mem_owned = u->cur;
     j->mem = u->cur;
     j->len = (int64_t)u->cur_len;
+    u->cur = NULL;
+    /* hashed in the producer's thread, not the engine's */
+    if ((rc = rjob_md5(j, err)) != FY_OK) {
+        rjob_release(j);
+        free(j);
+        return rc;
+    }
     u->mp.nparts = u->part;
     u->jobs = xrealloc(u->jobs, (u->njobs + 1) * sizeof *u->jobs);
     u->jobs[u->njobs++] = j;
     reng_submit(&u->e, j);
     u->part++;
-    u->cur = NULL;
     u->cur_len = 0;
     if (!last) {
         u->cur_cap =

@@ -35,6 +35,7 @@ rjob_init(struct rjob *j, struct rtarget *t, enum rmethod m)
     j->fd = -1;
     j->dst_fd = -1;
     j->len = -1;
+    j->filetime = -1;
     j->total = -1;
     j->clen = -1;
     j->resp = (struct sbuf)SBUF_INIT;
@@ -51,10 +52,11 @@ rjob_release(struct rjob *j)
     free(j->query);
     free(j->mem_owned);
     free(j->etag);
+    free(j->lastmod);
     sbuf_release(&j->resp);
     j->h = NULL;
     j->hdrs = NULL;
-    j->what = j->query = j->mem_owned = j->etag = NULL;
+    j->what = j->query = j->mem_owned = j->etag = j->lastmod = NULL;
 }
 
 /* --------------------------------------------------------------- pipe */
@@ -176,13 +178,20 @@ static size_t
 on_read(char *buf, size_t size, size_t nmemb, void *arg)
 {
     struct rjob *j = arg;
+    struct rrate *rate = &j->eng->up;
     size_t want = size * nmemb;
+    if (j->payload && rrate_on(rate) &&
+        (want = rrate_allow(rate, want, out_now())) == 0) {
+        j->paused = true; /* rrate_resume() lets it go on */
+        return CURL_READFUNC_PAUSE;
+    }
     if (j->pipe != NULL) {
         ssize_t r = rpipe_read(j->pipe, buf, want);
         if (r < 0)
             return CURL_READFUNC_ABORT;
         j->got += r;
         j->eng->bytes += r;
+        rrate_spend(rate, (size_t)r);
         return (size_t)r;
     }
     int64_t left = j->len - j->got;
@@ -208,8 +217,10 @@ on_read(char *buf, size_t size, size_t nmemb, void *arg)
         k = 0;
     }
     j->got += (int64_t)k;
-    if (j->payload)
+    if (j->payload) {
         j->eng->bytes += (int64_t)k;
+        rrate_spend(rate, k);
+    }
     return k;
 }
 
@@ -240,6 +251,11 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
             sbuf_add(&j->resp, p, n);
         return n;
     }
+    if (j->accept != NULL && !j->accepted) {
+        if (!j->accept(j))
+            return 0; /* j->local says why */
+        j->accepted = true;
+    }
     if (j->size_probe && st == 200) {
         j->whole = true; /* the headers said what we wanted: stop here */
         return CURL_WRITEFUNC_ERROR;
@@ -264,6 +280,10 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
                 j->what);
         return 0;
     }
+    if (j->payload && rrate_allow(&j->eng->down, n, out_now()) == 0) {
+        j->paused = true; /* libcurl keeps p; rrate_resume() lets it go on */
+        return CURL_WRITEFUNC_PAUSE;
+    }
     if (j->sink != NULL) {
         if (rpipe_write(j->sink, p, n, &j->local) != FY_OK)
             return CURL_WRITEFUNC_ERROR;
@@ -274,8 +294,10 @@ on_write(char *p, size_t size, size_t nmemb, void *arg)
         return 0;
     }
     j->got += (int64_t)n;
-    if (j->payload)
+    if (j->payload) {
         j->eng->bytes += (int64_t)n;
+        rrate_spend(&j->eng->down, n);
+    }
     return n;
 }
 
@@ -326,7 +348,9 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     if (n >= 5 && strncmp(p, "HTTP/", 5) == 0) {
         /* a new response (after "100 Continue" or a redirect) */
         free(j->etag);
-        j->etag = NULL;
+        free(j->lastmod);
+        j->etag = j->lastmod = NULL;
+        j->accepted = false;
         j->retry_after = -1;
         j->total = -1;
         j->clen = -1;
@@ -335,6 +359,9 @@ on_header(char *p, size_t size, size_t nmemb, void *arg)
     if ((v = header_value(p, n, "etag")) != NULL) {
         free(j->etag);
         j->etag = v;
+    } else if ((v = header_value(p, n, "last-modified")) != NULL) {
+        free(j->lastmod);
+        j->lastmod = v;
     } else if ((v = header_value(p, n, "retry-after")) != NULL) {
         j->retry_after = remote_parse_retry_after(v, (double)time(NULL));
         free(v);
@@ -380,6 +407,8 @@ reng_init(struct reng *e,
     e->out = out;
     e->total = total;
     e->parallel = o->parallel > 0 ? o->parallel : 1;
+    rrate_init(&e->up, o->max_up, out_now());
+    rrate_init(&e->down, o->max_down, out_now());
     e->m = curl_multi_init();
     pthread_mutex_init(&e->mu, NULL);
     pthread_cond_init(&e->cv, NULL);
@@ -464,13 +493,17 @@ start_job(struct reng *e, struct rjob *j)
                        j->what);
     j->h = h;
     j->attempts++;
+    j->paused = false;
     j->ebuf[0] = '\0';
     j->status = 0;
     j->retry_after = -1;
     j->total = -1;
     j->clen = -1;
     free(j->etag);
-    j->etag = NULL;
+    free(j->lastmod);
+    j->etag = j->lastmod = NULL;
+    j->accepted = false;
+    j->filetime = -1;
     j->resp.len = 0;
     if (j->method != RM_GET)
         j->got = 0; /* uploads and HEADs start over */
@@ -496,13 +529,16 @@ start_job(struct reng *e, struct rjob *j)
     curl_easy_setopt(h, CURLOPT_XFERINFOFUNCTION, on_progress);
     curl_easy_setopt(h, CURLOPT_XFERINFODATA, j);
     curl_easy_setopt(h, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(h, CURLOPT_BUFFERSIZE, 256L * 1024);
+    /* limited: what one callback takes is what the bucket may owe */
+    curl_easy_setopt(h, CURLOPT_BUFFERSIZE,
+                     rrate_on(&e->down) ? (long)e->down.chunk : 256L * 1024);
     curl_easy_setopt(h, CURLOPT_UPLOAD_BUFFERSIZE, 1024L * 1024);
     switch (j->method) {
     case RM_GET:
         break;
     case RM_HEAD:
         curl_easy_setopt(h, CURLOPT_NOBODY, 1L);
+        curl_easy_setopt(h, CURLOPT_FILETIME, 1L); /* SFTP's mtime */
         break;
     case RM_PUT:
         curl_easy_setopt(h, CURLOPT_UPLOAD, 1L);
@@ -585,8 +621,13 @@ retry_why(const struct rjob *j,
           CURLcode cc,
           const struct remote_verdict *v)
 {
-    if (status >= 300)
-        return xasprintf("HTTP %ld", status);
+    if (status >= 300) {
+        struct sbuf sb = SBUF_INIT;
+        sbuf_addf(&sb, "HTTP %ld", status);
+        if (j->t != NULL && j->t->explain != NULL)
+            j->t->explain(j, &sb); /* " SlowDown", " BadDigest" */
+        return sbuf_detach(&sb);
+    }
     char *text = curl_error_text(j, cc);
     char *why = xasprintf("%s%s%s", v->why, text[0] ? ": " : "", text);
     free(text);
@@ -606,6 +647,11 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         curl_off_t cl = -1;
         curl_easy_getinfo(j->h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &cl);
         j->total = cl;
+    }
+    if (j->method == RM_HEAD) {
+        curl_off_t ft = -1;
+        if (curl_easy_getinfo(j->h, CURLINFO_FILETIME_T, &ft) == CURLE_OK)
+            j->filetime = ft;
     }
     j->status = st;
     j->result = (int)cc;
@@ -671,6 +717,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
     }
     struct remote_verdict v = remote_classify(
         (int)cc, st, j->method == RM_GET || j->method == RM_HEAD);
+    if (v.action == REMOTE_FAIL && st >= 400 && j->t != NULL &&
+        j->t->transient != NULL && j->t->transient(j, &v.why))
+        v.action = REMOTE_RETRY;
     bool body = j->dst != NULL || j->dst_fd >= 0 || j->sink != NULL;
     if (v.action == REMOTE_DONE && j->method == RM_GET && body &&
         !j->size_probe && j->len >= 0 && j->got != j->len) {
@@ -725,6 +774,9 @@ finish_job(struct reng *e, struct rjob *j, CURLcode cc)
         if (j->t != NULL && j->t->explain != NULL)
             j->t->explain(j, &why);
         sbuf_adds(&why, ")");
+        if (j->pipe != NULL && st == 501) /* S3 and a pre-signed URL */
+            sbuf_adds(&why, ": the server takes no streamed (chunked) upload, "
+                            "push a file instead");
     }
     if (cc != CURLE_OK) {
         char *ebuf = curl_error_text(j, cc);
@@ -827,6 +879,8 @@ reng_run(struct reng *e, struct fy_err *err)
              * rather than sleep in curl_multi_poll until the next tick */
             next = 0;
         }
+        if (e->tick != NULL)
+            e->tick(e, e->tick_arg);
         if (fy_interrupted() && !e->cleanup) {
             char *why =
                 xasprintf("%s: interrupted", e->name ? e->name : "transfer");
@@ -834,6 +888,9 @@ reng_run(struct reng *e, struct fy_err *err)
             free(why);
         }
         report(e, false);
+        struct rjob *stuck = rrate_resume(e, out_now(), &next);
+        if (stuck != NULL)
+            reng_cancel(e, stuck->local.rc, stuck->local.msg);
         double wait = next - out_now();
         int ms = wait <= 0 ? 0 : wait > 0.25 ? 250 : (int)(wait * 1000) + 1;
         curl_multi_poll(e->m, NULL, 0, ms, NULL);
@@ -899,6 +956,7 @@ remote_stats_add(struct remote_stats *total, const struct remote_stats *st)
     total->bytes += st->bytes;
     total->parts += st->parts;
     total->retries += st->retries;
+    total->resumed += st->resumed;
     if (st->restart) {
         total->restart = true;
         memcpy(total->restart_why, st->restart_why, sizeof total->restart_why);

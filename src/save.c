@@ -10,9 +10,12 @@
 #include "ferry/save.h"
 
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
+#include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/resume.h"
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
@@ -77,6 +80,26 @@ save_run(const char *dir,
     }
 }
 
+/*
+ * Where a resumable restore of dir keeps its download: DIR.ferry-download
+ * (files DIR.ferry-download.part and .part.ferry) beside DIR; NULL when
+ * DIR has no name of its own ("/", ".").  Caller frees.
+ */
+static char *
+cache_path(const char *dir)
+{
+    char *base = fs_basename(dir), *parent = fs_dirname(dir), *path = NULL;
+    if (*base && strcmp(base, "/") != 0 && strcmp(base, ".") != 0 &&
+        strcmp(base, "..") != 0) {
+        char *name = xasprintf("%s.ferry-download", base);
+        path = fs_join(parent, name);
+        free(name);
+    }
+    free(base);
+    free(parent);
+    return path;
+}
+
 enum fy_rc
 restore_run(const char *url,
             const char *dir,
@@ -91,8 +114,22 @@ restore_run(const char *url,
     struct out quiet = *out;
     quiet.mode = OUT_NONE;
     struct fy_istream is;
-    enum fy_rc rc = remote_download_open(&is, url, o, out, rs, err);
+    struct remote_opts ro = *o; /* borrowed fields stay borrowed */
+    char *cache = cache_path(dir);
+    /* SPEC: no temporary file, unless asked for (or left by a run that
+     * was asked for) */
+    if (cache != NULL && o->no_resume)
+        resume_remove(cache);
+    else if (cache != NULL && (o->resumable || resume_exists(cache)))
+        ro.cache = cache;
+    else if (o->resumable)
+        out_verbose(out, "%s: no place beside it for a download: not resumable",
+                    dir);
+    enum fy_rc rc = remote_download_open(&is, url, &ro, out, rs, err);
     if (rc == FY_OK)
         rc = arc_unpack(&is, dir, uo, &quiet, st, err);
+    if (rc == FY_OK && ro.cache != NULL)
+        resume_remove(ro.cache);
+    free(cache);
     return rc;
 }

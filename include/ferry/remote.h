@@ -169,6 +169,15 @@ struct remote_opts {
     const char *aws_region;  /* --region R (borrowed), else the AWS chain */
     const char *s3_endpoint; /* --endpoint-url URL (borrowed), else the AWS
                               * settings (aws_config.h) */
+    int64_t max_up;          /* --max-up: payload bytes/s sent by the whole
+                              * transfer, all requests together (0: no
+                              * limit) */
+    int64_t max_down;        /* --max-down: likewise, received */
+    bool no_resume;          /* --no-resume: start over, keep nothing */
+    bool resumable;          /* restore --resumable (save.h) */
+    const char *cache;       /* download streams: keep the bytes in
+                              * CACHE.part, resumable (restore
+                              * --resumable; borrowed), NULL: none */
 };
 
 /* The defaults above; no header.  (src/remote_opts.c) */
@@ -211,6 +220,7 @@ struct remote_stats {
     int64_t parts;   /* requests that carried payload (parts, chunks) */
     int64_t retries; /* requests retried */
     double seconds;
+    int64_t resumed; /* pull: bytes already on disk from an earlier run */
     /* a streamed upload (HTTP, SFTP) broke after its first bytes in a way
      * a retry would fix: only starting it again from byte 0 can; why
      * ("HTTP 503", "connection lost: ..."), and the server's Retry-After
@@ -220,7 +230,14 @@ struct remote_stats {
     double retry_after;
 };
 
-/* Upload the regular file path to url. */
+/*
+ * Upload the regular file path to url.  path "-" is stdin, read to its end
+ * through remote_upload_open() (S3: parts of a multipart upload as they
+ * fill, one PUT if it all fits in one; HTTP: one chunked PUT; SFTP and
+ * file: PATH.part, then renamed) and committed only at its end: an error
+ * or SIGINT/SIGTERM before it leaves nothing under url.  An empty stdin
+ * makes an empty object.
+ */
 enum fy_rc remote_push(const char *path,
                        const char *url,
                        const struct remote_opts *o,
@@ -228,7 +245,12 @@ enum fy_rc remote_push(const char *path,
                        struct remote_stats *st,
                        struct fy_err *err);
 
-/* Download url into path (atomically; "-" is stdout). */
+/*
+ * Download url into path (atomically; "-" is stdout).  Resumable across
+ * runs (resume.h): path.part and path.part.ferry are kept when a pull is
+ * interrupted or fails, and the next pull of the same URL into path asks
+ * only for what they lack (o->no_resume: start over, keep nothing).
+ */
 enum fy_rc remote_pull(const char *url,
                        const char *path,
                        const struct remote_opts *o,
@@ -255,6 +277,10 @@ enum fy_rc remote_upload_open(struct fy_ostream *os,
  * ranged requests at once into a bounded window of memory.  A missing
  * object fails here ("no such object").  A read error (after retries) is
  * returned by read(); the stream never returns a short object as EOF.
+ * With o->cache (not for file://), the bytes go to o->cache + ".part" as
+ * a pull's do, resumable by a later stream with the same cache (see
+ * resume.h), and are read back from there; the caller removes the files
+ * (resume_remove) when it is done with them.
  */
 enum fy_rc remote_download_open(struct fy_istream *is,
                                 const char *url,

@@ -33,8 +33,9 @@ extern "C" {
  * The options every remote command shares, for a command's option table:
  * --retries N, --stall-timeout SECS, --parallel N, --header H, --ssh-key
  * FILE, --ssh-key-passphrase-file FILE, --known-hosts FILE,
- * --insecure-host, and for S3 --profile NAME, --region R, --endpoint-url
- * URL.  REMOTE_LONGOPTS expands to
+ * --insecure-host, --max-up RATE, --max-down RATE (parse_rate()'s syntax,
+ * as fetch's), and for S3 --profile NAME, --region R, --endpoint-url URL.
+ * REMOTE_LONGOPTS expands to
  * their struct option entries (values REMOTE_OPT_BASE and up);
  * remote_opts_set() takes one.  REMOTE_OPTS_HELP is their help text.
  */
@@ -51,6 +52,8 @@ enum {
     REMOTE_OPT_PROFILE,
     REMOTE_OPT_REGION,
     REMOTE_OPT_ENDPOINT_URL,
+    REMOTE_OPT_MAX_UP,
+    REMOTE_OPT_MAX_DOWN,
     REMOTE_OPT_END
 };
 #define REMOTE_LONGOPTS                                                        \
@@ -65,8 +68,10 @@ enum {
         {"insecure-host", no_argument, NULL, REMOTE_OPT_INSECURE_HOST},        \
         {"profile", required_argument, NULL, REMOTE_OPT_PROFILE},              \
         {"region", required_argument, NULL, REMOTE_OPT_REGION},                \
+        {"endpoint-url", required_argument, NULL, REMOTE_OPT_ENDPOINT_URL},    \
+        {"max-up", required_argument, NULL, REMOTE_OPT_MAX_UP},                \
     {                                                                          \
-        "endpoint-url", required_argument, NULL, REMOTE_OPT_ENDPOINT_URL       \
+        "max-down", required_argument, NULL, REMOTE_OPT_MAX_DOWN               \
     }
 #define REMOTE_OPTS_HELP                                                       \
     "      --retries N         retry a failed request N times (default 5;\n"   \
@@ -76,6 +81,10 @@ enum {
     "                          is retried (default 60; 0 waits forever)\n"     \
     "      --parallel N        S3 parts / ranged downloads in flight "         \
     "(default 4)\n"                                                            \
+    "      --max-up RATE       upload limit for the whole transfer, all\n"     \
+    "                          --parallel requests together, e.g. 10M\n"       \
+    "                          (bytes/s, K/M/G = 1024^n; 0 = none)\n"          \
+    "      --max-down RATE     download limit, likewise, e.g. 500K\n"          \
     "      --header 'NAME: VALUE'  extra HTTP header (http/https; "            \
     "repeatable);\n"                                                           \
     "                          a redirect to another host is then refused\n"   \

@@ -21,7 +21,7 @@ assert_exit 0
 no_rejects || fail "s3rver refused a request"
 n=$(issued_count imds)
 [ "$n" -ge 2 ] || fail "the credentials were not refreshed during the upload ($n fetch)"
-keys=$(grep -A1 'partNumber=' "$WORK/s3.log" | grep '^AUTH ASIA' | cut -d' ' -f2 | sort -u | wc -l)
+keys=$(grep -A2 'partNumber=' "$WORK/s3.log" | grep '^AUTH ASIA' | cut -d' ' -f2 | sort -u | wc -l)
 [ "$keys" -ge 2 ] || fail "all parts were signed with one key"
 unset DELAY_PARTS_MS
 run_ferry pull "s3://$S3_BUCKET/refresh/ws.bin" -o "$WORK/back.bin"

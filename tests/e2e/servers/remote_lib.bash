@@ -54,6 +54,8 @@ start_cutoff() {
 # $WORK/www.  Sets HTTP_BASE (no trailing slash) and NGINX_PID.  With tls:
 # HTTPS with a certificate for 127.0.0.1 signed by a CA made here
 # ($WORK/tls/ca.pem, trusted by nobody else), HTTP_BASE is https://.
+# NGINX_HTTP_EXTRA (optional): more directives for the http block (a
+# log_format, limit_rate...).
 start_nginx() {
   local tls=${1:-} listen_opts="" tls_conf="" scheme=http
   if [ "$tls" = tls ]; then
@@ -79,6 +81,7 @@ error_log $WORK/nginx/error.log;
 events { worker_connections 64; }
 http {
   access_log $WORK/nginx/access.log;
+  ${NGINX_HTTP_EXTRA:-}
   client_body_temp_path $WORK/nginx/tmp;
   proxy_temp_path $WORK/nginx/tmp;
   fastcgi_temp_path $WORK/nginx/tmp;
@@ -244,4 +247,15 @@ temp_auths() { grep '^AUTH ASIA' "$WORK/s3.log" | cut -d' ' -f2 | sort -u; }
 # no_rejects: no request was refused for its signature or credentials.
 no_rejects() {
   ! grep -E 'SIGV4 REJECTED|CRED REJECTED' "$WORK/s3.log" >&2
+}
+
+# start_flip_proxy PATTERN...: flip_proxy.py in front of s3rver (start_s3
+# first): the first PUT whose target contains each PATTERN reaches s3rver
+# with one byte of its body flipped.  Points AWS_ENDPOINT_URL at the proxy;
+# its requests are JSON lines in $WORK/flip.log.
+start_flip_proxy() {
+  rm -f "$WORK/flip.port"
+  start_bg flip python3 -u "$SERVERS_DIR/flip_proxy.py" "$WORK/flip.port" "$S3_PORT" "$@"
+  wait_for 10 test -s "$WORK/flip.port" || fail "flip_proxy.py did not start: $(tail -3 "$WORK/flip.log")"
+  export AWS_ENDPOINT_URL="http://127.0.0.1:$(cat "$WORK/flip.port")"
 }
