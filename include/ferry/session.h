@@ -106,7 +106,7 @@ enum fy_rc session_parse(const char *text,
 /* ====================================================================
  * down's saves and autosave (session_save.c, session_auto.c)
  *
- * Retention (README "ferry up / down"): S3 has no rename, so saves are
+ * Retention (README "Saving the session"): S3 has no rename, so saves are
  * immutable objects with a new name each, and a small pointer object,
  * written last, says which one is current.  For remote = R:
  *
@@ -126,10 +126,16 @@ enum fy_rc session_parse(const char *text,
  * were, or the new save complete and current.
  *
  * session_pick(): which save up restores: the pointer's n-th save that
- * still exists (n = 0 the current one); without a readable pointer, the
- * n-th newest save a listing finds; with no save at all, R itself if it
- * is there (an object made by `ferry save`), else *url = NULL (nothing
- * saved yet).
+ * still exists (n = 0 the current one; a listing tells, or on HTTP a
+ * request for each); without a readable pointer, or when none of its
+ * saves exists, the n-th newest save a listing finds; with no save at
+ * all and n = 0, R itself if it is there (an object made by `ferry
+ * save`), else *url = NULL and FY_OK: nothing saved yet, up starts
+ * empty.  Errors: FY_EINPUT a bad remote, FY_EUSAGE n < 0, FY_ERUNTIME
+ * no save n ("R: no save 4 (2 saves kept)"), the pointer or listing
+ * unreadable (network), on HTTP a broken pointer or one whose saves are
+ * all missing.  *url is as given (it may hold secrets: show it with
+ * remote_url_show()).
  * ==================================================================== */
 
 struct out;
