@@ -121,10 +121,3 @@ fy_interrupt_signal(void)
 {
     return (int)interrupted;
 }
-
-void
-fy_interrupt_clear(void)
-{
-    if (interrupted != SIGPIPE)
-        interrupted = 0;
-}

@@ -11,9 +11,10 @@
  * before the last save that succeeded, so a change made while a save runs
  * is saved at the next interval.  Saves never overlap: the loop waits for
  * one to end, and intervals missed meanwhile fold into one check.
- * SIGTERM, SIGINT (fy_signals_install) and SIGHUP (turned into SIGTERM
- * here) end the loop; the interrupt flag is then cleared so the final
- * save can run, and a second signal stops that save.
+ * SIGTERM, SIGINT and SIGHUP end the loop: the first only asks it to
+ * stop (handlers of its own while it runs), so a save that runs ends
+ * normally, then the last save runs; a second one goes to ferry's own
+ * handler (the interrupt flag), which stops the save then running.
  */
 #include "ferry/session.h"
 
@@ -164,18 +165,61 @@ session_scan(const char *dir,
 
 /* ------------------------------------------------------------- loop */
 
+/*
+ * The first SIGTERM, SIGINT or SIGHUP only asks the loop to stop (a save
+ * that runs goes on to its end); a second one is passed to ferry's own
+ * handler (fy_signals_install), which raises the interrupt flag every
+ * engine polls: the save then running stops.
+ */
+static volatile sig_atomic_t stop_sig;
+static struct sigaction prev_int, prev_term, prev_hup;
+
 static void
-on_hup(int sig)
+on_stop(int sig)
 {
-    (void)sig;
-    raise(SIGTERM); /* fy_signals_install's handler: sets the flag */
+    if (stop_sig == 0) {
+        stop_sig = sig;
+        return;
+    }
+    const struct sigaction *p = sig == SIGINT ? &prev_int : &prev_term;
+    if (p->sa_handler != SIG_DFL && p->sa_handler != SIG_IGN) {
+        p->sa_handler(sig == SIGHUP ? SIGTERM : sig);
+    } else {
+        signal(sig, SIG_DFL);
+        raise(sig);
+    }
+}
+
+static void
+stop_handlers(bool on)
+{
+    if (!on) {
+        sigaction(SIGINT, &prev_int, NULL);
+        sigaction(SIGTERM, &prev_term, NULL);
+        sigaction(SIGHUP, &prev_hup, NULL);
+        return;
+    }
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_stop;
+    sigemptyset(&sa.sa_mask);
+    stop_sig = 0;
+    sigaction(SIGINT, &sa, &prev_int);
+    sigaction(SIGTERM, &sa, &prev_term);
+    sigaction(SIGHUP, &sa, &prev_hup);
+}
+
+static bool
+stopping(void)
+{
+    return stop_sig != 0 || fy_interrupted();
 }
 
 /* Sleep until the monotonic time `until` or a signal. */
 static void
 nap_until(double until)
 {
-    while (!fy_interrupted()) {
+    while (!stopping()) {
         double left = until - out_now();
         if (left <= 0)
             return;
@@ -221,27 +265,20 @@ save_once(const struct session_workspace *ws,
     return rc;
 }
 
-static enum fy_rc
-autosave_loop(const struct session_workspace *ws,
-              const struct remote_opts *o,
-              struct out *out,
-              bool save_first,
-              struct fy_err *err)
+/* The loop; returns when a signal asked it to stop (or an interrupt). */
+static void
+loop(const struct session_workspace *ws,
+     const struct remote_opts *o,
+     struct out *out,
+     bool save_first,
+     uint64_t *saved,
+     bool *valid)
 {
     double every = ws->autosave > 0 ? ws->autosave : SESSION_AUTOSAVE_DEFAULT;
-    struct sigaction sa;
-    memset(&sa, 0, sizeof sa);
-    sa.sa_handler = on_hup;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGHUP, &sa, NULL);
-
-    /* saved: the digest the last good save was made from; valid: known */
-    uint64_t saved = 0, now = 0;
-    bool valid = false;
+    uint64_t now = 0;
     struct fy_err e = FY_ERR_INIT;
-    if (!save_first &&
-        session_scan(ws->path, &ws->exclude, &saved, &e) == FY_OK)
-        valid = true;
+    if (!save_first && session_scan(ws->path, &ws->exclude, saved, &e) == FY_OK)
+        *valid = true;
     else if (!save_first)
         out_warn(out, "autosave: %s", e.msg);
     out_info(out,
@@ -251,8 +288,8 @@ autosave_loop(const struct session_workspace *ws,
     double next = save_first ? out_now() : out_now() + every;
     for (;;) {
         nap_until(next);
-        if (fy_interrupted())
-            break;
+        if (stopping())
+            return;
         double t = out_now();
         next += every;
         if (next <= t)
@@ -260,41 +297,63 @@ autosave_loop(const struct session_workspace *ws,
         fy_err_clear(&e);
         if (session_scan(ws->path, &ws->exclude, &now, &e) != FY_OK) {
             if (e.rc == FY_EINTR)
-                break;
+                return;
             out_warn(out, "autosave: %s", e.msg);
             continue;
         }
-        if (valid && now == saved) {
+        if (*valid && now == *saved) {
             out_verbose(out, "autosave: no change");
             continue;
         }
         fy_err_clear(&e);
         enum fy_rc rc = save_once(ws, o, out, "autosave", &e);
         if (rc == FY_OK) {
-            saved = now;
-            valid = true;
+            *saved = now;
+            *valid = true;
         } else if (rc == FY_EINTR || fy_interrupted()) {
-            break;
+            return;
         } else {
             out_warn(out, "autosave failed (tried again in %.0f s): %s",
                      next - out_now() > 0 ? next - out_now() : 0.0, e.msg);
         }
     }
+}
 
-    /* a signal: one last save, unless nothing changed since the last */
-    if (fy_pipe_closed())
-        return fy_fail(err, FY_EPIPE, "autosave: output closed");
-    int sig = fy_interrupt_signal();
-    fy_interrupt_clear();
-    fy_err_clear(&e);
-    if (valid && session_scan(ws->path, &ws->exclude, &now, &e) == FY_OK &&
-        now == saved) {
+static enum fy_rc
+autosave_loop(const struct session_workspace *ws,
+              const struct remote_opts *o,
+              struct out *out,
+              bool save_first,
+              struct fy_err *err)
+{
+    /* saved: the digest the last good save was made from; valid: known */
+    uint64_t saved = 0, now = 0;
+    bool valid = false;
+    stop_handlers(true);
+    loop(ws, o, out, save_first, &saved, &valid);
+
+    /* stopped: one last save, unless nothing changed since the last */
+    enum fy_rc rc = FY_OK;
+    struct fy_err e = FY_ERR_INIT;
+    int sig = stop_sig;
+    if (fy_pipe_closed()) {
+        rc = fy_fail(err, FY_EPIPE, "autosave: output closed");
+    } else if (fy_interrupted()) {
+        /* a second signal stopped a save: what is current stays */
+        rc = fy_fail(err, FY_EINTR,
+                     "autosave: interrupted (the current save is the last "
+                     "one completed)");
+    } else if (valid &&
+               session_scan(ws->path, &ws->exclude, &now, &e) == FY_OK &&
+               now == saved) {
         out_info(out, "autosave: %s: nothing changed since the last save",
                  strsignal(sig));
-        return FY_OK;
+    } else {
+        out_info(out, "autosave: %s: saving a last time", strsignal(sig));
+        rc = save_once(ws, o, out, "final save", err);
     }
-    out_info(out, "autosave: %s: saving a last time", strsignal(sig));
-    return save_once(ws, o, out, "final save", err);
+    stop_handlers(false);
+    return rc;
 }
 
 enum fy_rc

@@ -107,11 +107,6 @@ void fy_signals_install(void);
 bool fy_interrupted(void);
 /* Which signal arrived (0 if none). */
 int fy_interrupt_signal(void);
-/*
- * Lower the flag again (not after a closed pipe): for autosave, whose
- * last save runs after the signal that asked for it.
- */
-void fy_interrupt_clear(void);
 
 #ifdef __cplusplus
 }

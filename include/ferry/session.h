@@ -205,10 +205,12 @@ bool session_save_name_ok(const char *name, const char *ext);
  * a save that fails is a warning and is tried again at the next interval.
  * Saves run on this thread, one at a time: an interval that comes while a
  * save runs is not a second save (the change is seen at the next check).
- * SIGTERM, SIGHUP or SIGINT end the loop with a final save if anything
- * changed since the last save that succeeded; a second signal during that
- * save stops it (FY_EINTR).  Returns the final save's result (FY_OK when
- * nothing was left to save).
+ * SIGTERM, SIGHUP or SIGINT end the loop (a save that runs ends first)
+ * with a final save if anything changed since the last save that
+ * succeeded; a second signal stops the save then running (FY_EINTR).
+ * The loop holds its own handlers of those three signals while it runs
+ * and puts the previous ones back.  Returns the final save's result
+ * (FY_OK when nothing was left to save).
  */
 #define SESSION_AUTOSAVE_DEFAULT 900.0
 enum fy_rc session_autosave(const struct session_workspace *ws,
