@@ -486,7 +486,9 @@ session_save(const struct session_workspace *ws,
     struct arc_stats st;
     struct remote_stats rs = {0};
     memset(&st, 0, sizeof st);
-    rc = save_run(ws->path, url, &po, o, out, &st, &rs, err);
+    struct remote_opts so = *o; /* a shallow copy: only the phase differs */
+    so.phase = "save";
+    rc = save_run(ws->path, url, &po, &so, out, &st, &rs, err);
     arc_pack_opts_release(&po);
     out_progress_end(out);
 
