@@ -60,6 +60,11 @@ static const char usage[] =
     "      --force             replace a non-empty workspace directory with\n"
     "                          the save (only once it is complete)\n"
     "      --save N            restore the Nth earlier save (0: the newest)\n"
+    "      --autosave[=DURATION]  then keep running: save the workspace\n"
+    "                          (as down) every DURATION if it changed, and\n"
+    "                          once more on SIGTERM/SIGHUP/SIGINT, exit 0\n"
+    "                          (default: the manifest's autosave, else 15m;\n"
+    "                          autosave = in the manifest turns it on too)\n"
     "Network, for every bundle (over [network]):\n"
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
     "      --tracker URL       add a tracker (repeatable)\n"
@@ -91,6 +96,7 @@ enum {
     OPT_NO_SEED,
     OPT_FORCE,
     OPT_SAVE,
+    OPT_AUTOSAVE,
 };
 
 static const struct option options[] = {
@@ -102,6 +108,7 @@ static const struct option options[] = {
     {"no-seed", no_argument, NULL, OPT_NO_SEED},
     {"force", no_argument, NULL, OPT_FORCE},
     {"save", required_argument, NULL, OPT_SAVE},
+    {"autosave", optional_argument, NULL, OPT_AUTOSAVE},
     {"peer", required_argument, NULL, CLI_OPT_PEER},
     {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
     {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
@@ -119,6 +126,8 @@ struct up_args {
     const char *file;
     struct up_opts o;
     bool max_down_set, max_up_set;
+    bool autosave;         /* --autosave */
+    double autosave_every; /* its DURATION, 0: the manifest's or 15m */
 };
 
 static enum fy_rc
@@ -147,6 +156,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct up_args *a)
             break;
         case OPT_FORCE:
             a->o.force = true;
+            break;
+        case OPT_AUTOSAVE:
+            a->autosave = true;
+            if (optarg != NULL)
+                rc = parse_duration("--autosave", optarg, SESSION_DURATION_MAX,
+                                    &a->autosave_every, err);
             break;
         case OPT_SAVE:
             rc = parse_i64("--save", optarg, 0, SESSION_KEEP_MAX, &v, err);
@@ -200,10 +215,43 @@ merge_network(struct up_args *a, const struct session_network *n)
         o->max_up = n->max_up;
 }
 
+/* --autosave, or autosave = in the manifest (unless --no-workspace):
+ * it needs a [workspace]; checked before anything is fetched. */
+static enum fy_rc
+check_autosave(struct up_args *a, const struct session *s, struct fy_err *err)
+{
+    if (!a->autosave &&
+        !(s->ws.present && s->ws.autosave > 0 && !a->o.no_workspace))
+        return FY_OK;
+    if (a->o.no_workspace)
+        return fy_fail(err, FY_EUSAGE,
+                       "--autosave and --no-workspace: nothing to save");
+    if (!s->ws.present)
+        return fy_fail(err, FY_EINPUT, "%s: --autosave: no [workspace]",
+                       s->file);
+    a->autosave = true;
+    return FY_OK;
+}
+
+/* After up: save the workspace whenever it changed, until a signal. */
+static enum fy_rc
+autosave(const struct up_args *a,
+         const struct session *s,
+         struct out *out,
+         struct fy_err *err)
+{
+    struct session_workspace ws = s->ws; /* shallow: read only */
+    if (a->autosave_every > 0)
+        ws.autosave = a->autosave_every;
+    if (ws.autosave <= 0)
+        ws.autosave = SESSION_AUTOSAVE_DEFAULT;
+    return session_autosave(&ws, &a->o.remote, out, err);
+}
+
 enum fy_rc
 cmd_up(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct up_args a = {false, NULL, {0}, false, false};
+    struct up_args a = {false, NULL, {0}, false, false, false, 0};
     up_opts_init(&a.o);
     struct session s;
     bool loaded = false;
@@ -214,7 +262,13 @@ cmd_up(int argc, char **argv, struct fy_ctx *ctx)
                (rc = session_load(a.file, &s, &ctx->err)) == FY_OK) {
         loaded = true;
         merge_network(&a, &s.net);
-        rc = up_run(&s, &a.o, &ctx->out, &ctx->err);
+        rc = check_autosave(&a, &s, &ctx->err);
+        if (rc == FY_OK)
+            rc = up_run(&s, &a.o, &ctx->out, &ctx->err);
+        /* only over a workspace that was set up: an autosave of a failed
+         * restore would make an empty tree the newest save */
+        if (rc == FY_OK && a.autosave)
+            rc = autosave(&a, &s, &ctx->out, &ctx->err);
     }
     if (loaded)
         session_release(&s);

@@ -47,6 +47,7 @@ static const struct cmd commands[] = {
     {"ls", cmd_ls, "list what storage holds under a URL prefix"},
     {"rm", cmd_rm, "remove objects from storage"},
     {"up", cmd_up, "fetch the bundles and restore the workspace of ferry.ini"},
+    {"down", cmd_down, "save the manifest's workspace (ferry.ini)"},
     /* FERRY_COMMANDS (new commands are listed above this line) */
     {NULL, NULL, NULL},
 };

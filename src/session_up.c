@@ -70,12 +70,11 @@ up_restore_url(const struct session *s,
                char **url,
                struct fy_err *err)
 {
-    /* HOOK (issue 14): session_pick() of down's retention goes here */
-    (void)n;
-    (void)o;
-    (void)err;
-    *url = xstrdup(s->ws.remote);
-    return FY_OK;
+    enum fy_rc rc = session_pick(&s->ws, n, o, url, err);
+    if (rc == FY_OK && *url == NULL) /* nothing saved: restore says "no
+                                      * such object", up starts empty */
+        *url = xstrdup(s->ws.remote);
+    return rc;
 }
 
 /* A source as the table shows it: a magnet by its info-hash only (its
@@ -259,11 +258,6 @@ up_run(const struct session *s,
                                  : "--no-workspace, and no bundle");
         return FY_OK;
     }
-    if (o->save > 0 && ws)
-        out_warn(out,
-                 "--save %d: choosing an earlier save is not in this "
-                 "build yet: restoring the newest",
-                 o->save);
     double t0 = out_now();
     struct part *parts = xcalloc(n, sizeof *parts);
     struct out_board *board =

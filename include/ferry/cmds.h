@@ -41,6 +41,7 @@ enum fy_rc cmd_restore(int argc, char **argv, struct fy_ctx *ctx);
 enum fy_rc cmd_ls(int argc, char **argv, struct fy_ctx *ctx);
 enum fy_rc cmd_rm(int argc, char **argv, struct fy_ctx *ctx);
 enum fy_rc cmd_up(int argc, char **argv, struct fy_ctx *ctx);
+enum fy_rc cmd_down(int argc, char **argv, struct fy_ctx *ctx);
 /* FERRY_CMDS (new commands are declared above this line) */
 
 #endif

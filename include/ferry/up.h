@@ -59,10 +59,9 @@ enum fy_rc up_run(const struct session *s,
                   struct fy_err *err);
 
 /*
- * The URL of the save to restore: save 0 is the newest.  HOOK (issue 14):
- * down's retention (session_save.c, session_pick) decides which key holds
- * save n; until it is merged, this returns ws.remote itself whatever n
- * is (up warns that --save is not applied yet).  Caller frees *url.
+ * The URL of the save to restore: save 0 is the newest, as down's
+ * retention keeps them (session_pick, session.h); ws.remote itself when
+ * nothing was saved yet.  Caller frees *url.
  */
 enum fy_rc up_restore_url(const struct session *s,
                           int n,

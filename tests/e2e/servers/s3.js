@@ -14,6 +14,10 @@
 //     requests with 503 (Retry-After: 0); DELAY_PARTS_MS=N holds every
 //     UploadPart N ms before answering (an upload that lasts at least
 //     parts x N ms, for the credential refresh test);
+//   - pause points: with HOLD_FILE=PATH, while PATH exists and holds a
+//     regex, a request whose "METHOD URL" matches it waits until PATH is
+//     removed (logged "HELD METHOD URL" when it starts waiting, "RELEASED
+//     ..." after), so a test can kill the client at that exact point;
 //   - GET_RATE=N (bytes/s): every GET body is sent at most that fast, so
 //     a test can stop a download at a chosen byte count.
 //   - temporary credentials: S3_CREDS_FILE names a file of lines
@@ -76,6 +80,13 @@ let failParts = parseInt(process.env.FAIL_PARTS || '0', 10);
 const delayParts = parseInt(process.env.DELAY_PARTS_MS || '0', 10);
 const credsFile = process.env.S3_CREDS_FILE || '';
 const logAuth = process.env.S3_LOG_AUTH === '1';
+const holdFile = process.env.HOLD_FILE || '';
+
+// the pause point's regex while HOLD_FILE exists (its content), else null
+function holdRe() {
+  if (!holdFile) return null;
+  try { return new RegExp(fs.readFileSync(holdFile, 'utf8').trim()); } catch (e) { return null; }
+}
 
 // {secret, token} of a temporary key, or null if unknown
 function tempCreds(akid) {
@@ -236,6 +247,13 @@ app.middleware.unshift(async (ctx, next) => {
   const range = ctx.headers.range ? ' ' + ctx.headers.range : '';
   console.log(`${ctx.method} ${ctx.url} ${ctx.headers['content-length'] || '-'}${range}` +
     (vhost ? ` vhost=${vhost[1]}` : ''));
+  const hold = holdRe();
+  if (hold && hold.test(`${ctx.method} ${ctx.url}`)) {
+    console.log(`HELD ${ctx.method} ${ctx.url}`);
+    while (fs.existsSync(holdFile))
+      await new Promise(resolve => setTimeout(resolve, 20));
+    console.log(`RELEASED ${ctx.method} ${ctx.url}`);
+  }
   if (ctx.headers['content-md5'] !== undefined) console.log('CONTENT-MD5');
   if (ctx.method !== 'OPTIONS') {
     const why = checkSigV4(ctx.req);
