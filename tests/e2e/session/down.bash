@@ -22,8 +22,8 @@ current_save() {
 
 # picked_save REMOTE: the save `ferry up` restores, chosen as
 # session_pick() chooses (its every case is unit-tested in
-# tests/unit/test_session_save.c; ferry up is another branch's until it
-# is merged): the first save the pointer names that a listing finds, else
+# tests/unit/test_session_save.c; session/life_cycle runs ferry up
+# itself): the first save the pointer names that a listing finds, else
 # the newest save listed.
 picked_save() {
   local listed n
