@@ -2,7 +2,7 @@
 # The whole VM session from one manifest: up on "VM 1" (fresh directories)
 # fetches the bundle and finds no save; the workspace is edited; down
 # saves it (twice); everything local is gone; up on "VM 2" gives the same
-# bundle and the last saved workspace; up --save 1 the save before it;
+# bundles and the last saved workspace; up --save 1 the save before it;
 # up --autosave keeps running, saves a change at the next interval and
 # once more on SIGTERM (exit 0), and up on "VM 4" restores that last
 # change.  The manifest names the VM's directories through $VM.
@@ -11,9 +11,15 @@
 need python3
 
 make_payload "$WORK/src/tools" 4 3
+make_payload "$WORK/src2/data" 2 2
 run_ferry make-torrent "$WORK/src/tools" -o "$WORK/tools.torrent"
 assert_exit 0
-start_seed "$WORK/tools.torrent" "$WORK/src"
+run_ferry make-torrent "$WORK/src2/data" -o "$WORK/data.torrent"
+assert_exit 0
+start_seed "$WORK/tools.torrent" "$WORK/src" seed1
+port1=$SEED_PORT
+start_seed "$WORK/data.torrent" "$WORK/src2" seed2
+port2=$SEED_PORT
 remote="file://$WORK/store/work.tar.zst"
 mkdir -p "$WORK/store"
 cat >"$WORK/ferry.ini" <<INI
@@ -25,14 +31,19 @@ keep   = 2
 [bundle "tools"]
 source = $WORK/tools.torrent
 dest   = \$VM/tools
+
+[bundle "data"]
+source = $WORK/data.torrent
+dest   = \$VM/data
 INI
-flags=(-f "$WORK/ferry.ini" --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --peer "127.0.0.1:$SEED_PORT")
+flags=(-f "$WORK/ferry.ini" --listen 127.0.0.1:0 "${LOOPBACK_FLAGS[@]}" --peer "127.0.0.1:$port1" --peer "127.0.0.1:$port2")
 
 # VM 1: the bundle, and no save yet
 VM=$WORK/vm1 run_ferry up "${flags[@]}"
 assert_exit 0
 grep -qi 'no save' "$WORK/err" || fail "up did not say there is no save yet: $(cat "$WORK/err")"
-same_tree "$WORK/src" "$WORK/vm1/tools" || fail "vm1: the bundle differs"
+same_tree "$WORK/src" "$WORK/vm1/tools" || fail "vm1: the tools bundle differs"
+same_tree "$WORK/src2" "$WORK/vm1/data" || fail "vm1: the data bundle differs"
 [ -d "$WORK/vm1/work" ] || fail "vm1: no workspace directory"
 
 # work, save, work more, save again
@@ -52,7 +63,8 @@ rm -rf "$WORK/vm1"
 # VM 2: the same bundle and the last save
 VM=$WORK/vm2 run_ferry up "${flags[@]}"
 assert_exit 0
-same_tree "$WORK/src" "$WORK/vm2/tools" || fail "vm2: the bundle differs"
+same_tree "$WORK/src" "$WORK/vm2/tools" || fail "vm2: the tools bundle differs"
+same_tree "$WORK/src2" "$WORK/vm2/data" || fail "vm2: the data bundle differs"
 same_tree "$WORK/second" "$WORK/vm2/work" || fail "vm2: the workspace is not the last save"
 
 # VM 3: the save before it
