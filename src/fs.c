@@ -635,3 +635,56 @@ fs_remove_tree_at(int dirfd, const char *name, struct fy_err *err)
         return fy_fail_errno(err, FY_ERUNTIME, "%s", name);
     return FY_OK;
 }
+
+/* path without "." elements, repeated or trailing '/', and with each
+ * ".." taking away the element before it (as written: symlinks are not
+ * looked at).  Caller frees. */
+char *
+fs_path_lexical(const char *path)
+{
+    size_t n = strlen(path);
+    char *out = xmalloc(n + 2);
+    size_t len = 0;
+    bool abs = path[0] == '/';
+    if (abs)
+        out[len++] = '/';
+    for (const char *p = path; *p;) {
+        while (*p == '/')
+            p++;
+        const char *e = p;
+        while (*e && *e != '/')
+            e++;
+        size_t k = (size_t)(e - p);
+        if (k == 0 || (k == 1 && p[0] == '.')) {
+            /* nothing */
+        } else if (k == 2 && p[0] == '.' && p[1] == '.') {
+            while (len > (abs ? 1u : 0u) && out[len - 1] != '/')
+                len--;
+            if (len > (abs ? 1u : 0u))
+                len--; /* the '/' before it */
+        } else {
+            if (len > 0 && out[len - 1] != '/')
+                out[len++] = '/';
+            memcpy(out + len, p, k);
+            len += k;
+        }
+        p = e;
+    }
+    out[len] = '\0';
+    return out;
+}
+
+/* Is a the same directory as b, or inside it, or the other way round? */
+bool
+fs_paths_overlap(const char *a, const char *b)
+{
+    char *x = fs_path_lexical(a), *y = fs_path_lexical(b);
+    size_t nx = strlen(x), ny = strlen(y), n = nx < ny ? nx : ny;
+    bool over =
+        strncmp(x, y, n) == 0 &&
+        (nx == ny || (nx < ny ? y[n] == '/' || (n > 0 && x[n - 1] == '/')
+                              : x[n] == '/' || (n > 0 && y[n - 1] == '/')));
+    free(x);
+    free(y);
+    return over;
+}

@@ -41,6 +41,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/fs.h"
 #include "ferry/magnet.h"
 #include "ferry/parse.h"
 #include "ferry/remote.h"
@@ -779,6 +780,35 @@ handler(void *user, const char *section, const char *name, const char *value)
 
 /* ------------------------------------------------------------ loading */
 
+/* No two parts may write into each other (a restore replaces its tree). */
+static enum fy_rc
+check_overlaps(struct ini_state *st)
+{
+    const struct session *s = st->s;
+    for (size_t i = 0; i < s->nbundles; i++) {
+        const struct session_bundle *b = &s->bundles[i], *o = s->bundles;
+        st->lineno = b->line;
+        if (s->ws.present && fs_paths_overlap(b->dest, s->ws.path))
+            return fail_at(st, "dest",
+                           "'%s' overlaps the workspace's path "
+                           "'%s' (line %d)",
+                           b->dest, s->ws.path, s->ws.line);
+        for (; o < b; o++) {
+            if (fs_paths_overlap(b->dest, o->dest))
+                return fail_at(st, "dest",
+                               "'%s' overlaps bundle \"%s\"'s "
+                               "(line %d)",
+                               b->dest, o->name, o->line);
+            if (strcmp(b->source, o->source) == 0)
+                return fail_at(st, "source",
+                               "the same as bundle \"%s\"'s "
+                               "(line %d)",
+                               o->name, o->line);
+        }
+    }
+    return FY_OK;
+}
+
 /* Required keys and the checks across sections; lineno set per section. */
 static enum fy_rc
 check_whole(struct ini_state *st)
@@ -786,10 +816,9 @@ check_whole(struct ini_state *st)
     struct session *s = st->s;
     if (s->ws.present) {
         st->lineno = s->ws.line;
-        if (s->ws.path == NULL)
-            return fail_at(st, "path", "missing in [workspace]");
-        if (s->ws.remote == NULL)
-            return fail_at(st, "remote", "missing in [workspace]");
+        if (s->ws.path == NULL || s->ws.remote == NULL)
+            return fail_at(st, s->ws.path == NULL ? "path" : "remote",
+                           "missing in [workspace]");
     }
     for (size_t i = 0; i < s->nbundles; i++) {
         const struct session_bundle *b = &s->bundles[i];
@@ -802,10 +831,10 @@ check_whole(struct ini_state *st)
     if (!s->ws.present && s->nbundles == 0) {
         st->lineno = 1;
         return fail_at(st, NULL,
-                       "nothing to do: no [workspace] and no [bundle \"NAME\"] "
-                       "section");
+                       "nothing to do: no [workspace] and no "
+                       "[bundle \"NAME\"] section");
     }
-    return FY_OK;
+    return check_overlaps(st);
 }
 
 /* Which file: -f path, ./ferry.ini, $XDG_CONFIG_HOME/ferry/ferry.ini. */

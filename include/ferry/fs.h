@@ -108,6 +108,13 @@ enum fy_rc fs_mkdir_p(const char *path, mode_t mode, struct fy_err *err);
 enum fy_rc fs_fsync_dir(const char *dir, struct fy_err *err);
 /* The directory part of path ("." if none). Caller frees. */
 char *fs_dirname(const char *path);
+/* path without "." elements, repeated or trailing '/', each ".." taking
+ * away the element before it: as written, symlinks not looked at.
+ * Caller frees. */
+char *fs_path_lexical(const char *path);
+/* Are a and b (fs_path_lexical) the same directory, or one inside the
+ * other? */
+bool fs_paths_overlap(const char *a, const char *b);
 /* The last element of path, ignoring trailing slashes. Caller frees. */
 char *fs_basename(const char *path);
 /* Path a joined with b by one '/'. Caller frees. */

@@ -462,10 +462,34 @@ test_umask(void **state)
     umask(old);
 }
 
+static void
+test_paths_overlap(void **state)
+{
+    (void)state;
+    char *p = fs_path_lexical("/a//b/./c/../d/");
+    assert_string_equal(p, "/a/b/d");
+    free(p);
+    p = fs_path_lexical("../x/..");
+    assert_string_equal(p, "");
+    free(p);
+    p = fs_path_lexical("/../..");
+    assert_string_equal(p, "/");
+    free(p);
+    assert_true(fs_paths_overlap("/w", "/w/"));
+    assert_true(fs_paths_overlap("/w", "/w/t"));
+    assert_true(fs_paths_overlap("/w/t/..", "/w"));
+    assert_true(fs_paths_overlap("/", "/anything"));
+    assert_true(fs_paths_overlap("/anything", "/"));
+    assert_false(fs_paths_overlap("/w", "/w2"));
+    assert_false(fs_paths_overlap("/w2", "/w"));
+    assert_false(fs_paths_overlap("/a/b", "/a/c"));
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_paths_overlap),
         cmocka_unit_test_setup_teardown(test_open_beneath, setup, teardown),
         cmocka_unit_test_setup_teardown(test_open_walk, setup, teardown),
         cmocka_unit_test_setup_teardown(test_mkdir_beneath, setup, teardown),

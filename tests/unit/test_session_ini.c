@@ -123,6 +123,35 @@ test_defaults(void **state)
 }
 
 static void
+test_overlaps(void **state)
+{
+    (void)state;
+    fails(
+        "[workspace]\npath=/w\nremote=s3://b/k\n[bundle \"a\"]\nsource=" MAGNET
+        "\ndest=/w/tools\n",
+        "m/ferry.ini:4: dest: '/w/tools' overlaps the workspace's path '/w' "
+        "(line 1)");
+    fails("[workspace]\npath=/w/x/../y/\nremote=s3://b/k\n[bundle \"a\"]\n"
+          "source=" MAGNET "\ndest=/w\n",
+          "m/ferry.ini:4: dest: '/w' overlaps the workspace's path "
+          "'/w/x/../y/' (line 1)");
+    fails("[bundle \"a\"]\nsource=" MAGNET "\ndest=/t\n[bundle \"b\"]\n"
+          "source=https://h/b.torrent\ndest=/t/./\n",
+          "m/ferry.ini:4: dest: '/t/./' overlaps bundle \"a\"'s (line 1)");
+    fails("[bundle \"a\"]\nsource=" MAGNET "\ndest=/t\n[bundle \"b\"]\n"
+          "source=" MAGNET "\ndest=/u\n",
+          "m/ferry.ini:4: source: the same as bundle \"a\"'s (line 1)");
+    /* side by side is fine, and so is a name that only starts alike */
+    struct session s;
+    struct fy_err err = FY_ERR_INIT;
+    assert_int_equal(parse("[workspace]\npath=/w\nremote=s3://b/k\n"
+                           "[bundle \"a\"]\nsource=" MAGNET "\ndest=/w2\n",
+                           &s, &err),
+                     FY_OK);
+    session_release(&s);
+}
+
+static void
 test_errors(void **state)
 {
     (void)state;
@@ -277,9 +306,9 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),     cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_errors),   cmocka_unit_test(test_hostile),
-        cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_good),    cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),  cmocka_unit_test(test_overlaps),
+        cmocka_unit_test(test_hostile), cmocka_unit_test(test_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
