@@ -39,6 +39,7 @@
 #include <unistd.h>
 
 #include "ferry/out.h"
+#include "ferry/remote_s3.h"
 
 #define MARK '\x01' /* a line libinih did not see whole */
 #define SEMI '\x02' /* a ';' libinih must not take for a comment */
@@ -734,18 +735,6 @@ aws_profile_from_text(struct aws_profile *p,
 /* ---------------------------------------------------------- settings */
 
 bool
-aws_region_ok(const char *s)
-{
-    size_t n = strlen(s);
-    if (n == 0 || n > 64)
-        return false;
-    for (; *s; s++)
-        if (!isalnum((unsigned char)*s) && *s != '-')
-            return false;
-    return true;
-}
-
-bool
 aws_endpoint_ok(const char *s)
 {
     if (strncasecmp(s, "http://", 7) != 0 && strncasecmp(s, "https://", 8) != 0)
@@ -790,7 +779,7 @@ aws_settings_resolve(const struct aws_profile *p,
     for (size_t i = 0; i < sizeof regions / sizeof regions[0]; i++) {
         if (regions[i].v == NULL)
             continue;
-        if (!aws_region_ok(regions[i].v)) {
+        if (!s3_region_ok(regions[i].v)) {
             char *esc = out_escape(p->name);
             if (i == 0)
                 rc = fy_fail(err, FY_EUSAGE,

@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "ferry/out.h"
+#include "ferry/remote_s3.h"
 
 #define ANSWER_MAX     (64u * 1024)
 #define TOKEN_FILE_MAX (64u * 1024)
@@ -863,7 +864,7 @@ aws_imds_region(void)
         status == 200) {
         sbuf_add(&body, "", 0);
         body.buf[strcspn(body.buf, "\r\n")] = '\0';
-        if (aws_region_ok(body.buf))
+        if (s3_region_ok(body.buf))
             region = xstrdup(body.buf);
     }
 out:

@@ -16,6 +16,7 @@
 
 #include "ferry/aws_config.h"
 #include "ferry/parse.h"
+#include "ferry/remote_s3.h"
 #include "ferry/xalloc.h"
 
 void
@@ -97,7 +98,7 @@ remote_opts_set(struct remote_opts *o,
         o->aws_profile = arg;
         return FY_OK;
     case REMOTE_OPT_REGION:
-        if (!aws_region_ok(arg))
+        if (!s3_region_ok(arg))
             return fy_fail(err, FY_EUSAGE,
                            "--region: letters, digits and '-' expected "
                            "(e.g. eu-west-1)");

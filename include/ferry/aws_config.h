@@ -177,8 +177,8 @@ enum fy_rc aws_settings_resolve(const struct aws_profile *p,
                                 struct fy_err *err);
 void aws_settings_release(struct aws_settings *s);
 
-/* Checks shared with the option parser (remote_opts.c). */
-bool aws_region_ok(const char *s);
+/* Checks shared with the option parser (remote_opts.c); a region is
+ * checked with s3_region_ok() (remote_s3.h). */
 bool aws_endpoint_ok(const char *s);
 bool aws_profile_name_ok(const char *s);
 

@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "ferry/aws_config.h"
+#include "ferry/remote_s3.h"
 
 static struct aws_ini *
 parse_ok(const char *text)
@@ -469,10 +470,10 @@ static void
 test_checks(void **state)
 {
     (void)state;
-    assert_true(aws_region_ok("eu-west-1"));
-    assert_false(aws_region_ok(""));
-    assert_false(aws_region_ok("a:b"));
-    assert_false(aws_region_ok("a.b"));
+    assert_true(s3_region_ok("eu-west-1"));
+    assert_false(s3_region_ok(""));
+    assert_false(s3_region_ok("a:b"));
+    assert_false(s3_region_ok("a.b"));
     assert_true(aws_endpoint_ok("http://127.0.0.1:9000"));
     assert_true(aws_endpoint_ok("HTTPS://s3.example.com/base"));
     assert_false(aws_endpoint_ok("http://"));

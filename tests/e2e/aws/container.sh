@@ -36,7 +36,8 @@ assert_exit 1
 assert_one_error_line '^ferry: s3://bkt/cont/ws3.bin: container credentials endpoint answered HTTP 401 \(check AWS_CONTAINER_AUTHORIZATION_TOKEN\[_FILE\]\)$'
 grep -q "$TOKEN" "$WORK/err" "$WORK/out" && fail "the token was printed"
 # plain http only to loopback or the container agent (a malformed
-# setting: exit 3)
+# setting: exit 3, refused before any connection; 192.0.2.1 is TEST-NET-1,
+# RFC 5737, which no host answers on)
 n=$(wc -l <"$WORK/cont.log")
 AWS_CONTAINER_CREDENTIALS_FULL_URI="http://192.0.2.1/creds" run_ferry push "$WORK/ws.bin" "s3://$S3_BUCKET/cont/ws4.bin"
 assert_exit 3
