@@ -31,13 +31,13 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "ferry/fs.h"
 #include "ferry/out.h"
 #include "ferry/remote_s3.h"
 
@@ -470,20 +470,6 @@ aws_env_true(const char *name)
     return v != NULL && strcasecmp(v, "true") == 0;
 }
 
-static char *
-home_dir(void)
-{
-    const char *h = aws_env("HOME");
-    if (h != NULL)
-        return xstrdup(h);
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res != NULL &&
-        res->pw_dir != NULL && *res->pw_dir)
-        return xstrdup(res->pw_dir);
-    return NULL;
-}
-
 /*
  * Read one shared file (the variable's path, or ~/.aws/NAME) into *ini
  * (NULL when missing).  *show is how messages name it.
@@ -499,14 +485,14 @@ load_file(const char *var,
     char *path = NULL, *home = NULL;
     *ini = NULL;
     if (given != NULL) {
-        if (strncmp(given, "~/", 2) == 0 && (home = home_dir()) != NULL)
+        if (strncmp(given, "~/", 2) == 0 && (home = fs_home_dir()) != NULL)
             path = xasprintf("%s/%s", home, given + 2);
         else
             path = xstrdup(given);
         *show = out_escape(given);
     } else {
         *show = xasprintf("~/.aws/%s", name);
-        if ((home = home_dir()) == NULL) {
+        if ((home = fs_home_dir()) == NULL) {
             free(home);
             return FY_OK; /* no home: no file */
         }

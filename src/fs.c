@@ -11,6 +11,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <pwd.h>
 #include <fcntl.h>
 #include <libgen.h>
 #include <stdio.h>
@@ -687,4 +688,18 @@ fs_paths_overlap(const char *a, const char *b)
     free(x);
     free(y);
     return over;
+}
+
+char *
+fs_home_dir(void)
+{
+    const char *h = getenv("HOME");
+    if (h != NULL && *h == '/')
+        return xstrdup(h);
+    struct passwd pw, *res = NULL;
+    char buf[4096];
+    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res != NULL &&
+        res->pw_dir != NULL && *res->pw_dir == '/')
+        return xstrdup(res->pw_dir);
+    return NULL;
 }

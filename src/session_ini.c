@@ -32,7 +32,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <ini.h>
-#include <pwd.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -385,20 +384,6 @@ reader(char *str, int num, void *stream)
 
 /* ------------------------------------------------------------ values */
 
-static char *
-home_dir(void)
-{
-    const char *h = getenv("HOME");
-    if (h != NULL && *h == '/')
-        return xstrdup(h);
-    struct passwd pw, *res = NULL;
-    char buf[4096];
-    if (getpwuid_r(geteuid(), &pw, buf, sizeof buf, &res) == 0 && res != NULL &&
-        res->pw_dir != NULL && *res->pw_dir == '/')
-        return xstrdup(res->pw_dir);
-    return NULL;
-}
-
 /*
  * v with $VAR, ${VAR} and "$$" expanded, and a leading ~ or ~/ as the home
  * directory if tilde; NULL (error recorded at key) if a variable is unset
@@ -409,7 +394,7 @@ expand(struct ini_state *st, const char *key, const char *v, bool tilde)
 {
     struct sbuf sb = SBUF_INIT;
     if (tilde && v[0] == '~' && (v[1] == '\0' || v[1] == '/')) {
-        char *home = home_dir();
+        char *home = fs_home_dir();
         if (home == NULL) {
             fail_at(st, key, "'~': no home directory ($HOME is not set)");
             return NULL;
@@ -854,7 +839,7 @@ find_manifest(const char *path, char **out, struct fy_err *err)
     if (x != NULL && *x == '/') {
         cand = xasprintf("%s/ferry/ferry.ini", x);
     } else {
-        char *home = home_dir();
+        char *home = fs_home_dir();
         if (home == NULL)
             return fy_fail(err, FY_EINPUT,
                            "ferry.ini: not found (no ./ferry.ini, no home "

@@ -115,6 +115,9 @@ char *fs_path_lexical(const char *path);
 /* Are a and b (fs_path_lexical) the same directory, or one inside the
  * other? */
 bool fs_paths_overlap(const char *a, const char *b);
+/* The home directory: $HOME if absolute, else the passwd entry's; NULL
+ * if neither.  Caller frees. */
+char *fs_home_dir(void);
 /* The last element of path, ignoring trailing slashes. Caller frees. */
 char *fs_basename(const char *path);
 /* Path a joined with b by one '/'. Caller frees. */
