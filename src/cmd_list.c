@@ -28,6 +28,11 @@ static const char usage[] =
     "followed by the error and exit 3 or 4.\n"
     "\n" ARC_LONG_HELP "  -h, --help        this help\n"
     "\n"
+    "Examples:\n"
+    "  ferry list ws.tar.zst\n"
+    "  ferry list ws.tar.zst | grep '\\.py$'\n"
+    "  ferry --json list ws.tar.zst | jq -r 'select(.type==\"file\") | .path'\n"
+    "\n"
     "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
     "4 unsafe entry or checksum mismatch (manifest, zip CRC-32).\n";
 

@@ -24,7 +24,17 @@ static const char usage[] =
     "      --webseed URL       HTTP web seed (BEP 19; repeatable)\n"
     "      --piece-size KIB    piece size in KiB, a power of two from 16\n"
     "                          (default: chosen from the total size)\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "Examples:\n"
+    "  ferry make-torrent ~/tools -o tools.torrent     (prints the magnet)\n"
+    "  ferry make-torrent ~/tools -o tools.torrent \\\n"
+    "      --tracker udp://tracker.example.org:6969/announce \\\n"
+    "      --webseed https://files.example.org/\n"
+    "  ferry seed tools.torrent -d ~                  (then share it)\n"
+    "\n"
+    "Exit: 0 written, 1 I/O error (also a missing DIR), 2 usage,\n"
+    "130 interrupted.\n";
 
 enum { OPT_TRACKER = 256, OPT_WEBSEED, OPT_PIECE };
 

@@ -50,8 +50,11 @@ static const char usage[] =
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
-    "Example:\n"
+    "Examples:\n"
+    "  ferry restore s3://bkt/work.tar.zst ~/work       (absent or empty)\n"
     "  ferry restore s3://bkt/work.tar.zst ~/work --force --max-down 50M\n"
+    "  ferry restore --resumable https://host/work.tar.zst ~/work\n"
+    "  ferry restore sftp://nas/~/work.tar.gz ~/work\n"
     "\n"
     "Exit: 0 restored, 1 failed (\"no such object\", after retries, too\n"
     "large), 2 usage, 3 bad URL or AWS settings or corrupt archive, 4 unsafe\n"

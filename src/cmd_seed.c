@@ -26,7 +26,16 @@ static const char usage[] =
     "      --seed-time SECS    stop after SECS seconds\n"
     "      --seed-ratio R      stop after sending R times the torrent's size\n"
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "Examples:\n"
+    "  ferry seed tools.torrent -d ~                (~/tools is the data)\n"
+    "  ferry seed tools.torrent -d /opt --listen 0.0.0.0:6881 --max-up 50M\n"
+    "  ferry seed tools.torrent -d /opt --seed-time 2h   (then exit 0)\n"
+    "\n"
+    "Exit: 0 stopped by Ctrl-C/SIGTERM or --seed-time/--seed-ratio, 1 I/O\n"
+    "(a missing torrent or DIR), 2 usage, 3 bad torrent, 4 DIR does not\n"
+    "match the torrent.\n";
 
 static const struct option options[] = {
     {"dir", required_argument, NULL, 'd'},

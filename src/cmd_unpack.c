@@ -50,6 +50,12 @@ static const char usage[] =
     "                           is refused (exit 3)\n"
     "  -h, --help               this help\n"
     "\n"
+    "Examples:\n"
+    "  ferry unpack ws.tar.zst                   (into ./ws, absent or empty)\n"
+    "  ferry unpack ws.tar.zst -C ~/work --force (replace ~/work when done)\n"
+    "  ferry unpack tools.tar.gz -C /opt/tools --strip-components 1\n"
+    "  ferry pack ~/work -o - | ssh vm ferry unpack - -C work\n"
+    "\n"
     "Exit: 0 done, 1 I/O error, 2 usage, 3 corrupt or truncated archive,\n"
     "4 unsafe entry, checksum mismatch or DIR not empty, 130 interrupted.\n";
 

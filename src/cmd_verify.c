@@ -22,6 +22,11 @@ static const char usage[] =
     "and safety checks only.  Nothing is written.\n"
     "\n" ARC_LONG_HELP "  -h, --help        this help\n"
     "\n"
+    "Examples:\n"
+    "  ferry verify ws.tar.zst && ferry push ws.tar.zst s3://bkt/ws.tar.zst\n"
+    "  curl -s https://host/ws.tar.zst | ferry verify -\n"
+    "  ferry verify --long big.tar.zst        (made by zstd --long=31)\n"
+    "\n"
     "Exit: 0 intact, 1 I/O error, 2 usage, 3 corrupt or truncated,\n"
     "4 an unsafe entry, a file or link that does not match the manifest, or\n"
     "a zip CRC-32 mismatch.\n";
