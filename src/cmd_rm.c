@@ -46,6 +46,9 @@ static const char usage[] =
     "\"existed\":true}\n"
     "per URL removed (existed false: missing, with --force).\n"
     "\n"
+    "Proxies: http_proxy, https_proxy, ALL_PROXY and NO_PROXY, as for\n"
+    "push (see 'ferry push --help').\n"
+    "\n"
     "Exit: 0 removed, 1 failed (no such object, network, refused), 2 usage,\n"
     "3 bad URL or AWS settings, or a directory, 4 SSH host refused, 5\n"
     "stalled, 130 interrupted.\n";

@@ -127,6 +127,7 @@ remote_help(const char *head, const char *tail)
     fputs(REMOTE_OPTS_HELP "  -h, --help              this help\n\n", stdout);
     fputs(REMOTE_S3_HELP "\n", stdout);
     fputs(REMOTE_SFTP_HELP "\n", stdout);
+    fputs(REMOTE_PROXY_HELP "\n", stdout);
     fputs(tail, stdout);
     return FY_OK;
 }

@@ -150,10 +150,23 @@ enum {
     "      --ssh-key-passphrase-file ~/.ssh/vm.pass\n"
 
 /*
+ * Proxies, for the help of every storage command: libcurl reads the usual
+ * variables (ferry never turns that off, but for the AWS container and
+ * instance metadata endpoints, src/aws_sources.c); libtorrent reads none.
+ */
+#define REMOTE_PROXY_HELP                                                      \
+    "Proxies: storage requests go through libcurl, which honours\n"            \
+    "http_proxy, https_proxy (or HTTPS_PROXY), ALL_PROXY and NO_PROXY\n"       \
+    "(SFTP through an HTTP proxy's CONNECT, or socks5h:// in ALL_PROXY);\n"    \
+    "the AWS container and instance metadata endpoints are always reached\n"   \
+    "directly.  BitTorrent (fetch, seed, up's bundles) has no proxy.\n"        \
+    "  https_proxy=http://proxy.corp:3128 ferry pull s3://bkt/ws.tar.zst\n"
+
+/*
  * A remote command's --help on stdout: head (its usage and own options),
- * REMOTE_OPTS_HELP, -h, then the REMOTE_S3_HELP and REMOTE_SFTP_HELP
- * paragraphs, then tail (its exit codes).  In pieces, as one literal
- * would pass C's 4095-byte limit.
+ * REMOTE_OPTS_HELP, -h, then the REMOTE_S3_HELP, REMOTE_SFTP_HELP and
+ * REMOTE_PROXY_HELP paragraphs, then tail (its exit codes).  In pieces, as one
+ * literal would pass C's 4095-byte limit.
  */
 enum fy_rc remote_help(const char *head, const char *tail);
 
