@@ -1,6 +1,6 @@
 /*
  * session_auto.c - autosave: keep saving the workspace while the VM runs
- * (include/ferry/session.h; README "Autosave").
+ * (include/ferry/session.h; doc/SESSION.md "Autosave").
  *
  * The loop runs on the calling thread and sleeps in short steps on the
  * monotonic clock, so a signal is seen within 100 ms.  Each interval it

@@ -1,7 +1,7 @@
 /*
  * session_ini.c - ferry.ini, the manifest of ferry up / down, parsed with
  * Debian's libinih, every value checked before anything is fetched or
- * written (see ferry/session.h and the README's "ferry up / down").
+ * written (see ferry/session.h and doc/SESSION.md).
  *
  * libinih as Debian builds it reads lines into a 200-byte buffer on the
  * stack and takes whatever comes back as one line; it also strips inline

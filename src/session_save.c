@@ -1,7 +1,7 @@
 /*
  * session_save.c - down's engine: saves that become current only when
  * complete, `keep` earlier ones kept, and which save up restores
- * (include/ferry/session.h has the design; README "ferry up / down").
+ * (include/ferry/session.h has the design; doc/SESSION.md).
  *
  * What stays true whatever fails or is killed, and when:
  *   - a save is uploaded under a name nobody points to yet (R.saves/NAME),

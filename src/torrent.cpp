@@ -9,7 +9,7 @@
  * in a queue drained by tor_poll(); data an event points at lives until
  * the next tor_poll() call.
  *
- * Tuning (see the README's benchmark notes): outgoing uTP is off (peers
+ * Tuning (see doc/PERFORMANCE.md): outgoing uTP is off (peers
  * that speak only TCP made every first connection wait for a uTP timeout),
  * many connections per IP are allowed (all peers of a LAN or a loopback
  * swarm share one), 250 requests per peer are kept in flight (4 MiB: as

@@ -111,7 +111,7 @@ enum {
 
 /*
  * Where S3 credentials come from, for the --help of the remote commands
- * (the whole story: README "Storage", ferry(1) ENVIRONMENT).
+ * (the whole story: doc/STORAGE.md, ferry(1) ENVIRONMENT).
  */
 #define REMOTE_S3_HELP                                                         \
     "S3 credentials, the first source that has them wins: AWS_ACCESS_KEY_ID\n" \

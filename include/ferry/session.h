@@ -106,7 +106,7 @@ enum fy_rc session_parse(const char *text,
 /* ====================================================================
  * down's saves and autosave (session_save.c, session_auto.c)
  *
- * Retention (README "Saving the session"): S3 has no rename, so saves are
+ * Retention (doc/SESSION.md "Retention"): S3 has no rename, so saves are
  * immutable objects with a new name each, and a small pointer object,
  * written last, says which one is current.  For remote = R:
  *

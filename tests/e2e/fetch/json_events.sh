@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# `ferry --json fetch` events carry the fields the README lists: start
+# `ferry --json fetch` events carry the fields doc/FETCH.md lists: start
 # (infohash, dir, resume), metadata (name, files, selected, size), progress
 # (phase, done, total, session_down ...), done (name, bytes, session_down,
 # hash_failures), with "v":1, one object per line on stdout; and

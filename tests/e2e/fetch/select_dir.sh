@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# --select speaks the exclude dialect (README, "fetch --select"): a rule
+# --select speaks the exclude dialect (doc/FETCH.md, "--select"): a rule
 # that matches a parent directory selects everything below it, so 'sub/'
 # fetches the files under every directory named sub (it found nothing when
 # --select used fnmatch); '/sub/' is anchored (with or without the top
