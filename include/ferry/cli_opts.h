@@ -43,6 +43,14 @@ enum {
     CLI_OPT_FETCH_END
 };
 
+/* What the group's options take, for a command's completion values
+ * (include/ferry/cmd_def.h); the rest are free text. */
+#define CLI_OPT_FETCH_VALUES                                                   \
+    {"seed-time", CLI_DURATION, NULL}, {"timeout", CLI_DURATION, NULL},        \
+    {                                                                          \
+        "stall-timeout", CLI_DURATION, NULL                                    \
+    }
+
 /* Is opt one of the fetch group's values? */
 bool cli_opts_fetch_is(int opt);
 /* Apply one of them to o; FY_EUSAGE naming the option if arg is bad. */
