@@ -46,7 +46,7 @@ static const struct option options[] = {
 /* What the values and arguments are, for `ferry completion`. */
 static const struct cmd_value value_kinds[] = {
     {"dir", CLI_DIR, NULL},
-    CLI_OPT_FETCH_VALUES,
+    {"seed-time", CLI_DURATION, NULL},
     {NULL, CLI_TEXT, NULL},
 };
 static const struct cmd_value arg_kinds[] = {

@@ -124,7 +124,7 @@ static const struct option options[] = {
 /* What the values and arguments are, for `ferry completion`. */
 static const struct cmd_value value_kinds[] = {
     REMOTE_VALUES,
-    CLI_OPT_FETCH_VALUES,
+    {"timeout", CLI_DURATION, NULL},
     {"file", CLI_FILE, NULL},
     {"autosave", CLI_DURATION, NULL},
     {NULL, CLI_TEXT, NULL},
