@@ -7,7 +7,7 @@
  * value eats the next word, "--opt=value" is one word even when bash
  * splits it at '=', "--" ends the options) and answers from them.
  */
-#include "ferry/complete.h"
+#include "complete_int.h"
 
 #include <string.h>
 

@@ -6,7 +6,7 @@
  * one, and how many arguments follow it; the conditions of the complete
  * lines ask it.  Files are offered only where a path goes.
  */
-#include "ferry/complete.h"
+#include "complete_int.h"
 
 #include <string.h>
 

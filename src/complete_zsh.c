@@ -5,7 +5,7 @@
  * repeat), an option's value may follow as the next word or after '='
  * (as getopt_long takes it), an optional value only after '='.
  */
-#include "ferry/complete.h"
+#include "complete_int.h"
 
 #include <string.h>
 

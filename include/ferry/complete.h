@@ -1,7 +1,8 @@
 /*
  * complete.h - shell completion scripts written from ferry's own tables
  * (src/complete.c; one writer per shell in complete_bash.c,
- * complete_zsh.c, complete_fish.c): main.c's command table, each
+ * complete_zsh.c, complete_fish.c, sharing src/complete_int.h): main.c's
+ * command table, each
  * command's struct cmd_def (include/ferry/cmd_def.h) and the global
  * options of cli.c.  The scripts hold the option names as data, so a new
  * option in a getopt table is in the next generated script.
@@ -16,8 +17,6 @@
 #ifndef FERRY_COMPLETE_H
 #define FERRY_COMPLETE_H
 
-#include <stdbool.h>
-#include <stddef.h>
 #include <stdio.h>
 
 #include "ferry/cmd_def.h"
@@ -40,37 +39,6 @@ enum fy_rc complete_write(FILE *fp,
                           const char *shell,
                           const struct complete_src *src,
                           struct fy_err *err);
-
-/* --- for the writers (complete_*.c) ------------------------------------- */
-
-/* One option of a command as the scripts see it: the command's own and
- * then the global ones (a command's option wins a name clash). */
-struct complete_opt {
-    const char *name;              /* long name */
-    char letter;                   /* the short form, or 0 */
-    int has_arg;                   /* no_argument, required_, optional_ */
-    const struct cmd_value *value; /* what the value is, or NULL: text */
-    bool global;                   /* one of cli_globals() */
-};
-#define COMPLETE_MAX_OPTS 160
-
-/* def's options then the globals not already named; returns how many. */
-size_t complete_opts(const struct complete_src *src,
-                     const struct cmd_def *def,
-                     struct complete_opt *out);
-/* The positional arguments of def ({NULL}-terminated, never NULL). */
-const struct cmd_value *complete_args(const struct cmd_def *def);
-/* "help", the word main.c takes before a command name, as a definition
- * with one argument: COMMAND. */
-const struct cmd_def *complete_help_def(void);
-/* Does arg name end in "..." (it repeats)? */
-bool complete_repeats(const struct cmd_value *arg);
-/* Print s inside single quotes for sh-like shells (bash, zsh): ' as '\''. */
-void complete_squote(FILE *fp, const char *s);
-
-void complete_bash(FILE *fp, const struct complete_src *src);
-void complete_zsh(FILE *fp, const struct complete_src *src);
-void complete_fish(FILE *fp, const struct complete_src *src);
 
 #ifdef __cplusplus
 }

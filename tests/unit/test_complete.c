@@ -20,6 +20,8 @@
 #include "ferry/cmds.h"
 #include "ferry/complete.h"
 
+#include "../../src/complete_int.h"
+
 static const struct cmd_def *const defs[] = {
     &cmd_fetch_def,      &cmd_make_torrent_def, &cmd_seed_def,
     &cmd_pack_def,       &cmd_unpack_def,       &cmd_list_def,
