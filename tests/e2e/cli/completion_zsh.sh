@@ -20,17 +20,20 @@ head -n 1 "$WORK/fpath/_ferry" | grep -qx '#compdef ferry' || fail "no #compdef 
 mkdir -p "$WORK/t/adir" "$WORK/t/bdir"
 : >"$WORK/t/afile.txt"
 
-# zsh_comp LINE: the candidates zsh's Tab offers after LINE, sorted, unique
+# zsh_comp LINE: the candidates zsh's Tab offers after LINE, sorted, unique;
+# the script is autoloaded from $fpath, or sourced if ZSH_SOURCE is set
 zsh_comp() {
   local log=$WORK/zsh.log
   : >"$log"
   HOME=$WORK ZDOTDIR=$WORK timeout 30 zsh -f -c '
     zmodload zsh/zpty || exit 3
     zpty z "zsh -f -i" || exit 4
-    zpty -w z "PS1=\"> \"; fpath=($1 \$fpath); autoload -U compinit; compinit -u -D; cd $2; compadd() { local -a _m; builtin compadd -O _m \"\$@\"; print -rl -- \$_m >>$3; builtin compadd \"\$@\"; }; _t() { _main_complete; print -r -- __END__ >>$3; }; zle -C t-complete complete-word _t; bindkey \"^I\" t-complete"
+    if [[ -n $5 ]]; then load="autoload -U compinit; compinit -u -D; source $1/_ferry"
+    else load="fpath=($1 \$fpath); autoload -U compinit; compinit -u -D"; fi
+    zpty -w z "PS1=\"> \"; $load; cd $2; compadd() { local -a _m; builtin compadd -O _m \"\$@\"; print -rl -- \$_m >>$3; builtin compadd \"\$@\"; }; _t() { _main_complete; print -r -- __END__ >>$3; }; zle -C t-complete complete-word _t; bindkey \"^I\" t-complete"
     zpty -w -n z "$4"$'"'\t'"'
     for i in {1..250}; do grep -qx __END__ $3 && break; sleep 0.1; done
-    zpty -d z' _ "$WORK/fpath" "$WORK/t" "$log" "$1" >/dev/null 2>"$WORK/zpty.err" \
+    zpty -d z' _ "$WORK/fpath" "$WORK/t" "$log" "$1" "${ZSH_SOURCE:-}" >/dev/null 2>"$WORK/zpty.err" \
     || fail "zsh, completing '$1': $(cat "$WORK/zpty.err")"
   grep -qx __END__ "$log" || fail "zsh, completing '$1': no answer in 30 s"
   sed '/^$/d; /^__END__$/d' "$log" | LC_ALL=C sort -u | tr '\n' ' ' | sed 's/ $//'
@@ -51,4 +54,6 @@ expect "tar.zst tar.gz tar.xz tar" "ferry pack adir --format=t"
 expect "bash zsh fish" "ferry completion "
 expect "adir" "ferry pack a"
 expect "adir bdir" "ferry unpack x.tar -C "
+# sourced after compinit (source <(ferry completion zsh)) instead of $fpath
+ZSH_SOURCE=1 expect "--exclude --exclude-from" "ferry pack --ex"
 exit 0
