@@ -11,8 +11,11 @@
  * up into it).
  *
  * To add a command: write src/cmd_<name>.c (see cmd_verify.c for the
- * shape), declare cmd_<name>() in include/ferry/cmds.h, list it in
- * commands[] below and its source in CMakeLists.txt.
+ * shape, with its cmd_<name>_def beside its option table), declare
+ * cmd_<name>() and cmd_<name>_def in include/ferry/cmds.h, list both in
+ * commands[] below and its source in CMakeLists.txt.  `ferry completion`
+ * reads this table (through ctx.commands) and each def, so the shell
+ * scripts know the new command and its options with nothing more to do.
  */
 #include <fcntl.h>
 #include <getopt.h>
