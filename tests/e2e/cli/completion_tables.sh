@@ -87,6 +87,7 @@ for cmd in $cmds; do
   awk -v c="    $cmd)" '$0 == c { on = 1; next } on && /ret=0 ;;$/ { exit } on' \
     "$WORK/ferry.zsh" >"$WORK/zsh.$cmd"
   grep "__ferry_using $cmd'" "$WORK/ferry.fish" >"$WORK/fish.$cmd"
+  flags=()
   while read -r c name arg; do
     [ "$c" = "$cmd" ] || continue
     n=$((n + 1))
@@ -102,16 +103,19 @@ for cmd in $cmds; do
       printf '%s\n' "$next" | grep -qxF -- --help \
         || fail "bash takes the word after $cmd --$name ($arg argument) as its value"
     fi
-    # getopt takes it
+    # getopt takes it: the flags below all at once, a value one at a time
     if [ "$arg" = no ] || [ "$arg" = optional ]; then
-      run_ferry "$cmd" "--$name" --help
+      flags+=("--$name")
     else
       run_ferry "$cmd" "--$name=1" --help
-    fi
-    if grep -qE "unknown option|needs a value" "$WORK/err"; then
-      fail "ferry $cmd does not take --$name: $(cat "$WORK/err")"
+      if grep -qE "unknown option|needs a value" "$WORK/err"; then
+        fail "ferry $cmd does not take --$name: $(cat "$WORK/err")"
+      fi
     fi
   done <"$WORK/tables"
+  run_ferry "$cmd" "${flags[@]}" --help
+  assert_exit 0
+  grep -q "^usage: ferry $cmd" "$WORK/out" || fail "ferry $cmd ${flags[*]} --help printed no help"
   # every option offered is in the sources (the command's or a global)
   for o in $(printf '%s\n' "$offered" | grep -- '^--'); do
     grep -qxF -- "$cmd ${o#--} " <(awk '{ print $1, $2, "" }' "$WORK/tables") \
