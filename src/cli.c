@@ -10,6 +10,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "ferry/cmd_def.h"
+
 enum fy_rc
 cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
@@ -64,8 +66,9 @@ static const struct option global_options[] = {
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
     {"color", required_argument, NULL, OPT_COLOR},
     {"colour", required_argument, NULL, OPT_COLOR},
+    {NULL, 0, NULL, 0},
 };
-#define NGLOBAL   (sizeof global_options / sizeof global_options[0])
+#define NGLOBAL   (sizeof global_options / sizeof global_options[0] - 1)
 #define MAX_LONGS 128 /* a command's options plus the globals */
 
 /* Apply one global option to ctx; false if it is not one. */
@@ -124,7 +127,7 @@ cli_getopt(struct fy_ctx *ctx,
         }
         all[n] = longopts[n];
     }
-    memcpy(all + n, global_options, sizeof global_options);
+    memcpy(all + n, global_options, NGLOBAL * sizeof global_options[0]);
     memset(all + n + NGLOBAL, 0, sizeof all[0]);
     /* ':' reports missing values; it goes after a leading '+' */
     if (shortopts[0] == '+')
@@ -160,4 +163,16 @@ cli_getopt(struct fy_ctx *ctx,
             cli_usage(ctx, cmd, "unknown option '%s'", name);
         return '?';
     }
+}
+
+const struct cmd_def *
+cli_globals(void)
+{
+    static const struct cmd_value values[] = {
+        {"color", CLI_WORDS, "auto always never"},
+        {"colour", CLI_WORDS, "auto always never"},
+        {NULL, CLI_TEXT, NULL},
+    };
+    static const struct cmd_def def = {NULL, global_options, NULL, values};
+    return &def;
 }

@@ -59,6 +59,15 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    {"file", CLI_FILE, NULL},
+    {"autosave", CLI_DURATION, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_down_def = {"down", options, NULL, value_kinds};
+
 /* What the command line asked for. */
 struct down_args {
     bool help;

@@ -90,6 +90,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    {"output", CLI_DIR, NULL},
+    CLI_OPT_FETCH_VALUES,
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"SOURCE", CLI_SOURCE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_fetch_def = {"fetch", options, arg_kinds, value_kinds};
+
 /* What the command line asked for. */
 struct fetch_args {
     bool help;

@@ -44,6 +44,13 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value arg_kinds[] = {
+    {"ARCHIVE", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_list_def = {"list", options, arg_kinds, NULL};
+
 static void
 mode_string(char out[11], char type, unsigned mode)
 {

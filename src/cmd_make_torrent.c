@@ -47,6 +47,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    {"output", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"DIR", CLI_DIR, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_make_torrent_def = {"make-torrent", options, arg_kinds,
+                                             value_kinds};
+
 struct hash_progress {
     struct out *out;
 };

@@ -61,6 +61,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    {"output", CLI_FILE, NULL},
+    ARC_PACK_VALUES,
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"DIR", CLI_DIR, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_pack_def = {"pack", options, arg_kinds, value_kinds};
+
 /* What the command line asked for. */
 struct pack_args {
     bool help;

@@ -69,6 +69,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    {"output", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"URL", CLI_URL, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_pull_def = {"pull", options, arg_kinds, value_kinds};
+
 /*
  * -o names a directory (one that exists, or any path ending in '/'): *into
  * is true.  A path ending in '/' that is not a directory is an I/O error

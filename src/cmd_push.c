@@ -52,6 +52,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"FILE", CLI_FILE, NULL},
+    {"URL", CLI_URL, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_push_def = {"push", options, arg_kinds, value_kinds};
+
 /* What the command line asked for. */
 struct push_args {
     bool help;

@@ -79,6 +79,19 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"URL", CLI_URL, NULL},
+    {"DIR", CLI_DIR, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_restore_def = {"restore", options, arg_kinds,
+                                        value_kinds};
+
 /* What the command line asked for. */
 struct restore_args {
     bool help;

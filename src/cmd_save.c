@@ -65,6 +65,19 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    ARC_PACK_VALUES,
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"DIR", CLI_DIR, NULL},
+    {"URL", CLI_URL, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_save_def = {"save", options, arg_kinds, value_kinds};
+
 /* What the command line asked for. */
 struct save_args {
     bool help;

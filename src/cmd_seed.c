@@ -52,6 +52,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    {"dir", CLI_DIR, NULL},
+    {"seed-time", CLI_DURATION, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"FILE.torrent", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_seed_def = {"seed", options, arg_kinds, value_kinds};
+
 /* What the command line asked for. */
 struct seed_args {
     bool help;

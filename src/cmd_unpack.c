@@ -76,6 +76,18 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    {"directory", CLI_DIR, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_value arg_kinds[] = {
+    {"ARCHIVE", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_unpack_def = {"unpack", options, arg_kinds,
+                                       value_kinds};
+
 /* What the command line asked for. */
 struct unpack_args {
     bool help;

@@ -121,6 +121,16 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value value_kinds[] = {
+    REMOTE_VALUES,
+    {"timeout", CLI_DURATION, NULL},
+    {"file", CLI_FILE, NULL},
+    {"autosave", CLI_DURATION, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_up_def = {"up", options, NULL, value_kinds};
+
 struct up_args {
     bool help;
     const char *file;

@@ -39,6 +39,13 @@ static const struct option options[] = {
     {NULL, 0, NULL, 0},
 };
 
+/* What the values and arguments are, for `ferry completion`. */
+static const struct cmd_value arg_kinds[] = {
+    {"ARCHIVE", CLI_FILE, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+const struct cmd_def cmd_verify_def = {"verify", options, arg_kinds, NULL};
+
 /* What the command line asked for. */
 struct verify_args {
     bool help;

@@ -11,8 +11,11 @@
  * up into it).
  *
  * To add a command: write src/cmd_<name>.c (see cmd_verify.c for the
- * shape), declare cmd_<name>() in include/ferry/cmds.h, list it in
- * commands[] below and its source in CMakeLists.txt.
+ * shape, with its cmd_<name>_def beside its option table), declare
+ * cmd_<name>() and cmd_<name>_def in include/ferry/cmds.h, list both in
+ * commands[] below and its source in CMakeLists.txt.  `ferry completion`
+ * reads this table (through ctx.commands) and each def, so the shell
+ * scripts know the new command and its options with nothing more to do.
  */
 #include <fcntl.h>
 #include <getopt.h>
@@ -26,30 +29,34 @@
 #include "ferry/err.h"
 #include "ferry/out.h"
 
-struct cmd {
-    const char *name;
-    enum fy_rc (*fn)(int argc, char **argv, struct fy_ctx *ctx);
-    const char *summary;
-};
-
 static const struct cmd commands[] = {
-    {"fetch", cmd_fetch, "download a bundle over BitTorrent"},
-    {"make-torrent", cmd_make_torrent, "create a .torrent of a directory"},
-    {"seed", cmd_seed, "verify a directory and seed it"},
-    {"pack", cmd_pack, "pack a directory into an archive"},
-    {"unpack", cmd_unpack, "unpack an archive safely and atomically"},
-    {"list", cmd_list, "list the entries of an archive"},
-    {"verify", cmd_verify, "check an archive and its checksums"},
-    {"push", cmd_push, "upload a file or stdin to S3, HTTP(S), SFTP, file://"},
-    {"pull", cmd_pull, "download a file from remote storage"},
-    {"save", cmd_save, "pack a directory straight into an upload"},
-    {"restore", cmd_restore, "download straight into a safe unpack"},
-    {"ls", cmd_ls, "list what storage holds under a URL prefix"},
-    {"rm", cmd_rm, "remove objects from storage"},
-    {"up", cmd_up, "fetch the bundles and restore the workspace of ferry.ini"},
-    {"down", cmd_down, "save the manifest's workspace (ferry.ini)"},
+    {"fetch", cmd_fetch, "download a bundle over BitTorrent", &cmd_fetch_def},
+    {"make-torrent", cmd_make_torrent, "create a .torrent of a directory",
+     &cmd_make_torrent_def},
+    {"seed", cmd_seed, "verify a directory and seed it", &cmd_seed_def},
+    {"pack", cmd_pack, "pack a directory into an archive", &cmd_pack_def},
+    {"unpack", cmd_unpack, "unpack an archive safely and atomically",
+     &cmd_unpack_def},
+    {"list", cmd_list, "list the entries of an archive", &cmd_list_def},
+    {"verify", cmd_verify, "check an archive and its checksums",
+     &cmd_verify_def},
+    {"push", cmd_push, "upload a file or stdin to S3, HTTP(S), SFTP, file://",
+     &cmd_push_def},
+    {"pull", cmd_pull, "download a file from remote storage", &cmd_pull_def},
+    {"save", cmd_save, "pack a directory straight into an upload",
+     &cmd_save_def},
+    {"restore", cmd_restore, "download straight into a safe unpack",
+     &cmd_restore_def},
+    {"ls", cmd_ls, "list what storage holds under a URL prefix", &cmd_ls_def},
+    {"rm", cmd_rm, "remove objects from storage", &cmd_rm_def},
+    {"up", cmd_up, "fetch the bundles and restore the workspace of ferry.ini",
+     &cmd_up_def},
+    {"down", cmd_down, "save the manifest's workspace (ferry.ini)",
+     &cmd_down_def},
+    {"completion", cmd_completion,
+     "print a bash, zsh or fish completion script", &cmd_completion_def},
     /* FERRY_COMMANDS (new commands are listed above this line) */
-    {NULL, NULL, NULL},
+    {NULL, NULL, NULL, NULL},
 };
 
 static const struct cmd *
@@ -108,17 +115,27 @@ check_fds(void)
             open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);
 }
 
+/* ferry's own options; -q -v --json --no-progress --color come from
+ * cli_getopt() */
+static const struct option opts[] = {
+    {"help", no_argument, NULL, 'h'},
+    {"version", no_argument, NULL, 'V'},
+    {NULL, 0, NULL, 0},
+};
+/* ...and what ferry itself takes, for `ferry completion` */
+static const struct cmd_value top_args[] = {
+    {"COMMAND", CLI_COMMAND, NULL},
+    {NULL, CLI_TEXT, NULL},
+};
+static const struct cmd_def top = {"ferry", opts, top_args, NULL};
+
 int
 main(int argc, char **argv)
 {
-    /* -q -v --json --no-progress --color come from cli_getopt() */
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
-    };
     struct fy_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
+    ctx.commands = commands;
+    ctx.top = &top;
     ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
     check_fds();
     fy_signals_install();

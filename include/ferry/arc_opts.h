@@ -50,6 +50,16 @@ enum {
         "exclude-from", required_argument, NULL, ARC_OPT_EXCLUDE_FROM          \
     }
 
+/* The --format names ferry writes (test_arc checks each parses), and what
+ * the options above take, for a command's completion values
+ * (include/ferry/cmd_def.h). */
+#define ARC_FORMAT_WORDS "tar.zst tar.gz tar.xz tar zip"
+#define ARC_PACK_VALUES                                                        \
+    {"format", CLI_WORDS, ARC_FORMAT_WORDS},                                   \
+    {                                                                          \
+        "exclude-from", CLI_FILE, NULL                                         \
+    }
+
 struct arc_pack_args {
     struct arc_pack_opts o;
     const char *level; /* --level as given, checked by settle */

@@ -35,11 +35,18 @@
 extern "C" {
 #endif
 
+struct cmd;
+struct cmd_def;
+
 /* Everything one run of ferry carries: output settings and the error. */
 struct fy_ctx {
     struct out out;
     struct out_opts oo; /* the global options; out is made from them */
     struct fy_err err;
+    /* main.c's command table ({NULL} ends it) and ferry's own options
+     * (-h, -V, the COMMAND word), for `ferry completion`; may be NULL */
+    const struct cmd *commands;
+    const struct cmd_def *top;
 };
 
 /*
@@ -73,6 +80,12 @@ enum fy_rc cli_args(struct fy_ctx *ctx,
                     const char **out);
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
+/*
+ * The global options cli_getopt() adds to every command's table, as a
+ * command definition (include/ferry/cmd_def.h) without a name: their
+ * getopt table and what --color takes.
+ */
+const struct cmd_def *cli_globals(void);
 
 #ifdef __cplusplus
 }

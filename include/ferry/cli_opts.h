@@ -43,6 +43,16 @@ enum {
     CLI_OPT_FETCH_END
 };
 
+/* What the group's options take, for the completion values of a command
+ * that has them all (fetch; include/ferry/cmd_def.h); the rest are free
+ * text.  A command with only some lists those itself (test_complete
+ * checks every value names an option of the command's table). */
+#define CLI_OPT_FETCH_VALUES                                                   \
+    {"seed-time", CLI_DURATION, NULL}, {"timeout", CLI_DURATION, NULL},        \
+    {                                                                          \
+        "stall-timeout", CLI_DURATION, NULL                                    \
+    }
+
 /* Is opt one of the fetch group's values? */
 bool cli_opts_fetch_is(int opt);
 /* Apply one of them to o; FY_EUSAGE naming the option if arg is bad. */

@@ -73,6 +73,13 @@ enum {
     {                                                                          \
         "max-down", required_argument, NULL, REMOTE_OPT_MAX_DOWN               \
     }
+/* What REMOTE_LONGOPTS take, for completion (include/ferry/cmd_def.h). */
+#define REMOTE_VALUES                                                          \
+    {"stall-timeout", CLI_DURATION, NULL}, {"ssh-key", CLI_FILE, NULL},        \
+        {"known-hosts", CLI_FILE, NULL},                                       \
+    {                                                                          \
+        "ssh-key-passphrase-file", CLI_FILE, NULL                              \
+    }
 #define REMOTE_OPTS_HELP                                                       \
     "      --retries N         retry a failed request N times (default 5;\n"   \
     "                          -v shows each retry, the summary counts "       \

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # scripts/package makes a Debian package that names the right runtime
-# libraries, holds the stripped binary, the man page and share/doc/ferry,
+# libraries, holds the stripped binary, the man page, share/doc/ferry and
+# the bash, zsh and fish completions (what the binary prints),
 # runs from an extracted tree, and installs and removes with dpkg.
 #
 # It builds the release preset into its own directory under $WORK (about a
@@ -79,7 +80,10 @@ dpkg-deb -c "$deb" | awk '{ print $NF }' >"$WORK/contents.log" || fail "dpkg-deb
 for f in ./usr/bin/ferry ./usr/share/man/man1/ferry.1.gz \
          ./usr/share/doc/ferry/README.md ./usr/share/doc/ferry/LICENSE \
          ./usr/share/doc/ferry/copyright ./usr/share/doc/ferry/doc/FETCH.md \
-         ./usr/share/doc/ferry/doc/PERFORMANCE.md; do
+         ./usr/share/doc/ferry/doc/PERFORMANCE.md \
+         ./usr/share/bash-completion/completions/ferry \
+         ./usr/share/zsh/vendor-completions/_ferry \
+         ./usr/share/fish/vendor_completions.d/ferry.fish; do
   grep -qxF "$f" "$WORK/contents.log" || fail "the package lacks $f"
 done
 if grep -v -e '^\./usr/' -e '^\./$' "$WORK/contents.log" | grep -q .; then
@@ -101,6 +105,14 @@ gzip -dc "$WORK/root/usr/share/man/man1/ferry.1.gz" | grep -q '^\.TH ' \
   || fail "the gzipped man page has no .TH line"
 out=$("$xbin" --version 2>&1) || fail "the extracted ferry --version failed: $out"
 printf '%s\n' "$out" | grep -q "^ferry $version" || fail "ferry --version says '$out'"
+# the completion scripts are what the packaged binary prints
+for c in bash:bash-completion/completions/ferry zsh:zsh/vendor-completions/_ferry \
+         fish:fish/vendor_completions.d/ferry.fish; do
+  "$xbin" completion "${c%%:*}" >"$WORK/completion.${c%%:*}" \
+    || fail "the extracted ferry completion ${c%%:*} failed"
+  cmp -s "$WORK/completion.${c%%:*}" "$WORK/root/usr/share/${c#*:}" \
+    || fail "the packaged ${c#*:} is not what 'ferry completion ${c%%:*}' prints"
+done
 
 # --- the real thing: dpkg -i, ferry --version, dpkg -r ----------------------------
 status=$(dpkg-query -W -f='${Status}' ferry 2>/dev/null || true)
@@ -144,6 +156,7 @@ out=$(/usr/bin/ferry --version 2>&1) || fail "the installed /usr/bin/ferry --ver
 printf '%s\n' "$out" | grep -q "^ferry $version" || fail "installed ferry --version says '$out'"
 [ -f /usr/share/man/man1/ferry.1.gz ] || fail "no man page installed"
 [ -f /usr/share/doc/ferry/copyright ] || fail "no copyright file installed"
+[ -f /usr/share/bash-completion/completions/ferry ] || fail "no bash completion installed"
 uninstall
 case "$(dpkg-query -W -f='${Status}' ferry 2>/dev/null || true)" in
   "" | *" not-installed") ;;
