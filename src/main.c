@@ -61,6 +61,23 @@ find_command(const char *name)
     return NULL;
 }
 
+/* The usage error for a command word that is none: "did you mean"? */
+static enum fy_rc
+unknown_command(struct fy_ctx *ctx, const char *name)
+{
+    const char *names[sizeof commands / sizeof commands[0] + 1];
+    size_t n = 0;
+    for (const struct cmd *c = commands; c->name; c++)
+        names[n++] = c->name;
+    names[n++] = "help";
+    const char *hint = cli_suggest(name, names, n);
+    if (hint != NULL)
+        return fy_fail(&ctx->err, FY_EUSAGE,
+                       "unknown command '%s' (did you mean '%s'?)", name, hint);
+    return fy_fail(&ctx->err, FY_EUSAGE,
+                   "%s: unknown command (see 'ferry --help')", name);
+}
+
 static const char usage_text[] =
     "usage: ferry [GLOBAL] COMMAND [ARGS]\n"
     "\n"
@@ -159,8 +176,7 @@ main(int argc, char **argv)
         }
         cmd = find_command(name);
         if (cmd == NULL) {
-            rc = fy_fail(&ctx.err, FY_EUSAGE,
-                         "%s: unknown command (see 'ferry --help')", name);
+            rc = unknown_command(&ctx, name);
         } else {
             int first = optind;
             optind = 0; /* glibc: full reset for the command's own parse */
