@@ -25,6 +25,7 @@
 #include "ferry/cmds.h"
 #include "ferry/err.h"
 #include "ferry/out.h"
+#include "ferry/version.h"
 
 struct cmd {
     const char *name;
@@ -95,7 +96,8 @@ static const char usage_text[] =
     "      --color WHEN     auto (default), always or never; a non-empty\n"
     "                       NO_COLOR turns auto off\n"
     "  -h, --help           this help; 'ferry COMMAND --help' for a command\n"
-    "  -V, --version        print the version\n"
+    "  -V, --version        print the version of ferry and of its libraries\n"
+    "                       (with --json: one JSON object)\n"
     "\n"
     "Global options may also follow the command word.  Options that take a\n"
     "value accept '--opt VALUE' and '--opt=VALUE'.\n"
@@ -142,6 +144,7 @@ main(int argc, char **argv)
     out_init(&ctx.out, &ctx.oo);
 
     int c;
+    bool version = false;
     enum fy_rc rc = FY_OK;
     while (rc == FY_OK &&
            (c = cli_getopt(&ctx, NULL, argc, argv, "+hV", opts)) != -1) {
@@ -149,13 +152,17 @@ main(int argc, char **argv)
         case 'h':
             print_usage(stdout);
             return out_finish(&ctx.out, 0);
-        case 'V':
-            printf("ferry %s\n", FERRY_VERSION);
-            return out_finish(&ctx.out, 0);
+        case 'V': /* printed once every global is read (--json) */
+            version = true;
+            break;
         default:
             rc = ctx.err.rc;
             break;
         }
+    }
+    if (rc == FY_OK && version) {
+        version_print(&ctx.out);
+        return out_finish(&ctx.out, 0);
     }
     if (rc == FY_OK && optind >= argc) {
         print_usage(stderr);
