@@ -2,10 +2,12 @@
  * cli.c - the command-line machinery every command shares: getopt_long
  * with the global options folded into each command's table, the one usage
  * error line that points at the command's help, positional arguments and
- * help text.  The command table is main.c's; value parsers are parse.c's.
+ * help text, and "did you mean" for a mistyped command or option.  The
+ * command table is main.c's; value parsers are parse.c's.
  */
 #include "ferry/cli.h"
 
+#include <ctype.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,6 +26,90 @@ cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
         return fy_fail(&ctx->err, FY_EUSAGE, "%s (see 'ferry --help')", msg);
     return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
                    msg, cmd);
+}
+
+/* ------------------------------------------------------- did you mean */
+
+#define SUGGEST_MAX_LEN 64 /* longer words get no suggestion */
+
+size_t
+cli_edit_distance(const char *a, const char *b)
+{
+    /*
+     * Optimal string alignment (Damerau-Levenshtein without editing a
+     * substring twice): insert, delete, substitute, swap two neighbours,
+     * each cost 1; case is ignored.  Three rows of at most 65 cells.
+     */
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > SUGGEST_MAX_LEN || lb > SUGGEST_MAX_LEN)
+        return (size_t)-1;
+    size_t rows[3][SUGGEST_MAX_LEN + 1];
+    size_t *pp = rows[0], *p = rows[1], *c = rows[2];
+    for (size_t j = 0; j <= lb; j++)
+        p[j] = j;
+    for (size_t i = 1; i <= la; i++) {
+        c[0] = i;
+        for (size_t j = 1; j <= lb; j++) {
+            char x = (char)tolower((unsigned char)a[i - 1]);
+            char y = (char)tolower((unsigned char)b[j - 1]);
+            size_t best = p[j - 1] + (x != y);
+            if (p[j] + 1 < best)
+                best = p[j] + 1;
+            if (c[j - 1] + 1 < best)
+                best = c[j - 1] + 1;
+            if (i > 1 && j > 1 && x == tolower((unsigned char)b[j - 2]) &&
+                tolower((unsigned char)a[i - 2]) == y && pp[j - 2] + 1 < best)
+                best = pp[j - 2] + 1;
+            c[j] = best;
+        }
+        size_t *t = pp;
+        pp = p;
+        p = c;
+        c = t;
+    }
+    return p[lb];
+}
+
+/*
+ * How far a word may be from a name to be suggested: one edit for short
+ * names, about a third of the name's length for longer ones, never more
+ * than three.  "fetc" -> fetch, "exlude" -> exclude, "xyz" -> nothing.
+ */
+static size_t
+suggest_limit(size_t len)
+{
+    size_t lim = len / 3;
+    if (lim < 1)
+        lim = 1;
+    return lim > 3 ? 3 : lim;
+}
+
+const char *
+cli_suggest(const char *word, const char *const *names, size_t n)
+{
+    const char *best = NULL;
+    size_t best_d = (size_t)-1, wlen = strlen(word);
+    bool tie = false;
+    if (wlen == 0)
+        return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (names[i] == NULL || strcmp(names[i], word) == 0)
+            continue;
+        size_t d = cli_edit_distance(word, names[i]);
+        size_t len = strlen(names[i]);
+        size_t limit = suggest_limit(len > wlen ? len : wlen);
+        /* a word that is no more than its edits ("ab" -> "up") is noise */
+        if (d > limit || d >= wlen || d >= len)
+            continue;
+        if (d < best_d) {
+            best = names[i];
+            best_d = d;
+            tie = false;
+        } else if (d == best_d && strcmp(best, names[i]) != 0) {
+            tie = true;
+        }
+    }
+    return tie ? NULL : best;
 }
 
 enum fy_rc
@@ -108,6 +194,80 @@ global_set(struct fy_ctx *ctx, int c, const char *arg, enum fy_rc *rc)
     return true;
 }
 
+/* A usage error that carries its own hint: "<cmd>: <msg>", no pointer
+ * to the help. */
+static void
+hint_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
+    FY_PRINTF(3, 4);
+
+static void
+hint_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (cmd == NULL)
+        fy_fail(&ctx->err, FY_EUSAGE, "%s", msg);
+    else
+        fy_fail(&ctx->err, FY_EUSAGE, "%s: %s", cmd, msg);
+}
+
+/*
+ * The usage error for an option getopt did not take: "unknown option",
+ * with "did you mean" for a long option close to one of opts; a value
+ * given to an option that takes none; an abbreviation that fits several
+ * options ("ambiguous", naming two of them).
+ */
+static void
+unknown_option(struct fy_ctx *ctx,
+               const char *cmd,
+               const char *name,
+               bool has_value,
+               const struct option *opts)
+{
+    const char *names[MAX_LONGS];
+    const struct option *match = NULL, *other = NULL;
+    size_t n = 0;
+    bool dashdash = strncmp(name, "--", 2) == 0 && name[2] != '\0';
+    for (; dashdash && opts[n].name != NULL; n++) {
+        const struct option *o = &opts[n];
+        names[n] = o->name;
+        if (strcmp(o->name, name + 2) == 0) {
+            match = o; /* exact: getopt refused its value */
+            other = NULL;
+            break;
+        }
+        if (strncmp(o->name, name + 2, strlen(name + 2)) != 0)
+            continue;
+        /* glibc: abbreviations of the same option (--color, --colour) are
+         * one option; of different ones, ambiguous */
+        if (match == NULL)
+            match = o;
+        else if (other == NULL &&
+                 (o->val != match->val || o->has_arg != match->has_arg ||
+                  o->flag != match->flag))
+            other = o;
+    }
+    if (match != NULL && other != NULL) {
+        hint_usage(ctx, cmd,
+                   "ambiguous option '%s' (did you mean '--%s' or '--%s'?)",
+                   name, match->name, other->name);
+        return;
+    }
+    if (match != NULL && has_value && match->has_arg == no_argument) {
+        cli_usage(ctx, cmd, "option '--%s' takes no value", match->name);
+        return;
+    }
+    const char *hint = dashdash ? cli_suggest(name + 2, names, n) : NULL;
+    if (hint == NULL)
+        cli_usage(ctx, cmd, "unknown option '%s'", name);
+    else
+        hint_usage(ctx, cmd, "unknown option '%s' (did you mean '--%s'?)", name,
+                   hint);
+}
+
 int
 cli_getopt(struct fy_ctx *ctx,
            const char *cmd,
@@ -160,7 +320,7 @@ cli_getopt(struct fy_ctx *ctx,
         if (c == ':')
             cli_usage(ctx, cmd, "option '%s' needs a value", name);
         else
-            cli_usage(ctx, cmd, "unknown option '%s'", name);
+            unknown_option(ctx, cmd, name, strchr(word, '=') != NULL, all);
         return '?';
     }
 }

@@ -34,7 +34,7 @@ static const char usage[] =
     "  -f, --file FILE         the manifest (default ./ferry.ini, else\n"
     "                          $XDG_CONFIG_HOME/ferry/ferry.ini)\n"
     "      --autosave DURATION keep running: save every DURATION (90s, 15m,\n"
-    "                          2h) when the workspace changed; SIGTERM,\n"
+    "                          1h30m) when the workspace changed; SIGTERM,\n"
     "                          SIGHUP or Ctrl-C saves a last time, exit 0\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */

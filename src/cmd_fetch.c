@@ -31,6 +31,8 @@ static const char usage[] =
     "                          no rule matches is skipped\n"
     "      --list              print the file list (index, size, path) once\n"
     "                          the metadata is known; download nothing\n"
+    "  -H, --human             --list sizes as 1.50 MiB, not bytes:\n"
+    "                          ferry fetch tools.torrent --list -H\n"
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
     "      --webseed URL       add an HTTP web seed (repeatable)\n"
     "      --tracker URL       add a tracker (repeatable)\n"
@@ -52,7 +54,8 @@ static const char usage[] =
     "      --no-lsd            no local service discovery\n"
     "      --no-upnp           no UPnP or NAT-PMP port mapping\n"
     "  -h, --help              this help\n"
-    "SECS may carry a unit: 90s, 15m, 2h, 1d (--timeout 10m).\n"
+    "SECS may carry units: 90s, 10m, 1h30m, 2d (--timeout 10m); a bare\n"
+    "number is seconds.\n"
     "Proxies: BitTorrent has none (peers, trackers and web seeds are\n"
     "reached directly); only a .torrent URL is fetched through libcurl's\n"
     "https_proxy/http_proxy/ALL_PROXY (NO_PROXY honoured).\n"
@@ -73,6 +76,7 @@ static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
     {"select", required_argument, NULL, CLI_OPT_SELECT},
     {"list", no_argument, NULL, OPT_LIST},
+    {"human", no_argument, NULL, 'H'},
     {"peer", required_argument, NULL, CLI_OPT_PEER},
     {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
     {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
@@ -105,7 +109,8 @@ const struct cmd_def cmd_fetch_def = {"fetch", options, arg_kinds, value_kinds};
 /* What the command line asked for. */
 struct fetch_args {
     bool help;
-    bool list; /* --list: print the files, download nothing */
+    bool list;  /* --list: print the files, download nothing */
+    bool human; /* -H: --list sizes as 1.50 MiB */
     struct fetch_opts o;
 };
 
@@ -113,7 +118,7 @@ static enum fy_rc
 parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
 {
     int c;
-    while ((c = cli_getopt(ctx, "fetch", argc, argv, "o:h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "fetch", argc, argv, "o:hH", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
         case 'h':
@@ -124,6 +129,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
             break;
         case OPT_LIST:
             a->list = true;
+            break;
+        case 'H':
+            a->human = true;
             break;
         default:
             if (!cli_opts_fetch_is(c))
@@ -143,17 +151,29 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
 }
 
 /* --list: one row per file on stdout (index, size, path), or an event. */
+/* What print_file() needs: the run, and -H. */
+struct list_out {
+    struct fy_ctx *ctx;
+    bool human;
+};
+
 static enum fy_rc
 print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 {
-    struct fy_ctx *ctx = arg;
+    const struct list_out *lo = arg;
+    struct fy_ctx *ctx = lo->ctx;
     (void)err;
     if (ctx->out.json) { /* jansson escapes control bytes */
         out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)f->index,
                   "size", (long long)f->size, "path", f->path);
     } else {
         char *esc = out_escape(f->path);
-        printf("%zu\t%lld\t%s\n", f->index, (long long)f->size, esc);
+        char size[24];
+        if (lo->human)
+            printf("%zu\t%s\t%s\n", f->index,
+                   out_fmt_size(size, sizeof size, f->size), esc);
+        else
+            printf("%zu\t%lld\t%s\n", f->index, (long long)f->size, esc);
         free(esc);
     }
     return FY_OK;
@@ -162,15 +182,16 @@ print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct fetch_args *a)
 {
+    struct list_out lo = {ctx, a->human};
     if (a->list)
-        return fetch_list(&a->o, print_file, ctx, &ctx->out, &ctx->err);
+        return fetch_list(&a->o, print_file, &lo, &ctx->out, &ctx->err);
     return fetch_run(&a->o, &ctx->out, &ctx->err);
 }
 
 enum fy_rc
 cmd_fetch(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct fetch_args a = {false, false, {0}};
+    struct fetch_args a = {false, false, false, {0}};
     fetch_opts_init(&a.o);
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)

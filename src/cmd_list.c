@@ -14,7 +14,7 @@
 #include "ferry/stream.h"
 
 static const char usage[] =
-    "usage: ferry list ARCHIVE [--long[=LOG]]\n"
+    "usage: ferry list ARCHIVE [-H] [--long[=LOG]]\n"
     "\n"
     "Print one line per entry of ARCHIVE ('-' reads stdin): mode, size,\n"
     "modification time (UTC), path, and ' -> target' for symlinks or\n"
@@ -26,7 +26,11 @@ static const char usage[] =
     "structure, entry safety, the manifest), printing each entry once it\n"
     "passed: if the archive turns out damaged, the rows printed so far are\n"
     "followed by the error and exit 3 or 4.\n"
-    "\n" ARC_LONG_HELP "  -h, --help        this help\n"
+    "\n" ARC_LONG_HELP
+    "  -H, --human       sizes as 1.50 MiB, not bytes (-h is "
+    "--help):\n"
+    "                    ferry list -H ws.tar.zst\n"
+    "  -h, --help        this help\n"
     "\n"
     "Examples:\n"
     "  ferry list ws.tar.zst\n"
@@ -40,6 +44,7 @@ enum { OPT_LONG = 256 };
 
 static const struct option options[] = {
     {"long", optional_argument, NULL, OPT_LONG},
+    {"human", no_argument, NULL, 'H'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -90,10 +95,17 @@ type_word(char t)
     }
 }
 
+/* What print_entry() needs: the run, and -H. */
+struct list_out {
+    struct fy_ctx *ctx;
+    bool human;
+};
+
 static enum fy_rc
 print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 {
-    struct fy_ctx *ctx = arg;
+    const struct list_out *lo = arg;
+    struct fy_ctx *ctx = lo->ctx;
     if (ctx->out.json) {
         char mode[8];
         snprintf(mode, sizeof mode, "%04o", e->mode);
@@ -111,7 +123,13 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     char *path = out_escape(e->path);
     char *link = e->link ? out_escape(e->link) : NULL;
-    printf("%s %12lld %s %s", mode, (long long)e->size, when, path);
+    if (lo->human) {
+        char size[24];
+        printf("%s %10s %s %s", mode, out_fmt_size(size, sizeof size, e->size),
+               when, path);
+    } else {
+        printf("%s %12lld %s %s", mode, (long long)e->size, when, path);
+    }
     if (link != NULL)
         printf(e->type == 'h' ? " link to %s" : " -> %s", link);
     putchar('\n');
@@ -123,6 +141,7 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 /* What the command line asked for. */
 struct list_args {
     bool help;
+    bool human; /* -H */
     const char *archive;
     struct arc_read_opts read; /* --long */
 };
@@ -131,12 +150,15 @@ static enum fy_rc
 parse(int argc, char **argv, struct fy_ctx *ctx, struct list_args *a)
 {
     int c;
-    while ((c = cli_getopt(ctx, "list", argc, argv, "h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "list", argc, argv, "hH", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
         case 'h':
             a->help = true;
             return FY_OK;
+        case 'H':
+            a->human = true;
+            break;
         case OPT_LONG:
             rc = arc_long_parse(optarg, &a->read, &ctx->err);
             break;
@@ -155,15 +177,16 @@ run(struct fy_ctx *ctx, const struct list_args *a)
 {
     struct fy_istream is;
     enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
+    struct list_out lo = {ctx, a->human};
     if (rc == FY_OK)
-        rc = arc_list(&is, &a->read, print_entry, ctx, &ctx->out, &ctx->err);
+        rc = arc_list(&is, &a->read, print_entry, &lo, &ctx->out, &ctx->err);
     return rc;
 }
 
 enum fy_rc
 cmd_list(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct list_args a = {false, NULL, {0}};
+    struct list_args a = {false, false, NULL, {0}};
     enum fy_rc rc = parse(argc, argv, ctx, &a);
     if (rc == FY_OK && a.help)
         rc = cli_help(usage);

@@ -23,7 +23,7 @@ static const char usage[] =
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
     "      --max-up RATE       upload limit, e.g. 10M (bytes/s; 0 = none;\n"
     "                          at most 2G)\n"
-    "      --seed-time SECS    stop after SECS seconds\n"
+    "      --seed-time SECS    stop after SECS (a duration: 3600, 90m, 1h30m)\n"
     "      --seed-ratio R      stop after sending R times the torrent's size\n"
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
     "  -h, --help              this help\n"

@@ -35,7 +35,8 @@ static const char usage[] =
     "  remote   = s3://my-bucket/vm1/work.tar.zst\n"
     "  exclude  = __pycache__/ *.tmp           ; pack's globs, for down\n"
     "  keep     = 3                            ; earlier saves kept (down)\n"
-    "  autosave = 15m                          ; 90s, 15m, 2h (up --autosave)\n"
+    "  autosave = 15m                          ; 90s, 15m, 1h30m (up "
+    "--autosave)\n"
     "\n"
     "  [bundle \"tools\"]                        ; as many as needed\n"
     "  source    = magnet:?xt=urn:btih:...     ; or a .torrent, or its URL\n"
@@ -76,7 +77,8 @@ static const char usage[] =
     "same)\n"
     "      --timeout SECS      a bundle gives up (exit 5) after SECS in all\n"
     "      --stall-timeout SECS  a bundle, or a restore request, without\n"
-    "                          data for SECS gives up (SECS: 90, 90s, 15m)\n"
+    "                          data for SECS gives up (SECS: 90, 90s, 15m,\n"
+    "                          1h30m)\n"
     "Storage, for the workspace (as restore):\n";
 
 static const char usage_tail[] =

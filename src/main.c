@@ -28,6 +28,7 @@
 #include "ferry/cmds.h"
 #include "ferry/err.h"
 #include "ferry/out.h"
+#include "ferry/version.h"
 
 static const struct cmd commands[] = {
     {"fetch", cmd_fetch, "download a bundle over BitTorrent", &cmd_fetch_def},
@@ -68,6 +69,23 @@ find_command(const char *name)
     return NULL;
 }
 
+/* The usage error for a command word that is none: "did you mean"? */
+static enum fy_rc
+unknown_command(struct fy_ctx *ctx, const char *name)
+{
+    const char *names[sizeof commands / sizeof commands[0] + 1];
+    size_t n = 0;
+    for (const struct cmd *c = commands; c->name; c++)
+        names[n++] = c->name;
+    names[n++] = "help";
+    const char *hint = cli_suggest(name, names, n);
+    if (hint != NULL)
+        return fy_fail(&ctx->err, FY_EUSAGE,
+                       "unknown command '%s' (did you mean '%s'?)", name, hint);
+    return fy_fail(&ctx->err, FY_EUSAGE,
+                   "%s: unknown command (see 'ferry --help')", name);
+}
+
 static const char usage_text[] =
     "usage: ferry [GLOBAL] COMMAND [ARGS]\n"
     "\n"
@@ -82,13 +100,16 @@ static const char usage_text[] =
     "      --json           progress and results as JSON lines (on stdout, or\n"
     "                       on stderr when stdout carries data)\n"
     "      --no-progress    no progress display\n"
-    "      --color WHEN     auto (default), always or never; a non-empty\n"
-    "                       NO_COLOR turns auto off\n"
+    "      --color WHEN     colour errors red, warnings yellow, finished\n"
+    "                       progress green: auto (default: a terminal, TERM\n"
+    "                       not dumb, NO_COLOR unset or empty), always, never\n"
     "  -h, --help           this help; 'ferry COMMAND --help' for a command\n"
-    "  -V, --version        print the version\n"
+    "  -V, --version        print the version of ferry and of its libraries\n"
+    "                       (ferry --version --json: one JSON object)\n"
     "\n"
     "Global options may also follow the command word.  Options that take a\n"
-    "value accept '--opt VALUE' and '--opt=VALUE'.\n"
+    "value accept '--opt VALUE' and '--opt=VALUE'.  Times are durations:\n"
+    "90 (seconds), 90s, 10m, 1h30m.\n"
     "\n"
     "Exit codes: 0 ok, 1 runtime failure (also a missing input file), 2 "
     "usage,\n"
@@ -142,6 +163,7 @@ main(int argc, char **argv)
     out_init(&ctx.out, &ctx.oo);
 
     int c;
+    bool version = false;
     enum fy_rc rc = FY_OK;
     while (rc == FY_OK &&
            (c = cli_getopt(&ctx, NULL, argc, argv, "+hV", opts)) != -1) {
@@ -149,13 +171,17 @@ main(int argc, char **argv)
         case 'h':
             print_usage(stdout);
             return out_finish(&ctx.out, 0);
-        case 'V':
-            printf("ferry %s\n", FERRY_VERSION);
-            return out_finish(&ctx.out, 0);
+        case 'V': /* printed once every global is read (--json) */
+            version = true;
+            break;
         default:
             rc = ctx.err.rc;
             break;
         }
+    }
+    if (rc == FY_OK && version) {
+        version_print(&ctx.out);
+        return out_finish(&ctx.out, 0);
     }
     if (rc == FY_OK && optind >= argc) {
         print_usage(stderr);
@@ -176,8 +202,7 @@ main(int argc, char **argv)
         }
         cmd = find_command(name);
         if (cmd == NULL) {
-            rc = fy_fail(&ctx.err, FY_EUSAGE,
-                         "%s: unknown command (see 'ferry --help')", name);
+            rc = unknown_command(&ctx, name);
         } else {
             int first = optind;
             optind = 0; /* glibc: full reset for the command's own parse */

@@ -38,6 +38,27 @@ env_true(const char *name)
     return v != NULL && *v != '\0' && strcmp(v, "0") != 0;
 }
 
+bool
+out_color_auto(bool tty, const char *term, const char *no_color)
+{
+    /* no-color.org: NO_COLOR counts when present and not an empty string */
+    if (no_color != NULL && *no_color != '\0')
+        return false;
+    return tty && term != NULL && *term != '\0' && strcmp(term, "dumb") != 0;
+}
+
+/* An SGR sequence if o colours, else "". */
+static const char *
+hue(const struct out *o, const char *sgr)
+{
+    return o->color ? sgr : "";
+}
+
+#define SGR_RED    "\x1b[31m"
+#define SGR_YELLOW "\x1b[33m"
+#define SGR_GREEN  "\x1b[32m"
+#define SGR_RESET  "\x1b[0m"
+
 void
 out_init(struct out *o, const struct out_opts *opts)
 {
@@ -54,19 +75,15 @@ out_init(struct out *o, const struct out_opts *opts)
         o->mode = OUT_TTY;
     else
         o->mode = OUT_PLAIN;
-    switch (opts->color) {
-    case OUT_COLOR_ALWAYS:
-        o->color = true;
-        break;
-    case OUT_COLOR_NEVER:
+    /* colour goes to stderr: a real terminal's (FERRY_TEST_TTY fakes one
+     * for the progress display only), never where JSON goes */
+    if (opts->json || opts->color == OUT_COLOR_NEVER)
         o->color = false;
-        break;
-    default: {
-        /* no-color.org: NO_COLOR counts when present and not empty */
-        const char *nc = getenv("NO_COLOR");
-        o->color = tty && (nc == NULL || *nc == '\0');
-    }
-    }
+    else if (opts->color == OUT_COLOR_ALWAYS)
+        o->color = true;
+    else
+        o->color = out_color_auto(isatty(STDERR_FILENO), getenv("TERM"),
+                                  getenv("NO_COLOR"));
     o->interval = o->mode == OUT_TTY ? 0.125 : o->mode == OUT_JSON ? 1.0 : 3.0;
     const char *iv = getenv("FERRY_PROGRESS_INTERVAL");
     if (iv != NULL && *iv) {
@@ -163,9 +180,9 @@ out_warn(struct out *o, const char *fmt, ...)
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
     if (o->verbosity >= 0) {
-        char *line =
-            xasprintf("ferry: warning: %s%s%s", o->label ? o->label : "",
-                      o->label ? ": " : "", msg);
+        char *line = xasprintf("%sferry: warning: %s%s%s%s", hue(o, SGR_YELLOW),
+                               o->label ? o->label : "", o->label ? ": " : "",
+                               msg, hue(o, SGR_RESET));
         out_progress_end(o);
         if (o->board != NULL)
             board_print(o->board, line);
@@ -447,9 +464,13 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
     if (n > 0 && (size_t)n < sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", ebuf);
 
+    /* a finished part in green */
+    bool full = p->total > 0 && p->done >= p->total;
+    const char *on = full ? hue(o, SGR_GREEN) : "";
+    const char *off = full ? hue(o, SGR_RESET) : "";
     if (o->mode == OUT_PLAIN) {
-        fprintf(stderr, "%s%s%s\n", o->label ? o->label : "",
-                o->label ? ": " : "", line);
+        fprintf(stderr, "%s%s%s%s%s\n", on, o->label ? o->label : "",
+                o->label ? ": " : "", line, off);
         return;
     }
     if (!foreground())
@@ -464,7 +485,7 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
     size_t width = term_width() - 1, len = strlen(line);
     if (len > width)
         line[len = width] = '\0';
-    fprintf(stderr, "\r%s", line);
+    fprintf(stderr, "\r%s%s%s", on, line, off);
     for (size_t i = len; i < o->last_len; i++)
         fputc(' ', stderr);
     o->last_len = len;
@@ -486,7 +507,8 @@ void
 out_error(struct out *o, const struct fy_err *err)
 {
     out_progress_end(o);
-    fprintf(stderr, "ferry: %s\n", err->msg[0] ? err->msg : "failed");
+    fprintf(stderr, "%sferry: %s%s\n", hue(o, SGR_RED),
+            err->msg[0] ? err->msg : "failed", hue(o, SGR_RESET));
     out_event(o, "error", "{sssi}", "message", err->msg, "code", (int)err->rc);
 }
 

@@ -103,47 +103,82 @@ bad:
                    opt, s);
 }
 
+/*
+ * One "<number><unit>" term of a duration at *p: digits, an optional
+ * fraction, then ms, s, m, h or d (a bare number only when it is all of
+ * s).  Stores the seconds and the unit's rank (ms 0 ... d 4) and moves
+ * *p past the term; false if there is no valid term there.
+ */
+static bool
+duration_term(const char **p, bool whole, double *secs, int *rank)
+{
+    static const struct {
+        const char *name;
+        double mult;
+    } units[] = {{"ms", 0.001}, {"s", 1}, {"m", 60}, {"h", 3600}, {"d", 86400}};
+    const char *s = *p, *q = s;
+    while (*q >= '0' && *q <= '9')
+        q++;
+    size_t intlen = (size_t)(q - s);
+    if (*q == '.') {
+        q++;
+        while (*q >= '0' && *q <= '9')
+            q++;
+    }
+    size_t len = (size_t)(q - s);
+    /* at least one digit, and at most a sane number of them */
+    if (len == 0 || len > 32 || (intlen == 0 && len == 1))
+        return false;
+    char num[40];
+    memcpy(num, s, len);
+    num[len] = '\0';
+    double v = strtod(num, NULL);
+    if (*q == '\0' && whole) { /* "90": seconds */
+        *secs = v;
+        *rank = 1;
+        *p = q;
+        return true;
+    }
+    /* the longest unit name that matches ("ms" before "m") */
+    for (int i = 0; i < (int)(sizeof units / sizeof units[0]); i++) {
+        size_t n = strlen(units[i].name);
+        if (strncmp(q, units[i].name, n) != 0)
+            continue;
+        *secs = v * units[i].mult;
+        *rank = i;
+        *p = q + n;
+        return true;
+    }
+    return false;
+}
+
 enum fy_rc
 parse_duration(
     const char *opt, const char *s, double max, double *out, struct fy_err *err)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (end == s || errno == ERANGE || !isfinite(v) || v < 0 ||
-        strchr(s, 'x') || strchr(s, 'X') || *s == '+' || *s == '-' || *s == ' ')
+    const char *p = s;
+    double total = 0;
+    int last = 5; /* units must come largest first, each at most once */
+    if (*s == '\0')
         goto bad;
-    double mult = 1;
-    switch (*end) {
-    case 's':
-        end++;
-        break;
-    case 'm':
-        mult = 60;
-        end++;
-        break;
-    case 'h':
-        mult = 3600;
-        end++;
-        break;
-    case 'd':
-        mult = 86400;
-        end++;
-        break;
-    default:
-        break;
+    while (*p != '\0') {
+        double v;
+        int rank;
+        if (!duration_term(&p, p == s, &v, &rank) || rank >= last)
+            goto bad;
+        last = rank;
+        total += v;
     }
-    if (*end != '\0')
+    if (!isfinite(total))
         goto bad;
-    v *= mult;
-    if (v > max)
+    if (total > max)
         return fy_fail(err, FY_EUSAGE, "%s: '%s' is more than %gs", opt, s,
                        max);
-    *out = v;
+    *out = total;
     return FY_OK;
 bad:
-    return fy_fail(err, FY_EUSAGE, "%s: bad duration '%s' (e.g. 90s, 15m, 2h)",
-                   opt, s);
+    return fy_fail(err, FY_EUSAGE,
+                   "%s: bad duration '%s' (e.g. 90s, 10m, 1h30m)", opt, s);
 }
 
 enum fy_rc

@@ -27,6 +27,7 @@
 #define FERRY_CLI_H
 
 #include <getopt.h>
+#include <stddef.h>
 
 #include "ferry/err.h"
 #include "ferry/out.h"
@@ -78,6 +79,16 @@ enum fy_rc cli_args(struct fy_ctx *ctx,
                     int n,
                     const char *const *names,
                     const char **out);
+/*
+ * "Did you mean": the one name of names[0..n-1] (NULLs skipped) close
+ * enough to word to be what was meant, by edit distance (insert, delete,
+ * substitute, swap neighbours; case ignored) within about a third of the
+ * length, or NULL if none is, or two are equally close.  Borrowed from
+ * names.
+ */
+const char *cli_suggest(const char *word, const char *const *names, size_t n);
+/* The edit distance above; (size_t)-1 for words over 64 bytes. */
+size_t cli_edit_distance(const char *a, const char *b);
 /* Print a command's help text to stdout; returns FY_OK. */
 enum fy_rc cli_help(const char *text);
 /*

@@ -75,7 +75,15 @@ struct out_progress {
         NULL, 0, -1, -1, -1, -1, -1, -1, -1                                    \
     }
 
+/*
+ * Colour (--color): the error line in red, warnings in yellow, a progress
+ * line whose part is complete in green; all on stderr, never with --json.
+ * always/never as asked; auto colours when out_color_auto() says so for
+ * stderr (isatty), $TERM and $NO_COLOR.
+ */
 void out_init(struct out *o, const struct out_opts *opts);
+/* auto: a terminal, TERM set and not "dumb", NO_COLOR unset or empty. */
+bool out_color_auto(bool tty, const char *term, const char *no_color);
 /* stdout carries data (pack -o -): JSON events move to stderr. */
 void out_data_on_stdout(struct out *o);
 /* Monotonic clock in seconds. */

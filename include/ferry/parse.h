@@ -45,10 +45,11 @@ enum fy_rc parse_double(const char *opt,
 enum fy_rc
 parse_rate(const char *opt, const char *s, int64_t *out, struct fy_err *err);
 /*
- * A duration in seconds: a non-negative decimal with an optional unit,
- * s (seconds, the default), m (minutes), h (hours) or d (days): "90",
- * "90s", "15m", "1.5h", "2d".  At most max seconds.  The error says
- * "<opt>: bad duration '<s>' (e.g. 90s, 15m, 2h)".
+ * A duration in seconds: a non-negative decimal alone ("90", "1.5": seconds)
+ * or one or more terms of a decimal and a unit, ms, s, m (minutes), h or d,
+ * largest unit first and each at most once: "90s", "10m", "1.5h", "1h30m",
+ * "2d12h", "1m30s", "500ms".  At most max seconds.  The error says
+ * "<opt>: bad duration '<s>' (e.g. 90s, 10m, 1h30m)".
  */
 enum fy_rc parse_duration(const char *opt,
                           const char *s,

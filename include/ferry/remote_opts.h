@@ -85,7 +85,8 @@ enum {
     "                          -v shows each retry, the summary counts "       \
     "them)\n"                                                                  \
     "      --stall-timeout SECS  a transfer without data for SECS fails and\n" \
-    "                          is retried (default 60; 0 waits forever)\n"     \
+    "                          is retried (default 60; 0 waits forever;\n"     \
+    "                          SECS may carry units: 90s, 2m, 1m30s)\n"        \
     "      --parallel N        S3 parts / ranged downloads in flight "         \
     "(default 4)\n"                                                            \
     "      --max-up RATE       upload limit for the whole transfer, all\n"     \

@@ -48,6 +48,11 @@ struct tor_options {
 
 /* Defaults: everything on (DHT, LSD, UPnP, NAT-PMP), no limits. */
 void tor_options_init(struct tor_options *o) TOR_NOEXCEPT;
+/*
+ * The version of the libtorrent-rasterbar library loaded ("2.0.8.0"),
+ * borrowed, for ferry --version (src/torrent_version.cpp).
+ */
+const char *tor_lib_version(void) TOR_NOEXCEPT;
 
 struct tor_session *tor_session_new(const struct tor_options *o,
                                     struct fy_err *err) TOR_NOEXCEPT;

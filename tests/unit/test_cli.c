@@ -112,11 +112,95 @@ test_getopt_globals(void **state)
         "pack: option '--color' needs a value (see 'ferry pack --help')");
     static const char *const h[] = {"ferry", "--jsn", "list", NULL};
     assert_string_equal(parse_words(&ctx, NULL, h),
-                        "unknown option '--jsn' (see 'ferry --help')");
+                        "unknown option '--jsn' (did you mean '--json'?)");
+    static const char *const h2[] = {"ferry", "--frobnicate", "list", NULL};
+    assert_string_equal(parse_words(&ctx, NULL, h2),
+                        "unknown option '--frobnicate' (see 'ferry --help')");
     assert_int_equal(ctx.err.rc, FY_EUSAGE);
     static const char *const i[] = {"pack", "-x", NULL};
     assert_string_equal(parse_words(&ctx, "pack", i),
                         "pack: unknown option '-x' (see 'ferry pack --help')");
+}
+
+/* The edit distance: insert, delete, substitute, swap; case ignored. */
+static void
+test_edit_distance(void **state)
+{
+    (void)state;
+    assert_int_equal(cli_edit_distance("fetch", "fetch"), 0);
+    assert_int_equal(cli_edit_distance("fetc", "fetch"), 1);   /* delete */
+    assert_int_equal(cli_edit_distance("fettch", "fetch"), 1); /* insert */
+    assert_int_equal(cli_edit_distance("fetxh", "fetch"), 1);  /* change */
+    assert_int_equal(cli_edit_distance("fecth", "fetch"), 1);  /* swap */
+    assert_int_equal(cli_edit_distance("FETCH", "fetch"), 0);  /* case */
+    assert_int_equal(cli_edit_distance("", "pack"), 4);
+    assert_int_equal(cli_edit_distance("exlude", "exclude"), 1);
+    assert_int_equal(cli_edit_distance("kitten", "sitting"), 3);
+    /* optimal string alignment: "ca" -> "abc" is 3 (no edit twice) */
+    assert_int_equal(cli_edit_distance("ca", "abc"), 3);
+    char longw[100];
+    memset(longw, 'a', sizeof longw - 1);
+    longw[sizeof longw - 1] = '\0';
+    assert_int_equal(cli_edit_distance(longw, "pack"), (size_t)-1);
+}
+
+/* Suggestions only when close, and only one. */
+static void
+test_suggest(void **state)
+{
+    (void)state;
+    static const char *const cmds[] = {
+        "fetch",  "make-torrent", "seed", "pack", "unpack",  "list",
+        "verify", "push",         "pull", "save", "restore", "ls",
+        "rm",     "up",           "down", NULL,   "help"};
+    const size_t n = sizeof cmds / sizeof cmds[0];
+    static const struct {
+        const char *word, *want;
+    } cases[] = {
+        {"fetc", "fetch"},
+        {"fecth", "fetch"},
+        {"pakc", "pack"},
+        {"sed", "seed"},
+        {"unpak", "unpack"},
+        {"verfy", "verify"},
+        {"Pull", "pull"},
+        {"hlep", "help"},
+        {"restor", "restore"},
+        {"make-torent", "make-torrent"},
+        {"dwon", "down"},
+        /* far from everything, or too short to tell */
+        {"xyzzy", NULL},
+        {"frobnicate", NULL},
+        {"q", NULL},
+        {"zz", NULL},
+        {"deploy", NULL},
+        {"", NULL},
+        {"u", NULL},
+        {"fetch", NULL}, /* itself: no hint */
+        /* as close to two ("pul" is 1 from pull; "psh" 1 from push only) */
+        {"psh", "push"},
+        {"lx", "ls"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        const char *got = cli_suggest(cases[i].word, cmds, n);
+        if (cases[i].want == NULL && got != NULL)
+            fail_msg("'%s': suggested '%s'", cases[i].word, got);
+        if (cases[i].want != NULL &&
+            (got == NULL || strcmp(got, cases[i].want) != 0))
+            fail_msg("'%s': got '%s', want '%s'", cases[i].word,
+                     got ? got : "(none)", cases[i].want);
+    }
+    /* two names equally close: no guess */
+    static const char *const two[] = {"colour", "color", "cola"};
+    assert_null(cli_suggest("colr", two + 1, 2));
+    /* long options (without the dashes) */
+    static const char *const opts[] = {"exclude", "exclude-from", "format",
+                                       "level",   "threads",      "output"};
+    assert_string_equal(cli_suggest("exlude", opts, 6), "exclude");
+    assert_string_equal(cli_suggest("exclude-form", opts, 6), "exclude-from");
+    assert_string_equal(cli_suggest("treads", opts, 6), "threads");
+    assert_null(cli_suggest("dry-run", opts, 6));
+    assert_null(cli_suggest("verbose", opts, 6));
 }
 
 int
@@ -125,6 +209,8 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_first_error_wins),
         cmocka_unit_test(test_getopt_globals),
+        cmocka_unit_test(test_edit_distance),
+        cmocka_unit_test(test_suggest),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

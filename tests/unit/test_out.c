@@ -6,6 +6,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -50,42 +51,57 @@ test_escape(void **state)
     free(s);
 }
 
-/* Color in auto mode on a (faked) terminal, with NO_COLOR as given. */
-static bool
-auto_color(const char *no_color)
-{
-    struct out o;
-    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO};
-    setenv("FERRY_TEST_TTY", "1", 1);
-    if (no_color != NULL)
-        setenv("NO_COLOR", no_color, 1);
-    else
-        unsetenv("NO_COLOR");
-    out_init(&o, &oo);
-    unsetenv("FERRY_TEST_TTY");
-    unsetenv("NO_COLOR");
-    return o.color;
-}
-
+/* --color=auto: a terminal, TERM not dumb, NO_COLOR unset or empty. */
 static void
 test_no_color(void **state)
 {
     (void)state;
-    assert_true(auto_color(NULL));
-    assert_false(auto_color("1"));
-    assert_false(auto_color("0")); /* any value but the empty one */
-    /* no-color.org: "when present and not an empty string" */
-    assert_true(auto_color(""));
+    assert_true(out_color_auto(true, "xterm", NULL));
+    assert_false(out_color_auto(true, "xterm", "1"));
+    assert_false(out_color_auto(true, "xterm", "0")); /* any value... */
+    /* ...but the empty one (no-color.org: "when present and not an empty
+     * string") */
+    assert_true(out_color_auto(true, "xterm", ""));
+    assert_false(out_color_auto(false, "xterm", NULL)); /* not a terminal */
+    assert_false(out_color_auto(true, "dumb", NULL));
+    assert_false(out_color_auto(true, NULL, NULL));
+    assert_false(out_color_auto(true, "", NULL));
+}
+
+/* Color of out_init(): always and never win over auto; never with --json. */
+static void
+test_color_modes(void **state)
+{
+    (void)state;
+    struct out o;
+    struct out_opts oo = {0, false, false, OUT_COLOR_ALWAYS};
+    setenv("NO_COLOR", "1", 1);
+    out_init(&o, &oo);
+    assert_true(o.color); /* an explicit --color wins over NO_COLOR */
+    unsetenv("NO_COLOR");
+    oo.json = true;
+    out_init(&o, &oo);
+    assert_false(o.color);
+    oo = (struct out_opts){0, false, false, OUT_COLOR_NEVER};
+    out_init(&o, &oo);
+    assert_false(o.color);
+    /* FERRY_TEST_TTY fakes a terminal for progress, not for colour */
+    setenv("FERRY_TEST_TTY", "1", 1);
+    setenv("TERM", "xterm", 1);
+    oo.color = OUT_COLOR_AUTO;
+    out_init(&o, &oo);
+    unsetenv("FERRY_TEST_TTY");
+    assert_int_equal(o.mode, OUT_TTY);
+    assert_int_equal(o.color, isatty(2) != 0);
 }
 
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_size),
-        cmocka_unit_test(test_eta),
-        cmocka_unit_test(test_escape),
-        cmocka_unit_test(test_no_color),
+        cmocka_unit_test(test_size),        cmocka_unit_test(test_eta),
+        cmocka_unit_test(test_escape),      cmocka_unit_test(test_no_color),
+        cmocka_unit_test(test_color_modes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -107,14 +107,67 @@ test_hostport(void **state)
     assert_int_equal(parse_hostport("--p", "::1:80", false, &err), FY_EUSAGE);
 }
 
+/* parse_duration(): a bare number is seconds; units may be compounded. */
+static void
+test_duration(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *in;
+        double want;
+    } good[] = {
+        {"0", 0},          {"90", 90},       {"1.5", 1.5},
+        {"90s", 90},       {"10m", 600},     {"2h", 7200},
+        {"1d", 86400},     {"1.5h", 5400},   {".5m", 30},
+        {"1h30m", 5400},   {"1m30s", 90},    {"500ms", 0.5},
+        {"2d12h", 216000}, {"1h0m5s", 3605}, {"1h30m15s500ms", 5415.5},
+    };
+    for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
+        struct fy_err err = FY_ERR_INIT;
+        double v = -1;
+        assert_int_equal(parse_duration("--t", good[i].in, 1e9, &v, &err),
+                         FY_OK);
+        if (v - good[i].want > 1e-9 || good[i].want - v > 1e-9)
+            fail_msg("%s: got %g, want %g", good[i].in, v, good[i].want);
+    }
+    /* no unit after a later term, units out of order or repeated, signs,
+     * spaces, exponents, hex, inf, an unknown unit, an empty string */
+    static const char *const bad[] = {
+        "",     "1h30", "30m1h", "1m1m",   "-5s", "+5s",    " 5",     "5 s",
+        "1e3",  "0x10", "inf",   "nan",    "5x",  "h",      "1h.",    ".",
+        "5sec", "1hh",  "m5",    "1.2.3s", "5S",  "1h-30m", "1h+30m",
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        struct fy_err err = FY_ERR_INIT;
+        double v = 7;
+        if (parse_duration("--t", bad[i], 1e9, &v, &err) != FY_EUSAGE)
+            fail_msg("'%s' was taken as %g", bad[i], v);
+        assert_true(v == 7);
+    }
+    struct fy_err err = FY_ERR_INIT;
+    double v;
+    assert_int_equal(parse_duration("--t", "1h30", 1e9, &v, &err), FY_EUSAGE);
+    assert_string_equal(err.msg,
+                        "--t: bad duration '1h30' (e.g. 90s, 10m, 1h30m)");
+    fy_err_clear(&err);
+    assert_int_equal(parse_duration("--t", "1h1s", 3600, &v, &err), FY_EUSAGE);
+    assert_string_equal(err.msg, "--t: '1h1s' is more than 3600s");
+    /* a long string of digits stays bounded and is refused cleanly */
+    char big[200];
+    memset(big, '9', sizeof big - 2);
+    big[sizeof big - 2] = 's';
+    big[sizeof big - 1] = '\0';
+    fy_err_clear(&err);
+    assert_int_equal(parse_duration("--t", big, 1e9, &v, &err), FY_EUSAGE);
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_i64),
-        cmocka_unit_test(test_double),
-        cmocka_unit_test(test_rate),
-        cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_i64),      cmocka_unit_test(test_double),
+        cmocka_unit_test(test_rate),     cmocka_unit_test(test_hostport),
+        cmocka_unit_test(test_duration),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

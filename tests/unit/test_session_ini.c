@@ -157,7 +157,8 @@ test_errors(void **state)
     (void)state;
     unsetenv("FERRY_T_UNSET");
     fails("[workspace]\npath=/w\nremote=s3://b/k\nautosave = 15q\n",
-          "m/ferry.ini:4: autosave: bad duration '15q' (e.g. 90s, 15m, 2h)");
+          "m/ferry.ini:4: autosave: bad duration '15q' (e.g. 90s, 10m, "
+          "1h30m)");
     fails("[workspace]\npath=/w\nremote=s3://b/k\n[wrokspace]\n",
           "m/ferry.ini:4: unknown section [wrokspace] (expected [workspace], "
           "[bundle \"NAME\"] or [network])");
@@ -302,13 +303,37 @@ test_duration(void **state)
     assert_int_equal(parse_duration("d", "3h", 3600, &v, &err), FY_EUSAGE);
 }
 
+/* ferry.ini's durations take compound units too (issue 15). */
+static void
+test_compound_durations(void **state)
+{
+    (void)state;
+    struct session s;
+    struct fy_err err = FY_ERR_INIT;
+    const char *text = "[workspace]\npath=/w\nremote=s3://b/k\n"
+                       "autosave = 1h30m\n"
+                       "[bundle \"t\"]\nsource = " MAGNET "\ndest = /t\n"
+                       "seed-time = 2h15m30s\n";
+    assert_int_equal(parse(text, &s, &err), FY_OK);
+    assert_true(s.ws.autosave == 5400);
+    assert_true(s.bundles[0].seed_time == 8130);
+    session_release(&s);
+    fails("[workspace]\npath=/w\nremote=s3://b/k\nautosave = 1h30\n",
+          "m/ferry.ini:4: autosave: bad duration '1h30' (e.g. 90s, 10m, "
+          "1h30m)");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_good),    cmocka_unit_test(test_defaults),
-        cmocka_unit_test(test_errors),  cmocka_unit_test(test_overlaps),
-        cmocka_unit_test(test_hostile), cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_good),
+        cmocka_unit_test(test_defaults),
+        cmocka_unit_test(test_errors),
+        cmocka_unit_test(test_overlaps),
+        cmocka_unit_test(test_hostile),
+        cmocka_unit_test(test_duration),
+        cmocka_unit_test(test_compound_durations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

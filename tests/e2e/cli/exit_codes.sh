@@ -41,7 +41,7 @@ expect() {
 for cmd in fetch make-torrent seed pack unpack list verify push pull save restore; do
   expect 2 "^ferry: $cmd: unknown option '--bogus' \(see 'ferry $cmd --help'\)$" "$cmd" --bogus
 done
-expect 2 "^ferry: unknown option '--jsn' \(see 'ferry --help'\)$" --jsn list "$WORK/ws.tar.zst"
+expect 2 "^ferry: unknown option '--jsn' \(did you mean '--json'\?\)$" --jsn list "$WORK/ws.tar.zst"
 expect 2 "^ferry: unpack: missing ARCHIVE \(see 'ferry unpack --help'\)$" unpack
 expect 2 "^ferry: --color: 'bogus' is not auto, always or never$" list "$WORK/ws.tar.zst" --color bogus
 expect 2 "^ferry: --max-down: '3G' is more than 2G, the largest limit libtorrent takes \(0 = unlimited\)$" \

@@ -56,12 +56,12 @@ assert_one_error_line "^ferry: -v: No such file or directory$"
 # an unknown global option, before the command word
 run_ferry --jsn list g2.tar.zst
 assert_exit 2
-assert_one_error_line "^ferry: unknown option '--jsn' \(see 'ferry --help'\)$"
+assert_one_error_line "^ferry: unknown option '--jsn' \(did you mean '--json'\?\)$"
 run_ferry -x
 assert_exit 2
 assert_one_error_line "^ferry: unknown option '-x' \(see 'ferry --help'\)$"
 # ... and after it: the command's help
 run_ferry list g2.tar.zst --jsn
 assert_exit 2
-assert_one_error_line "^ferry: list: unknown option '--jsn' \(see 'ferry list --help'\)$"
+assert_one_error_line "^ferry: list: unknown option '--jsn' \(did you mean '--json'\?\)$"
 exit 0

@@ -35,7 +35,7 @@ expect() {
 # usage errors: 2
 expect 2 "^ferry: fetch: unknown option '--bogus'" fetch --bogus "$WORK/b.torrent" "${common[@]}"
 expect 2 '^ferry: fetch: missing SOURCE' fetch "${common[@]}"
-expect 2 "^ferry: --timeout: bad duration 'abc' \(e.g. 90s, 15m, 2h\)" fetch "$WORK/b.torrent" "${common[@]}" --timeout abc
+expect 2 "^ferry: --timeout: bad duration 'abc' \(e.g. 90s, 10m, 1h30m\)" fetch "$WORK/b.torrent" "${common[@]}" --timeout abc
 expect 2 '^ferry: --stall-timeout: ' fetch "$WORK/b.torrent" "${common[@]}" --stall-timeout -1
 expect 2 "^ferry: --max-down: '5Q' is not a rate" fetch "$WORK/b.torrent" "${common[@]}" --max-down 5Q
 expect 2 "^ferry: --peer: 'nocolon' is not HOST:PORT" fetch "$WORK/b.torrent" "${common[@]}" --peer nocolon
