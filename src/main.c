@@ -119,7 +119,7 @@ main(int argc, char **argv)
     };
     struct fy_ctx ctx;
     memset(&ctx, 0, sizeof ctx);
-    ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
+    ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO, NULL};
     check_fds();
     fy_signals_install();
     out_init(&ctx.out, &ctx.oo);
@@ -162,6 +162,9 @@ main(int argc, char **argv)
             rc = fy_fail(&ctx.err, FY_EUSAGE,
                          "%s: unknown command (see 'ferry --help')", name);
         } else {
+            /* every JSON event from here on names the command */
+            ctx.oo.command = cmd->name;
+            ctx.out.command = cmd->name;
             int first = optind;
             optind = 0; /* glibc: full reset for the command's own parse */
             rc = cmd->fn(argc - first, argv + first, &ctx);

@@ -55,7 +55,7 @@ static bool
 auto_color(const char *no_color)
 {
     struct out o;
-    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO};
+    struct out_opts oo = {0, false, false, OUT_COLOR_AUTO, NULL};
     setenv("FERRY_TEST_TTY", "1", 1);
     if (no_color != NULL)
         setenv("NO_COLOR", no_color, 1);
