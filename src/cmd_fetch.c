@@ -127,12 +127,20 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
     return FY_OK;
 }
 
+/* --list: the run, and the files listed so far. */
+struct list_state {
+    struct fy_ctx *ctx;
+    int64_t files;
+};
+
 /* --list: one row per file on stdout (index, size, path), or an event. */
 static enum fy_rc
 print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 {
-    struct fy_ctx *ctx = arg;
+    struct list_state *ls = arg;
+    struct fy_ctx *ctx = ls->ctx;
     (void)err;
+    ls->files++;
     if (ctx->out.json) { /* jansson escapes control bytes */
         out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)f->index,
                   "size", (long long)f->size, "path", f->path);
@@ -147,8 +155,14 @@ print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct fetch_args *a)
 {
-    if (a->list)
-        return fetch_list(&a->o, print_file, ctx, &ctx->out, &ctx->err);
+    if (a->list) {
+        struct list_state ls = {ctx, 0};
+        enum fy_rc rc =
+            fetch_list(&a->o, print_file, &ls, &ctx->out, &ctx->err);
+        if (rc == FY_OK)
+            out_event(&ctx->out, "done", "{sI}", "files", (long long)ls.files);
+        return rc;
+    }
     return fetch_run(&a->o, &ctx->out, &ctx->err);
 }
 

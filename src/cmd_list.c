@@ -78,10 +78,18 @@ type_word(char t)
     }
 }
 
+/* What the listing callback needs: the run, and the entries so far. */
+struct list_state {
+    struct fy_ctx *ctx;
+    int64_t entries;
+};
+
 static enum fy_rc
 print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 {
-    struct fy_ctx *ctx = arg;
+    struct list_state *ls = arg;
+    struct fy_ctx *ctx = ls->ctx;
+    ls->entries++;
     if (ctx->out.json) {
         char mode[8];
         snprintf(mode, sizeof mode, "%04o", e->mode);
@@ -142,9 +150,16 @@ static enum fy_rc
 run(struct fy_ctx *ctx, const struct list_args *a)
 {
     struct fy_istream is;
+    struct list_state ls = {ctx, 0};
     enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
+    if (rc == FY_OK) {
+        out_event(&ctx->out, "start", "{sssI}", "archive", a->archive,
+                  "archive_bytes", (long long)is.size);
+        rc = arc_list(&is, &a->read, print_entry, &ls, &ctx->out, &ctx->err);
+    }
     if (rc == FY_OK)
-        rc = arc_list(&is, &a->read, print_entry, ctx, &ctx->out, &ctx->err);
+        out_event(&ctx->out, "done", "{sssI}", "archive", a->archive, "entries",
+                  (long long)ls.entries);
     return rc;
 }
 

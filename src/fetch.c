@@ -939,8 +939,11 @@ fetch_seed(const struct fetch_opts *o, struct out *out, struct fy_err *err)
     r.out = out;
     r.err = err;
     enum fy_rc rc;
-    if ((rc = seed_prepare(&r, &ap, &torrent)) != FY_OK ||
-        (rc = open_session(&r, &ap, true)) != FY_OK ||
+    if ((rc = seed_prepare(&r, &ap, &torrent)) != FY_OK)
+        goto out;
+    out_event(out, "start", "{ssssss}", "infohash", r.hex, "dir", o->dir,
+              "torrent", o->source);
+    if ((rc = open_session(&r, &ap, true)) != FY_OK ||
         (rc = tor_add(r.s, &ap, err)) != FY_OK)
         goto out;
     r.have_meta = true;
