@@ -215,18 +215,92 @@ log_line(const char *line, size_t len)
     }
 }
 
-/* SPEC: an unknown value is null, never -1 (ferry's numbers are >= 0). */
-static void
-negative_to_null(json_t *obj)
+static size_t utf8_len(const unsigned char *p);
+
+/* A JSON string of s: s itself if it is UTF-8, else out_escape()'s copy. */
+static json_t *
+json_text(const char *s)
 {
-    const char *key;
-    json_t *v;
-    json_object_foreach(obj, key, v)
-    {
-        if ((json_is_integer(v) && json_integer_value(v) < 0) ||
-            (json_is_real(v) && json_real_value(v) < 0))
-            json_object_set_new_nocheck(obj, key, json_null());
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            /* a hostile name (archive entry, argv) is still shown */
+            char *esc = out_escape(s);
+            json_t *j = json_string(esc);
+            free(esc);
+            return j;
+        }
+        p += n;
     }
+    return json_string(s);
+}
+
+/* SPEC: an unknown value is null, never -1 (ferry's numbers are >= 0). */
+static json_t *
+json_count(long long v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *
+json_number(double v)
+{
+    return v < 0 || v != v ? json_null() : json_real(v);
+}
+
+/*
+ * The fields of an event from a json_pack()-style format: "{", then
+ * pairs of "s" (the key) and a value: s (string), s? (string or NULL:
+ * null), s* (string or NULL: the pair left out), i (int), I (long long),
+ * f (double), b (int as boolean); then "}".  Unlike json_pack(), a
+ * string that is not UTF-8 is escaped, not refused, and a negative
+ * number is null.  NULL on a bad format.
+ */
+static json_t *
+pack_fields(const char *fmt, va_list ap)
+{
+    json_t *obj = json_object();
+    const char *f = fmt;
+    if (*f++ != '{')
+        goto bad;
+    while (*f == 's') {
+        const char *key = va_arg(ap, const char *);
+        json_t *v = NULL;
+        f++;
+        switch (*f++) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            char mod = *f == '?' || *f == '*' ? *f++ : '\0';
+            if (str == NULL && mod == '*')
+                continue;
+            if (str == NULL && mod == '\0')
+                goto bad;
+            v = str == NULL ? json_null() : json_text(str);
+            break;
+        }
+        case 'i':
+            v = json_count(va_arg(ap, int));
+            break;
+        case 'I':
+            v = json_count(va_arg(ap, long long));
+            break;
+        case 'f':
+            v = json_number(va_arg(ap, double));
+            break;
+        case 'b':
+            v = json_boolean(va_arg(ap, int));
+            break;
+        default:
+            goto bad;
+        }
+        if (v == NULL || json_object_set_new(obj, key, v) != 0)
+            goto bad;
+    }
+    if (f[0] == '}' && f[1] == '\0')
+        return obj;
+bad:
+    json_decref(obj);
+    return NULL;
 }
 
 void
@@ -247,18 +321,16 @@ out_event(struct out *o, const char *event, const char *fields, ...)
                         o->command != NULL ? json_string(o->command)
                                            : json_null());
     if (o->label != NULL)
-        json_object_set_new(obj, "bundle", json_string(o->label));
+        json_object_set_new(obj, "bundle", json_text(o->label));
     if (fields != NULL) {
         va_list ap;
         va_start(ap, fields);
-        json_error_t jerr;
-        json_t *extra = json_vpack_ex(&jerr, 0, fields, ap);
+        json_t *extra = pack_fields(fields, ap);
         va_end(ap);
         assert(extra != NULL && "bad out_event() format");
         if (extra != NULL) {
             assert(json_object_get(extra, "command") == NULL &&
                    "out_event() adds \"command\" itself");
-            negative_to_null(extra);
             json_object_update(obj, extra);
             json_decref(extra);
         }

@@ -112,14 +112,16 @@ void out_verbose(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
 void out_warn(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
 
 /*
- * A JSON event (only with --json).  fields is a jansson json_pack() format
+ * A JSON event (only with --json).  fields is a json_pack()-style format
  * for an object, e.g. out_event(o, "file", "{sssI}", "path", p, "size", n),
- * or NULL for no fields.  "event", "v", "command" and "bundle" are added
- * first (a field must not repeat them).  A negative number among the
- * fields is unknown and goes out as null; a string given as NULL with
- * "s?" goes out as null.  A second "start" of the same run (or part) is
- * dropped: a command that runs several engines (save, restore, down) says
- * its own "start" before theirs.
+ * or NULL for no fields: "{", pairs of a key "s" and a value s (string),
+ * s? (NULL: null), s* (NULL: the pair left out), i (int), I (long long),
+ * f (double), b (bool), "}".  "event", "v", "command" and "bundle" are
+ * added first (a field must not repeat them).  A negative number is
+ * unknown and goes out as null; a string that is not UTF-8 (a hostile
+ * archive entry, argv) goes out escaped as out_escape() does.  A second "start"
+ * of the same run (or part) is dropped: a command that runs several engines
+ * (save, restore, down) says its own "start" before theirs.
  */
 void out_event(struct out *o, const char *event, const char *fields, ...);
 
