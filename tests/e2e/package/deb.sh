@@ -78,7 +78,8 @@ done <"$WORK/needed.log"
 dpkg-deb -c "$deb" | awk '{ print $NF }' >"$WORK/contents.log" || fail "dpkg-deb -c failed"
 for f in ./usr/bin/ferry ./usr/share/man/man1/ferry.1.gz \
          ./usr/share/doc/ferry/README.md ./usr/share/doc/ferry/LICENSE \
-         ./usr/share/doc/ferry/copyright; do
+         ./usr/share/doc/ferry/copyright ./usr/share/doc/ferry/json.md \
+         ./usr/share/doc/ferry/ferry-events.schema.json; do
   grep -qxF "$f" "$WORK/contents.log" || fail "the package lacks $f"
 done
 if grep -v -e '^\./usr/' -e '^\./$' "$WORK/contents.log" | grep -q .; then
