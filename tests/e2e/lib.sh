@@ -29,6 +29,7 @@ JSON_SCHEMA="$FERRY_TESTS_DIR/../doc/ferry-events.schema.json"
 check_json_log() {
   local log=${1:-$FERRY_TEST_JSON_LOG} rc=0
   [ -s "$log" ] || return 0
+  [ -x /usr/bin/python3 ] || { echo "NOTE: $TEST_NAME: JSON events not checked: no /usr/bin/python3" >&2; return 0; }
   /usr/bin/python3 "$FERRY_TESTS_DIR/e2e/json_check.py" "$JSON_SCHEMA" "$log" || rc=$?
   case $rc in
     0) return 0 ;;
