@@ -764,9 +764,8 @@ arc_pack(const char *dir,
     enum fy_rc rc = pack_scan(&p);
     if (rc != FY_OK)
         goto done;
-    out_event(out, "start", "{sssssssIsI}", "op", "pack", "dir", dir, "archive",
-              os->name, "entries", (long long)p.scan.n, "bytes",
-              (long long)p.scan.total);
+    out_event(out, "start", "{sssssIsI}", "dir", dir, "archive", os->name,
+              "entries", (long long)p.scan.n, "bytes", (long long)p.scan.total);
     arc_tick_init(&p.prog, "pack", p.scan.total);
     p.buf = xmalloc(ARC_BLOCK);
     p.xx = arc_xx_new();

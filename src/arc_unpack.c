@@ -510,8 +510,8 @@ arc_unpack(struct fy_istream *is,
         is->close(is->ctx);
         goto done;
     }
-    out_event(out, "start", "{sssssssI}", "op", "unpack", "archive", is->name,
-              "dir", dir, "bytes", (long long)is->size);
+    out_event(out, "start", "{sssssI}", "archive", is->name, "dir", dir,
+              "archive_bytes", (long long)is->size);
     walking = true;
     rc = arc_walk_open(&w, is, "unpack", &o->read, o->strip, unpack_entry, &u,
                        st, out, err);

@@ -121,6 +121,10 @@ run(struct fy_ctx *ctx, const struct down_args *a)
         session_release(&s);
         return rc;
     }
+    char *shown = s.ws.remote ? remote_url_show(s.ws.remote) : NULL;
+    out_event(&ctx->out, "start", "{ssssss?sb}", "manifest", s.file, "dir",
+              s.ws.path, "url", shown, "autosave", a->autosave > 0);
+    free(shown);
     if (a->autosave > 0) {
         s.ws.autosave = a->autosave;
         rc = session_autosave_down(&s.ws, &a->remote, &ctx->out, &ctx->err);
@@ -140,11 +144,11 @@ run(struct fy_ctx *ctx, const struct down_args *a)
                  "now, %d %s kept, %d older removed",
                  s.ws.path, show, (long long)r.files, in, up, secs, r.kept,
                  r.kept == 1 ? "save" : "saves", r.removed);
-        out_event(&ctx->out, "done", "{sssssssssIsIsIsisisf}", "command",
-                  "down", "dir", s.ws.path, "url", show, "name", r.name,
-                  "files", (long long)r.files, "bytes", (long long)r.bytes,
-                  "archive_bytes", (long long)r.archive, "kept", r.kept,
-                  "removed", r.removed, "seconds", secs);
+        out_event(&ctx->out, "done", "{sssssssIsIsIsisisf}", "dir", s.ws.path,
+                  "url", show, "name", r.name, "files", (long long)r.files,
+                  "bytes", (long long)r.bytes, "archive_bytes",
+                  (long long)r.archive, "kept", r.kept, "removed", r.removed,
+                  "seconds", secs);
         free(show);
     }
     session_saved_release(&r);

@@ -150,26 +150,29 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct fetch_args *a)
     return FY_OK;
 }
 
-/* --list: one row per file on stdout (index, size, path), or an event. */
-/* What print_file() needs: the run, and -H. */
-struct list_out {
+/* --list: the run, -H, and the files listed so far. */
+struct list_state {
     struct fy_ctx *ctx;
     bool human;
+    int64_t files;
 };
+
+/* --list: one row per file on stdout (index, size, path), or an event. */
 
 static enum fy_rc
 print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 {
-    const struct list_out *lo = arg;
-    struct fy_ctx *ctx = lo->ctx;
+    struct list_state *ls = arg;
+    struct fy_ctx *ctx = ls->ctx;
     (void)err;
+    ls->files++;
     if (ctx->out.json) { /* jansson escapes control bytes */
         out_event(&ctx->out, "file", "{sIsIss}", "index", (long long)f->index,
                   "size", (long long)f->size, "path", f->path);
     } else {
         char *esc = out_escape(f->path);
         char size[24];
-        if (lo->human)
+        if (ls->human)
             printf("%zu\t%s\t%s\n", f->index,
                    out_fmt_size(size, sizeof size, f->size), esc);
         else
@@ -182,9 +185,14 @@ print_file(void *arg, const struct fetch_file *f, struct fy_err *err)
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct fetch_args *a)
 {
-    struct list_out lo = {ctx, a->human};
-    if (a->list)
-        return fetch_list(&a->o, print_file, &lo, &ctx->out, &ctx->err);
+    if (a->list) {
+        struct list_state ls = {ctx, a->human, 0};
+        enum fy_rc rc =
+            fetch_list(&a->o, print_file, &ls, &ctx->out, &ctx->err);
+        if (rc == FY_OK)
+            out_event(&ctx->out, "done", "{sI}", "files", (long long)ls.files);
+        return rc;
+    }
     return fetch_run(&a->o, &ctx->out, &ctx->err);
 }
 

@@ -95,17 +95,19 @@ type_word(char t)
     }
 }
 
-/* What print_entry() needs: the run, and -H. */
-struct list_out {
+/* What the listing callback needs: the run, -H, and the entries so far. */
+struct list_state {
     struct fy_ctx *ctx;
     bool human;
+    int64_t entries;
 };
 
 static enum fy_rc
 print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
 {
-    const struct list_out *lo = arg;
-    struct fy_ctx *ctx = lo->ctx;
+    struct list_state *ls = arg;
+    struct fy_ctx *ctx = ls->ctx;
+    ls->entries++;
     if (ctx->out.json) {
         char mode[8];
         snprintf(mode, sizeof mode, "%04o", e->mode);
@@ -123,7 +125,7 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
         strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
     char *path = out_escape(e->path);
     char *link = e->link ? out_escape(e->link) : NULL;
-    if (lo->human) {
+    if (ls->human) {
         char size[24];
         printf("%s %10s %s %s", mode, out_fmt_size(size, sizeof size, e->size),
                when, path);
@@ -176,10 +178,16 @@ static enum fy_rc
 run(struct fy_ctx *ctx, const struct list_args *a)
 {
     struct fy_istream is;
+    struct list_state ls = {ctx, a->human, 0};
     enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
-    struct list_out lo = {ctx, a->human};
+    if (rc == FY_OK) {
+        out_event(&ctx->out, "start", "{sssI}", "archive", a->archive,
+                  "archive_bytes", (long long)is.size);
+        rc = arc_list(&is, &a->read, print_entry, &ls, &ctx->out, &ctx->err);
+    }
     if (rc == FY_OK)
-        rc = arc_list(&is, &a->read, print_entry, &lo, &ctx->out, &ctx->err);
+        out_event(&ctx->out, "done", "{sssI}", "archive", a->archive, "entries",
+                  (long long)ls.entries);
     return rc;
 }
 

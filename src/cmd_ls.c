@@ -113,17 +113,17 @@ entry_event(struct out *out, const char *name, const struct remote_entry *e)
     const char *type = type_word(e->type);
     long long size = (long long)e->size, mtime = (long long)e->mtime;
     if (e->size >= 0 && e->has_mtime)
-        out_event(out, "entry", "{sssssssIsIss}", "command", "ls", "name", name,
-                  "type", type, "size", size, "mtime", mtime, "url", e->url);
+        out_event(out, "entry", "{sssssIsIss}", "name", name, "type", type,
+                  "size", size, "mtime", mtime, "url", e->url);
     else if (e->size >= 0)
-        out_event(out, "entry", "{sssssssIss}", "command", "ls", "name", name,
-                  "type", type, "size", size, "url", e->url);
+        out_event(out, "entry", "{sssssIss}", "name", name, "type", type,
+                  "size", size, "url", e->url);
     else if (e->has_mtime)
-        out_event(out, "entry", "{sssssssIss}", "command", "ls", "name", name,
-                  "type", type, "mtime", mtime, "url", e->url);
+        out_event(out, "entry", "{sssssIss}", "name", name, "type", type,
+                  "mtime", mtime, "url", e->url);
     else
-        out_event(out, "entry", "{ssssssss}", "command", "ls", "name", name,
-                  "type", type, "url", e->url);
+        out_event(out, "entry", "{ssssss}", "name", name, "type", type, "url",
+                  e->url);
 }
 
 static enum fy_rc
@@ -190,6 +190,9 @@ run(struct fy_ctx *ctx, const struct ls_args *a)
 {
     struct ls_state s = {ctx, a->bytes, 0, 0, 0};
     struct remote_stats st = {0};
+    char *shown = remote_url_show(a->url);
+    out_event(&ctx->out, "start", "{ss}", "url", shown);
+    free(shown);
     enum fy_rc rc = remote_list(a->url, &a->remote, a->recursive, print_entry,
                                 &s, &ctx->out, &st, &ctx->err);
     if (rc != FY_OK)
@@ -206,9 +209,9 @@ run(struct fy_ctx *ctx, const struct ls_args *a)
                     (long long)s.objects, s.objects == 1 ? "" : "s", size,
                     (long long)s.dirs, s.dirs == 1 ? "y" : "ies",
                     (long long)st.retries);
-    out_event(&ctx->out, "done", "{sssssIsIsIsI}", "command", "ls", "url", show,
-              "objects", (long long)s.objects, "dirs", (long long)s.dirs,
-              "bytes", (long long)s.total, "retries", (long long)st.retries);
+    out_event(&ctx->out, "done", "{sssIsIsIsI}", "url", show, "objects",
+              (long long)s.objects, "dirs", (long long)s.dirs, "bytes",
+              (long long)s.total, "retries", (long long)st.retries);
     free(show);
     return out_stdout_check(&ctx->err);
 }

@@ -168,6 +168,7 @@ run(struct fy_ctx *ctx, const struct make_torrent_args *a)
         (int)a->piece,
         "ferry " FERRY_VERSION,
     };
+    out_event(&ctx->out, "start", "{ssss}", "dir", a->dir, "torrent", a->out);
     struct hash_progress hp = {&ctx->out};
     rc = tor_create(&p, &torrent, &magnet, on_hash, &hp, &ctx->err);
     out_progress_end(&ctx->out);
@@ -176,7 +177,8 @@ run(struct fy_ctx *ctx, const struct make_torrent_args *a)
     if (rc == FY_OK) {
         if (ctx->out.json)
             out_event(&ctx->out, "done", "{sssssI}", "torrent", a->out,
-                      "magnet", magnet, "bytes", (long long)torrent.len);
+                      "magnet", magnet, "torrent_bytes",
+                      (long long)torrent.len);
         else
             printf("%s\n", magnet);
     }

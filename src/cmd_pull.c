@@ -212,6 +212,9 @@ run(struct fy_ctx *ctx, const struct pull_args *a)
         goto out;
     if (strcmp(output, "-") == 0)
         out_data_on_stdout(&ctx->out);
+    char *shown = remote_url_show(url);
+    out_event(&ctx->out, "start", "{ssss}", "url", shown, "file", output);
+    free(shown);
     rc = remote_pull(url, output, &a->remote, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);
     if (rc == FY_OK) {

@@ -113,6 +113,10 @@ run(struct fy_ctx *ctx, const struct push_args *a)
         return fy_fail_errno(&ctx->err, FY_ERUNTIME, "%s", a->file);
     if (!in && !S_ISREG(sb.st_mode))
         return fy_fail(&ctx->err, FY_EINPUT, "%s: not a regular file", a->file);
+    char *shown = remote_url_show(a->url);
+    out_event(&ctx->out, "start", "{sssssI}", "file", a->file, "url", shown,
+              "size", in ? -1LL : (long long)sb.st_size);
+    free(shown);
     enum fy_rc rc =
         remote_push(a->file, a->url, &a->remote, &ctx->out, &st, &ctx->err);
     out_progress_end(&ctx->out);

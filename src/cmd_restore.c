@@ -173,13 +173,12 @@ run(struct fy_ctx *ctx, const struct restore_args *a)
                  had,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
-        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsIsbsf}", "op",
-                  "restore", "url", show, "dir", dir, "files",
-                  (long long)st.files, "bytes", (long long)st.bytes,
-                  "archive_bytes", (long long)rs.bytes, "resumed",
-                  (long long)rs.resumed, "parts", (long long)rs.parts,
-                  "retries", (long long)rs.retries, "verified", st.manifest,
-                  "seconds", secs);
+        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsbsf}", "url", show,
+                  "dir", dir, "files", (long long)st.files, "bytes",
+                  (long long)st.bytes, "archive_bytes", (long long)rs.bytes,
+                  "resumed", (long long)rs.resumed, "parts",
+                  (long long)rs.parts, "retries", (long long)rs.retries,
+                  "verified", st.manifest, "seconds", secs);
         free(show);
     }
     return rc;

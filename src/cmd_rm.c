@@ -115,6 +115,8 @@ run(struct fy_ctx *ctx, const struct rm_args *a)
 {
     enum fy_rc worst = FY_OK;
     struct fy_err last = FY_ERR_INIT; /* printed by main.c */
+    int64_t removed = 0;
+    out_event(&ctx->out, "start", "{sI}", "urls", (long long)a->nurls);
     for (int i = 0; i < a->nurls; i++) {
         struct fy_err e = FY_ERR_INIT;
         bool missing = false;
@@ -127,17 +129,19 @@ run(struct fy_ctx *ctx, const struct rm_args *a)
         char *show = remote_url_show(a->urls[i]);
         if (rc != FY_OK && missing && a->force) {
             out_verbose(&ctx->out, "%s: not there (--force)", show);
-            out_event(&ctx->out, "removed", "{sssssb}", "command", "rm", "url",
-                      show, "existed", 0);
+            out_event(&ctx->out, "removed", "{sssb}", "url", show, "existed",
+                      0);
             rc = FY_OK;
         } else if (rc == FY_OK) {
             out_info(&ctx->out, "removed %s", show);
-            out_event(&ctx->out, "removed", "{sssssb}", "command", "rm", "url",
-                      show, "existed", 1);
+            out_event(&ctx->out, "removed", "{sssb}", "url", show, "existed",
+                      1);
         }
         free(show);
-        if (rc == FY_OK)
+        if (rc == FY_OK) {
+            removed++;
             continue;
+        }
         /* one line per failure: all but the last printed here */
         if (last.rc != FY_OK)
             out_error(&ctx->out, &last);
@@ -149,6 +153,9 @@ run(struct fy_ctx *ctx, const struct rm_args *a)
     }
     if (worst != FY_OK)
         ctx->err = last;
+    else
+        out_event(&ctx->out, "done", "{sIsI}", "urls", (long long)a->nurls,
+                  "removed", (long long)removed);
     return worst;
 }
 

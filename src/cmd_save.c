@@ -170,10 +170,10 @@ run(struct fy_ctx *ctx, struct save_args *a)
                  (long long)st.symlinks, in, up, secs, rate,
                  (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
                  (long long)rs.retries);
-        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsf}", "op", "save",
-                  "dir", a->dir, "url", show, "files", (long long)st.files,
-                  "bytes", (long long)st.bytes, "archive_bytes",
-                  (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
+        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsf}", "dir", a->dir, "url",
+                  show, "files", (long long)st.files, "bytes",
+                  (long long)st.bytes, "archive_bytes", (long long)rs.bytes,
+                  "parts", (long long)rs.parts, "retries",
                   (long long)rs.retries, "seconds", secs);
         free(show);
     }

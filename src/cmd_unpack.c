@@ -170,12 +170,12 @@ run(struct fy_ctx *ctx, const struct unpack_args *a)
                  st.seconds,
                  st.manifest ? "every file matches the manifest"
                              : "no ferry manifest, checksums not verified");
-        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsbsf}", "op", "unpack",
-                  "dir", a->dir, "files", (long long)st.files, "dirs",
-                  (long long)st.dirs, "symlinks", (long long)st.symlinks,
-                  "hardlinks", (long long)st.hardlinks, "bytes",
-                  (long long)st.bytes, "skipped", (long long)st.skipped,
-                  "verified", st.manifest, "seconds", st.seconds);
+        out_event(&ctx->out, "done", "{sssIsIsIsIsIsIsbsf}", "dir", a->dir,
+                  "files", (long long)st.files, "dirs", (long long)st.dirs,
+                  "symlinks", (long long)st.symlinks, "hardlinks",
+                  (long long)st.hardlinks, "bytes", (long long)st.bytes,
+                  "skipped", (long long)st.skipped, "verified", st.manifest,
+                  "seconds", st.seconds);
     }
     return rc;
 }

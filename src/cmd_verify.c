@@ -83,6 +83,9 @@ run(struct fy_ctx *ctx, const struct verify_args *a)
     struct arc_stats st;
     enum fy_rc rc = stream_in_open(&is, a->archive, &ctx->err);
     if (rc == FY_OK)
+        out_event(&ctx->out, "start", "{sssI}", "archive", a->archive,
+                  "archive_bytes", (long long)is.size);
+    if (rc == FY_OK)
         rc = arc_verify(&is, &a->read, &ctx->out, &st, &ctx->err);
     if (rc == FY_OK) {
         char size[24];
@@ -95,10 +98,9 @@ run(struct fy_ctx *ctx, const struct verify_args *a)
                  (long long)st.symlinks, (long long)st.hardlinks, size,
                  st.manifest ? "; every file matches the manifest"
                              : "; no ferry manifest, structure checked only");
-        out_event(&ctx->out, "done", "{sssssIsIsbsf}", "op", "verify",
-                  "archive", a->archive, "files", (long long)st.files, "bytes",
-                  (long long)st.bytes, "manifest", st.manifest, "seconds",
-                  st.seconds);
+        out_event(&ctx->out, "done", "{sssIsIsbsf}", "archive", a->archive,
+                  "files", (long long)st.files, "bytes", (long long)st.bytes,
+                  "verified", st.manifest, "seconds", st.seconds);
     }
     return rc;
 }

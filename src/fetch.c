@@ -939,8 +939,14 @@ fetch_seed(const struct fetch_opts *o, struct out *out, struct fy_err *err)
     r.out = out;
     r.err = err;
     enum fy_rc rc;
-    if ((rc = seed_prepare(&r, &ap, &torrent)) != FY_OK ||
-        (rc = open_session(&r, &ap, true)) != FY_OK ||
+    if ((rc = seed_prepare(&r, &ap, &torrent)) != FY_OK)
+        goto out;
+    char *shown = remote_is_url(o->source) ? remote_url_show(o->source)
+                                           : xstrdup(o->source);
+    out_event(out, "start", "{ssssss}", "infohash", r.hex, "dir", o->dir,
+              "torrent", shown); /* SPEC: a URL's secrets hidden */
+    free(shown);
+    if ((rc = open_session(&r, &ap, true)) != FY_OK ||
         (rc = tor_add(r.s, &ap, err)) != FY_OK)
         goto out;
     r.have_meta = true;

@@ -157,7 +157,7 @@ main(int argc, char **argv)
     memset(&ctx, 0, sizeof ctx);
     ctx.commands = commands;
     ctx.top = &top;
-    ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
+    ctx.oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO, NULL};
     check_fds();
     fy_signals_install();
     out_init(&ctx.out, &ctx.oo);
@@ -204,6 +204,9 @@ main(int argc, char **argv)
         if (cmd == NULL) {
             rc = unknown_command(&ctx, name);
         } else {
+            /* every JSON event from here on names the command */
+            ctx.oo.command = cmd->name;
+            ctx.out.command = cmd->name;
             int first = optind;
             optind = 0; /* glibc: full reset for the command's own parse */
             rc = cmd->fn(argc - first, argv + first, &ctx);

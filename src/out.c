@@ -11,6 +11,7 @@
 
 #include <assert.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
 #include <poll.h>
 #include <pthread.h>
@@ -63,6 +64,8 @@ void
 out_init(struct out *o, const struct out_opts *opts)
 {
     memset(o, 0, sizeof *o);
+    o->command = opts->command;
+    o->start_said = &o->start_own;
     o->verbosity = opts->verbosity;
     o->json = opts->json;
     o->jsonfp = stdout;
@@ -93,6 +96,15 @@ out_init(struct out *o, const struct out_opts *opts)
             o->interval = d;
     }
     o->last_draw = -1e9;
+}
+
+void
+out_part(struct out *part, const struct out *parent, const char *label)
+{
+    *part = *parent;
+    part->label = label;
+    part->start_own = false;
+    part->start_said = &part->start_own;
 }
 
 /*
@@ -193,24 +205,149 @@ out_warn(struct out *o, const char *fmt, ...)
     out_event(o, "warning", "{ss}", "message", msg);
 }
 
+/*
+ * FERRY_TEST_JSON_LOG=PATH: every event line is appended to PATH too, so
+ * a test can check every event it made ferry print against the schema.
+ * Opened once (O_APPEND: one write() per line, from any thread, from
+ * every ferry a test runs); a path that cannot be opened is ignored.
+ */
+static pthread_once_t log_once = PTHREAD_ONCE_INIT;
+static int log_fd = -1;
+
+static void
+log_open(void)
+{
+    const char *path = getenv("FERRY_TEST_JSON_LOG");
+    if (path != NULL && *path != '\0')
+        log_fd = open(
+            path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+}
+
+static void
+log_line(const char *line, size_t len)
+{
+    pthread_once(&log_once, log_open);
+    if (log_fd >= 0 && write(log_fd, line, len) < 0) {
+        /* a test knob: a failed copy is the test's to notice */
+    }
+}
+
+static size_t utf8_len(const unsigned char *p);
+
+/* A JSON string of s: s itself if it is UTF-8, else out_escape()'s copy. */
+static json_t *
+json_text(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = utf8_len(p);
+        if (n == 0) {
+            /* a hostile name (archive entry, argv) is still shown */
+            char *esc = out_escape(s);
+            json_t *j = json_string(esc);
+            free(esc);
+            return j;
+        }
+        p += n;
+    }
+    return json_string(s);
+}
+
+/* SPEC: an unknown value is null, never -1 (ferry's numbers are >= 0). */
+static json_t *
+json_count(long long v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+static json_t *
+json_number(double v)
+{
+    return v < 0 || v != v ? json_null() : json_real(v);
+}
+
+/*
+ * The fields of an event from a json_pack()-style format: "{", then
+ * pairs of "s" (the key) and a value: s (string), s? (string or NULL:
+ * null), s* (string or NULL: the pair left out), i (int), I (long long),
+ * f (double), b (int as boolean); then "}".  Unlike json_pack(), a
+ * string that is not UTF-8 is escaped, not refused, and a negative
+ * number is null.  NULL on a bad format.
+ */
+static json_t *
+pack_fields(const char *fmt, va_list ap)
+{
+    json_t *obj = json_object();
+    const char *f = fmt;
+    if (*f++ != '{')
+        goto bad;
+    while (*f == 's') {
+        const char *key = va_arg(ap, const char *);
+        json_t *v = NULL;
+        f++;
+        switch (*f++) {
+        case 's': {
+            const char *str = va_arg(ap, const char *);
+            char mod = *f == '?' || *f == '*' ? *f++ : '\0';
+            if (str == NULL && mod == '*')
+                continue;
+            if (str == NULL && mod == '\0')
+                goto bad;
+            v = str == NULL ? json_null() : json_text(str);
+            break;
+        }
+        case 'i':
+            v = json_count(va_arg(ap, int));
+            break;
+        case 'I':
+            v = json_count(va_arg(ap, long long));
+            break;
+        case 'f':
+            v = json_number(va_arg(ap, double));
+            break;
+        case 'b':
+            v = json_boolean(va_arg(ap, int));
+            break;
+        default:
+            goto bad;
+        }
+        if (v == NULL || json_object_set_new(obj, key, v) != 0)
+            goto bad;
+    }
+    if (f[0] == '}' && f[1] == '\0')
+        return obj;
+bad:
+    json_decref(obj);
+    return NULL;
+}
+
 void
 out_event(struct out *o, const char *event, const char *fields, ...)
 {
     if (!o->json)
         return;
+    if (strcmp(event, "start") == 0) {
+        /* one "start" per run (or part): an inner engine's is dropped */
+        if (*o->start_said)
+            return;
+        *o->start_said = true;
+    }
     json_t *obj = json_object();
     json_object_set_new(obj, "event", json_string(event));
     json_object_set_new(obj, "v", json_integer(OUT_JSON_VERSION));
+    json_object_set_new(obj, "command",
+                        o->command != NULL ? json_string(o->command)
+                                           : json_null());
     if (o->label != NULL)
-        json_object_set_new(obj, "bundle", json_string(o->label));
+        json_object_set_new(obj, "bundle", json_text(o->label));
     if (fields != NULL) {
         va_list ap;
         va_start(ap, fields);
-        json_error_t jerr;
-        json_t *extra = json_vpack_ex(&jerr, 0, fields, ap);
+        json_t *extra = pack_fields(fields, ap);
         va_end(ap);
         assert(extra != NULL && "bad out_event() format");
         if (extra != NULL) {
+            assert(json_object_get(extra, "command") == NULL &&
+                   "out_event() adds \"command\" itself");
             json_object_update(obj, extra);
             json_decref(extra);
         }
@@ -218,14 +355,18 @@ out_event(struct out *o, const char *event, const char *fields, ...)
     char *s = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER);
     json_decref(obj);
     if (s != NULL) {
+        char *line = xasprintf("%s\n", s);
+        size_t len = strlen(line);
+        free(s);
         /* one call: the parts of ferry up write events from their threads */
-        fprintf(o->jsonfp, "%s\n", s);
+        fputs(line, o->jsonfp);
+        log_line(line, len);
+        free(line);
         /* events on stdout whose reader went away: stop as SIGPIPE would
          * (a later out_stdout_check() or out_finish() tells the rest) */
         if (fflush(o->jsonfp) != 0 && o->jsonfp == stdout &&
             stdout_reader_gone(errno))
             fy_note_pipe_closed();
-        free(s);
     }
 }
 
@@ -439,12 +580,20 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
         eta = 0;
 
     if (o->mode == OUT_JSON) {
-        out_event(o, "progress", "{sssIsIsfsisisfsIsI}", "phase",
-                  p->phase ? p->phase : "", "done", (long long)p->done, "total",
-                  (long long)p->total, "rate", rate < 0 ? 0.0 : rate, "peers",
-                  p->peers, "seeds", p->seeds, "eta", eta, "session_down",
-                  (long long)p->session_down, "session_up",
-                  (long long)p->session_up);
+        /* unknown numbers (< 0) go out as null; a torrent's fields only
+         * for a torrent */
+        if (p->peers < 0 && p->seeds < 0 && p->session_down < 0 &&
+            p->session_up < 0)
+            out_event(o, "progress", "{sssIsIsfsf}", "phase",
+                      p->phase ? p->phase : "", "done", (long long)p->done,
+                      "total", (long long)p->total, "rate", rate, "eta", eta);
+        else
+            out_event(o, "progress", "{sssIsIsfsfsisisIsI}", "phase",
+                      p->phase ? p->phase : "", "done", (long long)p->done,
+                      "total", (long long)p->total, "rate", rate, "eta", eta,
+                      "peers", p->peers, "seeds", p->seeds, "session_down",
+                      (long long)p->session_down, "session_up",
+                      (long long)p->session_up);
         return;
     }
 

@@ -185,7 +185,6 @@ remote_upload_open(struct fy_ostream *os,
     enum fy_rc rc = rtarget_open(&t, url, o, err);
     if (rc != FY_OK)
         return rc;
-    rops_summary_start(out, o->phase ? o->phase : "upload", t.u.show, -1);
     rc = t.backend->upload_open(os, &t, out, st, err);
     rtarget_release(&t);
     return rc;

@@ -162,7 +162,6 @@ rfile_pull(struct rtarget *t,
                             "in %s.part",
                             t->u.show, (long long)st->resumed,
                             (long long)want.size, path);
-            rops_summary_start(out, "pull", t->u.show, want.size);
         }
         if ((rc = remote_check_space(resume_fd(r), path,
                                      want.size - resume_ranges_bytes(&written),

@@ -364,23 +364,13 @@ void rtarget_release(struct rtarget *t);
 /* Move src into dst; src is left empty (rtarget_release does nothing). */
 void rtarget_move(struct rtarget *dst, struct rtarget *src);
 
-/* The JSON "start" event of a transfer (size -1: unknown). */
-void rops_summary_start(struct out *out,
-                        const char *what,
-                        const char *url,
-                        int64_t size);
-
 /*
- * Open the local file path to push it to t: a regular file (else
- * FY_EINPUT) of at most REMOTE_MAX_OBJECT bytes (else FY_ERUNTIME); the
- * "start" event is shown.  *fd is the caller's to close.
+ * Open the local file path to push it: a regular file (else FY_EINPUT)
+ * of at most REMOTE_MAX_OBJECT bytes (else FY_ERUNTIME).  *fd is the
+ * caller's to close.
  */
-enum fy_rc rops_push_open(struct rtarget *t,
-                          const char *path,
-                          struct out *out,
-                          int *fd,
-                          int64_t *size,
-                          struct fy_err *err);
+enum fy_rc
+rops_push_open(const char *path, int *fd, int64_t *size, struct fy_err *err);
 /* One PUT of size bytes of fd, then t's commit (or, failed, discard). */
 enum fy_rc rops_put_fd(struct rtarget *t,
                        int fd,

@@ -150,25 +150,10 @@ rops_probe(struct rtarget *t,
     return rc;
 }
 
-void
-rops_summary_start(struct out *out,
-                   const char *what,
-                   const char *url,
-                   int64_t size)
-{
-    out_event(out, "start", "{sssssI}", "command", what, "url", url, "size",
-              (long long)size);
-}
-
 /* --------------------------------------------------------------- push */
 
 enum fy_rc
-rops_push_open(struct rtarget *t,
-               const char *path,
-               struct out *out,
-               int *fdp,
-               int64_t *size,
-               struct fy_err *err)
+rops_push_open(const char *path, int *fdp, int64_t *size, struct fy_err *err)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     struct stat sb;
@@ -187,7 +172,6 @@ rops_push_open(struct rtarget *t,
                        path);
     }
     (void)posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
-    rops_summary_start(out, "push", t->u.show, (int64_t)sb.st_size);
     *fdp = fd;
     *size = (int64_t)sb.st_size;
     return FY_OK;
@@ -225,7 +209,7 @@ rops_push_file(struct rtarget *t,
 {
     int fd;
     int64_t size;
-    enum fy_rc rc = rops_push_open(t, path, out, &fd, &size, err);
+    enum fy_rc rc = rops_push_open(path, &fd, &size, err);
     if (rc != FY_OK)
         return rc;
     rc = rops_put_fd(t, fd, size, out, st, err);
@@ -493,8 +477,6 @@ rops_download_open(struct fy_istream *is,
         free(d);
         return rc;
     }
-    rops_summary_start(out, o->phase ? o->phase : "download", d->t.u.show,
-                       d->total);
     d->st = st;
     d->t0 = out_now();
     reng_init(&d->e, o, out, d->total);

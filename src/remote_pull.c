@@ -391,7 +391,6 @@ rops_pull_file(struct rtarget *t,
         if (round == 0) {
             st->resumed = have;
             say_resuming(&p, path);
-            rops_summary_start(out, "pull", t->u.show, p.want.size);
         }
         if ((rc = remote_check_space(resume_fd(p.rs), path,
                                      p.want.size < 0 ? -1 : p.want.size - have,
@@ -525,8 +524,6 @@ rops_download_cached_open(struct fy_istream *is,
     say_resuming(&d->p, cache);
     if (st != NULL)
         st->resumed = resume_ranges_bytes(resume_have(d->p.rs));
-    rops_summary_start(out, o->phase ? o->phase : "download", d->t.u.show,
-                       d->p.want.size);
     if ((rc = remote_check_space(resume_fd(d->p.rs), cache,
                                  d->p.want.size -
                                      resume_ranges_bytes(resume_have(d->p.rs)),

@@ -745,7 +745,7 @@ s3_push_path(struct rtarget *t,
 {
     int fd;
     int64_t size;
-    enum fy_rc rc = rops_push_open(t, path, out, &fd, &size, err);
+    enum fy_rc rc = rops_push_open(path, &fd, &size, err);
     if (rc != FY_OK)
         return rc;
     if (size > remote_chunk_size(t->o))

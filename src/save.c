@@ -43,6 +43,10 @@ save_run(const char *dir,
     /* the uploader draws the progress; the packer keeps its warnings */
     struct out quiet = *out;
     quiet.mode = OUT_NONE;
+    /* the run's one "start": the upload's and the packer's are dropped */
+    char *shown = remote_url_show(url);
+    out_event(out, "start", "{ssss}", "dir", dir, "url", shown);
+    free(shown);
     for (int attempt = 1;; attempt++) {
         struct remote_stats one = {0};
         struct fy_ostream os;
@@ -113,6 +117,10 @@ restore_run(const char *url,
     /* the downloader draws the progress; the unpacker keeps its warnings */
     struct out quiet = *out;
     quiet.mode = OUT_NONE;
+    /* the run's one "start": the download's and the unpacker's are dropped */
+    char *shown = remote_url_show(url);
+    out_event(out, "start", "{ssss}", "url", shown, "dir", dir);
+    free(shown);
     struct fy_istream is;
     struct remote_opts ro = *o; /* borrowed fields stay borrowed */
     char *cache = cache_path(dir);

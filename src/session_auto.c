@@ -241,10 +241,10 @@ said_saved(struct out *out,
     out_info(out, "%s: saved %lld files as %s to %s in %.1f s (%d kept%s)", why,
              (long long)r->files, size, show, secs, r->kept,
              r->removed > 0 ? ", older removed" : "");
-    out_event(out, "saved", "{sssssssIsIsisisf}", "command", "autosave", "why",
-              why, "url", show, "files", (long long)r->files, "archive_bytes",
-              (long long)r->archive, "kept", r->kept, "removed", r->removed,
-              "seconds", secs);
+    out_event(out, "saved", "{sssssIsIsIsisisf}", "why", why, "url", show,
+              "files", (long long)r->files, "bytes", (long long)r->bytes,
+              "archive_bytes", (long long)r->archive, "kept", r->kept,
+              "removed", r->removed, "seconds", secs);
     free(show);
 }
 

@@ -226,7 +226,7 @@ static void
 quiet_out(struct out *q, const struct out *out)
 {
     struct out_opts qo = {out != NULL ? out->verbosity : -1, false, true,
-                          OUT_COLOR_NEVER};
+                          OUT_COLOR_NEVER, out != NULL ? out->command : NULL};
     out_init(q, &qo);
 }
 

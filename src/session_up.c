@@ -164,16 +164,16 @@ workspace_thread(void *arg)
             out_info(&p->out,
                      "no saved workspace at %s yet: starting with an empty %s",
                      p->source, ws->path);
-            out_event(&p->out, "workspace", "{ssssss}", "command", "up",
-                      "state", "empty", "dir", ws->path);
+            out_event(&p->out, "workspace", "{ssss}", "state", "empty", "dir",
+                      ws->path);
             p->note = "no save yet: empty";
         }
     } else if (p->rc == FY_OK) {
         p->bytes = st.bytes;
         p->note = "restored";
-        out_event(&p->out, "workspace", "{sssssssIsI}", "command", "up",
-                  "state", "restored", "dir", ws->path, "files",
-                  (long long)st.files, "bytes", (long long)st.bytes);
+        out_event(&p->out, "workspace", "{sssssIsI}", "state", "restored",
+                  "dir", ws->path, "files", (long long)st.files, "bytes",
+                  (long long)st.bytes);
     }
     free(url);
     return NULL;
@@ -232,11 +232,12 @@ summary(struct out *out, struct part *parts, size_t n, double secs)
         out_info(out, "%-*s  %10s  %8s  %-20s  %s", (int)w, p->what,
                  p->bytes > 0 ? size : "-", t, res,
                  p->source ? p->source : "-");
-        out_event(out, "part", "{sssssbsIsfsssiss}", "command", "up", "name",
-                  p->what, "bundle", p->bundle, "bytes", (long long)p->bytes,
-                  "seconds", p->seconds, "result",
+        /* "bundle": the label this part's own events carry */
+        out_event(out, "part", "{sssssIsfsssiss?}", "bundle", p->what, "kind",
+                  p->bundle ? "bundle" : "workspace", "bytes",
+                  (long long)p->bytes, "seconds", p->seconds, "result",
                   p->rc == FY_OK ? res : "failed", "code", (int)p->rc, "source",
-                  p->source ? p->source : "");
+                  p->source);
     }
     out_info(out, "up: %zu part%s in %.1f s", n, n == 1 ? "" : "s", secs);
 }
@@ -250,12 +251,15 @@ up_run(const struct session *s,
     size_t nb = o->no_bundles ? 0 : s->nbundles;
     bool ws = !o->no_workspace && s->ws.present;
     size_t n = nb + (ws ? 1 : 0);
+    out_event(out, "start", "{sssIsb}", "manifest", s->file, "bundles",
+              (long long)nb, "workspace", ws);
     if (n == 0) {
         out_info(out, "up: nothing to do (%s)",
                  o->no_bundles && o->no_workspace
                      ? "--no-bundles and --no-workspace"
                  : o->no_bundles ? "--no-bundles, and no [workspace]"
                                  : "--no-workspace, and no bundle");
+        out_event(out, "done", "{sIsf}", "parts", (long long)0, "seconds", 0.0);
         return FY_OK;
     }
     double t0 = out_now();
@@ -283,13 +287,12 @@ up_run(const struct session *s,
         struct part *p = &parts[i];
         p->s = s;
         p->o = o;
-        p->out = *out;
+        p->bundle = i < nb;
+        p->what = p->bundle ? s->bundles[i].name : "workspace";
+        out_part(&p->out, out, p->what);
         p->out.board = board;
         p->out.slot = i;
         p->err = (struct fy_err)FY_ERR_INIT;
-        p->bundle = i < nb;
-        p->what = p->bundle ? s->bundles[i].name : "workspace";
-        p->out.label = p->what;
         if (p->bundle) {
             bundle_opts(p, &s->bundles[i], o, shared);
             p->source = show_source(s->bundles[i].source);
@@ -317,10 +320,12 @@ up_run(const struct session *s,
     }
     if (rc == FY_OK) {
         summary(out, parts, n, out_now() - t0);
-        if (bad != NULL) {
+        if (bad != NULL)
             rc = fy_fail(err, bad->rc, "%s%s: %s", bad->bundle ? "bundle " : "",
                          bad->what, bad->err.msg[0] ? bad->err.msg : "failed");
-        }
+        else
+            out_event(out, "done", "{sIsf}", "parts", (long long)n, "seconds",
+                      out_now() - t0);
     }
 out:
     for (size_t i = 0; i < n; i++) {

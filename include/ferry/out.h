@@ -5,9 +5,16 @@
  *
  * Engines never format text for progress: they fill a struct out_progress
  * with numbers and call out_progress(), which rate-limits and renders.
- * JSON events are one compact object per line, "event" first, then "v"
- * (the format version).  They go to stdout, or to stderr when stdout carries
- * data (out_data_on_stdout()).
+ * JSON events are one compact object per line: "event", "v" (the format
+ * version), "command" (the ferry command word of the run, whichever engine
+ * emits the event), "bundle" (a part's label, ferry up), then the event's
+ * fields.  They go to stdout, or to stderr when stdout carries data
+ * (out_data_on_stdout()).  The schema is doc/json.md and
+ * doc/ferry-events.schema.json; out_event() keeps three of its rules for
+ * every caller: every event names its command, a negative number (ferry's
+ * "unknown") goes out as null, and a run (or a part) says "start" once.
+ * FERRY_TEST_JSON_LOG=PATH (a test knob) appends a copy of every event
+ * line to PATH.
  */
 #ifndef FERRY_OUT_H
 #define FERRY_OUT_H
@@ -32,6 +39,7 @@ struct out_opts {
     bool json;
     bool no_progress;
     enum out_color color;
+    const char *command; /* the command word ("fetch"), NULL before it */
 };
 
 #define OUT_RATE_SAMPLES 16
@@ -55,9 +63,19 @@ struct out {
     const char *label;
     struct out_board *board;
     size_t slot;
+    /* "command" of every event; borrowed (main.c's table) */
+    const char *command;
+    /* the run (or part) said "start": shared by plain copies of this
+     * struct (an engine's quiet copy), own for out_init() and out_part() */
+    bool *start_said;
+    bool start_own;
 };
 
-/* What an engine reports.  Unknown numbers are -1. */
+/*
+ * What an engine reports.  Unknown numbers are -1 (JSON: null); peers,
+ * seeds, session_down and session_up all -1 mean "not a torrent" (JSON:
+ * absent).
+ */
 struct out_progress {
     const char *phase;    /* "fetch", "check", "metadata", "seed", ... */
     int64_t done;         /* bytes done (verified, for fetch) */
@@ -84,6 +102,12 @@ struct out_progress {
 void out_init(struct out *o, const struct out_opts *opts);
 /* auto: a terminal, TERM set and not "dumb", NO_COLOR unset or empty. */
 bool out_color_auto(bool tty, const char *term, const char *no_color);
+/*
+ * One part of a run with its own events (ferry up's bundles and
+ * workspace): part becomes a copy of parent whose events carry "bundle":
+ * label and which says its own "start".  label is borrowed.
+ */
+void out_part(struct out *part, const struct out *parent, const char *label);
 /* stdout carries data (pack -o -): JSON events move to stderr. */
 void out_data_on_stdout(struct out *o);
 /* Monotonic clock in seconds. */
@@ -96,9 +120,16 @@ void out_verbose(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
 void out_warn(struct out *o, const char *fmt, ...) FY_PRINTF(2, 3);
 
 /*
- * A JSON event (only with --json).  fields is a jansson json_pack() format
+ * A JSON event (only with --json).  fields is a json_pack()-style format
  * for an object, e.g. out_event(o, "file", "{sssI}", "path", p, "size", n),
- * or NULL for no fields.  "event" and "v" are added first.
+ * or NULL for no fields: "{", pairs of a key "s" and a value s (string),
+ * s? (NULL: null), s* (NULL: the pair left out), i (int), I (long long),
+ * f (double), b (bool), "}".  "event", "v", "command" and "bundle" are
+ * added first (a field must not repeat them).  A negative number is
+ * unknown and goes out as null; a string that is not UTF-8 (a hostile
+ * archive entry, argv) goes out escaped as out_escape() does.  A second "start"
+ * of the same run (or part) is dropped: a command that runs several engines
+ * (save, restore, down) says its own "start" before theirs.
  */
 void out_event(struct out *o, const char *event, const char *fields, ...);
 

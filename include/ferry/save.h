@@ -11,8 +11,8 @@
  * Ownership: every argument is borrowed and is only read (o->phase names
  * the progress phase); st and rs are filled (rs counts every request and
  * every retry, restarts included).  out draws the transfer's progress and
- * -v lines; the archive engine runs with out's warnings but no progress of
- * its own.
+ * -v lines and the run's one "start" event (url with its secrets hidden);
+ * the archive engine runs with out's warnings but no progress of its own.
  *
  * Errors are recorded in err (one line, the URL shown with its secrets
  * hidden) with arc.h's and remote.h's codes; an interrupted save or

@@ -16,6 +16,27 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/ferry-e2e-$TEST_NAME.XXXXXX")
 LOOPBACK_FLAGS=(--no-dht --no-lsd --no-upnp)
 _bg_pids=()
+# Every JSON event any ferry of this test prints (--json) is copied here
+# (ferry appends with O_APPEND) and checked against the schema on exit:
+# an event without "command", a -1, a field of the wrong type fails the
+# test (doc/json.md, tests/e2e/json_check.py).  Beside $WORK, not in it.
+FERRY_TEST_JSON_LOG="$WORK.events"
+export FERRY_TEST_JSON_LOG
+JSON_SCHEMA="$FERRY_TESTS_DIR/../doc/ferry-events.schema.json"
+
+# check_json_log [FILE]: every line of FILE (default: this test's log)
+# is an event the schema accepts; fails the test otherwise.
+check_json_log() {
+  local log=${1:-$FERRY_TEST_JSON_LOG} rc=0
+  [ -s "$log" ] || return 0
+  [ -x /usr/bin/python3 ] || { echo "NOTE: $TEST_NAME: JSON events not checked: no /usr/bin/python3" >&2; return 0; }
+  /usr/bin/python3 "$FERRY_TESTS_DIR/e2e/json_check.py" "$JSON_SCHEMA" "$log" || rc=$?
+  case $rc in
+    0) return 0 ;;
+    77) echo "NOTE: $TEST_NAME: JSON events not checked: python3-jsonschema missing (scripts/deps)" >&2; return 0 ;;
+    *) echo "FAIL: $TEST_NAME: ferry printed JSON events that do not match $JSON_SCHEMA" >&2; return 1 ;;
+  esac
+}
 
 _cleanup() {
   local rc=$?
@@ -26,6 +47,11 @@ _cleanup() {
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null
   done
+  # every event the test made ferry print, once all of them have ended
+  if [ "$rc" -ne 77 ] && ! check_json_log && [ "$rc" -eq 0 ]; then
+    rc=1
+  fi
+  rm -f -- "$FERRY_TEST_JSON_LOG"
   if [ "$rc" -ne 0 ] && [ "$rc" -ne 77 ] && [ -z "${KEEP_WORK:-}" ]; then
     echo "--- last lines of the logs in $WORK (set KEEP_WORK=1 to keep it) ---" >&2
     for f in "$WORK"/*.log "$WORK"/*.err; do

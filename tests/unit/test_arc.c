@@ -718,7 +718,7 @@ test_pack_verify_memory(void **state)
 {
     struct tree *t = *state;
     struct out out;
-    struct out_opts oo = {-1, false, true, OUT_COLOR_NEVER};
+    struct out_opts oo = {-1, false, true, OUT_COLOR_NEVER, NULL};
     struct arc_pack_opts o;
     struct arc_stats st;
     struct fy_err err = FY_ERR_INIT;

@@ -49,7 +49,7 @@ parse_words(struct fy_ctx *ctx, const char *cmd, const char *const *words)
         argv[argc] = (char *)words[argc];
     argv[argc] = NULL;
     memset(ctx, 0, sizeof *ctx);
-    ctx->oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO};
+    ctx->oo = (struct out_opts){0, false, false, OUT_COLOR_AUTO, NULL};
     out_init(&ctx->out, &ctx->oo);
     t_seen[0] = '\0';
     optind = 0;

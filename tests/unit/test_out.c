@@ -4,6 +4,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -74,7 +75,7 @@ test_color_modes(void **state)
 {
     (void)state;
     struct out o;
-    struct out_opts oo = {0, false, false, OUT_COLOR_ALWAYS};
+    struct out_opts oo = {0, false, false, OUT_COLOR_ALWAYS, NULL};
     setenv("NO_COLOR", "1", 1);
     out_init(&o, &oo);
     assert_true(o.color); /* an explicit --color wins over NO_COLOR */
@@ -82,7 +83,7 @@ test_color_modes(void **state)
     oo.json = true;
     out_init(&o, &oo);
     assert_false(o.color);
-    oo = (struct out_opts){0, false, false, OUT_COLOR_NEVER};
+    oo = (struct out_opts){0, false, false, OUT_COLOR_NEVER, NULL};
     out_init(&o, &oo);
     assert_false(o.color);
     /* FERRY_TEST_TTY fakes a terminal for progress, not for colour */
@@ -95,6 +96,60 @@ test_color_modes(void **state)
     assert_int_equal(o.color, isatty(2) != 0);
 }
 
+/* The events out_event() wrote to o (a temporary file), one per line. */
+static char *
+events(struct out *o)
+{
+    static char buf[4096];
+    fflush(o->jsonfp);
+    rewind(o->jsonfp);
+    size_t n = fread(buf, 1, sizeof buf - 1, o->jsonfp);
+    buf[n] = '\0';
+    fclose(o->jsonfp);
+    return buf;
+}
+
+/* SPEC: every event names its command; unknown is null, never -1. */
+static void
+test_event_rules(void **state)
+{
+    (void)state;
+    struct out o, part;
+    struct out_opts oo = {0, true, false, OUT_COLOR_NEVER, "save"};
+    out_init(&o, &oo);
+    o.jsonfp = tmpfile();
+    assert_non_null(o.jsonfp);
+    out_event(&o, "start", "{sssI}", "dir", "ws", "size", -1LL);
+    struct out quiet = o; /* an engine's copy: its start is dropped */
+    out_event(&quiet, "start", "{ss}", "url", "s3://b/k");
+    out_event(&o, "entry", "{ssss*ss?sisf}", "path", "a\xff\x01", "target",
+              NULL, "url", NULL, "code", -1, "rate", -2.5);
+    out_event(&o, "done", "{sb}", "verified", 1);
+    assert_string_equal(
+        events(&o),
+        "{\"event\":\"start\",\"v\":1,\"command\":\"save\",\"dir\":\"ws\","
+        "\"size\":null}\n"
+        "{\"event\":\"entry\",\"v\":1,\"command\":\"save\","
+        "\"path\":\"a\\\\xff\\\\x01\",\"url\":null,\"code\":null,"
+        "\"rate\":null}\n"
+        "{\"event\":\"done\",\"v\":1,\"command\":\"save\",\"verified\":true}"
+        "\n");
+
+    /* a part of ferry up says its own start, with its label */
+    oo.command = "up";
+    out_init(&o, &oo);
+    out_part(&part, &o, "tools");
+    o.jsonfp = part.jsonfp = tmpfile();
+    assert_non_null(o.jsonfp);
+    out_event(&o, "start", NULL);
+    out_event(&part, "start", "{si}", "port", 7);
+    out_event(&part, "start", NULL);
+    assert_string_equal(events(&o),
+                        "{\"event\":\"start\",\"v\":1,\"command\":\"up\"}\n"
+                        "{\"event\":\"start\",\"v\":1,\"command\":\"up\","
+                        "\"bundle\":\"tools\",\"port\":7}\n");
+}
+
 int
 main(void)
 {
@@ -102,6 +157,7 @@ main(void)
         cmocka_unit_test(test_size),        cmocka_unit_test(test_eta),
         cmocka_unit_test(test_escape),      cmocka_unit_test(test_no_color),
         cmocka_unit_test(test_color_modes),
+        cmocka_unit_test(test_event_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -271,7 +271,7 @@ setup_box(void **state)
     if (mkdtemp(b->dir) == NULL)
         return -1;
     b->path = xasprintf("%s/obj.bin", b->dir);
-    b->oo = (struct out_opts){-1, false, true, OUT_COLOR_NEVER};
+    b->oo = (struct out_opts){-1, false, true, OUT_COLOR_NEVER, NULL};
     out_init(&b->out, &b->oo);
     *state = b;
     return 0;

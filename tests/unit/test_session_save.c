@@ -137,7 +137,7 @@ setup(void **state)
     assert_int_equal(mkdir(f->ws.path, 0755), 0);
     remote_opts_init(&f->o);
     f->o.retries = 0;
-    struct out_opts oo = {-1, false, true, OUT_COLOR_NEVER};
+    struct out_opts oo = {-1, false, true, OUT_COLOR_NEVER, NULL};
     out_init(&f->out, &oo);
     *state = f;
     return 0;

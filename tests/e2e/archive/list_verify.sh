@@ -28,12 +28,13 @@ diff -u "$WORK/expected" "$WORK/out" >&2 || fail "list output differs"
 
 run_ferry --json list "$WORK/a.tar.zst"
 assert_exit 0
-python3 - "$WORK/out" <<'PY' || fail "list --json"
+python3 - "$WORK/out" "$WORK/a.tar.zst" <<'PY' || fail "list --json"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
 by = {e["path"]: e for e in ev if e["event"] == "entry"}
 assert set(by) == {"a.txt", "d", "d/h", "d/l", "esc\x1b[2J"}, by
-assert by["a.txt"] == {"event": "entry", "v": 1, "path": "a.txt", "type": "file", "mode": "0644", "size": 6, "mtime": 1704164645}, by["a.txt"]
+assert ev[0]["event"] == "start" and ev[-1] == {"event": "done", "v": 1, "command": "list", "archive": sys.argv[2], "entries": 5}, ev
+assert by["a.txt"] == {"event": "entry", "v": 1, "command": "list", "path": "a.txt", "type": "file", "mode": "0644", "size": 6, "mtime": 1704164645}, by["a.txt"]
 assert by["d/l"]["type"] == "symlink" and by["d/l"]["target"] == "a.txt"
 assert by["d/h"]["type"] == "hardlink" and by["d/h"]["target"] == "a.txt"
 assert by["d"]["mode"] == "0750" and "target" not in by["d"]

@@ -15,11 +15,12 @@ import json, sys
 for path, op in ((sys.argv[1], "pack"), (sys.argv[2], "unpack")):
     ev = [json.loads(l) for l in open(path)]
     assert ev, path
-    assert all(list(e)[:2] == ["event", "v"] for e in ev), ev
+    assert all(list(e)[:3] == ["event", "v", "command"] for e in ev), ev
+    assert all(e["command"] == op for e in ev), ev
     done = [e for e in ev if e["event"] == "done"]
-    assert len(done) == 1 and done[0]["op"] == op, ev
+    assert len(done) == 1, ev
     assert done[0]["files"] == 4, done
-    assert [e for e in ev if e["event"] == "start"], ev
+    assert [e["event"] for e in ev if e["event"] == "start"] == ["start"], ev
 PY
 "$FERRY" -q pack "$WORK/src" -o - | "$FERRY" list - >"$WORK/list.txt" || fail "pack | list"
 grep -q ' sub/random.bin$' "$WORK/list.txt" || fail "list - shows nothing"

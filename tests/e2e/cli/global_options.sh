@@ -43,7 +43,7 @@ assert_one_error_line "^ferry: list: option '--color' needs a value \(see 'ferry
 # globals after the command word take effect: --json, -q
 run_ferry list g2.tar.zst --json
 assert_exit 0
-grep -q '^{"event":"entry","v":1,"path":"keep.txt"' "$WORK/out" || fail "--json after the command word: $(head -2 "$WORK/out")"
+grep -q '^{"event":"entry","v":1,"command":"list","path":"keep.txt"' "$WORK/out" || fail "--json after the command word: $(head -2 "$WORK/out")"
 run_ferry pack ws -o q.tar.zst -q
 assert_exit 0
 [ ! -s "$WORK/err" ] || fail "-q after the command word: $(cat "$WORK/err")"

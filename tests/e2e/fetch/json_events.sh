@@ -12,7 +12,7 @@ assert_exit 0
 ih=$(torrent_infohash "$WORK/b.torrent")
 size=$(payload_bytes "$WORK/src/bundle")
 start_seed "$WORK/b.torrent" "$WORK/src"
-grep -q "^{\"event\":\"seeding\",\"v\":1,\"name\":\"bundle\",\"infohash\":\"$ih\",\"port\":$SEED_PORT}$" "$WORK/seed.log" \
+grep -q "^{\"event\":\"seeding\",\"v\":1,\"command\":\"seed\",\"name\":\"bundle\",\"infohash\":\"$ih\",\"port\":$SEED_PORT}$" "$WORK/seed.log" \
   || fail "seeding event: $(grep seeding "$WORK/seed.log")"
 
 run_ferry --json fetch "$WORK/b.torrent" -o "$WORK/dst" --peer "127.0.0.1:$SEED_PORT" \

@@ -81,6 +81,8 @@ for f in ./usr/bin/ferry ./usr/share/man/man1/ferry.1.gz \
          ./usr/share/doc/ferry/README.md ./usr/share/doc/ferry/LICENSE \
          ./usr/share/doc/ferry/copyright ./usr/share/doc/ferry/doc/FETCH.md \
          ./usr/share/doc/ferry/doc/PERFORMANCE.md \
+         ./usr/share/doc/ferry/doc/json.md \
+         ./usr/share/doc/ferry/doc/ferry-events.schema.json \
          ./usr/share/bash-completion/completions/ferry \
          ./usr/share/zsh/vendor-completions/_ferry \
          ./usr/share/fish/vendor_completions.d/ferry.fish; do

@@ -100,6 +100,9 @@ assert_exit 0
 python3 - "$WORK/out" <<'PY' || fail "rm --json: $(cat "$WORK/out")"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
+assert [e["event"] for e in ev] == ["start", "removed", "removed", "done"], ev
+assert ev[-1]["urls"] == 2 and ev[-1]["removed"] == 2, ev[-1]
+ev = [e for e in ev if e["event"] == "removed"]
 assert [(e["event"], e["command"], e["url"], e["existed"]) for e in ev] == [
     ("removed", "rm", "s3://bkt/top.txt", True),
     ("removed", "rm", "s3://bkt/gone", False)], ev

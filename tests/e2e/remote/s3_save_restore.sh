@@ -15,7 +15,7 @@ assert_exit 0
 parts=$(grep -c 'PUT /bkt/ws.tar.zst?partNumber=' "$WORK/s3.log")
 [ "$parts" -ge 10 ] || fail "expected a multipart upload, got $parts parts"
 [ -z "$(s3_uploads)" ] || fail "multipart upload left behind"
-grep -q '"event":"done".*"op":"save"' "$WORK/out" || fail "no done event"
+grep -q '"event":"done","v":1,"command":"save"' "$WORK/out" || fail "no done event"
 find "$WORK" -path "$WORK/s3data" -prune -o -name '*.tar.zst*' -print | grep -q . && fail "a temporary archive was written"
 
 run_ferry restore "s3://$S3_BUCKET/ws.tar.zst" "$WORK/back"

@@ -51,6 +51,8 @@ assert_exit 0
 python3 - "$WORK/out" "$base" <<'PY' || fail "--json: $(cat "$WORK/out")"
 import json, sys
 ev = [json.loads(l) for l in open(sys.argv[1])]
+assert ev[0]["event"] == "start" and ev[0]["command"] == "ls", ev[0]
+ev = ev[1:]
 e = ev[0]
 assert e["event"] == "entry" and e["command"] == "ls" and e["name"] == "b b.bin"
 assert e["type"] == "file" and e["size"] == 5000 and isinstance(e["mtime"], int)

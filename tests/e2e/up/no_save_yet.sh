@@ -20,7 +20,7 @@ assert_exit 0
 [ -d "$WORK/xdgws" ] || fail "no empty workspace made"
 [ -z "$(ls -A "$WORK/xdgws")" ] || fail "workspace not empty"
 grep -q '"event":"workspace".*"state":"empty"' "$WORK/out" || fail "no workspace event: $(cat "$WORK/out")"
-grep -q '"event":"part".*"name":"workspace".*"result":"no save yet: empty"' "$WORK/out" || fail "no part event"
+grep -q '"event":"part","v":1,"command":"up","bundle":"workspace".*"result":"no save yet: empty"' "$WORK/out" || fail "no part event"
 
 run_ferry up
 assert_exit 0

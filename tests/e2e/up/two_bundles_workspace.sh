@@ -56,9 +56,9 @@ same_workspace "$WORK/ws" "$WORK/vm/work" || fail "workspace differs"
 # one progress stream per bundle, named
 grep -q '"bundle":"tools"' "$WORK/out" || fail "no events of bundle tools"
 grep -q '"bundle":"data"' "$WORK/out" || fail "no events of bundle data"
-grep -q '"event":"part".*"name":"tools".*"result":"fetched"' "$WORK/out" || fail "tools not fetched: $(grep part "$WORK/out")"
-grep -q '"event":"part".*"name":"data".*"result":"fetched"' "$WORK/out" || fail "data not fetched"
-grep -q '"event":"part".*"name":"workspace".*"result":"restored"' "$WORK/out" || fail "workspace not restored"
+grep -q '"event":"part","v":1,"command":"up","bundle":"tools".*"result":"fetched"' "$WORK/out" || fail "tools not fetched: $(grep part "$WORK/out")"
+grep -q '"event":"part","v":1,"command":"up","bundle":"data".*"result":"fetched"' "$WORK/out" || fail "data not fetched"
+grep -q '"event":"part","v":1,"command":"up","bundle":"workspace".*"result":"restored"' "$WORK/out" || fail "workspace not restored"
 # the source is shown by info-hash only; no secret anywhere
 grep -q '"source":"magnet:?xt=urn:btih:[0-9a-f]\{40\}"' "$WORK/out" || fail "magnet not shown by its info-hash"
 grep -q 'S3RVER' "$WORK/out" "$WORK/err" && fail "a secret was printed"
