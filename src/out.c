@@ -269,7 +269,8 @@ json_number(double v)
  * The fields of an event from a json_pack()-style format: "{", then
  * pairs of "s" (the key) and a value: s (string), s? (string or NULL:
  * null), s* (string or NULL: the pair left out), i (int), I (long long),
- * f (double), b (int as boolean); then "}".  Unlike json_pack(), a
+ * f (double), b (int as boolean), o (a json_t *, whose reference is
+ * taken); then "}".  Unlike json_pack(), a
  * string that is not UTF-8 is escaped, not refused, and a negative
  * number is null.  NULL on a bad format.
  */
@@ -306,6 +307,9 @@ pack_fields(const char *fmt, va_list ap)
             break;
         case 'b':
             v = json_boolean(va_arg(ap, int));
+            break;
+        case 'o':
+            v = va_arg(ap, json_t *);
             break;
         default:
             goto bad;

@@ -73,8 +73,9 @@ version_print(struct out *o)
                 json_object_set_new(lib, "with", with_object(libs[i].with));
             json_object_set_new(all, libs[i].name, lib);
         }
-        out_event(o, "version", "{ssssso}", "command", "version", "ferry",
-                  FERRY_VERSION, "libraries", all);
+        o->command = "version"; /* ferry --version has no command word */
+        out_event(o, "version", "{ssso}", "ferry", FERRY_VERSION, "libraries",
+                  all);
         return;
     }
     printf("ferry %s\n", FERRY_VERSION);

@@ -156,8 +156,7 @@ main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_size),        cmocka_unit_test(test_eta),
         cmocka_unit_test(test_escape),      cmocka_unit_test(test_no_color),
-        cmocka_unit_test(test_color_modes),
-        cmocka_unit_test(test_event_rules),
+        cmocka_unit_test(test_color_modes), cmocka_unit_test(test_event_rules),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
