@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "ferry/cmds.h"
+#include "ferry/incr.h"
 #include "ferry/remote.h"
 #include "ferry/remote_list.h"
 #include "ferry/remote_opts.h"
@@ -171,10 +172,66 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct ls_args *a)
     return cli_args(ctx, "ls", argc, argv, 1, names, &a->url);
 }
 
+/* One state of a save set (incr.h). */
+static enum fy_rc
+print_state(void *arg, const struct incr_state_info *i, struct fy_err *err)
+{
+    struct ls_state *s = arg;
+    char when[32] = "?", size[32];
+    struct tm tm;
+    time_t t = (time_t)i->time;
+    if (i->time > 0 && localtime_r(&t, &tm) != NULL)
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    if (s->bytes)
+        snprintf(size, sizeof size, "%lld", (long long)i->bytes);
+    else
+        out_fmt_size(size, sizeof size, i->bytes);
+    const char *note = !i->ok ? "damaged" : i->full ? "full" : "";
+    if (s->objects == 0 && !s->ctx->out.json)
+        printf("%8s  %-19s  %6s  %10s\n", "STATE", "SAVED", "LAYERS", "SIZE");
+    if (s->ctx->out.json)
+        out_event(&s->ctx->out, "state", "{sssIsIsisIsbsb}", "command", "ls",
+                  "seq", (long long)i->seq, "time", (long long)i->time,
+                  "layers", i->layers, "bytes", (long long)i->bytes, "full",
+                  i->full, "ok", i->ok);
+    else
+        printf("%8lld  %-19s  %6d  %10s  %s\n", (long long)i->seq, when,
+               i->layers, size, note);
+    s->objects++;
+    return out_stdout_check(err);
+}
+
+/* URL a save set: its states, one line each; *done false if it is not. */
+static enum fy_rc
+run_set(struct fy_ctx *ctx, const struct ls_args *a, bool *done)
+{
+    struct ls_state s = {ctx, a->bytes, 0, 0, 0};
+    struct fy_err e = FY_ERR_INIT;
+    *done = false;
+    enum fy_rc rc =
+        incr_list(a->url, &a->remote, &ctx->out, print_state, &s, done, &e);
+    if (!*done)
+        return FY_OK; /* not a set: the plain listing says what is there */
+    if (rc != FY_OK)
+        return fy_fail(&ctx->err, e.rc, "%s", e.msg);
+    char *show = remote_url_show(a->url);
+    out_event(&ctx->out, "done", "{sssssI}", "command", "ls", "url", show,
+              "states", (long long)s.objects);
+    free(show);
+    return out_stdout_check(&ctx->err);
+}
+
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct ls_args *a)
 {
     struct ls_state s = {ctx, a->bytes, 0, 0, 0};
+    if (!a->recursive && incr_is_set(a->url) &&
+        strncmp(a->url, "http", 4) != 0) {
+        bool done = false;
+        enum fy_rc rc = run_set(ctx, a, &done);
+        if (done || rc != FY_OK)
+            return rc;
+    }
     struct remote_stats st = {0};
     enum fy_rc rc = remote_list(a->url, &a->remote, a->recursive, print_entry,
                                 &s, &ctx->out, &st, &ctx->err);
