@@ -389,6 +389,7 @@ pack_hardlink(struct packer *p,
     enum fy_rc rc = header_out(p, path);
     if (rc == FY_OK) {
         unsigned char lh[16];
+        p->hl_first = first;
         arc_link_hash(first, lh);
         mf_add(p, 'h', 0, lh);
         p->tot.entries++;

@@ -131,8 +131,7 @@ racy(const struct incr_index *x, const struct incr_ent *e)
 
 /*
  * Is the entry at path (stat st, type t) unchanged since old?  Reads and
- * hashes it only when the stat cannot tell.  *hash gets its hash when it
- * is unchanged.
+ * hashes it only when the stat cannot tell.
  */
 static bool
 unchanged(struct saver *s,
@@ -155,11 +154,17 @@ unchanged(struct saver *s,
         return true;
     /* the stat cannot tell: the content can */
     unsigned char h[16];
+    const unsigned char *want = old->hash;
+    if (old->type == 'h') { /* a hardlink's content is its target's */
+        const char *link = incr_ent_link(&s->old, old);
+        const struct incr_ent *to = link ? incr_index_get(&s->old, link) : NULL;
+        if (to == NULL || to->type != 'f')
+            return false;
+        want = to->hash;
+    }
     bool ok =
         t == 'l' ? hash_link(rootfd, path, h) : hash_file(rootfd, path, h);
-    if (old->type == 'h' || !ok)
-        return false;
-    return memcmp(h, old->hash, 16) == 0;
+    return ok && memcmp(h, want, 16) == 0;
 }
 
 static void
