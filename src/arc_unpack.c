@@ -455,8 +455,12 @@ layer_entry(struct arc_walk *w,
         bool make = false;
         rc = h->want(h->ctx, u->layer, g->fin, g->type, g->fin_hl, &make,
                      w->err);
-        if (!make)
+        if (!make) {
+            /* not made, but later entries of this archive are checked
+             * as if it were (a hardlink to it, as unpack would) */
+            arc_gate_pass(w, g);
             g->kind = GATE_SKIP;
+        }
     }
     return rc;
 }

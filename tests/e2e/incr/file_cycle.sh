@@ -32,6 +32,7 @@ ls "$WORK/set" | diff - "$WORK/objs1" || fail "an unchanged save wrote objects"
 
 # the changes
 echo edited >>"$ws/src/pkg/mod3.py"
+echo edited >>"$ws/src/pkg/mod1.py" # hardlinked with hard1.py
 echo new >"$ws/src/new.txt"
 rm "$ws/src/pkg/mod4.py"
 chmod 600 "$ws/src/pkg/mod5.py"
@@ -60,6 +61,7 @@ same_snap "$WORK/state-2" "$WORK/back2" || fail "state 2 restored differs"
 
 # another delta on top, then every state restores exactly
 echo three >"$ws/three.txt"
+echo again >>"$ws/src/pkg/mod1.py" # its layer-2 copy is now a newer layer's
 rm -rf "$ws/empty"
 run_ferry save "$ws" "$set" --incremental --keep 5
 assert_exit 0
