@@ -18,6 +18,7 @@
 static const char usage[] =
     "usage: ferry restore URL DIR [--force] [--resumable|--no-resume]\n"
     "                     [options]\n"
+    "       ferry restore SET-URL/ DIR [--force] [--state N] [options]\n"
     "\n"
     "Download the archive at URL and unpack it into DIR while it arrives\n"
     "(several ranged requests at once into a bounded window of memory; no\n"
@@ -47,7 +48,18 @@ static const char usage[] =
     "      --strip-components N drop the first N path components\n"
     "      --resumable         keep the download in DIR.ferry-download.part\n"
     "                          so that a rerun resumes it\n"
-    "      --no-resume         remove a kept download, keep nothing\n";
+    "      --no-resume         remove a kept download, keep nothing\n"
+    "\n"
+    "Save sets: a URL ending in '/' names a set made by 'ferry save\n"
+    "--incremental': its newest state is restored (its full layer and\n"
+    "deltas applied in one pass into the same staging directory, each file\n"
+    "written once, everything checked against the state's index before the\n"
+    "swap).  'ferry ls URL/' shows the states.  A missing or damaged layer\n"
+    "is exit 3, a layer of another set exit 4, DIR untouched.\n"
+    "      --state N           restore state N of the set, not the newest\n"
+    "\n"
+    "  ferry restore s3://bkt/sets/work/ ~/work --force\n"
+    "  ferry restore --state 3 s3://bkt/sets/work/ /tmp/work-3\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =

@@ -20,6 +20,7 @@
 
 static const char usage[] =
     "usage: ferry save DIR URL [options]\n"
+    "       ferry save DIR SET-URL/ --incremental [--keep N] [--full]\n"
     "\n"
     "Pack DIR (as 'ferry pack' does: manifest, excludes, .ferryignore) and\n"
     "upload the archive while it is being made, through a bounded memory\n"
@@ -42,16 +43,32 @@ static const char usage[] =
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
     "      --exclude-from FILE read exclude rules from FILE "
-    "(repeatable)\n";
+    "(repeatable)\n"
+    "\n"
+    "Incremental saves: with --incremental, URL ends in '/' and names a\n"
+    "save set (s3://, sftp://, file://).  The first save uploads the whole\n"
+    "tree (a full layer); later ones only what changed since the newest\n"
+    "state (content, mode, mtime, links, deletions), an unchanged tree\n"
+    "nothing at all.  Each layer is a plain tar.zst that GNU tar reads; the\n"
+    "state is written last, so an interrupted save leaves the previous one\n"
+    "restorable.  Once the deltas outgrow half the full layer a new full\n"
+    "layer is written.  See doc/incremental.md.\n"
+    "      --incremental       save into the set at URL/ (a delta when it "
+    "can)\n"
+    "      --keep N            states kept in the set (default 2); older "
+    "ones,\n"
+    "                          and layers no kept state needs, are removed\n"
+    "      --full              write a full layer now, whatever the deltas\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
     "Memory: S3 keeps at most --parallel parts (8 MiB each at first) in\n"
     "flight plus the one being filled.\n"
     "\n"
-    "Example:\n"
+    "Examples:\n"
     "  ferry save ~/work s3://bkt/work.tar.zst --max-up 20M   (the whole\n"
     "  upload, all --parallel parts together)\n"
+    "  ferry save ~/work s3://bkt/sets/work/ --incremental    (a delta)\n"
     "\n"
     "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL or AWS\n"
     "settings, 4 SSH host or passphrase file refused, 5 stalled, 130\n"
