@@ -159,7 +159,7 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
 static enum fy_rc
 run_incr(struct fy_ctx *ctx, const struct restore_args *a)
 {
-    struct incr_opts io = {0, false, a->state};
+    struct incr_opts io = {0, false, a->state, 0};
     struct incr_result r;
     double t0 = out_now();
     enum fy_rc rc = incr_restore(a->url, a->dir, &a->unpack, &io, &a->remote,

@@ -234,7 +234,7 @@ finish(void *ctx, struct fy_err *err)
 
 /* The state to restore: want's, or the newest that parses. */
 static enum fy_rc
-pick_state(struct restorer *r, int64_t want_seq, struct fy_err *err)
+pick_state(struct restorer *r, int64_t want_seq, int back, struct fy_err *err)
 {
     int64_t below = INT64_MAX;
     if (want_seq > 0) {
@@ -256,13 +256,21 @@ pick_state(struct restorer *r, int64_t want_seq, struct fy_err *err)
                 top = r->ls.v[i].seq;
                 name = r->ls.v[i].name;
             }
-        if (name == NULL)
+        if (name == NULL && below == INT64_MAX)
             return fy_fail(err, FY_ERUNTIME,
                            "%s: no such set (no state object there)", r->set);
+        if (name == NULL)
+            return fy_fail(err, FY_ERUNTIME, "%s: no state %d back", r->set,
+                           back);
         below = top;
         struct fy_err e = FY_ERR_INIT;
-        if (incr_state_get(r->set, name, r->o, r->out, &r->st, &e) == FY_OK)
+        if (incr_state_get(r->set, name, r->o, r->out, &r->st, &e) == FY_OK &&
+            back-- == 0)
             return FY_OK;
+        if (e.rc == FY_OK) {
+            incr_state_release(&r->st);
+            continue;
+        }
         if (e.rc != FY_EINPUT)
             return fy_fail(err, e.rc, "%s", e.msg);
         out_warn(r->out, "%s (an older state is restored)", e.msg);
@@ -329,7 +337,7 @@ incr_restore(const char *set,
     r.res = res;
     enum fy_rc rc = incr_listing_get(set, o, out, &r.ls, err);
     if (rc == FY_OK)
-        rc = pick_state(&r, io->state, err);
+        rc = pick_state(&r, io->state, io->back, err);
     /* every layer there, at its size, before anything is downloaded */
     for (size_t i = 0; rc == FY_OK && i < r.st.n; i++) {
         const struct incr_obj *l = &r.st.layers[i];

@@ -53,6 +53,7 @@ struct incr_opts {
     int keep;      /* states kept (0: INCR_KEEP_DEFAULT) */
     bool full;     /* save: a full layer whatever the deltas */
     int64_t state; /* restore: --state N, 0: the newest */
+    int back;      /* restore, state 0: the back-th newest (up --save) */
 };
 
 /* What a save or restore did. */
