@@ -237,6 +237,7 @@ static enum fy_rc
 pick_state(struct restorer *r, int64_t want_seq, int back, struct fy_err *err)
 {
     int64_t below = INT64_MAX;
+    int want_back = back;
     if (want_seq > 0) {
         char *name = xasprintf("state-%08" PRId64 ".json", want_seq);
         enum fy_rc rc =
@@ -260,8 +261,9 @@ pick_state(struct restorer *r, int64_t want_seq, int back, struct fy_err *err)
             return fy_fail(err, FY_ERUNTIME,
                            "%s: no such set (no state object there)", r->set);
         if (name == NULL)
-            return fy_fail(err, FY_ERUNTIME, "%s: no state %d back", r->set,
-                           back);
+            return fy_fail(err, FY_ERUNTIME,
+                           "%s: no readable state %d before the newest", r->set,
+                           want_back);
         below = top;
         struct fy_err e = FY_ERR_INIT;
         if (incr_state_get(r->set, name, r->o, r->out, &r->st, &e) == FY_OK &&

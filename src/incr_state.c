@@ -230,11 +230,13 @@ parse_obj(json_t *root,
     s->layers = xcalloc(json_array_size(layers), sizeof *s->layers);
     for (size_t i = 0; i < json_array_size(layers); i++) {
         struct incr_obj *l = &s->layers[i];
-        if (!obj_parse(json_array_get(layers, i), 'l', l) || l->seq > s->seq ||
-            (i == 0) != l->full || (i > 0 && l->seq <= s->layers[i - 1].seq))
+        bool ok = obj_parse(json_array_get(layers, i), 'l', l);
+        if (ok)
+            s->n++; /* its name is freed by incr_state_release */
+        if (!ok || l->seq > s->seq || (i == 0) != l->full ||
+            (i > 0 && l->seq <= s->layers[i - 1].seq))
             return fy_fail(err, FY_EINPUT, "%s: corrupt state: layer %zu", name,
                            i + 1);
-        s->n++;
     }
     if (!obj_parse(index, 'i', &s->index) || s->index.seq != s->seq)
         return fy_fail(err, FY_EINPUT, "%s: corrupt state: index", name);
