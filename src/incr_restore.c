@@ -377,6 +377,9 @@ incr_restore(const char *set,
 
 enum fy_rc
 incr_list(const char *url,
+          size_t n,
+          const char *const *names,
+          const int64_t *sizes,
           const struct remote_opts *o,
           struct out *out,
           enum fy_rc (*cb)(void *arg,
@@ -389,7 +392,23 @@ incr_list(const char *url,
     struct incr_listing ls;
     memset(&ls, 0, sizeof ls);
     *is_set = false;
-    enum fy_rc rc = incr_listing_get(url, o, out, &ls, err);
+    enum fy_rc rc = FY_OK;
+    for (size_t i = 0; i < n; i++) {
+        char kind;
+        int64_t seq;
+        if (!incr_name_parse(names[i], &kind, &seq))
+            continue;
+        if (ls.n == ls.cap) {
+            ls.cap = ls.cap ? ls.cap * 2 : 64;
+            ls.v = xrealloc(ls.v, ls.cap * sizeof *ls.v);
+            ls.kind = xrealloc(ls.kind, ls.cap);
+        }
+        memset(&ls.v[ls.n], 0, sizeof *ls.v);
+        ls.v[ls.n].name = xstrdup(names[i]);
+        ls.v[ls.n].seq = seq;
+        ls.v[ls.n].size = sizes[i];
+        ls.kind[ls.n++] = kind;
+    }
     int64_t below = 0;
     for (;;) {
         if (rc != FY_OK)

@@ -76,7 +76,12 @@ now_ns(void)
 static bool
 hash_file(int rootfd, const char *path, unsigned char out[16])
 {
-    int fd = fs_open_beneath(rootfd, path, O_RDONLY, 0);
+    int fd = fs_open_beneath(rootfd, path, O_RDONLY | O_NONBLOCK, 0);
+    struct stat st;
+    if (fd >= 0 && (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode))) {
+        close(fd); /* no longer a file: changed, the packer says how */
+        return false;
+    }
     if (fd < 0)
         return false;
     XXH3_state_t *xx = XXH3_createState();

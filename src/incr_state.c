@@ -121,6 +121,14 @@ incr_name_parse(const char *name, char *kind, int64_t *seq)
            strcmp(rest + 9, ext) == 0;
 }
 
+bool
+incr_name_ours(const char *name)
+{
+    char kind;
+    int64_t seq;
+    return incr_name_parse(name, &kind, &seq);
+}
+
 void
 incr_state_release(struct incr_state *s)
 {

@@ -110,11 +110,18 @@ struct incr_state_info {
     bool ok;       /* it parses and every layer is there */
 };
 
+/* Is name one of a set's objects (state, layer or index)? */
+bool incr_name_ours(const char *name);
+
 /*
- * The states of the set at url, oldest first, to cb; *is_set false (and
- * cb never called) when url holds no state object.
+ * The states of the set at url, oldest first, to cb, from a listing of
+ * url already made (n names and their sizes; names not ours are left
+ * out); *is_set false (and cb never called) when it holds no state.
  */
 enum fy_rc incr_list(const char *url,
+                     size_t n,
+                     const char *const *names,
+                     const int64_t *sizes,
                      const struct remote_opts *o,
                      struct out *out,
                      enum fy_rc (*cb)(void *arg,
