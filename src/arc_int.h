@@ -425,6 +425,11 @@ struct arc_walk {
     arc_walk_fn fn;
     void *ctx;                               /* fn's */
     enum fy_rc (*drain)(struct arc_walk *w); /* before the manifest check */
+    /* each manifest line that matched the archive (not 'u'), or NULL */
+    enum fy_rc (*mf_hook)(void *ctx,
+                          const struct arc_mf_line *l,
+                          struct fy_err *err);
+    void *mf_ctx;
     struct arc_stats *st;
     struct out *out;
     struct fy_err *err;

@@ -68,6 +68,8 @@ struct packer {
     size_t cur;
     struct arc_mf_totals tot;
     struct arc_map links; /* (dev, ino) of files with nlink > 1 */
+    bool *keep;           /* o->hooks: the entries to pack */
+    const char *hl_first; /* the hardlink just packed: its target */
     uid_t uid;
     gid_t gid;
     bool have_uid, have_gid;
@@ -387,6 +389,7 @@ pack_hardlink(struct packer *p,
     enum fy_rc rc = header_out(p, path);
     if (rc == FY_OK) {
         unsigned char lh[16];
+        p->hl_first = first;
         arc_link_hash(first, lh);
         mf_add(p, 'h', 0, lh);
         p->tot.entries++;
@@ -566,6 +569,18 @@ mf_text(struct packer *p,
     struct sbuf line = SBUF_INIT;
     arc_manifest_begin(&line);
     enum fy_rc rc = fn(p, &line, ctx);
+    const struct arc_pack_hooks *h = p->o->hooks;
+    for (size_t i = 0; h != NULL && rc == FY_OK && i < h->n_extra; i++) {
+        unsigned char xh[16];
+        XXH128_canonical_t c;
+        XXH128_canonicalFromHash(
+            &c, XXH3_128bits(h->extra[i].data, h->extra[i].len));
+        memcpy(xh, c.digest, 16);
+        line.len = 0;
+        arc_manifest_add(&line, 'f', (int64_t)h->extra[i].len, xh,
+                         h->extra[i].name);
+        rc = fn(p, &line, ctx);
+    }
     for (size_t i = 0; rc == FY_OK && i < p->scan.n; i++) {
         const struct mf_rec *r = &p->mf[i];
         if (r->type == 0) /* not packed: vanished */
@@ -659,6 +674,7 @@ packer_release(struct packer *p)
     free(p->uname);
     free(p->gname);
     free(p->mf);
+    free(p->keep);
     arc_map_release(&p->links);
     arc_scan_release(&p->scan);
 }
@@ -693,14 +709,73 @@ pack_scan(struct packer *p)
     return arc_scan_dir(s, dfd);
 }
 
+/*
+ * o->hooks: the plan of an incremental save, made after the scan (*none:
+ * nothing to pack).
+ */
+static enum fy_rc
+pack_plan(struct packer *p, bool *none)
+{
+    struct arc_pack_hooks *h = p->o->hooks;
+    size_t n = p->scan.n;
+    struct arc_pack_entry *ents = xcalloc(n > 0 ? n : 1, sizeof *ents);
+    for (size_t i = 0; i < n; i++) {
+        ents[i].path = arc_scan_path(&p->scan, &p->scan.ents[i]);
+        ents[i].mode = p->scan.ents[i].mode;
+    }
+    p->keep = xcalloc(n > 0 ? n : 1, sizeof *p->keep);
+    h->n_extra = 0;
+    *none = false;
+    enum fy_rc rc = h->plan(h->ctx, p->rootfd, n, ents, p->keep, none, p->err);
+    free(ents);
+    return rc;
+}
+
+/* o->hooks: the extra members, first, each a file under .ferry/. */
+static enum fy_rc
+pack_extras(struct packer *p)
+{
+    const struct arc_pack_hooks *h = p->o->hooks;
+    enum fy_rc rc = FY_OK;
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    now.tv_nsec = 0;
+    for (size_t i = 0; h != NULL && rc == FY_OK && i < h->n_extra; i++) {
+        const struct arc_pack_extra *x = &h->extra[i];
+        entry_start(p, x->name, S_IFREG | 0644, getuid(), getgid(), &now);
+        archive_entry_set_size(p->e, (la_int64_t)x->len);
+        rc = header_out(p, x->name);
+        if (rc == FY_OK && x->len > 0)
+            rc = data_out(p, x->data, x->len);
+        p->tot.entries++;
+        p->tot.files++;
+        p->tot.bytes += (int64_t)x->len;
+    }
+    return rc;
+}
+
+/* o->hooks: entry i was packed; tell the plan's owner how. */
+static void
+pack_told(struct packer *p, size_t i)
+{
+    const struct arc_pack_hooks *h = p->o->hooks;
+    const struct mf_rec *r = &p->mf[i];
+    if (h == NULL || h->packed == NULL || r->type == 0)
+        return;
+    h->packed(h->ctx, i, r->type, r->size, r->has_hash ? r->hash : NULL,
+              r->type == 'h' ? p->hl_first : NULL);
+}
+
 /* Every entry the scan found, in its order. */
 static enum fy_rc
 pack_entries(struct packer *p)
 {
-    enum fy_rc rc = FY_OK;
+    enum fy_rc rc = pack_extras(p);
     for (size_t i = 0; rc == FY_OK && i < p->scan.n; i++) {
         const struct arc_scan_entry *pe = &p->scan.ents[i];
         const char *path = arc_scan_path(&p->scan, pe);
+        if (p->keep != NULL && !p->keep[i])
+            continue;
         p->cur = i;
         if (fy_interrupted()) {
             rc = fy_fail(p->err, FY_EINTR, "%s: interrupted", p->name);
@@ -718,6 +793,8 @@ pack_entries(struct packer *p)
                 p->st->dirs++;
             }
         }
+        if (rc == FY_OK)
+            pack_told(p, i);
     }
     return rc;
 }
@@ -764,6 +841,12 @@ arc_pack(const char *dir,
     enum fy_rc rc = pack_scan(&p);
     if (rc != FY_OK)
         goto done;
+    if (o->hooks != NULL) {
+        bool none = false;
+        rc = pack_plan(&p, &none);
+        if (rc != FY_OK || none)
+            goto done; /* none: os discarded, nothing written */
+    }
     out_event(out, "start", "{sssssIsI}", "dir", dir, "archive", os->name,
               "entries", (long long)p.scan.n, "bytes", (long long)p.scan.total);
     arc_tick_init(&p.prog, "pack", p.scan.total);

@@ -68,9 +68,14 @@ struct unpacker {
     char *stage_name; /* base.ferry-XXXXXX, in parent */
     int stage_fd;
     struct archive *disk;
-    struct arc_writers *writers; /* the pool, or NULL: write inline */
-    int64_t state_skipped;       /* entries under .ferry/ left out */
+    struct arc_writers *writers;      /* the pool, or NULL: write inline */
+    int64_t state_skipped;            /* entries under .ferry/ left out */
+    const struct arc_layer_hooks *lh; /* arc_unpack_layers, else NULL */
+    size_t layer;                     /* the archive being walked */
+    bool layer_started;               /* it gave its first entry */
 };
+
+#define MEMBER_MAX (1u << 20) /* .ferry/ members handed to lh->member */
 
 static bool
 dir_empty(const char *path)
@@ -392,6 +397,81 @@ unpack_make(struct arc_walk *w,
     return rc;
 }
 
+/* A small member under .ferry/ of a layer: read whole, checked as any
+ * entry, handed to lh->member. */
+static enum fy_rc
+layer_member(struct arc_walk *w,
+             struct unpacker *u,
+             const struct arc_gate *g,
+             const char *clean,
+             struct arc_span *sp)
+{
+    struct sbuf b = SBUF_INIT;
+    unsigned char h[16];
+    const void *buf;
+    size_t len;
+    int64_t off;
+    int got;
+    enum fy_rc rc = FY_OK;
+    XXH3_128bits_reset(w->xx);
+    while ((got = arc_entry_block(w, sp, g->raw, &buf, &len, &off, &rc)) > 0) {
+        XXH3_128bits_update(w->xx, buf, len);
+        sbuf_add(&b, buf, len);
+    }
+    if (got == 0)
+        rc = arc_span_end(w, sp, g->raw);
+    if (rc == FY_OK) {
+        arc_xx_digest(w->xx, h);
+        arc_gate_record(w, g, clean, sp, h);
+        rc = u->lh->member(u->lh->ctx, u->layer, g->fin, b.buf, b.len, w->err);
+    }
+    sbuf_release(&b);
+    return rc;
+}
+
+/* arc_unpack_layers: what becomes of entry g of the layer being walked
+ * (*done: read and handed over already). */
+static enum fy_rc
+layer_entry(struct arc_walk *w,
+            struct unpacker *u,
+            struct arc_gate *g,
+            const char *clean,
+            struct arc_span *sp,
+            bool *done)
+{
+    const struct arc_layer_hooks *h = u->lh;
+    bool first = !u->layer_started;
+    enum fy_rc rc = FY_OK;
+    u->layer_started = true;
+    *done = false;
+    if (g->state && g->type == 'f' && !sp->sparse && sp->size >= 0 &&
+        sp->size <= (int64_t)MEMBER_MAX) {
+        *done = true;
+        return layer_member(w, u, g, clean, sp);
+    }
+    if (first)
+        rc = h->member(h->ctx, u->layer, NULL, NULL, 0, w->err);
+    if (rc == FY_OK && g->kind == GATE_MAKE) {
+        bool make = false;
+        rc = h->want(h->ctx, u->layer, g->fin, g->type, g->fin_hl, &make,
+                     w->err);
+        if (!make) {
+            /* not made, but later entries of this archive are checked
+             * as if it were (a hardlink to it, as unpack would) */
+            arc_gate_pass(w, g);
+            g->kind = GATE_SKIP;
+        }
+    }
+    return rc;
+}
+
+static enum fy_rc
+layer_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
+{
+    struct unpacker *u = ctx;
+    return u->lh->line(u->lh->ctx, u->layer, l, err);
+}
+
 static enum fy_rc
 unpack_entry(struct arc_walk *w,
              struct archive_entry *e,
@@ -401,12 +481,15 @@ unpack_entry(struct arc_walk *w,
     struct unpacker *u = w->ctx;
     struct arc_span sp;
     struct arc_gate g;
+    bool done = false;
     arc_span_init(&sp, e);
     enum fy_rc rc = arc_writers_failed(u->writers, w);
     if (rc != FY_OK)
         return rc;
     rc = arc_gate_entry(w, e, prc, clean, &sp, &g);
-    if (rc == FY_OK)
+    if (rc == FY_OK && u->lh != NULL)
+        rc = layer_entry(w, u, &g, clean, &sp, &done);
+    if (rc == FY_OK && !done)
         rc = g.kind == GATE_MAKE ? unpack_make(w, u, e, &g, clean, &sp)
                                  : unpack_pass_over(w, u, &g, clean, &sp);
     free(g.hl);
@@ -478,8 +561,46 @@ disk_close(struct unpacker *u, enum fy_rc rc)
     return rc;
 }
 
-enum fy_rc
-arc_unpack(struct fy_istream *is,
+/*
+ * Walk one archive into the stage (the cwd), with its own writer pool;
+ * is is consumed.
+ */
+static enum fy_rc
+unpack_one(struct unpacker *u, struct fy_istream *is)
+{
+    struct arc_walk w;
+    int64_t before = u->st->archive_bytes;
+    enum fy_rc rc = arc_walk_open(&w, is, "unpack", &u->o->read, u->o->strip,
+                                  unpack_entry, u, u->st, u->out, u->err);
+    if (rc == FY_OK) {
+        /* the writers make files themselves: not when libarchive must
+         * give them their owner */
+        if (!(u->o->same_owner && geteuid() == 0))
+            u->writers = arc_writers_new(&w.reader.ring, u->stage_fd, is->name);
+        if (u->writers != NULL) {
+            w.reader.idle_hook = arc_writers_wake;
+            w.reader.idle_ctx = u->writers;
+        }
+        w.drain = unpack_drain;
+        if (u->lh != NULL) {
+            w.mf_hook = layer_line;
+            w.mf_ctx = u;
+        }
+        rc = arc_walk_run(&w);
+    }
+    /* the writers are done by now unless something failed */
+    arc_writers_free(u->writers, rc != FY_OK);
+    u->writers = NULL;
+    w.reader.idle_hook = NULL;
+    arc_walk_close(&w);
+    u->st->archive_bytes += before;
+    return rc;
+}
+
+/* One archive (is), or the layers of lh, into dir. */
+static enum fy_rc
+unpack_run(struct fy_istream *is,
+           const struct arc_layer_hooks *lh,
            const char *dir,
            const struct arc_unpack_opts *o,
            struct out *out,
@@ -487,8 +608,6 @@ arc_unpack(struct fy_istream *is,
            struct fy_err *err)
 {
     struct unpacker u;
-    struct arc_walk w;
-    bool walking = false;
     int cwd = -1;
     double t0 = out_now();
     enum fy_rc rc;
@@ -503,49 +622,46 @@ arc_unpack(struct fy_istream *is,
     u.dir = dir;
     u.parentfd = -1;
     u.stage_fd = -1;
+    u.lh = lh;
     rc = target_prepare(&u);
     if (rc == FY_OK)
         rc = stage_make(&u);
     if (rc != FY_OK) {
-        is->close(is->ctx);
+        if (is != NULL)
+            is->close(is->ctx);
         goto done;
     }
-    out_event(out, "start", "{sssssI}", "archive", is->name, "dir", dir,
-              "archive_bytes", (long long)is->size);
-    walking = true;
-    rc = arc_walk_open(&w, is, "unpack", &o->read, o->strip, unpack_entry, &u,
-                       st, out, err);
-    if (rc != FY_OK)
-        goto done;
-    /* the writers make files themselves: not when libarchive must give
-     * them their owner */
-    if (!(o->same_owner && geteuid() == 0))
-        u.writers = arc_writers_new(&w.reader.ring, u.stage_fd, is->name);
-    if (u.writers != NULL) {
-        w.reader.idle_hook = arc_writers_wake;
-        w.reader.idle_ctx = u.writers;
-    }
-    w.drain = unpack_drain;
+    out_event(out, "start", "{sssssI}", "archive", is != NULL ? is->name : dir,
+              "dir", dir, "archive_bytes",
+              (long long)(is != NULL ? is->size : -1));
     rc = disk_open(&u);
-    if (rc != FY_OK)
+    if (rc != FY_OK) {
+        if (is != NULL)
+            is->close(is->ctx);
         goto done;
+    }
     cwd = open(".", O_PATH | O_DIRECTORY | O_CLOEXEC);
     if (cwd < 0 || fchdir(u.stage_fd) != 0) {
         rc = fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
+        if (is != NULL)
+            is->close(is->ctx);
         goto done;
     }
-    rc = arc_walk_run(&w);
-    /* the writers are done by now unless something failed */
-    arc_writers_free(u.writers, rc != FY_OK);
-    u.writers = NULL;
-    w.reader.idle_hook = NULL;
+    if (is != NULL)
+        rc = unpack_one(&u, is);
+    for (size_t i = 0; lh != NULL && rc == FY_OK && i < lh->n; i++) {
+        struct fy_istream li;
+        u.layer = i;
+        u.layer_started = false;
+        rc = lh->open(lh->ctx, i, &li, err);
+        if (rc == FY_OK)
+            rc = unpack_one(&u, &li);
+    }
+    if (lh != NULL && rc == FY_OK)
+        rc = lh->finish(lh->ctx, err);
     /* directory modes and times are set here, still inside the stage */
     rc = disk_close(&u, rc);
 done:
-    arc_writers_free(u.writers, true);
-    u.writers = NULL;
-    if (walking)
-        w.reader.idle_hook = NULL;
     if (u.disk != NULL) /* its fixups must run inside the stage, if at all */
         archive_write_free(u.disk);
     u.disk = NULL;
@@ -556,11 +672,9 @@ done:
                                "working directory");
         close(cwd);
     }
-    if (walking)
-        arc_walk_close(&w);
     if (rc == FY_OK)
         rc = stage_commit(&u);
-    if (rc == FY_OK && u.state_skipped > 0)
+    if (rc == FY_OK && u.state_skipped > 0 && lh == NULL)
         out_warn(out,
                  "%s: %lld entries under %s/ not unpacked (fetch's state "
                  "directory: a cache, never taken from an archive)",
@@ -569,4 +683,26 @@ done:
     arc_utf8_leave(loc, old);
     st->seconds = out_now() - t0;
     return rc;
+}
+
+enum fy_rc
+arc_unpack(struct fy_istream *is,
+           const char *dir,
+           const struct arc_unpack_opts *o,
+           struct out *out,
+           struct arc_stats *st,
+           struct fy_err *err)
+{
+    return unpack_run(is, NULL, dir, o, out, st, err);
+}
+
+enum fy_rc
+arc_unpack_layers(const struct arc_layer_hooks *h,
+                  const char *dir,
+                  const struct arc_unpack_opts *o,
+                  struct out *out,
+                  struct arc_stats *st,
+                  struct fy_err *err)
+{
+    return unpack_run(NULL, h, dir, o, out, st, err);
 }

@@ -263,7 +263,7 @@ manifest_line(void *ctx, const struct arc_mf_line *l, struct fy_err *err)
         return rc;
     }
     v->matched = true;
-    return FY_OK;
+    return w->mf_hook != NULL ? w->mf_hook(w->mf_ctx, l, err) : FY_OK;
 }
 
 static enum fy_rc

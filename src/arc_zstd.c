@@ -503,3 +503,53 @@ arc_zstd_magic(const unsigned char *p, size_t n)
     uint32_t m = le32(p);
     return m == 0xFD2FB528u || (m & 0xFFFFFFF0u) == 0x184D2A50u;
 }
+
+/* ------------------------------------------------ small documents */
+
+void
+arc_blob_compress(const void *buf, size_t len, struct sbuf *out)
+{
+    size_t cap = ZSTD_compressBound(len);
+    char *tmp = xmalloc(cap);
+    size_t n = ZSTD_compress(tmp, cap, buf, len, 3);
+    if (ZSTD_isError(n)) /* cannot happen with a bound-sized buffer */
+        abort();
+    sbuf_add(out, tmp, n);
+    free(tmp);
+}
+
+enum fy_rc
+arc_blob_decompress(const void *buf,
+                    size_t len,
+                    size_t max,
+                    const char *name,
+                    struct sbuf *out,
+                    struct fy_err *err)
+{
+    ZSTD_DCtx *d = ZSTD_createDCtx();
+    if (d == NULL)
+        return fy_fail(err, FY_ERUNTIME, "%s: out of memory", name);
+    (void)ZSTD_DCtx_setParameter(d, ZSTD_d_windowLogMax, 27);
+    ZSTD_inBuffer in = {buf, len, 0};
+    unsigned char chunk[64 << 10];
+    enum fy_rc rc = FY_OK;
+    size_t r = 1;
+    while (rc == FY_OK && (in.pos < in.size || r != 0)) {
+        ZSTD_outBuffer o = {chunk, sizeof chunk, 0};
+        size_t before = in.pos;
+        r = ZSTD_decompressStream(d, &o, &in);
+        if (ZSTD_isError(r))
+            rc = fy_fail(err, FY_EINPUT, "%s: corrupt: %s", name,
+                         ZSTD_getErrorName(r));
+        else if (o.pos > max || out->len > max - o.pos)
+            rc =
+                fy_fail(err, FY_EINPUT, "%s: bigger than %zu bytes", name, max);
+        else
+            sbuf_add(out, chunk, o.pos);
+        if (rc == FY_OK && r != 0 && o.pos == 0 && in.pos == before)
+            rc =
+                fy_fail(err, FY_EINPUT, "%s: corrupt: %s", name, MSG_TRUNCATED);
+    }
+    ZSTD_freeDCtx(d);
+    return rc;
+}

@@ -8,9 +8,11 @@
 #include <time.h>
 
 #include "ferry/cmds.h"
+#include "ferry/incr.h"
 #include "ferry/remote.h"
 #include "ferry/remote_list.h"
 #include "ferry/remote_opts.h"
+#include "ferry/xalloc.h"
 
 static const char usage[] =
     "usage: ferry ls URL-PREFIX [--recursive] [--bytes] [options]\n"
@@ -36,8 +38,14 @@ static const char usage[] =
     "      --bytes             sizes in bytes (default: KiB, MiB, "
     "GiB)\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
     "\n"
+    "A URL-PREFIX ending in '/' that holds a save set (only its state,\n"
+    "layer and index objects, see 'ferry save --incremental') is shown as\n"
+    "its states instead: number, time, layers, their size, and 'full' or\n"
+    "'damaged' (a layer missing).  --recursive lists its objects.\n"
+    "\n"
     "Examples:\n"
     "  ferry ls s3://bucket/saves/\n"
+    "  ferry ls s3://bucket/sets/work/             (a save set: its states)\n"
     "  ferry ls --recursive --bytes s3://bucket/\n"
     "  ferry ls sftp://me@host/srv/saves/ws        (ws.tar.zst, ws-old/, "
     "...)\n"
@@ -185,19 +193,160 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct ls_args *a)
     return cli_args(ctx, "ls", argc, argv, 1, names, &a->url);
 }
 
+/* One state of a save set (incr.h). */
+static enum fy_rc
+print_state(void *arg, const struct incr_state_info *i, struct fy_err *err)
+{
+    struct ls_state *s = arg;
+    char when[32] = "?", size[32];
+    struct tm tm;
+    time_t t = (time_t)i->time;
+    if (i->time > 0 && localtime_r(&t, &tm) != NULL)
+        strftime(when, sizeof when, "%Y-%m-%d %H:%M:%S", &tm);
+    if (s->bytes)
+        snprintf(size, sizeof size, "%lld", (long long)i->bytes);
+    else
+        out_fmt_size(size, sizeof size, i->bytes);
+    const char *note = !i->ok ? "damaged" : i->full ? "full" : "";
+    if (s->objects == 0 && !s->ctx->out.json)
+        printf("%8s  %-19s  %6s  %10s\n", "STATE", "SAVED", "LAYERS", "SIZE");
+    if (s->ctx->out.json)
+        out_event(&s->ctx->out, "state", "{sIsIsisIsbsb}", "seq",
+                  (long long)i->seq, "time", (long long)i->time, "layers",
+                  i->layers, "bytes", (long long)i->bytes, "full", i->full,
+                  "ok", i->ok);
+    else
+        printf("%8lld  %-19s  %6d  %10s  %s\n", (long long)i->seq, when,
+               i->layers, size, note);
+    s->objects++;
+    return out_stdout_check(err);
+}
+
+/* An entry held back while the listing may still be a save set's. */
+struct held {
+    char *name, *url;
+    enum remote_entry_type type;
+    int64_t size, mtime;
+    bool has_mtime;
+};
+
+/* What the listing of a URL ending in '/' holds back. */
+struct ls_hold {
+    struct ls_state *s;
+    bool holding; /* every entry so far is a set's object */
+    struct held *v;
+    size_t n, cap;
+};
+
+/* Forget the held entries. */
+static void
+drop_held(struct ls_hold *h)
+{
+    for (size_t i = 0; i < h->n; i++) {
+        free(h->v[i].name);
+        free(h->v[i].url);
+    }
+    free(h->v);
+    h->v = NULL;
+    h->n = h->cap = 0;
+}
+
+/* Print the held entries, as they came, and hold no more. */
+static enum fy_rc
+flush_held(struct ls_hold *h, struct fy_err *err)
+{
+    enum fy_rc rc = FY_OK;
+    for (size_t i = 0; i < h->n && rc == FY_OK; i++) {
+        struct remote_entry e = {h->v[i].name,  h->v[i].url,
+                                 h->v[i].type,  h->v[i].size,
+                                 h->v[i].mtime, h->v[i].has_mtime};
+        rc = print_entry(h->s, &e, err);
+    }
+    drop_held(h);
+    h->holding = false;
+    return rc;
+}
+
+/* The listing's callback: a set's objects are held until an entry that
+ * is not one comes (then everything is printed as it is). */
+static enum fy_rc
+hold_entry(void *arg, const struct remote_entry *e, struct fy_err *err)
+{
+    struct ls_hold *h = arg;
+    if (h->holding && e->type == REMOTE_ENTRY_FILE && h->n < 100000 &&
+        incr_name_ours(e->name)) {
+        if (h->n == h->cap) {
+            h->cap = h->cap ? h->cap * 2 : 64;
+            h->v = xrealloc(h->v, h->cap * sizeof *h->v);
+        }
+        struct held *x = &h->v[h->n++];
+        x->name = xstrdup(e->name);
+        x->url = xstrdup(e->url);
+        x->type = e->type;
+        x->size = e->size;
+        x->mtime = e->mtime;
+        x->has_mtime = e->has_mtime;
+        return FY_OK;
+    }
+    enum fy_rc rc = h->holding ? flush_held(h, err) : FY_OK;
+    return rc == FY_OK ? print_entry(h->s, e, err) : rc;
+}
+
+/* After the listing: what was held is a save set's states (incr.h), or
+ * printed as it is. */
+static enum fy_rc
+show_held(struct fy_ctx *ctx,
+          const struct ls_args *a,
+          struct ls_hold *h,
+          bool *states)
+{
+    *states = false;
+    if (!h->holding || h->n == 0)
+        return flush_held(h, &ctx->err);
+    const char **names = xcalloc(h->n, sizeof *names);
+    int64_t *sizes = xcalloc(h->n, sizeof *sizes);
+    for (size_t i = 0; i < h->n; i++) {
+        names[i] = h->v[i].name;
+        sizes[i] = h->v[i].size;
+    }
+    struct ls_state st = {ctx, a->bytes, 0, 0, 0};
+    enum fy_rc rc = incr_list(a->url, h->n, names, sizes, &a->remote, &ctx->out,
+                              print_state, &st, states, &ctx->err);
+    free(names);
+    free(sizes);
+    if (rc == FY_OK && !*states)
+        return flush_held(h, &ctx->err);
+    h->s->objects = st.objects; /* states shown */
+    drop_held(h);
+    return rc;
+}
+
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct ls_args *a)
 {
     struct ls_state s = {ctx, a->bytes, 0, 0, 0};
+    struct ls_hold h = {&s, false, NULL, 0, 0};
+    /* a URL ending in '/' may be a save set: shown as its states */
+    h.holding = !a->recursive && incr_is_set(a->url);
     struct remote_stats st = {0};
     char *shown = remote_url_show(a->url);
     out_event(&ctx->out, "start", "{ss}", "url", shown);
     free(shown);
-    enum fy_rc rc = remote_list(a->url, &a->remote, a->recursive, print_entry,
-                                &s, &ctx->out, &st, &ctx->err);
+    enum fy_rc rc = remote_list(a->url, &a->remote, a->recursive, hold_entry,
+                                &h, &ctx->out, &st, &ctx->err);
+    bool states = false;
+    if (rc == FY_OK)
+        rc = show_held(ctx, a, &h, &states);
+    drop_held(&h);
     if (rc != FY_OK)
         return rc;
     char *show = remote_url_show(a->url);
+    if (states) {
+        out_event(&ctx->out, "done", "{sssI}", "url", show, "states",
+                  (long long)s.objects);
+        free(show);
+        return out_stdout_check(&ctx->err);
+    }
     char size[24];
     out_fmt_size(size, sizeof size, s.total);
     if (s.objects == 0 && s.dirs == 0)

@@ -8,6 +8,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/cmds.h"
+#include "ferry/incr.h"
 #include "ferry/parse.h"
 #include "ferry/remote.h"
 #include "ferry/remote_opts.h"
@@ -17,6 +18,7 @@
 static const char usage[] =
     "usage: ferry restore URL DIR [--force] [--resumable|--no-resume]\n"
     "                     [options]\n"
+    "       ferry restore SET-URL/ DIR [--force] [--state N] [options]\n"
     "\n"
     "Download the archive at URL and unpack it into DIR while it arrives\n"
     "(several ranged requests at once into a bounded window of memory; no\n"
@@ -46,7 +48,18 @@ static const char usage[] =
     "      --strip-components N drop the first N path components\n"
     "      --resumable         keep the download in DIR.ferry-download.part\n"
     "                          so that a rerun resumes it\n"
-    "      --no-resume         remove a kept download, keep nothing\n";
+    "      --no-resume         remove a kept download, keep nothing\n"
+    "\n"
+    "Save sets: a URL ending in '/' names a set made by 'ferry save\n"
+    "--incremental': its newest state is restored (its full layer and\n"
+    "deltas applied in one pass into the same staging directory, each file\n"
+    "written once, everything checked against the state's index before the\n"
+    "swap).  'ferry ls URL/' shows the states.  A missing or damaged layer\n"
+    "is exit 3, a layer of another set exit 4, DIR untouched.\n"
+    "      --state N           restore state N of the set, not the newest\n"
+    "\n"
+    "  ferry restore s3://bkt/sets/work/ ~/work --force\n"
+    "  ferry restore --state 3 s3://bkt/sets/work/ /tmp/work-3\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
@@ -67,6 +80,7 @@ enum {
     OPT_STRIP,
     OPT_RESUMABLE,
     OPT_NO_RESUME,
+    OPT_STATE,
 };
 
 static const struct option options[] = {
@@ -75,6 +89,7 @@ static const struct option options[] = {
     {"strip-components", required_argument, NULL, OPT_STRIP},
     {"resumable", no_argument, NULL, OPT_RESUMABLE},
     {"no-resume", no_argument, NULL, OPT_NO_RESUME},
+    {"state", required_argument, NULL, OPT_STATE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -95,6 +110,7 @@ const struct cmd_def cmd_restore_def = {"restore", options, arg_kinds,
 /* What the command line asked for. */
 struct restore_args {
     bool help;
+    int64_t state;
     const char *url, *dir;
     struct arc_unpack_opts unpack;
     struct remote_opts remote;
@@ -125,6 +141,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
         case OPT_NO_RESUME:
             a->remote.no_resume = true;
             break;
+        case OPT_STATE:
+            rc = parse_i64("--state", optarg, 1, INT64_MAX / 2, &a->state, err);
+            break;
         default:
             if (!remote_opt_is(c))
                 return err->rc; /* cli_getopt() recorded it */
@@ -141,12 +160,54 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct restore_args *a)
     enum fy_rc rc = cli_args(ctx, "restore", argc, argv, 2, names, args);
     a->url = args[0];
     a->dir = args[1];
+    if (rc == FY_OK && a->url != NULL && incr_is_set(a->url) &&
+        (a->remote.resumable || a->unpack.strip > 0))
+        return cli_usage(ctx, "restore",
+                         "a save set takes neither --resumable nor "
+                         "--strip-components");
+    if (rc == FY_OK && a->state > 0 && !incr_is_set(a->url))
+        return cli_usage(ctx, "restore",
+                         "--state goes with a save set (a URL ending in '/')");
     return rc;
+}
+
+/* A save set (incr.h): its newest state, or --state N. */
+static enum fy_rc
+run_incr(struct fy_ctx *ctx, const struct restore_args *a)
+{
+    struct incr_opts io = {0, false, a->state, 0};
+    struct incr_result r;
+    double t0 = out_now();
+    enum fy_rc rc = incr_restore(a->url, a->dir, &a->unpack, &io, &a->remote,
+                                 &ctx->out, &r, &ctx->err);
+    out_progress_end(&ctx->out);
+    if (rc != FY_OK)
+        return rc;
+    char size[24], down[24], *show = remote_url_show(a->url);
+    double secs = out_now() - t0;
+    out_fmt_size(size, sizeof size, r.st.bytes);
+    out_fmt_size(down, sizeof down, r.downloaded);
+    out_info(&ctx->out,
+             "restored state %lld of %s into %s: %lld files, %lld dirs, %lld "
+             "symlinks (%s from %d layers, %s) in %.1f s; every file matches "
+             "the state's index",
+             (long long)r.seq, show, a->dir, (long long)r.st.files,
+             (long long)r.st.dirs, (long long)r.st.symlinks, size, r.layers,
+             down, secs);
+    out_event(&ctx->out, "done", "{sssssIsIsIsIsisbsf}", "url", show, "dir",
+              a->dir, "state", (long long)r.seq, "files", (long long)r.st.files,
+              "bytes", (long long)r.st.bytes, "archive_bytes",
+              (long long)r.downloaded, "layers", r.layers, "verified", true,
+              "seconds", secs);
+    free(show);
+    return FY_OK;
 }
 
 static enum fy_rc
 run(struct fy_ctx *ctx, const struct restore_args *a)
 {
+    if (incr_is_set(a->url))
+        return run_incr(ctx, a);
     const char *url = a->url, *dir = a->dir;
     struct remote_stats rs = {0};
     struct arc_stats st;
@@ -187,7 +248,7 @@ run(struct fy_ctx *ctx, const struct restore_args *a)
 enum fy_rc
 cmd_restore(int argc, char **argv, struct fy_ctx *ctx)
 {
-    struct restore_args a = {false, NULL, NULL, {false, 0, false, {0}}, {0}};
+    struct restore_args a = {false, 0, NULL, NULL, {false, 0, false, {0}}, {0}};
     remote_opts_init(&a.remote);
     a.remote.phase = "restore";
     enum fy_rc rc = parse(argc, argv, ctx, &a);

@@ -10,6 +10,8 @@
 #include "ferry/arc.h"
 #include "ferry/arc_opts.h"
 #include "ferry/cmds.h"
+#include "ferry/incr.h"
+#include "ferry/parse.h"
 #include "ferry/remote.h"
 #include "ferry/remote_opts.h"
 #include "ferry/save.h"
@@ -18,6 +20,7 @@
 
 static const char usage[] =
     "usage: ferry save DIR URL [options]\n"
+    "       ferry save DIR SET-URL/ --incremental [--keep N] [--full]\n"
     "\n"
     "Pack DIR (as 'ferry pack' does: manifest, excludes, .ferryignore) and\n"
     "upload the archive while it is being made, through a bounded memory\n"
@@ -40,7 +43,22 @@ static const char usage[] =
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
     "      --exclude-from FILE read exclude rules from FILE "
-    "(repeatable)\n";
+    "(repeatable)\n"
+    "\n"
+    "Incremental saves: with --incremental, URL ends in '/' and names a\n"
+    "save set (s3://, sftp://, file://).  The first save uploads the whole\n"
+    "tree (a full layer); later ones only what changed since the newest\n"
+    "state (content, mode, mtime, links, deletions), an unchanged tree\n"
+    "nothing at all.  Each layer is a plain tar.zst that GNU tar reads; the\n"
+    "state is written last, so an interrupted save leaves the previous one\n"
+    "restorable.  Once the deltas outgrow half the full layer a new full\n"
+    "layer is written.  See doc/incremental.md.\n"
+    "      --incremental       save into the set at URL/ (a delta when it "
+    "can)\n"
+    "      --keep N            states kept in the set (default 2); older "
+    "ones,\n"
+    "                          and layers no kept state needs, are removed\n"
+    "      --full              write a full layer now, whatever the deltas\n";
 
 /* after the remote options and their S3 and SFTP paragraphs */
 static const char usage_tail[] =
@@ -53,14 +71,21 @@ static const char usage_tail[] =
     "      upload, all --parallel parts together)\n"
     "  ferry save ~/work sftp://nas/~/work.tar.gz --exclude '.cache/'\n"
     "  ferry save ~/work file:///mnt/backup/work.tar.zst --level 9\n"
+    "  ferry save ~/work s3://bkt/sets/work/ --incremental    (a delta of\n"
+    "      what changed since the set's newest state)\n"
     "\n"
     "Exit: 0 saved, 1 failed (after retries), 2 usage, 3 bad URL or AWS\n"
     "settings, 4 SSH host or passphrase file refused, 5 stalled, 130\n"
     "interrupted.\n";
 
+enum { OPT_INCR = 0x400, OPT_KEEP, OPT_FULL };
+
 static const struct option options[] = {
     REMOTE_LONGOPTS,
     ARC_PACK_LONGOPTS,
+    {"incremental", no_argument, NULL, OPT_INCR},
+    {"keep", required_argument, NULL, OPT_KEEP},
+    {"full", no_argument, NULL, OPT_FULL},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -80,7 +105,8 @@ const struct cmd_def cmd_save_def = {"save", options, arg_kinds, value_kinds};
 
 /* What the command line asked for. */
 struct save_args {
-    bool help;
+    bool help, incremental;
+    struct incr_opts incr;
     const char *dir, *url;
     struct arc_pack_args pack;
     struct remote_opts remote;
@@ -97,6 +123,18 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
         case 'h':
             a->help = true;
             return FY_OK;
+        case OPT_INCR:
+            a->incremental = true;
+            break;
+        case OPT_FULL:
+            a->incr.full = true;
+            break;
+        case OPT_KEEP: {
+            int64_t v;
+            rc = parse_i64("--keep", optarg, 1, INCR_KEEP_MAX, &v, err);
+            a->incr.keep = (int)v;
+            break;
+        }
         default:
             if (remote_opt_is(c))
                 rc = remote_opts_set(&a->remote, c, optarg, err);
@@ -113,6 +151,15 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     enum fy_rc rc = cli_args(ctx, "save", argc, argv, 2, names, args);
     a->dir = args[0];
     a->url = args[1];
+    if (rc == FY_OK && (a->incr.keep > 0 || a->incr.full) && !a->incremental)
+        return cli_usage(ctx, "save",
+                         "--keep and --full go with --incremental");
+    if (rc == FY_OK && a->incremental != incr_is_set(a->url))
+        return cli_usage(ctx, "save",
+                         a->incremental
+                             ? "--incremental needs a set URL ending in '/'"
+                             : "a URL ending in '/' is a save set: add "
+                               "--incremental");
     return rc;
 }
 
@@ -144,9 +191,58 @@ check(struct fy_ctx *ctx, struct save_args *a)
     return rc;
 }
 
+/* --incremental: one layer of the set (incr.h). */
+static enum fy_rc
+run_incr(struct fy_ctx *ctx, struct save_args *a)
+{
+    struct fy_err *err = &ctx->err;
+    struct stat st;
+    if (stat(a->dir, &st) != 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", a->dir);
+    if (!S_ISDIR(st.st_mode))
+        return fy_fail(err, FY_EINPUT, "%s: not a directory", a->dir);
+    if (a->pack.format_given && a->pack.o.format != ARC_FMT_TAR_ZST)
+        return cli_usage(ctx, "save", "a save set's layers are tar.zst");
+    enum fy_rc rc =
+        arc_pack_args_settle(&a->pack, "save", "layer.tar.zst", err);
+    if (rc != FY_OK)
+        return rc;
+    struct incr_result r;
+    double t0 = out_now();
+    rc = incr_save(a->dir, a->url, &a->pack.o, &a->incr, &a->remote, &ctx->out,
+                   &r, err);
+    out_progress_end(&ctx->out);
+    if (rc != FY_OK)
+        return rc;
+    char up[24], *show = remote_url_show(a->url);
+    double secs = out_now() - t0;
+    out_fmt_size(up, sizeof up, r.uploaded);
+    if (r.unchanged)
+        out_info(&ctx->out,
+                 "%s unchanged since state %lld of %s: nothing uploaded",
+                 a->dir, (long long)r.seq, show);
+    else
+        out_info(&ctx->out,
+                 "saved %s to %s as state %lld: a %s layer of %lld changed "
+                 "entries and %lld deletions (%d layers in all), %s uploaded "
+                 "in %.1f s%s",
+                 a->dir, show, (long long)r.seq, r.full ? "full" : "delta",
+                 (long long)r.entries, (long long)r.deleted, r.layers, up, secs,
+                 r.removed > 0 ? "; older objects removed" : "");
+    out_event(&ctx->out, "done", "{sssssIsbsbsIsIsIsisisf}", "dir", a->dir,
+              "url", show, "state", (long long)r.seq, "unchanged", r.unchanged,
+              "full", r.full, "entries", (long long)r.entries, "deleted",
+              (long long)r.deleted, "uploaded", (long long)r.uploaded, "layers",
+              r.layers, "removed", r.removed, "seconds", secs);
+    free(show);
+    return FY_OK;
+}
+
 static enum fy_rc
 run(struct fy_ctx *ctx, struct save_args *a)
 {
+    if (a->incremental)
+        return run_incr(ctx, a);
     struct remote_stats rs = {0};
     struct arc_stats st;
     enum fy_rc rc = check(ctx, a);

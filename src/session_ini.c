@@ -566,7 +566,11 @@ remote_value(struct ini_state *st, const char *v)
         return FY_EINPUT;
     struct fy_err fe = FY_ERR_INIT;
     struct remote_url u = REMOTE_URL_INIT;
-    enum fy_rc rc = remote_url_parse(e, &u, &fe);
+    /* a save set (ending in '/', incr.h): checked as an object in it */
+    size_t n = strlen(e);
+    char *probe = n > 0 && e[n - 1] == '/' ? xasprintf("%sx", e) : NULL;
+    enum fy_rc rc = remote_url_parse(probe ? probe : e, &u, &fe);
+    free(probe);
     remote_url_release(&u);
     if (rc != FY_OK) {
         free(e);

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "ferry/arc.h"
+#include "ferry/incr.h"
 #include "ferry/out.h"
 #include "ferry/remote.h"
 #include "ferry/remote_list.h"
@@ -446,6 +447,58 @@ prune(const struct rem *r,
     return FY_OK;
 }
 
+/* remote ending in '/': a save set (incr.h), keep + 1 states kept. */
+static enum fy_rc
+save_to_set(const struct session_workspace *ws,
+            const struct remote_opts *o,
+            struct out *out,
+            struct session_saved *res,
+            struct fy_err *err)
+{
+    struct stat sb;
+    if (ws->path == NULL || stat(ws->path, &sb) != 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s",
+                             ws->path ? ws->path : "path");
+    if (!S_ISDIR(sb.st_mode))
+        return fy_fail(err, FY_EINPUT, "%s: not a directory", ws->path);
+    struct arc_pack_opts po;
+    arc_pack_opts_init(&po);
+    for (size_t i = 0; i < ws->exclude.n; i++)
+        strlist_add(&po.excludes, ws->exclude.v[i]);
+    struct incr_opts io = {0, false, 0, 0};
+    io.keep = (ws->keep < 0                  ? 0
+               : ws->keep > SESSION_KEEP_MAX ? SESSION_KEEP_MAX
+                                             : ws->keep) +
+              1;
+    struct incr_result r;
+    struct remote_opts so = *o;
+    so.phase = "save";
+    enum fy_rc rc =
+        incr_save(ws->path, ws->remote, &po, &io, &so, out, &r, err);
+    arc_pack_opts_release(&po);
+    out_progress_end(out);
+    if (rc == FY_OK && r.unchanged)
+        out_info(out, "%s: unchanged since state %lld: nothing uploaded",
+                 ws->path, (long long)r.seq);
+    else if (rc == FY_OK)
+        out_info(out,
+                 "%s: state %lld, a %s layer of %lld changed entries and "
+                 "%lld deletions",
+                 ws->path, (long long)r.seq, r.full ? "full" : "delta",
+                 (long long)r.entries, (long long)r.deleted);
+    if (rc == FY_OK && res != NULL) {
+        res->url = xstrdup(ws->remote);
+        res->name = xasprintf("state-%08lld%s", (long long)r.seq,
+                              r.unchanged ? " (unchanged)" : "");
+        res->kept = io.keep;
+        res->removed = r.removed;
+        res->files = r.st.files;
+        res->bytes = r.st.bytes;
+        res->archive = r.uploaded;
+    }
+    return rc;
+}
+
 enum fy_rc
 session_save(const struct session_workspace *ws,
              const struct remote_opts *o,
@@ -457,6 +510,8 @@ session_save(const struct session_workspace *ws,
     struct out q;
     if (res != NULL)
         memset(res, 0, sizeof *res);
+    if (ws->remote != NULL && incr_is_set(ws->remote))
+        return save_to_set(ws, o, out, res, err);
     enum fy_rc rc = rem_open(&r, ws->remote, err);
     if (rc != FY_OK) {
         rem_release(&r);

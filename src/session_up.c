@@ -22,6 +22,7 @@
 
 #include "ferry/arc.h"
 #include "ferry/fs.h"
+#include "ferry/incr.h"
 #include "ferry/magnet.h"
 #include "ferry/out.h"
 #include "ferry/save.h"
@@ -131,7 +132,11 @@ workspace_thread(void *arg)
     const struct session_workspace *ws = &p->s->ws;
     double t0 = out_now();
     char *url = NULL;
-    p->rc = up_restore_url(p->s, p->o->save, &p->o->remote, &url, &p->err);
+    bool set = ws->remote != NULL && incr_is_set(ws->remote);
+    if (set) /* a save set (incr.h): its states are the saves */
+        url = xstrdup(ws->remote);
+    else
+        p->rc = up_restore_url(p->s, p->o->save, &p->o->remote, &url, &p->err);
     if (p->rc != FY_OK)
         return NULL;
     free(p->source);
@@ -152,11 +157,20 @@ workspace_thread(void *arg)
     memset(&st, 0, sizeof st);
     struct remote_stats rs;
     memset(&rs, 0, sizeof rs);
-    p->rc = restore_run(url, ws->path, &uo, &p->o->remote, &p->out, &st, &rs,
-                        &p->err);
+    if (set) {
+        struct incr_opts io = {0, false, 0, p->o->save};
+        struct incr_result r;
+        p->rc = incr_restore(url, ws->path, &uo, &io, &p->o->remote, &p->out,
+                             &r, &p->err);
+        st = r.st;
+    } else {
+        p->rc = restore_run(url, ws->path, &uo, &p->o->remote, &p->out, &st,
+                            &rs, &p->err);
+    }
     out_progress_end(&p->out);
     p->seconds = out_now() - t0;
-    if (p->rc == FY_ERUNTIME && strstr(p->err.msg, "no such object") != NULL) {
+    if (p->rc == FY_ERUNTIME && (strstr(p->err.msg, "no such object") ||
+                                 strstr(p->err.msg, "no such set"))) {
         /* SPEC (issue 14): no saved workspace yet: start empty */
         fy_err_clear(&p->err);
         p->rc = fs_mkdir_p(ws->path, 0755, &p->err);

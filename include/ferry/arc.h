@@ -46,6 +46,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ferry/err.h"
 #include "ferry/stream.h"
@@ -84,12 +85,59 @@ bool arc_level_range(enum arc_format f, int *min, int *max);
 
 /* ----------------------------------------------------------- pack / unpack */
 
+struct arc_pack_hooks;
+
 struct arc_pack_opts {
     enum arc_format format;       /* ARC_FMT_TAR_ZST by default */
     int level;                    /* 0: the format's default */
     int threads;                  /* compression threads, 0: every core */
     struct strlist excludes;      /* --exclude GLOB, in order */
     struct strlist exclude_files; /* --exclude-from FILE, in order */
+    struct arc_pack_hooks *hooks; /* incremental saves (incr.h), or NULL */
+};
+
+/*
+ * What an incremental save (incr.h) hands arc_pack: a plan made after the
+ * scan, before anything is written, that picks the entries to pack, and
+ * members to write first under ".ferry/" (listed in the manifest like
+ * any file; unpack leaves them out as fetch's state directory).
+ */
+struct arc_pack_entry {
+    const char *path; /* relative to the packed directory */
+    mode_t mode;      /* the scan's lstat: type and permissions */
+};
+#define ARC_PACK_EXTRA_MAX 2
+struct arc_pack_extra {
+    const char *name; /* ".ferry/NAME" */
+    const void *data; /* borrowed until arc_pack returns */
+    size_t len;
+};
+struct arc_pack_hooks {
+    /*
+     * The n entries the scan found, in archive order, under the directory
+     * open as rootfd (borrowed): set keep[i] (all false on entry) for each
+     * entry to pack; *none: pack nothing (os is discarded, arc_pack
+     * returns FY_OK with st->archive_bytes 0).  May fill extra/n_extra.
+     * Called again when a save starts over.
+     */
+    enum fy_rc (*plan)(void *ctx,
+                       int rootfd,
+                       size_t n,
+                       const struct arc_pack_entry *ents,
+                       bool *keep,
+                       bool *none,
+                       struct fy_err *err);
+    /* Entry i was packed as the manifest says (hash NULL for 'd';
+     * link: a hardlink's target, else NULL). */
+    void (*packed)(void *ctx,
+                   size_t i,
+                   char type,
+                   int64_t size,
+                   const unsigned char *hash,
+                   const char *link);
+    void *ctx;
+    struct arc_pack_extra extra[ARC_PACK_EXTRA_MAX];
+    size_t n_extra;
 };
 
 void arc_pack_opts_init(struct arc_pack_opts *o);
@@ -168,6 +216,68 @@ enum fy_rc arc_unpack(struct fy_istream *is,
                       struct out *out,
                       struct arc_stats *st,
                       struct fy_err *err);
+
+/*
+ * Layered unpack (incremental restores, incr.h): n archives, applied in
+ * order into one staging directory beside dir, as arc_unpack does for one
+ * (the same checks, the same atomic swap; nothing of dir touched on any
+ * error).  Each archive is walked and checked against its own manifest;
+ * want() says which entries are created from it (the others are read,
+ * checked and left out), so a path is written once.  Entries under the
+ * top-level ".ferry/" of at most 1 MiB go to member() (path NULL: the
+ * archive's first entry is not one: member() decides); every manifest
+ * line that matched its archive goes to line().  Directory modes and
+ * times are set after the last archive.
+ */
+struct arc_mf_line;
+struct arc_layer_hooks {
+    size_t n;
+    enum fy_rc (*open)(void *ctx,
+                       size_t i,
+                       struct fy_istream *is,
+                       struct fy_err *err);
+    /* *make: create path (type 'f' 'd' 'l' 'h'; link: a hardlink's
+     * target) from archive i */
+    enum fy_rc (*want)(void *ctx,
+                       size_t i,
+                       const char *path,
+                       char type,
+                       const char *link,
+                       bool *make,
+                       struct fy_err *err);
+    enum fy_rc (*member)(void *ctx,
+                         size_t i,
+                         const char *path,
+                         const void *data,
+                         size_t len,
+                         struct fy_err *err);
+    enum fy_rc (*line)(void *ctx,
+                       size_t i,
+                       const struct arc_mf_line *l,
+                       struct fy_err *err);
+    /* after the last archive, before the swap: the last word */
+    enum fy_rc (*finish)(void *ctx, struct fy_err *err);
+    void *ctx;
+};
+enum fy_rc arc_unpack_layers(const struct arc_layer_hooks *h,
+                             const char *dir,
+                             const struct arc_unpack_opts *o,
+                             struct out *out,
+                             struct arc_stats *st,
+                             struct fy_err *err);
+
+/*
+ * A small document (an incremental set's index) as one zstd frame,
+ * appended to out; and back, refusing more than max bytes of output or a
+ * corrupt or truncated frame (FY_EINPUT, naming name).
+ */
+void arc_blob_compress(const void *buf, size_t len, struct sbuf *out);
+enum fy_rc arc_blob_decompress(const void *buf,
+                               size_t len,
+                               size_t max,
+                               const char *name,
+                               struct sbuf *out,
+                               struct fy_err *err);
 
 /* One entry as list shows it. */
 struct arc_entry_info {
