@@ -36,7 +36,10 @@ static const char usage[] =
     "  -r, --recursive         every object below, with its path; no PRE "
     "lines\n"
     "      --bytes             sizes in bytes (default: KiB, MiB, "
-    "GiB)\n" REMOTE_OPTS_HELP "  -h, --help              this help\n"
+    "GiB)\n" REMOTE_OPTS_HELP "  -h, --help              this help\n";
+
+/* The rest of the help (one literal would pass C's 4095-byte limit). */
+static const char usage_tail[] =
     "\n"
     "A URL-PREFIX ending in '/' that holds a save set (only its state,\n"
     "layer and index objects, see 'ferry save --incremental') is shown as\n"
@@ -371,10 +374,12 @@ cmd_ls(int argc, char **argv, struct fy_ctx *ctx)
     struct ls_args a = {false, false, false, NULL, {0}};
     remote_opts_init(&a.remote);
     enum fy_rc rc = parse(argc, argv, ctx, &a);
-    if (rc == FY_OK && a.help)
-        rc = cli_help(usage);
-    else if (rc == FY_OK)
+    if (rc == FY_OK && a.help) {
+        (void)cli_help(usage);
+        rc = cli_help(usage_tail);
+    } else if (rc == FY_OK) {
         rc = run(ctx, &a);
+    }
     remote_opts_release(&a.remote);
     return rc;
 }
