@@ -178,6 +178,10 @@ run_incr(struct fy_ctx *ctx, const struct restore_args *a)
     struct incr_opts io = {0, false, a->state, 0};
     struct incr_result r;
     double t0 = out_now();
+    char *shown = remote_url_show(a->url);
+    /* the run's one "start": the unpacker's is dropped */
+    out_event(&ctx->out, "start", "{ssss}", "url", shown, "dir", a->dir);
+    free(shown);
     enum fy_rc rc = incr_restore(a->url, a->dir, &a->unpack, &io, &a->remote,
                                  &ctx->out, &r, &ctx->err);
     out_progress_end(&ctx->out);
@@ -194,11 +198,13 @@ run_incr(struct fy_ctx *ctx, const struct restore_args *a)
              (long long)r.seq, show, a->dir, (long long)r.st.files,
              (long long)r.st.dirs, (long long)r.st.symlinks, size, r.layers,
              down, secs);
-    out_event(&ctx->out, "done", "{sssssIsIsIsIsisbsf}", "url", show, "dir",
-              a->dir, "state", (long long)r.seq, "files", (long long)r.st.files,
-              "bytes", (long long)r.st.bytes, "archive_bytes",
-              (long long)r.downloaded, "layers", r.layers, "verified", true,
-              "seconds", secs);
+    /* restore's fields (resumed, parts, retries: not counted for a set),
+     * then the set's */
+    out_event(&ctx->out, "done", "{sssssIsIsIsIsIsIsbsfsIsi}", "url", show,
+              "dir", a->dir, "files", (long long)r.st.files, "bytes",
+              (long long)r.st.bytes, "archive_bytes", (long long)r.downloaded,
+              "resumed", -1LL, "parts", -1LL, "retries", -1LL, "verified", true,
+              "seconds", secs, "seq", (long long)r.seq, "layers", r.layers);
     free(show);
     return FY_OK;
 }

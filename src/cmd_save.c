@@ -209,6 +209,10 @@ run_incr(struct fy_ctx *ctx, struct save_args *a)
         return rc;
     struct incr_result r;
     double t0 = out_now();
+    char *shown = remote_url_show(a->url);
+    /* the run's one "start": the packer's is dropped */
+    out_event(&ctx->out, "start", "{ssss}", "dir", a->dir, "url", shown);
+    free(shown);
     rc = incr_save(a->dir, a->url, &a->pack.o, &a->incr, &a->remote, &ctx->out,
                    &r, err);
     out_progress_end(&ctx->out);
@@ -229,11 +233,15 @@ run_incr(struct fy_ctx *ctx, struct save_args *a)
                  a->dir, show, (long long)r.seq, r.full ? "full" : "delta",
                  (long long)r.entries, (long long)r.deleted, r.layers, up, secs,
                  r.removed > 0 ? "; older objects removed" : "");
-    out_event(&ctx->out, "done", "{sssssIsbsbsIsIsIsisisf}", "dir", a->dir,
-              "url", show, "state", (long long)r.seq, "unchanged", r.unchanged,
-              "full", r.full, "entries", (long long)r.entries, "deleted",
-              (long long)r.deleted, "uploaded", (long long)r.uploaded, "layers",
-              r.layers, "removed", r.removed, "seconds", secs);
+    /* save's fields (parts and retries: not counted for a set), then the
+     * set's */
+    out_event(&ctx->out, "done", "{sssssIsIsIsIsIsfsIsbsbsIsIsisi}", "dir",
+              a->dir, "url", show, "files", (long long)r.st.files, "bytes",
+              (long long)r.st.bytes, "archive_bytes", (long long)r.uploaded,
+              "parts", -1LL, "retries", -1LL, "seconds", secs, "seq",
+              (long long)r.seq, "unchanged", r.unchanged, "full", r.full,
+              "entries", (long long)r.entries, "deleted", (long long)r.deleted,
+              "layers", r.layers, "removed", r.removed);
     free(show);
     return FY_OK;
 }

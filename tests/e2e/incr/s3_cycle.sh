@@ -26,7 +26,7 @@ before=$(grep -cE '^(PUT|POST|DELETE) ' "$WORK/s3.log")
 run_ferry --json save "$ws" "$set" --incremental
 assert_exit 0
 grep -q '"unchanged":true' "$WORK/out" || fail "not unchanged: $(cat "$WORK/out")"
-grep -q '"uploaded":0' "$WORK/out" || fail "an unchanged save uploaded: $(cat "$WORK/out")"
+grep -q '"archive_bytes":0' "$WORK/out" || fail "an unchanged save uploaded: $(cat "$WORK/out")"
 [ "$(grep -cE '^(PUT|POST|DELETE) ' "$WORK/s3.log")" -eq "$before" ] || fail "an unchanged save wrote to the server"
 
 # a delta
@@ -37,7 +37,7 @@ chmod 700 "$ws/src/pkg/mod9.py"
 run_ferry --json save "$ws" "$set" --incremental
 assert_exit 0
 keep_state 2 "$ws"
-up=$(sed -n 's/.*"uploaded":\([0-9]*\).*/\1/p' "$WORK/out")
+up=$(sed -n 's/.*"archive_bytes":\([0-9]*\).*/\1/p' "$WORK/out")
 [ -n "$up" ] && [ "$up" -lt 65536 ] || fail "the delta uploaded $up bytes"
 
 run_ferry restore "$set" "$WORK/back2"
