@@ -28,6 +28,7 @@
 #include "arc_int.h"
 #include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/sha256.h"
 #include "arc_zstd.h"
 #include "ferry/xalloc.h"
 
@@ -73,6 +74,7 @@ struct packer {
     bool have_uid, have_gid;
     char *uname, *gname;
     struct arc_tick prog;
+    struct sha256 *sha; /* of every byte written (NULL: none) */
 };
 
 /* The manifest line of a scan entry (see arc_manifest_add); type 0: it
@@ -105,6 +107,7 @@ owrite(void *ctx, const void *buf, size_t n)
 {
     struct packer *p = ctx;
     p->st->archive_bytes += (int64_t)n;
+    sha256_update(p->sha, buf, n);
     return p->os->write(p->os->ctx, buf, n, p->err);
 }
 
@@ -659,6 +662,7 @@ packer_release(struct packer *p)
     free(p->uname);
     free(p->gname);
     free(p->mf);
+    sha256_free(p->sha);
     arc_map_release(&p->links);
     arc_scan_release(&p->scan);
 }
@@ -771,11 +775,14 @@ arc_pack(const char *dir,
     p.buf = xmalloc(ARC_BLOCK);
     p.xx = arc_xx_new();
     p.mf = xcalloc(p.scan.n > 0 ? p.scan.n : 1, sizeof *p.mf);
+    p.sha = sha256_new();
     rc = writer_open(&p);
     if (rc == FY_OK)
         rc = pack_entries(&p);
     if (rc == FY_OK)
         rc = pack_finish(&p);
+    if (rc == FY_OK)
+        (void)sha256_hex(p.sha, st->sha256);
     if (rc == FY_OK) {
         arc_tick(out, &p.prog, true);
         closed = true;

@@ -154,11 +154,14 @@ run(struct fy_ctx *ctx, struct save_args *a)
                  (long long)st.symlinks, in, up, secs, rate,
                  (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
                  (long long)rs.retries);
-        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsf}", "op", "save",
+        if (st.sha256[0])
+            out_info(&ctx->out, "sha256: %s", st.sha256);
+        out_event(&ctx->out, "done", "{sssssssIsIsIsIsIsfss?}", "op", "save",
                   "dir", a->dir, "url", show, "files", (long long)st.files,
                   "bytes", (long long)st.bytes, "archive_bytes",
                   (long long)rs.bytes, "parts", (long long)rs.parts, "retries",
-                  (long long)rs.retries, "seconds", secs);
+                  (long long)rs.retries, "seconds", secs, "sha256",
+                  st.sha256[0] ? st.sha256 : NULL);
         free(show);
     }
     return rc;
