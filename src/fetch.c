@@ -401,16 +401,22 @@ write_marker(struct run *r, const char *state, struct fy_err *err)
     return fs_write_file(r->marker_path, line, (size_t)n, 0600, err);
 }
 
-/* A clean end: stop transfers, store resume data, mark it trusted. */
+/*
+ * A clean end: stop transfers, store resume data, mark it trusted, or
+ * (complete) "complete": a rerun of a complete fetch checks every file on
+ * disk again, so "already complete" is said of the bytes there now, and a
+ * file changed since is repaired.  DIR/.ferry is kept for that rerun: the
+ * pieces of files --select left out (<hex>.parts) and the resume data.
+ */
 static void
-finish_clean(struct run *r)
+finish_clean(struct run *r, bool complete)
 {
     if (r->list || !tor_has_metadata(r->s))
         return;
     tor_pause(r->s);
     struct fy_err ignore = FY_ERR_INIT;
     if (final_save(r))
-        write_marker(r, "clean", &ignore);
+        write_marker(r, complete ? "complete" : "clean", &ignore);
 }
 
 /* This boot's id (Linux), or "unknown". */
@@ -427,14 +433,15 @@ boot_id(char id[64])
     sbuf_release(&sb);
 }
 
-/* Did the run that wrote the resume data end cleanly in this boot? */
+/* Does the marker say state ("clean": the run that wrote the resume data
+ * ended cleanly in this boot; "complete": and its fetch was complete)? */
 static bool
-trusted(const struct run *r)
+marker_says(const struct run *r, const char *state)
 {
     struct sbuf sb = SBUF_INIT;
     struct fy_err ignore = FY_ERR_INIT;
     char want[128];
-    snprintf(want, sizeof want, "%s clean\n", r->boot);
+    snprintf(want, sizeof want, "%s %s\n", r->boot, state);
     bool ok =
         strcmp(r->boot, "unknown") != 0 &&
         fs_read_regular(r->marker_path, 256, &sb, NULL, &ignore) == FY_OK &&
@@ -519,17 +526,22 @@ summary(struct run *r, const struct tor_status *st, double secs)
     out_fmt_size(size, sizeof size, r->selected_bytes);
     out_fmt_size(rate, sizeof rate, (int64_t)rt);
     out_fmt_size(got, sizeof got, st->session_down);
-    out_info(r->out,
-             "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
-             "peer%s, %d seed%s)",
-             esc, size, secs, got, rate, r->max_peers,
-             r->max_peers == 1 ? "" : "s", r->max_seeds,
-             r->max_seeds == 1 ? "" : "s");
-    out_event(r->out, "done", "{sssIsIsfsfsisisi}", "name", esc, "bytes",
+    bool already = st->session_down == 0; /* every piece was on disk */
+    if (already)
+        out_info(r->out, "%s: already complete (%s, every piece checked)", esc,
+                 size);
+    else
+        out_info(r->out,
+                 "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
+                 "peer%s, %d seed%s)",
+                 esc, size, secs, got, rate, r->max_peers,
+                 r->max_peers == 1 ? "" : "s", r->max_seeds,
+                 r->max_seeds == 1 ? "" : "s");
+    out_event(r->out, "done", "{sssIsIsfsfsisisisb}", "name", esc, "bytes",
               (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
               "hash_failures", r->hash_failures, "peers_max", r->max_peers,
-              "seeds_max", r->max_seeds);
+              "seeds_max", r->max_seeds, "already_complete", already);
     free(esc);
     free(name);
     if (r->o->stats != NULL) {
@@ -709,11 +721,13 @@ open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
                         &why) == FY_OK) {
         ap->resume = resume->buf;
         ap->resume_len = resume->len;
-        ap->recheck = !trusted(r);
+        bool complete = marker_says(r, "complete");
+        ap->recheck = !marker_says(r, "clean");
         out_verbose(r->out, "resuming from %s%s", r->resume_path,
-                    ap->recheck ? " (the last run did not end cleanly: "
-                                  "checking the files)"
-                                : "");
+                    complete      ? " (complete before: checking the files)"
+                    : ap->recheck ? " (the last run did not end cleanly: "
+                                    "checking the files)"
+                                  : "");
     } else if (!missing) {
         out_warn(r->out, "ignoring resume data: %s", why.msg);
     }
@@ -787,7 +801,7 @@ fetch(struct run *r)
         goto out;
     rc = loop(r);
     if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
-        finish_clean(r);
+        finish_clean(r, rc == FY_OK);
 out:
     out_progress_end(r->out);
     tor_session_free(r->s); /* the part file is complete after this */
