@@ -589,6 +589,11 @@ loop(struct run *r)
         p.total = r->have_meta ? st.wanted : -1;
         /* libtorrent's rates lag by seconds: out.c measures ours */
         p.rate = seed_start >= 0 ? st.up_rate : -1;
+        if (seed_start >= 0) { /* what seeding does: sent, ratio */
+            p.done = st.session_up;
+            p.ratio =
+                st.wanted > 0 ? (double)st.all_time_up / (double)st.wanted : 0;
+        }
         p.peers = st.peers;
         p.seeds = st.seeds;
         p.session_down = st.session_down;
@@ -919,24 +924,29 @@ seed_upload(struct run *r, struct tor_status *st)
             (rc = tor_get_status(r->s, st, r->err)) != FY_OK)
             return rc;
         struct out_progress p = OUT_PROGRESS_INIT;
+        double ratio =
+            st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
         p.phase = "seed";
         p.done = st->session_up;
         p.rate = st->up_rate;
         p.peers = st->peers;
         p.seeds = st->seeds;
+        p.session_down = st->session_down;
         p.session_up = st->session_up;
+        p.ratio = ratio;
         out_progress(r->out, &p, false);
-        double ratio =
-            st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
         if ((o->seed_time >= 0 && out_now() - start >= o->seed_time) ||
             (o->seed_ratio >= 0 && ratio >= o->seed_ratio))
             break;
     }
     out_progress_end(r->out);
     char up[24];
+    double ratio =
+        st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
     out_fmt_size(up, sizeof up, st->session_up);
-    out_info(r->out, "stopped seeding: %s sent", up);
-    out_event(r->out, "done", "{sI}", "session_up", (long long)st->session_up);
+    out_info(r->out, "stopped seeding: %s sent, ratio %.2f", up, ratio);
+    out_event(r->out, "done", "{sIsf}", "session_up", (long long)st->session_up,
+              "ratio", ratio);
     return FY_OK;
 }
 
