@@ -122,7 +122,8 @@ arc_tick(struct out *out, struct arc_tick *t, bool final)
     if (t->p.phase == NULL)
         return;
     if (!final) {
-        if (!t->shown && out_now() - t->t0 < 1.0)
+        /* quiet for a second (FERRY_PROGRESS_INTERVAL=0: never) */
+        if (!t->shown && out->interval > 0 && out_now() - t->t0 < 1.0)
             return;
         t->shown = true;
         out_progress(out, &t->p, false);
