@@ -116,6 +116,8 @@ mf_add(struct packer *p, char type, int64_t size, const unsigned char *hash)
 static void
 pack_tick(struct packer *p)
 {
+    if (p->out->mode == OUT_NONE) /* -q, --no-progress, save's packer */
+        return;
     int64_t done = p->read;
     if (p->zstd != NULL)
         done -= arc_zstd_writer_backlog(p->zstd) / 2;
