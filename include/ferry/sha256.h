@@ -11,6 +11,9 @@
  *     if (sha256_hex(h, hex)) ...           (64 lower-case hex digits)
  *     sha256_free(h);                       (NULL is fine)
  *
+ * The hash runs on a helper thread (4 MiB of buffers): update copies.
+ * One thread at a time may call these functions on one hash.
+ *
  * Ownership: the caller's, freed with sha256_free().  A failure (an
  * OpenSSL that refuses, out of memory) is no error: the hash is simply
  * not there, and sha256_hex() returns false with hex "".

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <openssl/evp.h>
+#include <stdio.h>
 
 #include "ferry/sha256.h"
 
@@ -42,6 +44,35 @@ test_vectors(void **state)
     sha256_free(h);
 }
 
+/* More than the helper's ring holds, in odd pieces: the same digest as
+ * OpenSSL's one-shot. */
+static void
+test_ring(void **state)
+{
+    (void)state;
+    size_t n = (9u << 20) + 12345;
+    unsigned char *buf = malloc(n), md[32];
+    char hex[SHA256_HEX], want[SHA256_HEX];
+    assert_non_null(buf);
+    for (size_t i = 0; i < n; i++)
+        buf[i] = (unsigned char)(i * 2654435761u >> 13);
+    unsigned int len = 0;
+    assert_int_equal(EVP_Digest(buf, n, md, &len, EVP_sha256(), NULL), 1);
+    for (unsigned int i = 0; i < len; i++)
+        snprintf(want + 2 * i, 3, "%02x", md[i]);
+    struct sha256 *h = sha256_new();
+    for (size_t off = 0; off < n; off += 7777)
+        sha256_update(h, buf + off, n - off < 7777 ? n - off : 7777);
+    assert_true(sha256_hex(h, hex));
+    assert_string_equal(hex, want);
+    sha256_free(h);
+    /* freed unfinished: the helper stops */
+    h = sha256_new();
+    sha256_update(h, buf, n);
+    sha256_free(h);
+    free(buf);
+}
+
 static void
 test_null(void **state)
 {
@@ -58,6 +89,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_vectors),
+        cmocka_unit_test(test_ring),
         cmocka_unit_test(test_null),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
