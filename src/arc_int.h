@@ -122,7 +122,8 @@ arc_tick(struct out *out, struct arc_tick *t, bool final)
     if (t->p.phase == NULL)
         return;
     if (!final) {
-        if (!t->shown && out_now() - t->t0 < 1.0)
+        /* quiet for a second (FERRY_PROGRESS_INTERVAL=0: never) */
+        if (!t->shown && out->interval > 0 && out_now() - t->t0 < 1.0)
             return;
         t->shown = true;
         out_progress(out, &t->p, false);
@@ -176,6 +177,30 @@ arc_scan_mtime(const struct arc_scan_entry *e)
     return t;
 }
 
+/* What the pre-scan decided about one path (struct arc_scan.visit). */
+enum arc_scan_verdict {
+    ARC_SCAN_PACK,     /* it goes in the archive */
+    ARC_SCAN_EXCLUDED, /* an exclude rule: why is the rule, from its origin */
+    ARC_SCAN_STATE,    /* DIR/.ferry, fetch's state */
+    ARC_SCAN_OUTPUT,   /* the archive being written (or an older one) */
+    ARC_SCAN_SPECIAL   /* socket, device, FIFO: why says which */
+};
+
+/*
+ * pack --dry-run's view of the scan: called for every path the scan
+ * decides on, in archive order, with the directory it is in (dfd) and
+ * its name there, its lstat() and the verdict; a failure stops the scan.
+ * A scan with a visitor leaves the verdicts to it: no warning, no -v line.
+ */
+typedef enum fy_rc (*arc_scan_visit_fn)(void *ctx,
+                                        int dfd,
+                                        const char *name,
+                                        const char *rel,
+                                        const struct stat *st,
+                                        enum arc_scan_verdict v,
+                                        const char *why,
+                                        const char *from);
+
 /*
  * The pre-scan of pack.  The caller fills the first fields (borrowed, they
  * outlive the scan) and owns the struct; arc_scan_release() frees what
@@ -186,8 +211,10 @@ struct arc_scan {
     const char *name; /* the archive, for messages */
     struct out *out;
     struct fy_err *err;
-    struct arc_stats *st; /* skipped entries are counted here */
-    dev_t skip_dev[2];    /* files never archived (arc_scan_skip) */
+    struct arc_stats *st;    /* skipped entries are counted here */
+    arc_scan_visit_fn visit; /* pack --dry-run, else NULL */
+    void *visit_ctx;
+    dev_t skip_dev[2]; /* files never archived (arc_scan_skip) */
     ino_t skip_ino[2];
     int nskip;
     struct arc_excludes ex;

@@ -28,6 +28,7 @@
 #include "arc_int.h"
 #include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/sha256.h"
 #include "arc_zstd.h"
 #include "ferry/xalloc.h"
 
@@ -74,7 +75,12 @@ struct packer {
     gid_t gid;
     bool have_uid, have_gid;
     char *uname, *gname;
+    /* progress: file bytes read; prog.p.done weighs in what the
+     * compressor still holds, and stays below the total until the
+     * archive's last byte is written (pack_tick) */
+    int64_t read;
     struct arc_tick prog;
+    struct sha256 *sha; /* of every byte written (NULL: none) */
 };
 
 /* The manifest line of a scan entry (see arc_manifest_add); type 0: it
@@ -102,12 +108,43 @@ mf_add(struct packer *p, char type, int64_t size, const unsigned char *hash)
         memcpy(r->hash, hash, 16);
 }
 
+/*
+ * Progress weighs output as much as input: the mean of the bytes read and
+ * the bytes compressed (read less what the zstd writer still holds: at a
+ * slow level its workers hold megabytes, and the last of them takes
+ * seconds), never going back, and short of the total until arc_pack()
+ * has written the archive's last byte and draws the final line.
+ */
+static void
+pack_tick(struct packer *p)
+{
+    if (p->out->mode == OUT_NONE) /* -q, --no-progress, save's packer */
+        return;
+    int64_t done = p->read;
+    if (p->zstd != NULL)
+        done -= arc_zstd_writer_backlog(p->zstd) / 2;
+    if (done > p->prog.p.total - 1)
+        done = p->prog.p.total - 1;
+    if (done > p->prog.p.done)
+        p->prog.p.done = done;
+    arc_tick(p->out, &p->prog, false);
+}
+
+static void
+zstd_tick(void *ctx)
+{
+    pack_tick(ctx);
+}
+
 static enum fy_rc
 owrite(void *ctx, const void *buf, size_t n)
 {
     struct packer *p = ctx;
     p->st->archive_bytes += (int64_t)n;
-    return p->os->write(p->os->ctx, buf, n, p->err);
+    sha256_update(p->sha, buf, n);
+    enum fy_rc rc = p->os->write(p->os->ctx, buf, n, p->err);
+    pack_tick(p);
+    return rc;
 }
 
 /*
@@ -210,6 +247,7 @@ writer_open(struct packer *p)
                                 p->name, p->err, &p->zstd);
         if (rc != FY_OK)
             return rc;
+        arc_zstd_writer_on_tick(p->zstd, zstd_tick);
     }
     if (archive_write_open2(p->a, p, NULL, pack_write_cb, NULL, NULL) !=
         ARCHIVE_OK)
@@ -433,8 +471,8 @@ file_data(
         rc = data_out(p, p->buf, (size_t)n);
         p->store_next = false;
         left -= n;
-        p->prog.p.done += n;
-        arc_tick(p->out, &p->prog, false);
+        p->read += n;
+        pack_tick(p);
     }
     return rc;
 }
@@ -675,6 +713,7 @@ packer_release(struct packer *p)
     free(p->gname);
     free(p->mf);
     free(p->keep);
+    sha256_free(p->sha);
     arc_map_release(&p->links);
     arc_scan_release(&p->scan);
 }
@@ -853,12 +892,18 @@ arc_pack(const char *dir,
     p.buf = xmalloc(ARC_BLOCK);
     p.xx = arc_xx_new();
     p.mf = xcalloc(p.scan.n > 0 ? p.scan.n : 1, sizeof *p.mf);
+    p.sha = sha256_new();
     rc = writer_open(&p);
     if (rc == FY_OK)
         rc = pack_entries(&p);
     if (rc == FY_OK)
         rc = pack_finish(&p);
+    if (rc == FY_OK)
+        (void)sha256_hex(p.sha, st->sha256);
     if (rc == FY_OK) {
+        p.prog.p.done = p.read;      /* all of it is in the archive now */
+        if (p.prog.p.total < p.read) /* a file grew while it was read */
+            p.prog.p.total = p.read;
         arc_tick(out, &p.prog, true);
         closed = true;
         rc = os->close(os->ctx, true, err);

@@ -422,7 +422,9 @@ arc_unsafe_why(enum arc_unsafe u)
 /* -------------------------------------------------------------- excludes */
 
 void
-arc_excludes_add(struct arc_excludes *ex, const char *line)
+arc_excludes_add_from(struct arc_excludes *ex,
+                      const char *line,
+                      const char *from)
 {
     struct glob_rule r;
     if (!glob_rule_parse(&r, line))
@@ -430,8 +432,20 @@ arc_excludes_add(struct arc_excludes *ex, const char *line)
     if (ex->n == ex->cap) {
         ex->cap = ex->cap ? ex->cap * 2 : 8;
         ex->v = xrealloc(ex->v, ex->cap * sizeof *ex->v);
+        ex->src = xrealloc(ex->src, ex->cap * sizeof *ex->src);
     }
+    size_t len = strlen(line);
+    if (len > 0 && line[len - 1] == '\r')
+        len--;
+    ex->src[ex->n].rule = xasprintf("%.*s", (int)len, line);
+    ex->src[ex->n].from = from != NULL ? xstrdup(from) : NULL;
     ex->v[ex->n++] = r;
+}
+
+void
+arc_excludes_add(struct arc_excludes *ex, const char *line)
+{
+    arc_excludes_add_from(ex, line, NULL);
 }
 
 enum fy_rc
@@ -451,13 +465,18 @@ arc_excludes_load(struct arc_excludes *ex,
         return fy_fail(err, rc, "%s", tmp.msg);
     }
     char *p = sb.buf;
+    size_t lineno = 0;
+    struct sbuf from = SBUF_INIT;
     while (p != NULL && *p) {
         char *nl = strchr(p, '\n');
         if (nl)
             *nl = '\0';
-        arc_excludes_add(ex, p);
+        from.len = 0;
+        sbuf_addf(&from, "%s:%zu", path, ++lineno);
+        arc_excludes_add_from(ex, p, from.buf);
         p = nl ? nl + 1 : NULL;
     }
+    sbuf_release(&from);
     sbuf_release(&sb);
     return FY_OK;
 }
@@ -465,16 +484,35 @@ arc_excludes_load(struct arc_excludes *ex,
 bool
 arc_excludes_match(const struct arc_excludes *ex, const char *path, bool is_dir)
 {
+    return arc_excludes_why(ex, path, is_dir, NULL) != NULL;
+}
+
+const char *
+arc_excludes_why(const struct arc_excludes *ex,
+                 const char *path,
+                 bool is_dir,
+                 const char **from)
+{
     const struct glob_rule *r = glob_rules_last(ex->v, ex->n, path, is_dir, 0);
-    return r != NULL && !r->negate;
+    if (r == NULL || r->negate)
+        return NULL;
+    const struct arc_exclude_src *src = &ex->src[r - ex->v];
+    if (from != NULL)
+        *from = src->from;
+    return src->rule;
 }
 
 void
 arc_excludes_release(struct arc_excludes *ex)
 {
-    for (size_t i = 0; i < ex->n; i++)
+    for (size_t i = 0; i < ex->n; i++) {
         glob_rule_release(&ex->v[i]);
+        free(ex->src[i].rule);
+        free(ex->src[i].from);
+    }
     free(ex->v);
+    free(ex->src);
     ex->v = NULL;
+    ex->src = NULL;
     ex->n = ex->cap = 0;
 }

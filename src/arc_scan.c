@@ -116,10 +116,21 @@ arc_scan_dir(struct arc_scan *s, int dfd)
             rc = fy_fail_errno(s->err, FY_ERUNTIME, "%s/%s", s->dir, rel);
             break;
         }
-        if (is_output(s, &st))
+        if (is_output(s, &st)) {
+            if (s->visit != NULL)
+                rc = s->visit(s->visit_ctx, dirfd(d), v[i], rel, &st,
+                              ARC_SCAN_OUTPUT, "the archive itself", NULL);
             continue;
+        }
         bool isdir = S_ISDIR(st.st_mode);
-        if (s->ex.n > 0 && arc_excludes_match(&s->ex, rel, isdir)) {
+        const char *from = NULL, *rule = NULL;
+        if (s->ex.n > 0 &&
+            (rule = arc_excludes_why(&s->ex, rel, isdir, &from)) != NULL) {
+            if (s->visit != NULL) {
+                rc = s->visit(s->visit_ctx, dirfd(d), v[i], rel, &st,
+                              ARC_SCAN_EXCLUDED, rule, from);
+                continue;
+            }
             char *e = out_escape(rel);
             out_verbose(s->out, "excluded: %s%s", e, isdir ? "/" : "");
             free(e);
@@ -128,18 +139,31 @@ arc_scan_dir(struct arc_scan *s, int dfd)
         if (plen == 0 && strcmp(rel, ARC_STATE_DIR) == 0) {
             /* fetch's state (and the manifest's name): never archived, so
              * ferry's archives cannot plant state in a later fetch's DIR */
-            out_verbose(s->out, "skipped %s/%s (ferry's state directory)",
-                        s->dir, ARC_STATE_DIR);
+            if (s->visit != NULL)
+                rc = s->visit(s->visit_ctx, dirfd(d), v[i], rel, &st,
+                              ARC_SCAN_STATE, "ferry's state directory", NULL);
+            else
+                out_verbose(s->out, "skipped %s/%s (ferry's state directory)",
+                            s->dir, ARC_STATE_DIR);
             continue;
         }
         if (!S_ISREG(st.st_mode) && !isdir && !S_ISLNK(st.st_mode)) {
+            s->st->skipped++;
+            if (s->visit != NULL) {
+                rc = s->visit(s->visit_ctx, dirfd(d), v[i], rel, &st,
+                              ARC_SCAN_SPECIAL, mode_kind(st.st_mode), NULL);
+                continue;
+            }
             char *e = out_escape(rel);
             out_warn(s->out, "%s/%s: %s skipped", s->dir, e,
                      mode_kind(st.st_mode));
             free(e);
-            s->st->skipped++;
             continue;
         }
+        if (s->visit != NULL &&
+            (rc = s->visit(s->visit_ctx, dirfd(d), v[i], rel, &st,
+                           ARC_SCAN_PACK, NULL, NULL)) != FY_OK)
+            break;
         add_entry(s, rel, &st);
         if (S_ISREG(st.st_mode))
             s->total += (int64_t)st.st_size;
@@ -174,7 +198,7 @@ arc_scan_excludes(struct arc_scan *s, const struct arc_pack_opts *o)
     for (size_t i = 0; rc == FY_OK && i < o->exclude_files.n; i++)
         rc = arc_excludes_load(&s->ex, o->exclude_files.v[i], false, s->err);
     for (size_t i = 0; rc == FY_OK && i < o->excludes.n; i++)
-        arc_excludes_add(&s->ex, o->excludes.v[i]);
+        arc_excludes_add_from(&s->ex, o->excludes.v[i], "--exclude");
     return rc;
 }
 

@@ -64,7 +64,14 @@ struct arc_zstd_writer {
     bool raw_open;
     XXH64_state_t *x64;
     int64_t frames_z, frames_raw, bytes_raw;
+    void (*tick)(void *ctx); /* progress, between libzstd's returns */
 };
+
+void
+arc_zstd_writer_on_tick(struct arc_zstd_writer *z, void (*tick)(void *ctx))
+{
+    z->tick = tick;
+}
 
 static enum fy_rc
 writer_flush(struct arc_zstd_writer *z)
@@ -93,6 +100,8 @@ writer_compress(struct arc_zstd_writer *z, ZSTD_EndDirective mode)
             return fy_fail(z->err, FY_ERUNTIME, "%s: zstd: %s", z->name,
                            ZSTD_getErrorName(r));
         z->out_len = zo.pos;
+        if (z->tick != NULL)
+            z->tick(z->write_ctx);
         bool finished = mode == ZSTD_e_end ? r == 0 : in.pos == in.size;
         if (z->out_len > ZOUT_CAP / 2) {
             enum fy_rc rc = writer_flush(z);
@@ -191,6 +200,18 @@ arc_zstd_writer_put(struct arc_zstd_writer *z,
             rc = writer_compress(z, ZSTD_e_continue);
     }
     return rc;
+}
+
+int64_t
+arc_zstd_writer_backlog(const struct arc_zstd_writer *z)
+{
+    int64_t n = (int64_t)z->in_len;
+    if (z->zopen) {
+        ZSTD_frameProgression fp = ZSTD_getFrameProgression(z->cctx);
+        if (fp.ingested > fp.consumed)
+            n += (int64_t)(fp.ingested - fp.consumed);
+    }
+    return n;
 }
 
 enum fy_rc

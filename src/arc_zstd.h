@@ -64,6 +64,13 @@ enum fy_rc arc_zstd_writer_put(struct arc_zstd_writer *z,
 enum fy_rc arc_zstd_writer_put_stored(struct arc_zstd_writer *z,
                                       const unsigned char *buf,
                                       size_t n);
+/* Call tick(write_ctx) while libzstd works on a call (progress). */
+void arc_zstd_writer_on_tick(struct arc_zstd_writer *z,
+                             void (*tick)(void *ctx));
+/* Bytes given to the writer whose compressed form has not been made yet
+ * (gathered, or still in libzstd's workers): pack's progress counts the
+ * bytes read less these, so it moves with the output, not the input. */
+int64_t arc_zstd_writer_backlog(const struct arc_zstd_writer *z);
 /* End the last frame and write out everything. */
 enum fy_rc arc_zstd_writer_finish(struct arc_zstd_writer *z);
 void arc_zstd_writer_free(struct arc_zstd_writer *z);

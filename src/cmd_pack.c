@@ -22,7 +22,9 @@ static const char usage[] =
     "The archive is written to ARCHIVE.part, synced and renamed: an\n"
     "interrupted or failed pack never leaves a partial archive under the\n"
     "final name, and never harms an older one.  A top-level DIR/.ferry\n"
-    "(fetch's resume state) is left out.\n"
+    "(fetch's resume state) is left out.  The summary ends with the\n"
+    "archive's SHA-256 (\"sha256\" in the done event), the same as\n"
+    "`sha256sum ARCHIVE` prints.\n"
     "\n"
     "  -o, --output ARCHIVE    write here (default ./<name of DIR>.tar.zst);\n"
     "                          '-' writes to stdout\n"
@@ -35,6 +37,11 @@ static const char usage[] =
     "      --threads N         compression threads (default: every core)\n"
     "      --exclude GLOB      leave out matching paths (repeatable)\n"
     "      --exclude-from FILE read exclude rules from FILE (repeatable)\n"
+    "  -n, --dry-run           write nothing: list what would be packed,\n"
+    "                          excluded (by which rule) and skipped (and\n"
+    "                          why), with sizes, then the totals, on stdout\n"
+    "                          (--json: one \"entry\" event each, then\n"
+    "                          \"done\" with \"dry_run\":true)\n"
     "  -h, --help              this help\n"
     "\n"
     "Exclude rules work like .gitignore, and DIR/.ferryignore is read too:\n"
@@ -50,12 +57,14 @@ static const char usage[] =
     "  ferry pack ~/work -o /mnt/ws.tar.zst --exclude '*.tmp' --exclude "
     "'.cache/'\n"
     "  ferry pack ~/work -o - | ssh host ferry unpack - -C work\n"
+    "  ferry pack ~/work --exclude '.cache/' --dry-run   # what would go in\n"
     "\n"
     "Exit: 0 done, 1 I/O error (also a missing DIR), 2 usage, 3 DIR is not a\n"
     "directory, 130 interrupted.\n";
 
 static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
+    {"dry-run", no_argument, NULL, 'n'},
     ARC_PACK_LONGOPTS,
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
@@ -76,6 +85,7 @@ const struct cmd_def cmd_pack_def = {"pack", options, arg_kinds, value_kinds};
 /* What the command line asked for. */
 struct pack_args {
     bool help;
+    bool dry_run; /* -n: list, write nothing */
     const char *dir;
     const char *output; /* -o, or output_owned: ./<name of DIR>.<format> */
     char *output_owned;
@@ -86,7 +96,7 @@ static enum fy_rc
 parse(int argc, char **argv, struct fy_ctx *ctx, struct pack_args *pa)
 {
     int c;
-    while ((c = cli_getopt(ctx, "pack", argc, argv, "o:h", options)) != -1) {
+    while ((c = cli_getopt(ctx, "pack", argc, argv, "o:nh", options)) != -1) {
         enum fy_rc rc = FY_OK;
         switch (c) {
         case 'h':
@@ -94,6 +104,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct pack_args *pa)
             return FY_OK;
         case 'o':
             pa->output = optarg;
+            break;
+        case 'n':
+            pa->dry_run = true;
             break;
         default:
             if (!arc_pack_arg_is(c))
@@ -148,7 +161,7 @@ settle(struct fy_ctx *ctx, struct pack_args *pa)
         free(abs);
         free(base);
     }
-    if (strcmp(pa->output, "-") == 0 && isatty(STDOUT_FILENO))
+    if (strcmp(pa->output, "-") == 0 && isatty(STDOUT_FILENO) && !pa->dry_run)
         return cli_usage(ctx, "pack",
                          "refusing to write an archive to a terminal (use -o "
                          "FILE)");
@@ -177,13 +190,109 @@ summary(struct fy_ctx *ctx,
              "(%s) into %s: %s, ratio %.3f, in %.1f s",
              (long long)st->files, (long long)st->dirs, (long long)st->symlinks,
              (long long)st->hardlinks, in, name, outb, ratio, st->seconds);
-    out_event(&ctx->out, "done", "{sssIsIsIsIsIsIsIsfsf}", "archive",
-              pa->output, "files", (long long)st->files, "dirs",
-              (long long)st->dirs, "symlinks", (long long)st->symlinks,
-              "hardlinks", (long long)st->hardlinks, "bytes",
-              (long long)st->bytes, "archive_bytes",
-              (long long)st->archive_bytes, "unstable", (long long)st->unstable,
-              "ratio", ratio, "seconds", st->seconds);
+    if (st->sha256[0])
+        out_info(&ctx->out, "sha256: %s", st->sha256);
+    out_event(
+        &ctx->out, "done", "{sssIsIsIsIsIsIsIsfsfss?}", "archive", pa->output,
+        "files", (long long)st->files, "dirs", (long long)st->dirs, "symlinks",
+        (long long)st->symlinks, "hardlinks", (long long)st->hardlinks, "bytes",
+        (long long)st->bytes, "archive_bytes", (long long)st->archive_bytes,
+        "unstable", (long long)st->unstable, "ratio", ratio, "seconds",
+        st->seconds, "sha256", st->sha256[0] ? st->sha256 : NULL);
+}
+
+/* The type words of list's "entry" events. */
+static const char *
+type_word(char t)
+{
+    switch (t) {
+    case 'f':
+        return "file";
+    case 'd':
+        return "dir";
+    case 'l':
+        return "symlink";
+    case 'h':
+        return "hardlink";
+    case 'c':
+        return "chardev";
+    case 'b':
+        return "blockdev";
+    case 'p':
+        return "fifo";
+    case 's':
+        return "socket";
+    default:
+        return "other";
+    }
+}
+
+/* --dry-run: one row (or "entry" event) per path the scan decided on. */
+static enum fy_rc
+dry_entry(void *arg, const struct arc_dry_entry *e, struct fy_err *err)
+{
+    struct fy_ctx *ctx = arg;
+    static const char *const actions[] = {"pack", "exclude", "skip"};
+    const char *action = actions[e->action];
+    if (ctx->out.json) {
+        out_event(&ctx->out, "entry", "{sbsssssssIss?ss?ss?}", "dry_run", 1,
+                  "path", e->path, "type", type_word(e->type), "action", action,
+                  "size", (long long)e->size, "why", e->why, "from", e->from,
+                  "target", e->link);
+        return out_stdout_check(err);
+    }
+    char size[24] = "-";
+    if (e->type == 'f' || (e->type == 'd' && e->action != ARC_DRY_PACK))
+        out_fmt_size(size, sizeof size, e->size);
+    char *path = out_escape(e->path);
+    printf("%-7s %10s  %s%s", action, size, path, e->type == 'd' ? "/" : "");
+    free(path);
+    if (e->type == 'h') {
+        char *first = out_escape(e->link);
+        printf("  (hardlink to %s)", first);
+        free(first);
+    } else if (e->action == ARC_DRY_EXCLUDE) {
+        char *rule = out_escape(e->why),
+             *from = out_escape(e->from ? e->from : "");
+        printf("  (rule '%s'%s%s)", rule, e->from ? " from " : "", from);
+        free(rule);
+        free(from);
+    } else if (e->action == ARC_DRY_SKIP) {
+        printf("  (%s)", e->why);
+    }
+    putchar('\n');
+    return out_stdout_check(err);
+}
+
+static enum fy_rc
+dry_run(struct fy_ctx *ctx, struct pack_args *pa)
+{
+    struct arc_dry_totals t;
+    out_event(&ctx->out, "start", "{sssb}", "dir", pa->dir, "dry_run", 1);
+    enum fy_rc rc = arc_pack_dry_run(pa->dir, &pa->a.o, pa->output, dry_entry,
+                                     ctx, &ctx->out, &t, &ctx->err);
+    if (rc != FY_OK)
+        return rc;
+    char in[24], ex[24], sk[24];
+    out_fmt_size(in, sizeof in, t.bytes);
+    out_fmt_size(ex, sizeof ex, t.excluded_bytes);
+    out_fmt_size(sk, sizeof sk, t.skipped_bytes);
+    if (!ctx->out.json) {
+        printf("would pack %lld files, %lld dirs, %lld symlinks, %lld "
+               "hardlinks: %s; excluded %lld (%s); skipped %lld (%s); "
+               "nothing written\n",
+               (long long)t.files, (long long)t.dirs, (long long)t.symlinks,
+               (long long)t.hardlinks, in, (long long)t.excluded, ex,
+               (long long)t.skipped, sk);
+        return out_stdout_check(&ctx->err);
+    }
+    out_event(&ctx->out, "done", "{sbsIsIsIsIsIsIsIsIsI}", "dry_run", 1, "files", (long long)t.files, "dirs",
+              (long long)t.dirs, "symlinks", (long long)t.symlinks, "hardlinks",
+              (long long)t.hardlinks, "bytes", (long long)t.bytes, "excluded",
+              (long long)t.excluded, "excluded_bytes",
+              (long long)t.excluded_bytes, "skipped", (long long)t.skipped,
+              "skipped_bytes", (long long)t.skipped_bytes);
+    return out_stdout_check(&ctx->err);
 }
 
 static enum fy_rc
@@ -192,6 +301,8 @@ run(struct fy_ctx *ctx, struct pack_args *pa)
     struct fy_ostream os;
     struct arc_stats st;
     enum fy_rc rc = settle(ctx, pa);
+    if (rc == FY_OK && pa->dry_run)
+        return dry_run(ctx, pa);
     if (rc == FY_OK && strcmp(pa->output, "-") == 0)
         out_data_on_stdout(&ctx->out);
     if (rc == FY_OK)

@@ -30,7 +30,9 @@ static const char usage[] =
     "aborted).  S3 retries each part on its own; an HTTP or SFTP upload that\n"
     "breaks midway (a reset, a 5xx) is started again from the first byte,\n"
     "packing DIR anew, up to --retries times.  URLs are shown with\n"
-    "passwords, signatures, keys and tokens as ***.\n"
+    "passwords, signatures, keys and tokens as ***.  The summary ends with\n"
+    "the SHA-256 of the bytes uploaded (\"sha256\" in the done event), what\n"
+    "sha256sum prints of the object.\n"
     "\n"
     "URL: s3://BUCKET/KEY, http(s)://HOST/PATH, "
     "sftp://[USER@]HOST[:PORT]/PATH,\n"
@@ -274,11 +276,14 @@ run(struct fy_ctx *ctx, struct save_args *a)
                  (long long)st.symlinks, in, up, secs, rate,
                  (long long)rs.parts, rs.parts == 1 ? "request" : "requests",
                  (long long)rs.retries);
-        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsf}", "dir", a->dir, "url",
-                  show, "files", (long long)st.files, "bytes",
+        if (st.sha256[0])
+            out_info(&ctx->out, "sha256: %s", st.sha256);
+        out_event(&ctx->out, "done", "{sssssIsIsIsIsIsfss?}", "dir", a->dir,
+                  "url", show, "files", (long long)st.files, "bytes",
                   (long long)st.bytes, "archive_bytes", (long long)rs.bytes,
                   "parts", (long long)rs.parts, "retries",
-                  (long long)rs.retries, "seconds", secs);
+                  (long long)rs.retries, "seconds", secs, "sha256",
+                  st.sha256[0] ? st.sha256 : NULL);
         free(show);
     }
     return rc;

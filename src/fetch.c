@@ -401,16 +401,22 @@ write_marker(struct run *r, const char *state, struct fy_err *err)
     return fs_write_file(r->marker_path, line, (size_t)n, 0600, err);
 }
 
-/* A clean end: stop transfers, store resume data, mark it trusted. */
+/*
+ * A clean end: stop transfers, store resume data, mark it trusted, or
+ * (complete) "complete": a rerun of a complete fetch checks every file on
+ * disk again, so "already complete" is said of the bytes there now, and a
+ * file changed since is repaired.  DIR/.ferry is kept for that rerun: the
+ * pieces of files --select left out (<hex>.parts) and the resume data.
+ */
 static void
-finish_clean(struct run *r)
+finish_clean(struct run *r, bool complete)
 {
     if (r->list || !tor_has_metadata(r->s))
         return;
     tor_pause(r->s);
     struct fy_err ignore = FY_ERR_INIT;
     if (final_save(r))
-        write_marker(r, "clean", &ignore);
+        write_marker(r, complete ? "complete" : "clean", &ignore);
 }
 
 /* This boot's id (Linux), or "unknown". */
@@ -427,14 +433,15 @@ boot_id(char id[64])
     sbuf_release(&sb);
 }
 
-/* Did the run that wrote the resume data end cleanly in this boot? */
+/* Does the marker say state ("clean": the run that wrote the resume data
+ * ended cleanly in this boot; "complete": and its fetch was complete)? */
 static bool
-trusted(const struct run *r)
+marker_says(const struct run *r, const char *state)
 {
     struct sbuf sb = SBUF_INIT;
     struct fy_err ignore = FY_ERR_INIT;
     char want[128];
-    snprintf(want, sizeof want, "%s clean\n", r->boot);
+    snprintf(want, sizeof want, "%s %s\n", r->boot, state);
     bool ok =
         strcmp(r->boot, "unknown") != 0 &&
         fs_read_regular(r->marker_path, 256, &sb, NULL, &ignore) == FY_OK &&
@@ -519,17 +526,22 @@ summary(struct run *r, const struct tor_status *st, double secs)
     out_fmt_size(size, sizeof size, r->selected_bytes);
     out_fmt_size(rate, sizeof rate, (int64_t)rt);
     out_fmt_size(got, sizeof got, st->session_down);
-    out_info(r->out,
-             "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
-             "peer%s, %d seed%s)",
-             esc, size, secs, got, rate, r->max_peers,
-             r->max_peers == 1 ? "" : "s", r->max_seeds,
-             r->max_seeds == 1 ? "" : "s");
-    out_event(r->out, "done", "{sssIsIsfsfsisisi}", "name", esc, "bytes",
+    bool already = st->session_down == 0; /* every piece was on disk */
+    if (already)
+        out_info(r->out, "%s: already complete (%s, every piece checked)", esc,
+                 size);
+    else
+        out_info(r->out,
+                 "fetched %s: %s in %.2f s (%s received, %s/s, from up to %d "
+                 "peer%s, %d seed%s)",
+                 esc, size, secs, got, rate, r->max_peers,
+                 r->max_peers == 1 ? "" : "s", r->max_seeds,
+                 r->max_seeds == 1 ? "" : "s");
+    out_event(r->out, "done", "{sssIsIsfsfsisisisb}", "name", esc, "bytes",
               (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
               "hash_failures", r->hash_failures, "peers_max", r->max_peers,
-              "seeds_max", r->max_seeds);
+              "seeds_max", r->max_seeds, "already_complete", already);
     free(esc);
     free(name);
     if (r->o->stats != NULL) {
@@ -577,6 +589,11 @@ loop(struct run *r)
         p.total = r->have_meta ? st.wanted : -1;
         /* libtorrent's rates lag by seconds: out.c measures ours */
         p.rate = seed_start >= 0 ? st.up_rate : -1;
+        if (seed_start >= 0) { /* what seeding does: sent, ratio */
+            p.done = st.session_up;
+            p.ratio =
+                st.wanted > 0 ? (double)st.all_time_up / (double)st.wanted : 0;
+        }
         p.peers = st.peers;
         p.seeds = st.seeds;
         p.session_down = st.session_down;
@@ -709,11 +726,13 @@ open_state(struct run *r, struct tor_add_params *ap, struct sbuf *resume)
                         &why) == FY_OK) {
         ap->resume = resume->buf;
         ap->resume_len = resume->len;
-        ap->recheck = !trusted(r);
+        bool complete = marker_says(r, "complete");
+        ap->recheck = !marker_says(r, "clean");
         out_verbose(r->out, "resuming from %s%s", r->resume_path,
-                    ap->recheck ? " (the last run did not end cleanly: "
-                                  "checking the files)"
-                                : "");
+                    complete      ? " (complete before: checking the files)"
+                    : ap->recheck ? " (the last run did not end cleanly: "
+                                    "checking the files)"
+                                  : "");
     } else if (!missing) {
         out_warn(r->out, "ignoring resume data: %s", why.msg);
     }
@@ -787,7 +806,7 @@ fetch(struct run *r)
         goto out;
     rc = loop(r);
     if (rc == FY_OK || rc == FY_EINTR || rc == FY_ETIMEOUT)
-        finish_clean(r);
+        finish_clean(r, rc == FY_OK);
 out:
     out_progress_end(r->out);
     tor_session_free(r->s); /* the part file is complete after this */
@@ -905,24 +924,29 @@ seed_upload(struct run *r, struct tor_status *st)
             (rc = tor_get_status(r->s, st, r->err)) != FY_OK)
             return rc;
         struct out_progress p = OUT_PROGRESS_INIT;
+        double ratio =
+            st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
         p.phase = "seed";
         p.done = st->session_up;
         p.rate = st->up_rate;
         p.peers = st->peers;
         p.seeds = st->seeds;
+        p.session_down = st->session_down;
         p.session_up = st->session_up;
+        p.ratio = ratio;
         out_progress(r->out, &p, false);
-        double ratio =
-            st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
         if ((o->seed_time >= 0 && out_now() - start >= o->seed_time) ||
             (o->seed_ratio >= 0 && ratio >= o->seed_ratio))
             break;
     }
     out_progress_end(r->out);
     char up[24];
+    double ratio =
+        st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
     out_fmt_size(up, sizeof up, st->session_up);
-    out_info(r->out, "stopped seeding: %s sent", up);
-    out_event(r->out, "done", "{sI}", "session_up", (long long)st->session_up);
+    out_info(r->out, "stopped seeding: %s sent, ratio %.2f", up, ratio);
+    out_event(r->out, "done", "{sIsf}", "session_up", (long long)st->session_up,
+              "share_ratio", ratio);
     return FY_OK;
 }
 

@@ -567,6 +567,42 @@ board_print(struct out_board *b, const char *text)
     pthread_mutex_unlock(&b->mu);
 }
 
+/* A count for a JSON event: null when unknown (< 0). */
+static json_t *
+count_or_null(int64_t v)
+{
+    return v < 0 ? json_null() : json_integer(v);
+}
+
+/* Seeding's progress event: bytes sent, upload rate, peers, ratio. */
+static void
+upload_event(struct out *o, const struct out_progress *p, double rate)
+{
+    out_event(o, "progress", "{sssIsosfsosososfsoso}", "phase",
+              p->phase ? p->phase : "", "done", (long long)p->done, "total",
+              count_or_null(p->total), "rate", rate < 0 ? 0.0 : rate, "peers",
+              count_or_null(p->peers), "seeds", count_or_null(p->seeds), "eta",
+              json_null(), "share_ratio", p->ratio, "session_down",
+              count_or_null(p->session_down), "session_up",
+              count_or_null(p->session_up));
+}
+
+/* Seeding's progress line: "seed  1.20 MiB sent  300 KiB/s  peers 2
+ * ratio 0.40". */
+static void
+upload_line(const struct out_progress *p, double rate, char *line, size_t len)
+{
+    char sent[24], rbuf[24];
+    out_fmt_size(sent, sizeof sent, p->done);
+    out_fmt_size(rbuf, sizeof rbuf, rate < 0 ? 0 : (int64_t)rate);
+    int n = snprintf(line, len, "%s  %s sent  %s/s", p->phase ? p->phase : "",
+                     sent, rbuf);
+    if (p->peers >= 0 && n > 0 && (size_t)n < len)
+        n += snprintf(line + n, len - (size_t)n, "  peers %d", p->peers);
+    if (n > 0 && (size_t)n < len)
+        snprintf(line + n, len - (size_t)n, "  ratio %.2f", p->ratio);
+}
+
 void
 out_progress(struct out *o, const struct out_progress *p, bool force)
 {
@@ -583,6 +619,10 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
     if (p->total >= 0 && p->done >= p->total)
         eta = 0;
 
+    if (o->mode == OUT_JSON && p->ratio >= 0) {
+        upload_event(o, p, rate);
+        return;
+    }
     if (o->mode == OUT_JSON) {
         /* unknown numbers (< 0) go out as null; a torrent's fields only
          * for a torrent */
@@ -616,6 +656,8 @@ out_progress(struct out *o, const struct out_progress *p, bool force)
                      p->peers, p->seeds < 0 ? 0 : p->seeds);
     if (n > 0 && (size_t)n < sizeof line)
         snprintf(line + n, sizeof line - (size_t)n, "  ETA %s", ebuf);
+    if (p->ratio >= 0)
+        upload_line(p, rate, line, sizeof line);
 
     /* a finished part in green */
     bool full = p->total > 0 && p->done >= p->total;

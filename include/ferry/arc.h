@@ -155,6 +155,9 @@ struct arc_stats {
     int64_t archive_bytes; /* archive size written or read */
     bool manifest;         /* unpack/verify: checked against a manifest */
     double seconds;
+    /* pack: the SHA-256 of the archive's bytes as written (64 hex digits,
+     * what sha256sum prints of the file), "" if none */
+    char sha256[65];
 };
 
 /*
@@ -172,6 +175,46 @@ enum fy_rc arc_pack(const char *dir,
                     struct out *out,
                     struct arc_stats *st,
                     struct fy_err *err);
+
+/*
+ * pack --dry-run (src/arc_dryrun.c): the same pre-scan as arc_pack (same
+ * excludes, .ferryignore, state directory, output and special-file rules:
+ * it cannot drift), each path handed to cb in archive order with what a
+ * pack would do with it, and nothing written anywhere.  output (may be
+ * NULL or "-") is the archive a pack would write: if it exists inside dir
+ * it is reported as skipped, as pack leaves it out.  An excluded
+ * directory is not descended into by pack; its size here is the bytes of
+ * the regular files below it (measured without following a symlink).
+ */
+enum arc_dry_action {
+    ARC_DRY_PACK,    /* packed */
+    ARC_DRY_EXCLUDE, /* an exclude rule left it out */
+    ARC_DRY_SKIP     /* left out by a rule of ferry's (state, special file) */
+};
+struct arc_dry_entry {
+    const char *path; /* relative to dir, as the archive would store it */
+    char type; /* 'f' 'd' 'l', 'h' (a later name of a file), 's' 'p' 'c' 'b' */
+    int64_t size;               /* a file's bytes, an excluded tree's; else 0 */
+    enum arc_dry_action action; /* what pack does with it */
+    const char *why;  /* EXCLUDE: the rule; SKIP: the reason; else NULL */
+    const char *from; /* EXCLUDE: "--exclude", "FILE:LINE"; else NULL */
+    const char *link; /* 'h': the first name of the file; else NULL */
+};
+struct arc_dry_totals {
+    int64_t files, dirs, symlinks, hardlinks, bytes; /* packed */
+    int64_t excluded, excluded_bytes;                /* by exclude rules */
+    int64_t skipped, skipped_bytes;                  /* by ferry's rules */
+};
+enum fy_rc arc_pack_dry_run(const char *dir,
+                            const struct arc_pack_opts *o,
+                            const char *output,
+                            enum fy_rc (*cb)(void *ctx,
+                                             const struct arc_dry_entry *e,
+                                             struct fy_err *err),
+                            void *ctx,
+                            struct out *out,
+                            struct arc_dry_totals *t,
+                            struct fy_err *err);
 
 /*
  * What unpack, list and verify accept beyond the defaults.  zstd frames
@@ -460,17 +503,27 @@ void arc_map_release(struct arc_map *m);
  * is not descended into, so nothing below it can be re-included (as in
  * git).
  */
+struct arc_exclude_src {
+    char *rule; /* the line as given */
+    char *from; /* where: "FILE:LINE", "--exclude", or NULL */
+};
 struct arc_excludes {
     struct glob_rule *v;
+    struct arc_exclude_src *src; /* v[i]'s text and origin */
     size_t n, cap;
 };
 #define ARC_EXCLUDES_INIT                                                      \
     {                                                                          \
-        NULL, 0, 0                                                             \
+        NULL, NULL, 0, 0                                                       \
     }
 
-/* Add one rule (one line of a .ferryignore); blank/comment lines no-op. */
+/* Add one rule (one line of a .ferryignore); blank/comment lines no-op.
+ * from (copied; may be NULL) says where the rule comes from, for
+ * pack --dry-run; arc_excludes_load() gives "FILE:LINE". */
 void arc_excludes_add(struct arc_excludes *ex, const char *line);
+void arc_excludes_add_from(struct arc_excludes *ex,
+                           const char *line,
+                           const char *from);
 /* Add every line of a file.  A missing file is an error unless
  * missing_ok (used for .ferryignore). */
 enum fy_rc arc_excludes_load(struct arc_excludes *ex,
@@ -481,6 +534,12 @@ enum fy_rc arc_excludes_load(struct arc_excludes *ex,
 bool arc_excludes_match(const struct arc_excludes *ex,
                         const char *path,
                         bool is_dir);
+/* The rule that excludes path (as given; borrowed from ex), and where it
+ * comes from in *from (may be NULL), or NULL if path is not excluded. */
+const char *arc_excludes_why(const struct arc_excludes *ex,
+                             const char *path,
+                             bool is_dir,
+                             const char **from);
 void arc_excludes_release(struct arc_excludes *ex);
 
 /* ---------------------------------------------------------------- manifest */

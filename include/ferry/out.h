@@ -86,11 +86,16 @@ struct out_progress {
     double eta;           /* seconds, < 0 lets out.c compute it */
     int64_t session_down; /* payload bytes received this run, -1 n/a */
     int64_t session_up;   /* payload bytes sent this run, -1 n/a */
+    /* seeding: bytes sent / the payload's size, -1 n/a.  With a ratio the
+     * line shows what seeding does (done: bytes sent, rate: upload rate,
+     * peers, ratio) instead of a percentage, and the JSON event has
+     * "ratio" and nulls for what is unknown */
+    double ratio;
 };
 
 #define OUT_PROGRESS_INIT                                                      \
     {                                                                          \
-        NULL, 0, -1, -1, -1, -1, -1, -1, -1                                    \
+        NULL, 0, -1, -1, -1, -1, -1, -1, -1, -1                                \
     }
 
 /*

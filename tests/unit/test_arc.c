@@ -326,6 +326,20 @@ test_excludes_load(void **state)
     assert_true(arc_excludes_match(&ex, "a/b.tmp", false));
     assert_false(arc_excludes_match(&ex, "important.tmp", false));
     assert_true(arc_excludes_match(&ex, "x/build", true));
+    /* pack --dry-run names the rule and where it comes from */
+    arc_excludes_add_from(&ex, "*.log", "--exclude");
+    const char *from = NULL;
+    assert_string_equal(arc_excludes_why(&ex, "a/b.tmp", false, &from),
+                        "*.tmp");
+    char *want = xasprintf("%s:2", path);
+    assert_string_equal(from, want);
+    free(want);
+    assert_string_equal(arc_excludes_why(&ex, "x/build", true, &from),
+                        "build/");
+    assert_string_equal(arc_excludes_why(&ex, "z.log", false, &from), "*.log");
+    assert_string_equal(from, "--exclude");
+    assert_null(arc_excludes_why(&ex, "important.tmp", false, &from));
+    assert_null(arc_excludes_why(&ex, "x/build", false, NULL));
     unlink(path);
     assert_int_equal(arc_excludes_load(&ex, path, true, &err), FY_OK);
     assert_int_equal(arc_excludes_load(&ex, path, false, &err), FY_ERUNTIME);
