@@ -235,7 +235,7 @@ dry_entry(void *arg, const struct arc_dry_entry *e, struct fy_err *err)
     static const char *const actions[] = {"pack", "exclude", "skip"};
     const char *action = actions[e->action];
     if (ctx->out.json) {
-        out_event(&ctx->out, "entry", "{sbsssssssIss?ss?ss?}", "dry_run", 1,
+        out_event(&ctx->out, "entry", "{sbsssssssIss*ss*ss*}", "dry_run", 1,
                   "path", e->path, "type", type_word(e->type), "action", action,
                   "size", (long long)e->size, "why", e->why, "from", e->from,
                   "target", e->link);
@@ -286,8 +286,9 @@ dry_run(struct fy_ctx *ctx, struct pack_args *pa)
                (long long)t.skipped, sk);
         return out_stdout_check(&ctx->err);
     }
-    out_event(&ctx->out, "done", "{sbsIsIsIsIsIsIsIsIsI}", "dry_run", 1, "files", (long long)t.files, "dirs",
-              (long long)t.dirs, "symlinks", (long long)t.symlinks, "hardlinks",
+    out_event(&ctx->out, "done", "{sbsIsIsIsIsIsIsIsIsI}", "dry_run", 1,
+              "files", (long long)t.files, "dirs", (long long)t.dirs,
+              "symlinks", (long long)t.symlinks, "hardlinks",
               (long long)t.hardlinks, "bytes", (long long)t.bytes, "excluded",
               (long long)t.excluded, "excluded_bytes",
               (long long)t.excluded_bytes, "skipped", (long long)t.skipped,
