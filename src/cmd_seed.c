@@ -6,6 +6,8 @@
 #include "ferry/cmds.h"
 #include "ferry/fetch.h"
 
+enum { OPT_SUPER_SEED = 256 };
+
 static const char usage[] =
     "usage: ferry seed FILE.torrent -d DIR [options]\n"
     "\n"
@@ -25,8 +27,20 @@ static const char usage[] =
     "                          at most 2G)\n"
     "      --seed-time SECS    stop after SECS seconds\n"
     "      --seed-ratio R      stop after sending R times the torrent's size\n"
+    "      --super-seed        BEP 16 super seeding, for an origin that\n"
+    "                          starts a fleet: each peer is shown one piece\n"
+    "                          at a time, the next only once another peer\n"
+    "                          has it too, so the origin sends every piece\n"
+    "                          about once and the peers trade the rest\n"
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
-    "  -h, --help              this help\n";
+    "  -h, --help              this help\n"
+    "\n"
+    "Examples:\n"
+    "  ferry make-torrent tools -o tools.torrent --tracker URL\n"
+    "  ferry seed tools.torrent -d . --super-seed --max-up 100M\n"
+    "      (an origin for many VMs, each running: ferry fetch tools.torrent\n"
+    "      -o /opt --seed-time 5m; see doc/FLEET.md)\n"
+    "  ferry seed tools.torrent -d /opt --listen 0.0.0.0:6881 --seed-time 1h\n";
 
 static const struct option options[] = {
     {"dir", required_argument, NULL, 'd'},
@@ -39,6 +53,7 @@ static const struct option options[] = {
     {"no-dht", no_argument, NULL, CLI_OPT_NO_DHT},
     {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
     {"no-upnp", no_argument, NULL, CLI_OPT_NO_UPNP},
+    {"super-seed", no_argument, NULL, OPT_SUPER_SEED},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -62,6 +77,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct seed_args *a)
             return FY_OK;
         case 'd':
             dir = optarg;
+            break;
+        case OPT_SUPER_SEED:
+            a->o.super_seed = true;
             break;
         default:
             if (!cli_opts_fetch_is(c))

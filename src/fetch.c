@@ -750,6 +750,7 @@ open_session(struct run *r, struct tor_add_params *ap, bool seeding)
         return r->err->rc;
     ap->save_path = o->dir;
     ap->upload_only = seeding;
+    ap->super_seed = seeding && o->super_seed;
     ap->peers = (const char *const *)o->peers.v;
     ap->npeers = o->peers.n;
     ap->webseeds = (const char *const *)o->webseeds.v;
@@ -890,11 +891,12 @@ seed_upload(struct run *r, struct tor_status *st)
     const struct fetch_opts *o = r->o;
     char *name = tor_name(r->s), *esc = out_escape(name ? name : "?");
     out_info(r->out,
-             "seeding %s (%d pieces verified) on port %d; Ctrl-C "
+             "seeding %s (%d pieces verified) on port %d%s; Ctrl-C "
              "stops",
-             esc, st->pieces, st->listen_port);
-    out_event(r->out, "seeding", "{sssssi}", "name", esc, "infohash", r->hex,
-              "port", st->listen_port);
+             esc, st->pieces, st->listen_port,
+             st->super_seeding ? ", super seeding" : "");
+    out_event(r->out, "seeding", "{sssssisb}", "name", esc, "infohash", r->hex,
+              "port", st->listen_port, "super_seed", st->super_seeding);
     free(esc);
     free(name);
     fflush(stderr);

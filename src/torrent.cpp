@@ -489,6 +489,8 @@ tor_prepare(struct tor_session *s,
             atp.flags |= lt::torrent_flags::update_subscribe;
             if (p->upload_only)
                 atp.flags |= lt::torrent_flags::upload_mode;
+            if (p->super_seed)
+                atp.flags |= lt::torrent_flags::super_seeding;
             else /* metadata from a magnet: nothing is written until fetch has
                   * checked every path and set priorities */
                 atp.flags |= lt::torrent_flags::default_dont_download;
@@ -719,6 +721,8 @@ tor_get_status(struct tor_session *s,
             st->pieces = ts.pieces.size();
             st->pieces_done = ts.num_pieces;
             st->listen_port = s->listen_port;
+            st->super_seeding =
+                static_cast<bool>(ts.flags & lt::torrent_flags::super_seeding);
             if (st->listen_port == 0)
                 st->listen_port = s->ses->listen_port();
             return FY_OK;
