@@ -32,7 +32,8 @@ static const char usage[] =
     "      --list              print the file list (index, size, path) once\n"
     "                          the metadata is known; download nothing\n"
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
-    "      --webseed URL       add an HTTP web seed (repeatable)\n"
+    "      --webseed URL       add an HTTP web seed (repeatable; also\n"
+    "                          spelled --web-seed)\n"
     "      --tracker URL       add a tracker (repeatable)\n"
     "      --seed-ratio R      after completion, seed until uploaded/size >= "
     "R\n"
@@ -72,6 +73,7 @@ static const struct option options[] = {
     {"list", no_argument, NULL, OPT_LIST},
     {"peer", required_argument, NULL, CLI_OPT_PEER},
     {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
+    {"web-seed", required_argument, NULL, CLI_OPT_WEBSEED},
     {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
     {"seed-ratio", required_argument, NULL, CLI_OPT_SEED_RATIO},
     {"seed-time", required_argument, NULL, CLI_OPT_SEED_TIME},
