@@ -6,7 +6,7 @@
 #include "ferry/cmds.h"
 #include "ferry/fetch.h"
 
-enum { OPT_SUPER_SEED = 256 };
+enum { OPT_SUPER_SEED = 256, OPT_SEND_ONCE };
 
 static const char usage[] =
     "usage: ferry seed FILE.torrent -d DIR [options]\n"
@@ -32,12 +32,18 @@ static const char usage[] =
     "                          at a time, the next only once another peer\n"
     "                          has it too, so the origin sends every piece\n"
     "                          about once and the peers trade the rest\n"
+    "      --send-once         for an origin that starts a fleet: a request\n"
+    "                          for a piece another peer is getting from this\n"
+    "                          seed, or has, is turned away (BEP 6 reject)\n"
+    "                          for up to 4 s, so the peers trade it instead;\n"
+    "                          the fleet starts at once (unlike\n"
+    "                          --super-seed, whose peers wait 10 s)\n"
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
     "  -h, --help              this help\n"
     "\n"
     "Examples:\n"
     "  ferry make-torrent tools -o tools.torrent --tracker URL\n"
-    "  ferry seed tools.torrent -d . --super-seed --max-up 100M\n"
+    "  ferry seed tools.torrent -d . --send-once --max-up 100M\n"
     "      (an origin for many VMs, each running: ferry fetch tools.torrent\n"
     "      -o /opt --seed-time 5m; see doc/FLEET.md)\n"
     "  ferry seed tools.torrent -d /opt --listen 0.0.0.0:6881 --seed-time 1h\n";
@@ -54,6 +60,7 @@ static const struct option options[] = {
     {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
     {"no-upnp", no_argument, NULL, CLI_OPT_NO_UPNP},
     {"super-seed", no_argument, NULL, OPT_SUPER_SEED},
+    {"send-once", no_argument, NULL, OPT_SEND_ONCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -80,6 +87,9 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct seed_args *a)
             break;
         case OPT_SUPER_SEED:
             a->o.super_seed = true;
+            break;
+        case OPT_SEND_ONCE:
+            a->o.send_once = true;
             break;
         default:
             if (!cli_opts_fetch_is(c))

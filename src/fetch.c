@@ -751,6 +751,7 @@ open_session(struct run *r, struct tor_add_params *ap, bool seeding)
     ap->save_path = o->dir;
     ap->upload_only = seeding;
     ap->super_seed = seeding && o->super_seed;
+    ap->send_once = seeding && o->send_once;
     ap->peers = (const char *const *)o->peers.v;
     ap->npeers = o->peers.n;
     ap->webseeds = (const char *const *)o->webseeds.v;
@@ -895,8 +896,9 @@ seed_upload(struct run *r, struct tor_status *st)
              "stops",
              esc, st->pieces, st->listen_port,
              st->super_seeding ? ", super seeding" : "");
-    out_event(r->out, "seeding", "{sssssisb}", "name", esc, "infohash", r->hex,
-              "port", st->listen_port, "super_seed", st->super_seeding);
+    out_event(r->out, "seeding", "{sssssisbsb}", "name", esc, "infohash",
+              r->hex, "port", st->listen_port, "super_seed", st->super_seeding,
+              "send_once", o->send_once);
     free(esc);
     free(name);
     fflush(stderr);
@@ -924,7 +926,8 @@ seed_upload(struct run *r, struct tor_status *st)
     char up[24];
     out_fmt_size(up, sizeof up, st->session_up);
     out_info(r->out, "stopped seeding: %s sent", up);
-    out_event(r->out, "done", "{sI}", "session_up", (long long)st->session_up);
+    out_event(r->out, "done", "{sIsI}", "session_up", (long long)st->session_up,
+              "held_back", (long long)st->held_back);
     return FY_OK;
 }
 

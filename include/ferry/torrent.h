@@ -92,6 +92,10 @@ struct tor_add_params {
                        * one piece at a time to each peer, so the origin's
                        * upload goes to pieces nobody has yet; libtorrent
                        * applies it only while the torrent is a seed */
+    bool send_once;   /* seed --send-once: turn away (BEP 6 REJECT) a
+                       * request for a piece another connected peer is
+                       * getting from us or has, for a few seconds at most
+                       * (src/torrent_origin.cpp) */
     bool recheck;     /* use resume data for metadata only: check files */
 };
 
@@ -189,6 +193,7 @@ struct tor_status {
     int pieces, pieces_done;
     int listen_port;    /* first listen port, 0 if none */
     bool super_seeding; /* libtorrent reports BEP 16 super seeding on */
+    int64_t held_back;  /* --send-once: requests turned away so far */
     char error[256];    /* torrent error text, "" if none */
 };
 
