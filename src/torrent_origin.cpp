@@ -44,8 +44,8 @@ namespace ferry {
 namespace {
 
 using clock_type = std::chrono::steady_clock;
-constexpr auto FRESH = std::chrono::seconds(4); /* a taker may be slow */
-constexpr auto GRACE = std::chrono::seconds(4); /* most a peer is refused */
+constexpr auto FRESH = std::chrono::seconds(8); /* a taker may be slow */
+constexpr auto GRACE = std::chrono::seconds(8); /* most a peer is refused */
 constexpr char MSG_REJECT = 16;                 /* BEP 6 reject request */
 
 /* The torrent's side: who took each piece from the origin, who has it. */
