@@ -487,12 +487,12 @@ tor_prepare(struct tor_session *s,
             atp.flags &= ~lt::torrent_flags::paused;
             atp.flags &= ~lt::torrent_flags::duplicate_is_error;
             atp.flags |= lt::torrent_flags::update_subscribe;
-            if (p->upload_only)
-                atp.flags |= lt::torrent_flags::upload_mode;
             if (p->super_seed)
                 atp.flags |= lt::torrent_flags::super_seeding;
             if (p->send_once)
                 s->origin = std::make_shared<ferry::origin_count>();
+            if (p->upload_only)
+                atp.flags |= lt::torrent_flags::upload_mode;
             else /* metadata from a magnet: nothing is written until fetch has
                   * checked every path and set priorities */
                 atp.flags |= lt::torrent_flags::default_dont_download;
