@@ -36,7 +36,8 @@ static const char usage[] =
     "  -H, --human             --list sizes as 1.50 MiB, not bytes:\n"
     "                          ferry fetch tools.torrent --list -H\n"
     "      --peer HOST:PORT    connect to this peer (repeatable)\n"
-    "      --webseed URL       add an HTTP web seed (repeatable)\n"
+    "      --webseed URL       add an HTTP web seed (repeatable; also\n"
+    "                          spelled --web-seed)\n"
     "      --tracker URL       add a tracker (repeatable)\n"
     "      --seed-ratio R      after completion, seed until uploaded/size >= "
     "R\n"
@@ -81,6 +82,7 @@ static const struct option options[] = {
     {"human", no_argument, NULL, 'H'},
     {"peer", required_argument, NULL, CLI_OPT_PEER},
     {"webseed", required_argument, NULL, CLI_OPT_WEBSEED},
+    {"web-seed", required_argument, NULL, CLI_OPT_WEBSEED},
     {"tracker", required_argument, NULL, CLI_OPT_TRACKER},
     {"seed-ratio", required_argument, NULL, CLI_OPT_SEED_RATIO},
     {"seed-time", required_argument, NULL, CLI_OPT_SEED_TIME},

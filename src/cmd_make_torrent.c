@@ -21,7 +21,13 @@ static const char usage[] =
     "\n"
     "  -o, --output FILE       the .torrent to write (required)\n"
     "      --tracker URL       announce URL (repeatable; each its own tier)\n"
-    "      --webseed URL       HTTP web seed (BEP 19; repeatable)\n"
+    "      --web-seed URL      HTTP(S) web seed (BEP 19; repeatable; also\n"
+    "                          spelled --webseed): where the bundle also\n"
+    "                          lies, e.g. in a bucket; a fetch then needs no\n"
+    "                          peer that runs ferry seed.  For a directory\n"
+    "                          the URL ends with '/' and names the directory\n"
+    "                          that holds DIR; for a single file it is the\n"
+    "                          file's URL\n"
     "      --piece-size KIB    piece size in KiB, a power of two from 16\n"
     "                          (default: chosen from the total size)\n"
     "  -h, --help              this help\n"
@@ -29,8 +35,11 @@ static const char usage[] =
     "Examples:\n"
     "  ferry make-torrent ~/tools -o tools.torrent     (prints the magnet)\n"
     "  ferry make-torrent ~/tools -o tools.torrent \\\n"
-    "      --tracker udp://tracker.example.org:6969/announce \\\n"
-    "      --webseed https://files.example.org/\n"
+    "      --tracker udp://tracker.example.org:6969/announce\n"
+    "  ferry make-torrent tools -o tools.torrent \\\n"
+    "      --web-seed https://bucket.s3.amazonaws.com/bundles/\n"
+    "      (upload tools/ to bundles/tools/ in the bucket, as is; every\n"
+    "      VM then runs: ferry fetch tools.torrent -o /opt --seed-time 5m)\n"
     "  ferry seed tools.torrent -d ~                  (then share it)\n"
     "\n"
     "Exit: 0 written, 1 I/O error (also a missing DIR), 2 usage,\n"
@@ -42,6 +51,7 @@ static const struct option options[] = {
     {"output", required_argument, NULL, 'o'},
     {"tracker", required_argument, NULL, OPT_TRACKER},
     {"webseed", required_argument, NULL, OPT_WEBSEED},
+    {"web-seed", required_argument, NULL, OPT_WEBSEED},
     {"piece-size", required_argument, NULL, OPT_PIECE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

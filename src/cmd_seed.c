@@ -6,6 +6,8 @@
 #include "ferry/cmds.h"
 #include "ferry/fetch.h"
 
+enum { OPT_SUPER_SEED = 256, OPT_SEND_ONCE };
+
 static const char usage[] =
     "usage: ferry seed FILE.torrent -d DIR [options]\n"
     "\n"
@@ -26,11 +28,24 @@ static const char usage[] =
     "                          at most 2G)\n"
     "      --seed-time SECS    stop after SECS (a duration: 3600, 90m, 1h30m)\n"
     "      --seed-ratio R      stop after sending R times the torrent's size\n"
+    "      --super-seed        BEP 16 super seeding (libtorrent's): each\n"
+    "                          peer is shown one piece at a time, the next\n"
+    "                          once it has that one, so the origin sends\n"
+    "                          every piece about once; with libtorrent\n"
+    "                          2.0.8 a new peer waits 10 s for its first\n"
+    "                          piece: --send-once is faster\n"
+    "      --send-once         for an origin that starts a fleet: a request\n"
+    "                          for a piece another peer is getting from this\n"
+    "                          seed, or has, is turned away (BEP 6 reject)\n"
+    "                          for up to 8 s, so the peers trade it instead\n"
     "      --no-dht, --no-lsd, --no-upnp   as for fetch\n"
     "  -h, --help              this help\n"
     "\n"
     "Examples:\n"
     "  ferry seed tools.torrent -d ~                (~/tools is the data)\n"
+    "  ferry seed tools.torrent -d . --send-once --max-up 100M\n"
+    "      (an origin for many VMs, each running: ferry fetch tools.torrent\n"
+    "      -o /opt --seed-time 5m; see doc/FLEET.md)\n"
     "  ferry seed tools.torrent -d /opt --listen 0.0.0.0:6881 --max-up 50M\n"
     "  ferry seed tools.torrent -d /opt --seed-time 2h   (then exit 0)\n"
     "\n"
@@ -49,6 +64,8 @@ static const struct option options[] = {
     {"no-dht", no_argument, NULL, CLI_OPT_NO_DHT},
     {"no-lsd", no_argument, NULL, CLI_OPT_NO_LSD},
     {"no-upnp", no_argument, NULL, CLI_OPT_NO_UPNP},
+    {"super-seed", no_argument, NULL, OPT_SUPER_SEED},
+    {"send-once", no_argument, NULL, OPT_SEND_ONCE},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},
 };
@@ -84,6 +101,12 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct seed_args *a)
             return FY_OK;
         case 'd':
             dir = optarg;
+            break;
+        case OPT_SUPER_SEED:
+            a->o.super_seed = true;
+            break;
+        case OPT_SEND_ONCE:
+            a->o.send_once = true;
             break;
         default:
             if (!cli_opts_fetch_is(c))

@@ -769,6 +769,8 @@ open_session(struct run *r, struct tor_add_params *ap, bool seeding)
         return r->err->rc;
     ap->save_path = o->dir;
     ap->upload_only = seeding;
+    ap->super_seed = seeding && o->super_seed;
+    ap->send_once = seeding && o->send_once;
     ap->peers = (const char *const *)o->peers.v;
     ap->npeers = o->peers.n;
     ap->webseeds = (const char *const *)o->webseeds.v;
@@ -909,11 +911,13 @@ seed_upload(struct run *r, struct tor_status *st)
     const struct fetch_opts *o = r->o;
     char *name = tor_name(r->s), *esc = out_escape(name ? name : "?");
     out_info(r->out,
-             "seeding %s (%d pieces verified) on port %d; Ctrl-C "
+             "seeding %s (%d pieces verified) on port %d%s; Ctrl-C "
              "stops",
-             esc, st->pieces, st->listen_port);
-    out_event(r->out, "seeding", "{sssssi}", "name", esc, "infohash", r->hex,
-              "port", st->listen_port);
+             esc, st->pieces, st->listen_port,
+             st->super_seeding ? ", super seeding" : "");
+    out_event(r->out, "seeding", "{sssssisbsb}", "name", esc, "infohash",
+              r->hex, "port", st->listen_port, "super_seed", st->super_seeding,
+              "send_once", o->send_once);
     free(esc);
     free(name);
     fflush(stderr);
@@ -945,8 +949,9 @@ seed_upload(struct run *r, struct tor_status *st)
         st->wanted > 0 ? (double)st->session_up / (double)st->wanted : 0;
     out_fmt_size(up, sizeof up, st->session_up);
     out_info(r->out, "stopped seeding: %s sent, ratio %.2f", up, ratio);
-    out_event(r->out, "done", "{sIsf}", "session_up", (long long)st->session_up,
-              "share_ratio", ratio);
+    out_event(r->out, "done", "{sIsfsI}", "session_up",
+              (long long)st->session_up, "share_ratio", ratio, "held_back",
+              (long long)st->held_back);
     return FY_OK;
 }
 

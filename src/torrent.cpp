@@ -487,6 +487,10 @@ tor_prepare(struct tor_session *s,
             atp.flags &= ~lt::torrent_flags::paused;
             atp.flags &= ~lt::torrent_flags::duplicate_is_error;
             atp.flags |= lt::torrent_flags::update_subscribe;
+            if (p->super_seed)
+                atp.flags |= lt::torrent_flags::super_seeding;
+            if (p->send_once)
+                s->origin = std::make_shared<ferry::origin_count>();
             if (p->upload_only)
                 atp.flags |= lt::torrent_flags::upload_mode;
             else /* metadata from a magnet: nothing is written until fetch has
@@ -520,6 +524,15 @@ tor_start(struct tor_session *s,
                 [sources](lt::torrent_handle const &, lt::client_data_t) {
                     return ferry::source_plugin(sources);
                 });
+            if (s->origin && atp.ti) {
+                std::shared_ptr<ferry::origin_count> oc = s->origin;
+                int npieces = atp.ti->num_pieces();
+                atp.extensions.push_back(
+                    [oc, npieces](lt::torrent_handle const &,
+                                  lt::client_data_t) {
+                        return ferry::origin_plugin(oc, npieces);
+                    });
+            }
             lt::error_code ec;
             s->h = s->hub ? ferry::hub_add(s, std::move(atp), ec)
                           : s->ses->add_torrent(std::move(atp), ec);
@@ -719,6 +732,10 @@ tor_get_status(struct tor_session *s,
             st->pieces = ts.pieces.size();
             st->pieces_done = ts.num_pieces;
             st->listen_port = s->listen_port;
+            st->super_seeding =
+                static_cast<bool>(ts.flags & lt::torrent_flags::super_seeding);
+            if (s->origin)
+                st->held_back = s->origin->held_back.load();
             if (st->listen_port == 0)
                 st->listen_port = s->ses->listen_port();
             return FY_OK;

@@ -25,6 +25,7 @@
 #include <libtorrent/torrent_handle.hpp>
 
 #include "ferry/torrent.h"
+#include "torrent_origin.hpp"
 #include "torrent_sources.hpp"
 
 namespace ferry {
@@ -40,6 +41,8 @@ struct tor_session {
     std::vector<char> held;              /* data of the last event handed out */
     std::deque<std::vector<char>> datas; /* data of queued events */
     int listen_port = 0;
+    /* seed --send-once: the origin plugin's counter, null if not asked */
+    std::shared_ptr<ferry::origin_count> origin;
     bool metadata_only = false;
     /* tor_prepare()d, not yet tor_start()ed */
     std::unique_ptr<libtorrent::add_torrent_params> pending;

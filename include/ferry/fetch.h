@@ -63,6 +63,8 @@ struct fetch_opts {
     int64_t max_down, max_up;
     const char *listen;  /* NULL: libtorrent's default */
     bool dht, lsd, upnp; /* upnp also means NAT-PMP */
+    bool super_seed;     /* seed: BEP 16 super seeding (--super-seed) */
+    bool send_once;      /* seed: each piece to one peer (--send-once) */
     /* ferry up: a shared session (tor_session_shared) to add the torrent
      * to, whose options apply (listen, dht... above are then unused);
      * NULL: a session of its own */

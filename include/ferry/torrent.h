@@ -93,6 +93,14 @@ struct tor_add_params {
     const uint8_t *file_prio; /* per file: 0 skip, 4 normal; NULL = all */
     size_t nfile_prio;
     bool upload_only; /* never download (ferry seed) */
+    bool super_seed;  /* BEP 16 super seeding (seed --super-seed): reveal
+                       * one piece at a time to each peer, so the origin's
+                       * upload goes to pieces nobody has yet; libtorrent
+                       * applies it only while the torrent is a seed */
+    bool send_once;   /* seed --send-once: turn away (BEP 6 REJECT) a
+                       * request for a piece another connected peer is
+                       * getting from us or has, for a few seconds at most
+                       * (src/torrent_origin.cpp) */
     bool recheck;     /* use resume data for metadata only: check files */
 };
 
@@ -188,8 +196,10 @@ struct tor_status {
      * as connections come and go, not sampled like peers/seeds */
     int sources_max, seed_sources_max;
     int pieces, pieces_done;
-    int listen_port; /* first listen port, 0 if none */
-    char error[256]; /* torrent error text, "" if none */
+    int listen_port;    /* first listen port, 0 if none */
+    bool super_seeding; /* libtorrent reports BEP 16 super seeding on */
+    int64_t held_back;  /* --send-once: requests turned away so far */
+    char error[256];    /* torrent error text, "" if none */
 };
 
 enum fy_rc tor_get_status(struct tor_session *s,

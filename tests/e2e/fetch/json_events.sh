@@ -3,7 +3,8 @@
 # (infohash, dir, resume), metadata (name, files, selected, size), progress
 # (phase, done, total, session_down ...), done (name, bytes, session_down,
 # hash_failures), with "v":1, one object per line on stdout; and
-# `ferry --json seed` prints `seeding` (name, infohash, port).
+# `ferry --json seed` prints `seeding` (name, infohash, port, super_seed,
+# send_once).
 . "$(dirname "$0")/../lib.sh"
 
 make_payload "$WORK/src/bundle" 2 3
@@ -12,7 +13,7 @@ assert_exit 0
 ih=$(torrent_infohash "$WORK/b.torrent")
 size=$(payload_bytes "$WORK/src/bundle")
 start_seed "$WORK/b.torrent" "$WORK/src"
-grep -q "^{\"event\":\"seeding\",\"v\":1,\"command\":\"seed\",\"name\":\"bundle\",\"infohash\":\"$ih\",\"port\":$SEED_PORT}$" "$WORK/seed.log" \
+grep -q "^{\"event\":\"seeding\",\"v\":1,\"command\":\"seed\",\"name\":\"bundle\",\"infohash\":\"$ih\",\"port\":$SEED_PORT,\"super_seed\":false,\"send_once\":false}$" "$WORK/seed.log" \
   || fail "seeding event: $(grep seeding "$WORK/seed.log")"
 
 run_ferry --json fetch "$WORK/b.torrent" -o "$WORK/dst" --peer "127.0.0.1:$SEED_PORT" \
