@@ -69,6 +69,7 @@ constexpr int NWORKERS = 2;
 constexpr std::size_t READ_CHUNK = 256 * 1024;
 constexpr std::size_t POOL_KEEP = 512;   /* free blocks kept: 8 MiB */
 constexpr std::size_t MAX_HASHES = 4096; /* pieces fed, per worker */
+constexpr std::size_t BATCH = 32;        /* queued writes that wake a worker */
 
 /* One torrent's files as the fast path sees them. */
 struct storage {
@@ -279,6 +280,11 @@ class fast_disk final : public lt::disk_interface,
             /* a peer told to wait may still hand over the blocks it has
              * already received: past twice the limit, wait here */
             std::unique_lock<std::mutex> l(obs_mu_);
+            if (queued_ > 2 * max_queued_) {
+                l.unlock();
+                kick();
+                l.lock();
+            }
             obs_cv_.wait(l, [&] { return queued_ <= 2 * max_queued_; });
             queued_ += r.length;
             full = queued_ > max_queued_;
@@ -286,15 +292,18 @@ class fast_disk final : public lt::disk_interface,
                 observers_.push_back(std::move(o));
         }
         worker *w = &worker_of(r.piece);
-        enqueue(r.piece, [=, h = std::move(handler)]() mutable {
-            lt::storage_error e;
-            write_slices(*st, slices, copy, e);
-            w->hashes.feed(sid(idx), static_cast<int>(r.piece), r.start, copy,
-                           r.length, !e);
-            pool_.put(copy);
-            lt::post(ioc_, [e, h2 = std::move(h)] { h2(e); });
-            written(r.length);
-        });
+        enqueue(
+            r.piece,
+            [=, h = std::move(handler)]() mutable {
+                lt::storage_error e;
+                write_slices(*st, slices, copy, e);
+                w->hashes.feed(sid(idx), static_cast<int>(r.piece), r.start,
+                               copy, r.length, !e);
+                pool_.put(copy);
+                lt::post(ioc_, [e, h2 = std::move(h)] { h2(e); });
+                written(r.length);
+            },
+            false);
         return full;
     }
 
@@ -482,6 +491,7 @@ class fast_disk final : public lt::disk_interface,
     void
     submit_jobs() override
     {
+        kick();
         inner_->submit_jobs();
     }
     void
@@ -766,15 +776,37 @@ class fast_disk final : public lt::disk_interface,
         return w.jobs.empty() && !w.busy;
     }
 
+    /* Queue a job on the piece's worker.  A write (now = false) wakes the
+     * worker only when BATCH jobs wait: libtorrent calls submit_jobs()
+     * after a round of async calls, which wakes it (one wake-up per round
+     * of received blocks, not per block). */
     void
-    enqueue(lt::piece_index_t piece, std::function<void()> job)
+    enqueue(lt::piece_index_t piece, std::function<void()> job, bool now = true)
     {
         auto &w = worker_of(piece);
+        bool wake;
         {
             std::lock_guard<std::mutex> l(w.mu);
             w.jobs.push_back(std::move(job));
+            wake = now || w.jobs.size() >= BATCH;
         }
-        w.cv.notify_all();
+        if (wake)
+            w.cv.notify_all();
+    }
+
+    /* Wake every worker that has jobs waiting. */
+    void
+    kick()
+    {
+        for (auto &w : workers_) {
+            bool wake;
+            {
+                std::lock_guard<std::mutex> l(w.mu);
+                wake = !w.jobs.empty();
+            }
+            if (wake)
+                w.cv.notify_all();
+        }
     }
 
     void
@@ -804,6 +836,7 @@ class fast_disk final : public lt::disk_interface,
     void
     drain()
     {
+        kick();
         for (auto &w : workers_) {
             std::unique_lock<std::mutex> l(w.mu);
             w.cv.wait(l, [&] { return w.jobs.empty() && !w.busy; });
