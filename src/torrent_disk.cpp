@@ -5,26 +5,19 @@
  * thread and opens and closes the file for each 16 KiB block, then reads
  * every piece back block by block to hash it; its mmap back end keeps every
  * touched page of the download mapped (peak RSS = download size).  Here
- * the network thread only copies each received block into a pooled
- * buffer; NWORKERS threads write it with one pwrite on a cached descriptor
- * and feed it to the piece's SHA-1 while it is still in the CPU cache, so
- * a piece whose blocks came in order is never read back to be hashed.
- * Block reads for peers are served on the network thread when the page
- * cache has them (preadv2 RWF_NOWAIT: never waits for the disk), else by
- * the workers.
+ * the network thread writes each block with one pwrite on a cached
+ * descriptor (no copy, no queue: memory stays flat), and NWORKERS threads
+ * read finished pieces back from the page cache and SHA-1 them.  Block
+ * reads for peers are served on the network thread when the page cache
+ * holds them (preadv2 RWF_NOWAIT: never waits for the disk), into pooled
+ * buffers, and by the workers otherwise.
  *
  * Invariants:
  * - Files are opened beneath the save path without following any symlink
  *   (fs_open_beneath: openat2 RESOLVE_BENEATH|RESOLVE_NO_SYMLINKS); a link
  *   met on the way fails the write with ELOOP, which fetch refuses.
- * - Every job of a piece runs on the same worker, in the order libtorrent
- *   issued it, so a piece's hash job (issued after all its writes) sees
- *   them done.  A piece's in-memory hash is used only when every byte of
- *   the piece was fed to it exactly once, in order, from the buffers that
- *   were written; any other write to the piece (a repeat, a gap, a
- *   failure) makes the hash job read the piece back from the file.
- * - Queued writes are bounded by max_queued_disk_bytes: past it,
- *   async_write says so and the peer waits for on_disk().
+ * - A block's write is complete before its handler runs, so a piece's
+ *   hash job (issued after all its writes) reads what was written.
  * - Before any job is handed to the posix back end, the workers are
  *   drained: the two never touch a file at the same time.
  * - Handlers always run on the network thread (posted to the io_context).
@@ -38,7 +31,6 @@
 #include <unistd.h>
 
 #include <condition_variable>
-#include <cstdint>
 #include <cstdlib>
 #include <cstring>
 #include <deque>
@@ -67,9 +59,7 @@ namespace {
 
 constexpr int NWORKERS = 2;
 constexpr std::size_t READ_CHUNK = 256 * 1024;
-constexpr std::size_t POOL_KEEP = 512;   /* free blocks kept: 8 MiB */
-constexpr std::size_t MAX_HASHES = 4096; /* pieces fed, per worker */
-constexpr std::size_t BATCH = 32;        /* queued writes that wake a worker */
+constexpr std::size_t POOL_KEEP = 512; /* free blocks kept: 8 MiB */
 
 /* One torrent's files as the fast path sees them. */
 struct storage {
@@ -148,10 +138,8 @@ class fast_disk final : public lt::disk_interface,
     fast_disk(lt::io_context &ioc,
               lt::settings_interface const &sett,
               lt::counters &cnt)
-        : ioc_(ioc), sett_(sett),
-          inner_(lt::posix_disk_io_constructor(ioc, sett, cnt))
+        : ioc_(ioc), inner_(lt::posix_disk_io_constructor(ioc, sett, cnt))
     {
-        max_queued_ = queue_limit();
         for (int i = 0; i < NWORKERS; i++)
             threads_.emplace_back([this, i] { run(i); });
     }
@@ -195,7 +183,6 @@ class fast_disk final : public lt::disk_interface,
     remove_torrent(lt::storage_index_t idx) override
     {
         drain();
-        forget_hashes(idx);
         auto i = index(idx);
         storages_[i].reset();
         inner_holders_[i].reset();
@@ -218,13 +205,16 @@ class fast_disk final : public lt::disk_interface,
         char *buf = pool_.get(static_cast<std::size_t>(r.length));
         if (buf == nullptr) {
             lt::post(ioc_, [this, h = std::move(handler)] {
-                h(lt::disk_buffer_holder(*this, nullptr, 0), no_memory());
+                lt::storage_error e;
+                e.ec = lt::errors::no_memory;
+                e.operation = lt::operation_t::alloc_cache_piece;
+                h(lt::disk_buffer_holder(*this, nullptr, 0), e);
             });
             return;
         }
-        /* in the page cache (and no job of this piece's worker pending):
-         * here and now, no thread hop */
-        if (idle(worker_of(r.piece)) && read_cached(*st, slices, buf)) {
+        /* in the page cache: here and now, without a hop to a worker and
+         * back (writes are done on this thread, so none is pending) */
+        if (read_cached(*st, slices, buf)) {
             lt::post(ioc_, [this, buf, len = r.length, h = std::move(handler)] {
                 h(lt::disk_buffer_holder(*this, buf, len), lt::storage_error());
             });
@@ -265,46 +255,13 @@ class fast_disk final : public lt::disk_interface,
         std::vector<lt::file_slice> slices;
         if (!fast_ok(*st, r.piece, r.start, r.length, slices)) {
             drain();
-            forget_hash(idx, r.piece);
             return inner_->async_write(idx, r, buf, std::move(o),
                                        std::move(handler), flags);
         }
-        char *copy = pool_.get(static_cast<std::size_t>(r.length));
-        if (copy == nullptr) {
-            lt::post(ioc_, [h = std::move(handler)] { h(no_memory()); });
-            return false;
-        }
-        std::memcpy(copy, buf, static_cast<std::size_t>(r.length));
-        bool full;
-        {
-            /* a peer told to wait may still hand over the blocks it has
-             * already received: past twice the limit, wait here */
-            std::unique_lock<std::mutex> l(obs_mu_);
-            if (queued_ > 2 * max_queued_) {
-                l.unlock();
-                kick();
-                l.lock();
-            }
-            obs_cv_.wait(l, [&] { return queued_ <= 2 * max_queued_; });
-            queued_ += r.length;
-            full = queued_ > max_queued_;
-            if (full && o)
-                observers_.push_back(std::move(o));
-        }
-        worker *w = &worker_of(r.piece);
-        enqueue(
-            r.piece,
-            [=, h = std::move(handler)]() mutable {
-                lt::storage_error e;
-                write_slices(*st, slices, copy, e);
-                w->hashes.feed(sid(idx), static_cast<int>(r.piece), r.start,
-                               copy, r.length, !e);
-                pool_.put(copy);
-                lt::post(ioc_, [e, h2 = std::move(h)] { h2(e); });
-                written(r.length);
-            },
-            false);
-        return full;
+        lt::storage_error e;
+        write_slices(*st, slices, buf, e);
+        lt::post(ioc_, [e, h = std::move(handler)] { h(e); });
+        return false;
     }
 
     void
@@ -318,22 +275,14 @@ class fast_disk final : public lt::disk_interface,
     {
         auto st = storages_[index(idx)];
         std::vector<lt::file_slice> slices;
-        int const size = st->files->piece_size(piece);
         if (!v2.empty() || !(flags & lt::disk_interface::v1_hash) ||
-            !fast_ok(*st, piece, 0, size, slices)) {
+            !fast_ok(*st, piece, 0, st->files->piece_size(piece), slices)) {
             drain();
-            forget_hash(idx, piece);
             inner_->async_hash(idx, piece, v2, flags, std::move(handler));
             return;
         }
-        worker *w = &worker_of(piece);
         enqueue(piece, [=, h = std::move(handler)]() mutable {
             lt::storage_error e;
-            lt::sha1_hash fed;
-            if (w->hashes.take(sid(idx), static_cast<int>(piece), size, fed)) {
-                lt::post(ioc_, [=, h2 = std::move(h)] { h2(piece, fed, e); });
-                return;
-            }
             lt::hasher hasher;
             if (!read_slices(*st, slices, nullptr, &hasher, e)) {
                 lt::post(ioc_, [=, h2 = std::move(h)]() mutable {
@@ -462,7 +411,6 @@ class fast_disk final : public lt::disk_interface,
                       std::function<void(lt::piece_index_t)> handler) override
     {
         drain();
-        forget_hash(idx, piece);
         inner_->async_clear_piece(idx, piece, std::move(handler));
     }
 
@@ -491,16 +439,11 @@ class fast_disk final : public lt::disk_interface,
     void
     submit_jobs() override
     {
-        kick();
         inner_->submit_jobs();
     }
     void
     settings_updated() override
     {
-        {
-            std::lock_guard<std::mutex> l(obs_mu_);
-            max_queued_ = queue_limit();
-        }
         inner_->settings_updated();
     }
 
@@ -516,9 +459,6 @@ class fast_disk final : public lt::disk_interface,
         std::condition_variable cv;
         std::deque<std::function<void()>> jobs;
         bool busy = false;
-        /* pieces being hashed as written: touched only by this worker's
-         * jobs, or by the network thread while the workers are drained */
-        piece_hashes hashes{MAX_HASHES};
     };
 
     static std::size_t
@@ -536,15 +476,6 @@ class fast_disk final : public lt::disk_interface,
     }
 
     static lt::storage_error
-    no_memory()
-    {
-        lt::storage_error e;
-        e.ec = lt::errors::no_memory;
-        e.operation = lt::operation_t::alloc_cache_piece;
-        return e;
-    }
-
-    static lt::storage_error
     aborted()
     {
         lt::storage_error e;
@@ -558,58 +489,9 @@ class fast_disk final : public lt::disk_interface,
     quiesce(lt::storage_index_t idx)
     {
         drain();
-        forget_hashes(idx);
         auto st = storages_[index(idx)];
         st->close_all();
         return st;
-    }
-
-    int
-    queue_limit() const
-    {
-        int n = sett_.get_int(lt::settings_pack::max_queued_disk_bytes);
-        int const least = static_cast<int>(4 * DISK_BLOCK);
-        return n < least ? least : n;
-    }
-
-    /* A write is done: below half the limit, wake the peers waiting. */
-    void
-    written(int len)
-    {
-        std::vector<std::shared_ptr<lt::disk_observer>> wake;
-        {
-            std::lock_guard<std::mutex> l(obs_mu_);
-            queued_ -= len;
-            if (queued_ <= 2 * max_queued_)
-                obs_cv_.notify_one();
-            if (queued_ <= max_queued_ / 2)
-                wake.swap(observers_);
-        }
-        if (!wake.empty())
-            lt::post(ioc_, [wake = std::move(wake)] {
-                for (auto const &o : wake)
-                    o->on_disk();
-            });
-    }
-
-    static std::uint32_t
-    sid(lt::storage_index_t idx)
-    {
-        return static_cast<std::uint32_t>(idx);
-    }
-
-    /* Network thread, workers drained. */
-    void
-    forget_hash(lt::storage_index_t idx, lt::piece_index_t piece)
-    {
-        worker_of(piece).hashes.forget(sid(idx), static_cast<int>(piece));
-    }
-
-    void
-    forget_hashes(lt::storage_index_t idx)
-    {
-        for (auto &w : workers_)
-            w.hashes.forget_all(sid(idx));
     }
 
     bool
@@ -769,44 +651,15 @@ class fast_disk final : public lt::disk_interface,
                                                  NWORKERS)];
     }
 
-    static bool
-    idle(worker &w)
-    {
-        std::lock_guard<std::mutex> l(w.mu);
-        return w.jobs.empty() && !w.busy;
-    }
-
-    /* Queue a job on the piece's worker.  A write (now = false) wakes the
-     * worker only when BATCH jobs wait: libtorrent calls submit_jobs()
-     * after a round of async calls, which wakes it (one wake-up per round
-     * of received blocks, not per block). */
     void
-    enqueue(lt::piece_index_t piece, std::function<void()> job, bool now = true)
+    enqueue(lt::piece_index_t piece, std::function<void()> job)
     {
         auto &w = worker_of(piece);
-        bool wake;
         {
             std::lock_guard<std::mutex> l(w.mu);
             w.jobs.push_back(std::move(job));
-            wake = now || w.jobs.size() >= BATCH;
         }
-        if (wake)
-            w.cv.notify_all();
-    }
-
-    /* Wake every worker that has jobs waiting. */
-    void
-    kick()
-    {
-        for (auto &w : workers_) {
-            bool wake;
-            {
-                std::lock_guard<std::mutex> l(w.mu);
-                wake = !w.jobs.empty();
-            }
-            if (wake)
-                w.cv.notify_all();
-        }
+        w.cv.notify_all();
     }
 
     void
@@ -836,7 +689,6 @@ class fast_disk final : public lt::disk_interface,
     void
     drain()
     {
-        kick();
         for (auto &w : workers_) {
             std::unique_lock<std::mutex> l(w.mu);
             w.cv.wait(l, [&] { return w.jobs.empty() && !w.busy; });
@@ -858,14 +710,8 @@ class fast_disk final : public lt::disk_interface,
     }
 
     lt::io_context &ioc_;
-    lt::settings_interface const &sett_;
     std::unique_ptr<lt::disk_interface> inner_;
     block_pool pool_{POOL_KEEP};
-    std::mutex obs_mu_; /* guards queued_, max_queued_, observers_ */
-    std::condition_variable obs_cv_; /* queued_ went down */
-    std::int64_t queued_ = 0;        /* bytes of writes queued to the workers */
-    int max_queued_ = 0;
-    std::vector<std::shared_ptr<lt::disk_observer>> observers_;
     std::vector<std::shared_ptr<storage>> storages_;
     std::vector<lt::storage_holder> inner_holders_;
     worker workers_[NWORKERS];

@@ -1,19 +1,13 @@
 /*
- * torrent_disk_mem.hpp - the memory side of ferry's disk back end
- * (torrent_disk.cpp): pooled block buffers, and piece hashes fed as the
- * blocks are written.  Internal to the C++ files.
+ * torrent_disk_mem.hpp - pooled block buffers for ferry's disk back end
+ * (torrent_disk.cpp).  Internal to the C++ files.
  */
 #ifndef FERRY_TORRENT_DISK_MEM_HPP
 #define FERRY_TORRENT_DISK_MEM_HPP
 
 #include <cstddef>
-#include <cstdint>
 #include <mutex>
-#include <unordered_map>
 #include <vector>
-
-#include <libtorrent/hasher.hpp>
-#include <libtorrent/sha1_hash.hpp>
 
 namespace ferry {
 
@@ -44,52 +38,6 @@ class block_pool {
     std::size_t keep_;
     std::mutex mu_;
     std::vector<char *> free_;
-};
-
-/*
- * SHA-1s of pieces fed with their blocks as they are written, so that a
- * piece need not be read back to be checked.  Not thread-safe: one per
- * worker, whose jobs are all of a piece's jobs.
- *
- * A piece is tracked from a write at its offset 0 on (at most `max`
- * pieces at a time); each later write must start where the fed bytes end
- * and have been written without error, otherwise the piece is spoiled.
- * take() gives the hash only if exactly the piece's `size` bytes were fed
- * and nothing spoiled it: then the hash is that of what the writes left in
- * the file, whatever was written before the tracking began (every byte was
- * written again since).  A piece is forgotten when taken.
- */
-class piece_hashes {
-  public:
-    explicit piece_hashes(std::size_t max) : max_(max) {}
-
-    void feed(std::uint32_t storage,
-              int piece,
-              int start,
-              char const *data,
-              int len,
-              bool written);
-    bool take(std::uint32_t storage,
-              int piece,
-              int size,
-              libtorrent::sha1_hash &out);
-    void forget(std::uint32_t storage, int piece);
-    void forget_all(std::uint32_t storage);
-
-  private:
-    struct entry {
-        libtorrent::hasher h;
-        int next = 0;         /* bytes fed, from the piece's start */
-        bool spoiled = false; /* a write out of order or failed */
-    };
-    static std::uint64_t
-    key(std::uint32_t storage, int piece)
-    {
-        return (static_cast<std::uint64_t>(storage) << 32) |
-               static_cast<std::uint32_t>(piece);
-    }
-    std::size_t max_;
-    std::unordered_map<std::uint64_t, entry> map_;
 };
 
 } // namespace ferry
