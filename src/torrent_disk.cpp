@@ -7,8 +7,10 @@
  * touched page of the download mapped (peak RSS = download size).  Here
  * the network thread writes each block with one pwrite on a cached
  * descriptor (no copy, no queue: memory stays flat), and NWORKERS threads
- * read finished pieces back from the page cache and SHA-1 them, and serve
- * block reads to peers.
+ * read finished pieces back from the page cache and SHA-1 them.  Block
+ * reads for peers are served on the network thread when the page cache
+ * holds them (preadv2 RWF_NOWAIT: never waits for the disk), into pooled
+ * buffers, and by the workers otherwise.
  *
  * Invariants:
  * - Files are opened beneath the save path without following any symlink
@@ -25,6 +27,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <condition_variable>
@@ -47,6 +50,7 @@
 #include <libtorrent/storage_defs.hpp>
 
 #include "ferry/fs.h"
+#include "torrent_disk_mem.hpp"
 
 namespace lt = libtorrent;
 
@@ -55,6 +59,7 @@ namespace {
 
 constexpr int NWORKERS = 2;
 constexpr std::size_t READ_CHUNK = 256 * 1024;
+constexpr std::size_t POOL_KEEP = 512; /* free blocks kept: 8 MiB */
 
 /* One torrent's files as the fast path sees them. */
 struct storage {
@@ -197,15 +202,28 @@ class fast_disk final : public lt::disk_interface,
             inner_->async_read(idx, r, std::move(handler), flags);
             return;
         }
-        enqueue(r.piece, [=, h = std::move(handler)]() mutable {
-            char *buf = static_cast<char *>(
-                std::malloc(static_cast<std::size_t>(r.length)));
-            lt::storage_error e;
-            if (buf == nullptr) {
+        char *buf = pool_.get(static_cast<std::size_t>(r.length));
+        if (buf == nullptr) {
+            lt::post(ioc_, [this, h = std::move(handler)] {
+                lt::storage_error e;
                 e.ec = lt::errors::no_memory;
                 e.operation = lt::operation_t::alloc_cache_piece;
-            } else if (!read_slices(*st, slices, buf, nullptr, e)) {
-                std::free(buf);
+                h(lt::disk_buffer_holder(*this, nullptr, 0), e);
+            });
+            return;
+        }
+        /* in the page cache: here and now, without a hop to a worker and
+         * back (writes are done on this thread, so none is pending) */
+        if (read_cached(*st, slices, buf)) {
+            lt::post(ioc_, [this, buf, len = r.length, h = std::move(handler)] {
+                h(lt::disk_buffer_holder(*this, buf, len), lt::storage_error());
+            });
+            return;
+        }
+        enqueue(r.piece, [=, h = std::move(handler)]() mutable {
+            lt::storage_error e;
+            if (!read_slices(*st, slices, buf, nullptr, e)) {
+                pool_.put(buf);
                 /* let the posix back end give the canonical answer */
                 lt::post(ioc_, [=, h2 = std::move(h)]() mutable {
                     if (!alive(idx, st)) {
@@ -432,7 +450,7 @@ class fast_disk final : public lt::disk_interface,
     void
     free_disk_buffer(char *b) override
     {
-        std::free(b);
+        pool_.put(b);
     }
 
   private:
@@ -559,6 +577,31 @@ class fast_disk final : public lt::disk_interface,
         }
     }
 
+    /* Read the slices into out if the page cache holds all of them
+     * (RWF_NOWAIT: never waits for the disk); false otherwise. */
+    static bool
+    read_cached(storage &st,
+                std::vector<lt::file_slice> const &slices,
+                char *out)
+    {
+        for (auto const &s : slices) {
+            auto len = static_cast<std::size_t>(s.size);
+            if (st.files->pad_file_at(s.file_index)) {
+                std::memset(out, 0, len);
+            } else {
+                int fd = st.fd_of(s.file_index, false);
+                if (fd < 0)
+                    return false;
+                struct iovec iov = {out, len};
+                if (::preadv2(fd, &iov, 1, static_cast<off_t>(s.offset),
+                              RWF_NOWAIT) != static_cast<ssize_t>(len))
+                    return false;
+            }
+            out += len;
+        }
+        return true;
+    }
+
     /* Read the slices into out (if not null) and/or feed them to hasher.
      * Returns false on any error or short read (the caller falls back to
      * the posix back end, which reports it the way libtorrent expects). */
@@ -601,11 +644,17 @@ class fast_disk final : public lt::disk_interface,
         return true;
     }
 
+    worker &
+    worker_of(lt::piece_index_t piece)
+    {
+        return workers_[static_cast<std::size_t>(static_cast<int>(piece) %
+                                                 NWORKERS)];
+    }
+
     void
     enqueue(lt::piece_index_t piece, std::function<void()> job)
     {
-        auto &w = workers_[static_cast<std::size_t>(static_cast<int>(piece) %
-                                                    NWORKERS)];
+        auto &w = worker_of(piece);
         {
             std::lock_guard<std::mutex> l(w.mu);
             w.jobs.push_back(std::move(job));
@@ -662,6 +711,7 @@ class fast_disk final : public lt::disk_interface,
 
     lt::io_context &ioc_;
     std::unique_ptr<lt::disk_interface> inner_;
+    block_pool pool_{POOL_KEEP};
     std::vector<std::shared_ptr<storage>> storages_;
     std::vector<lt::storage_holder> inner_holders_;
     worker workers_[NWORKERS];

@@ -11,15 +11,21 @@ and prints a plain-text table, the ratios, and the markdown.
 Medians are taken over the runs that succeeded (verified, or exit 0 for the
 metadata-only runs); when none did, over all runs, and the row says so.
 Throughput ratio = aria2c seconds / ferry seconds (> 1: ferry is faster).
+With --origin ferry rows ("ferry-origin", "sha1-pass"): wall / SHA-1 pass =
+median fetch seconds / median seconds of the SHA-1 passes of the same run
+(and the median of the per-run ratios, each fetch against the pass timed
+right before it).
 """
 import argparse
 import csv
 import os
 import statistics
 
-ORDER = ["ferry-torrent", "aria2c-torrent", "ferry-magnet", "aria2c-magnet",
+ORDER = ["sha1-pass", "ferry-origin", "ferry-torrent", "aria2c-torrent", "ferry-magnet", "aria2c-magnet",
          "transmission", "ferry-list", "ferry-list-direct", "aria2c-metadata"]
 LABEL = {
+    "sha1-pass": "one SHA-1 pass (hashlib, in memory)",
+    "ferry-origin": "ferry (.torrent) <- ferry origin",
     "ferry-torrent": "ferry (.torrent)",
     "aria2c-torrent": "aria2c (.torrent)",
     "ferry-magnet": "ferry (magnet)",
@@ -132,6 +138,28 @@ def ratios(summ):
     return out
 
 
+def sha1_ratios(rows, summ):
+    """wall / SHA-1 pass for every ferry-origin row (and variant)."""
+    by = {(s["tool"], s["scenario"]): s for s in summ}
+    out = []
+    for s in summ:
+        if base(s["tool"]) != "ferry-origin" or not s["seconds"]:
+            continue
+        h = by.get(("sha1-pass", s["scenario"]))
+        if not h or not h["seconds"]:
+            continue
+        passes = {r["run"]: fnum(r["seconds"]) for r in rows
+                  if r["tool"] == "sha1-pass" and r["scenario"] == s["scenario"]}
+        per_run = [fnum(r["seconds"]) / passes[r["run"]] for r in rows
+                   if r["tool"] == s["tool"] and r["scenario"] == s["scenario"]
+                   and r["verified"] == "yes" and r["rc"] == "0"
+                   and passes.get(r["run"]) and fnum(r["seconds"])]
+        out.append({"tool": s["tool"], "scenario": s["scenario"], "fetch_s": s["seconds"],
+                    "sha1_s": h["seconds"], "ratio": s["seconds"] / h["seconds"],
+                    "per_run": med(per_run), "valid": not s["all_failed"]})
+    return out
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--runs-csv", required=True)
@@ -145,6 +173,7 @@ def main():
         return 1
     summ = summarize(rows)
     rat = ratios(summ)
+    srat = sha1_ratios(rows, summ)
     has_ev = any(s["ev_first"] is not None for s in summ)
 
     # ---- plain table
@@ -158,12 +187,20 @@ def main():
             "%s-%s" % (fmt(s["seconds_min"], 1), fmt(s["seconds_max"], 1)),
             s["verified"], fmt(s["first_data"], 1), fmt(s["last_data"], 1),
             "  ALL RUNS FAILED" if s["all_failed"] else ("" if s["net"] == "ok" else "  NET VIOLATION")))
-    lines.append("")
-    lines.append("ferry vs aria2c (throughput ratio = aria2c_s / ferry_s; >1 means ferry is faster):")
+    if rat:
+        lines.append("")
+        lines.append("ferry vs aria2c (throughput ratio = aria2c_s / ferry_s; >1 means ferry is faster):")
     for r in rat:
         lines.append("  %-9s %-18s ferry %6.2f s  aria2c %6.2f s  speed x%.2f  RSS ferry/aria2c %s%s" % (
             r["scenario"], r["what"], r["ferry_s"], r["aria2c_s"], r["speed"],
             fmt(r["rss"]), "" if r["valid"] else "  (failed runs involved)"))
+    if srat:
+        lines.append("")
+        lines.append("one ferry origin -> one ferry fetch, against one SHA-1 pass over the payload (1.0 = the floor):")
+        for r in srat:
+            lines.append("  %-36s fetch %6.2f s  SHA-1 pass %6.2f s  wall/pass x%.2f  (median of per-run ratios x%s)%s" % (
+                label(r["tool"]), r["fetch_s"], r["sha1_s"], r["ratio"], fmt(r["per_run"]),
+                "" if r["valid"] else "  (all runs failed)"))
     splits = [s for s in summ if s["split_xfer"] is not None]
     if splits:
         lines.append("")
@@ -222,6 +259,13 @@ def main():
             md.append("| %s | %s | %.2f | %.2f | %.2fx | %s |" % (
                 r["scenario"], r["what"], r["ferry_s"], r["aria2c_s"], r["speed"],
                 (fmt(r["rss"]) + "x") if r["rss"] else "-"))
+    if srat:
+        md.append("")
+        md.append("| fetch | median wall s | median SHA-1 pass s | wall / SHA-1 pass | median of per-run ratios |")
+        md.append("|---|---:|---:|---:|---:|")
+        for r in srat:
+            md.append("| %s | %.2f | %.2f | %.2fx | %sx |" % (
+                label(r["tool"]), r["fetch_s"], r["sha1_s"], r["ratio"], fmt(r["per_run"])))
     if splits:
         md.append("")
         md.append("| tool | scenario | start to first data s | transfer s | last data to exit s | wall s |")
