@@ -16,10 +16,10 @@
 #include "ferry/out.h"
 #include "ferry/xalloc.h"
 
-#define ZOUT_CAP      (1u << 20) /* output buffered before a write */
-#define ZIN_CAP       (1u << 20) /* compressible input gathered per call */
-#define ZJOB_SIZE     (4 << 20)  /* libzstd worker job */
-#define ZWINDOW_LOG   23         /* 8 MiB: the least window of the writer */
+#define ZOUT_CAP      (512u << 10) /* output buffered before a write */
+#define ZIN_CAP       (1u << 20)   /* compressible input gathered per call */
+#define ZJOB_SIZE     (4 << 20)    /* libzstd worker job */
+#define ZWINDOW_LOG   23           /* 8 MiB: the least window of the writer */
 #define MSG_TRUNCATED "truncated (the zstd stream ends inside a frame)"
 
 /*
