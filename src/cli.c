@@ -214,6 +214,38 @@ hint_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
         fy_fail(&ctx->err, FY_EUSAGE, "%s: %s", cmd, msg);
 }
 
+/* Two spellings of one option (--webseed, --web-seed). */
+static bool
+same_option(const struct option *a, const struct option *b)
+{
+    return a->val == b->val && a->has_arg == b->has_arg && a->flag == b->flag;
+}
+
+/*
+ * Of the spellings of one option, only the one nearest to word stays a
+ * candidate (the longer one on a tie), so that two spellings of the same
+ * option never count as two equally good guesses.
+ */
+static void
+drop_aliases(const char *word,
+             const struct option *opts,
+             const char **names,
+             size_t n)
+{
+    size_t d[MAX_LONGS];
+    for (size_t i = 0; i < n; i++)
+        d[i] = cli_edit_distance(word, opts[i].name);
+    for (size_t i = 0; i < n; i++)
+        for (size_t j = 0; j < n && names[i] != NULL; j++) {
+            if (j == i || !same_option(&opts[i], &opts[j]))
+                continue;
+            size_t li = strlen(opts[i].name), lj = strlen(opts[j].name);
+            if (d[j] < d[i] ||
+                (d[j] == d[i] && (lj > li || (lj == li && j < i))))
+                names[i] = NULL;
+        }
+}
+
 /*
  * The usage error for an option getopt did not take: "unknown option",
  * with "did you mean" for a long option close to one of opts; a value
@@ -245,9 +277,7 @@ unknown_option(struct fy_ctx *ctx,
          * one option; of different ones, ambiguous */
         if (match == NULL)
             match = o;
-        else if (other == NULL &&
-                 (o->val != match->val || o->has_arg != match->has_arg ||
-                  o->flag != match->flag))
+        else if (other == NULL && !same_option(o, match))
             other = o;
     }
     if (match != NULL && other != NULL) {
@@ -260,6 +290,8 @@ unknown_option(struct fy_ctx *ctx,
         cli_usage(ctx, cmd, "option '--%s' takes no value", match->name);
         return;
     }
+    if (dashdash)
+        drop_aliases(name + 2, opts, names, n);
     const char *hint = dashdash ? cli_suggest(name + 2, names, n) : NULL;
     if (hint == NULL)
         cli_usage(ctx, cmd, "unknown option '%s'", name);
