@@ -18,7 +18,7 @@
 
 #define ZOUT_CAP      (512u << 10) /* output buffered before a write */
 #define ZIN_CAP       (1u << 20)   /* compressible input gathered per call */
-#define ZJOB_SIZE     (4 << 20)    /* libzstd worker job */
+#define ZJOB_SIZE     (7 << 19)    /* libzstd worker job */
 #define ZWINDOW_LOG   23           /* 8 MiB: the least window of the writer */
 #define MSG_TRUNCATED "truncated (the zstd stream ends inside a frame)"
 

@@ -29,7 +29,7 @@
 #include "ferry/xalloc.h"
 
 #define SLOTS      4
-#define SLOT_BYTES ((size_t)1 << 17)
+#define SLOT_BYTES ((size_t)1 << 19)
 
 struct sha256 {
     SHA256_CTX ctx;
