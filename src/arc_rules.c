@@ -96,6 +96,31 @@ arc_format_from_path(const char *path)
 }
 
 const char *
+arc_type_word(char t)
+{
+    switch (t) {
+    case 'f':
+        return "file";
+    case 'd':
+        return "dir";
+    case 'l':
+        return "symlink";
+    case 'h':
+        return "hardlink";
+    case 'c':
+        return "chardev";
+    case 'b':
+        return "blockdev";
+    case 'p':
+        return "fifo";
+    case 's':
+        return "socket";
+    default:
+        return "other";
+    }
+}
+
+const char *
 arc_format_name(enum arc_format f)
 {
     switch (f) {

@@ -72,29 +72,6 @@ mode_string(char out[11], char type, unsigned mode)
     out[10] = '\0';
 }
 
-static const char *
-type_word(char t)
-{
-    switch (t) {
-    case 'f':
-        return "file";
-    case 'd':
-        return "dir";
-    case 'l':
-        return "symlink";
-    case 'h':
-        return "hardlink";
-    case 'c':
-        return "chardev";
-    case 'b':
-        return "blockdev";
-    case 'p':
-        return "fifo";
-    default:
-        return "socket";
-    }
-}
-
 /* What the listing callback needs: the run, -H, and the entries so far. */
 struct list_state {
     struct fy_ctx *ctx;
@@ -112,7 +89,7 @@ print_entry(void *arg, const struct arc_entry_info *e, struct fy_err *err)
         char mode[8];
         snprintf(mode, sizeof mode, "%04o", e->mode);
         out_event(&ctx->out, "entry", "{sssssssIsIss*}", "path", e->path,
-                  "type", type_word(e->type), "mode", mode, "size",
+                  "type", arc_type_word(e->type), "mode", mode, "size",
                   (long long)e->size, "mtime", (long long)e->mtime, "target",
                   e->link);
         return out_stdout_check(err); /* a closed pipe stops the listing */

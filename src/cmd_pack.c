@@ -201,32 +201,6 @@ summary(struct fy_ctx *ctx,
         st->seconds, "sha256", st->sha256[0] ? st->sha256 : NULL);
 }
 
-/* The type words of list's "entry" events. */
-static const char *
-type_word(char t)
-{
-    switch (t) {
-    case 'f':
-        return "file";
-    case 'd':
-        return "dir";
-    case 'l':
-        return "symlink";
-    case 'h':
-        return "hardlink";
-    case 'c':
-        return "chardev";
-    case 'b':
-        return "blockdev";
-    case 'p':
-        return "fifo";
-    case 's':
-        return "socket";
-    default:
-        return "other";
-    }
-}
-
 /* --dry-run: one row (or "entry" event) per path the scan decided on. */
 static enum fy_rc
 dry_entry(void *arg, const struct arc_dry_entry *e, struct fy_err *err)
@@ -236,9 +210,9 @@ dry_entry(void *arg, const struct arc_dry_entry *e, struct fy_err *err)
     const char *action = actions[e->action];
     if (ctx->out.json) {
         out_event(&ctx->out, "entry", "{sbsssssssIss*ss*ss*}", "dry_run", 1,
-                  "path", e->path, "type", type_word(e->type), "action", action,
-                  "size", (long long)e->size, "why", e->why, "from", e->from,
-                  "target", e->link);
+                  "path", e->path, "type", arc_type_word(e->type), "action",
+                  action, "size", (long long)e->size, "why", e->why, "from",
+                  e->from, "target", e->link);
         return out_stdout_check(err);
     }
     char size[24] = "-";

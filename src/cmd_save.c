@@ -165,6 +165,18 @@ parse(int argc, char **argv, struct fy_ctx *ctx, struct save_args *a)
     return rc;
 }
 
+/* DIR is a directory (as pack: missing is I/O (1), not a directory 3). */
+static enum fy_rc
+dir_check(const char *dir, struct fy_err *err)
+{
+    struct stat st;
+    if (stat(dir, &st) != 0)
+        return fy_fail_errno(err, FY_ERUNTIME, "%s", dir);
+    if (!S_ISDIR(st.st_mode))
+        return fy_fail(err, FY_EINPUT, "%s: not a directory", dir);
+    return FY_OK;
+}
+
 /*
  * Before anything is packed: DIR a directory (as pack: missing is I/O
  * (1), not a directory 3), URL well formed (3), the format settled.
@@ -173,11 +185,8 @@ static enum fy_rc
 check(struct fy_ctx *ctx, struct save_args *a)
 {
     struct fy_err *err = &ctx->err;
-    struct stat st;
-    if (stat(a->dir, &st) != 0)
-        return fy_fail_errno(err, FY_ERUNTIME, "%s", a->dir);
-    if (!S_ISDIR(st.st_mode))
-        return fy_fail(err, FY_EINPUT, "%s: not a directory", a->dir);
+    if (dir_check(a->dir, err) != FY_OK)
+        return err->rc;
     struct remote_url u;
     enum fy_rc rc = remote_url_parse(a->url, &u, err);
     if (rc != FY_OK)
@@ -198,11 +207,8 @@ static enum fy_rc
 run_incr(struct fy_ctx *ctx, struct save_args *a)
 {
     struct fy_err *err = &ctx->err;
-    struct stat st;
-    if (stat(a->dir, &st) != 0)
-        return fy_fail_errno(err, FY_ERUNTIME, "%s", a->dir);
-    if (!S_ISDIR(st.st_mode))
-        return fy_fail(err, FY_EINPUT, "%s: not a directory", a->dir);
+    if (dir_check(a->dir, err) != FY_OK)
+        return err->rc;
     if (a->pack.format_given && a->pack.o.format != ARC_FMT_TAR_ZST)
         return cli_usage(ctx, "save", "a save set's layers are tar.zst");
     enum fy_rc rc =

@@ -77,6 +77,10 @@ bool arc_format_parse(const char *name, enum arc_format *f);
 enum arc_format arc_format_from_path(const char *path);
 /* "tar.zst", "tar.gz", ... (the canonical extension, without a dot). */
 const char *arc_format_name(enum arc_format f);
+/* The word for an entry type ('f' 'd' 'l' 'h' 'c' 'b' 'p' 's') in list's
+ * and pack --dry-run's output and events: file, dir, symlink, hardlink,
+ * chardev, blockdev, fifo, socket; "other" for anything else. */
+const char *arc_type_word(char t);
 /* The base name of path without a known archive extension
  * ("/x/ws.tar.zst" -> "ws"); NULL if nothing would be left.  Caller frees. */
 char *arc_strip_ext(const char *path);
