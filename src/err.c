@@ -13,6 +13,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 static enum fy_rc vfail(struct fy_err *err,
                         enum fy_rc rc,
@@ -114,6 +115,24 @@ bool
 fy_interrupted(void)
 {
     return interrupted != 0;
+}
+
+static double
+monotonic(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+void
+fy_nap(double secs)
+{
+    double end = monotonic() + secs;
+    while (!fy_interrupted() && monotonic() < end) {
+        struct timespec ts = {0, 100 * 1000 * 1000};
+        nanosleep(&ts, NULL);
+    }
 }
 
 int

@@ -366,17 +366,6 @@ tap_close(void *ctx, bool commit, struct fy_err *err)
     return t->real.close(t->real.ctx, commit, err);
 }
 
-/* Sleep secs, waking early on SIGINT/SIGTERM. */
-static void
-nap(double secs)
-{
-    double end = out_now() + secs;
-    while (!fy_interrupted() && out_now() < end) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 /* The layer: arc_pack with the plan into its upload, started again (a new
  * pack) when a streamed upload broke midway. */
 static enum fy_rc
@@ -416,7 +405,7 @@ write_layer(struct saver *s,
         out_verbose(s->out, "retrying the layer in %.1f s: %s", wait,
                     one.restart_why);
         fy_err_clear(s->err);
-        nap(wait);
+        fy_nap(wait);
         if (fy_interrupted())
             return fy_fail(s->err, FY_EINTR, "%s: interrupted", s->dir);
     }

@@ -19,17 +19,6 @@
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
-/* Sleep secs, waking early on SIGINT/SIGTERM. */
-static void
-nap(double secs)
-{
-    double end = out_now() + secs;
-    while (!fy_interrupted() && out_now() < end) {
-        struct timespec ts = {0, 100 * 1000 * 1000};
-        nanosleep(&ts, NULL);
-    }
-}
-
 enum fy_rc
 save_run(const char *dir,
          const char *url,
@@ -74,7 +63,7 @@ save_run(const char *dir,
                     show, wait, one.restart_why, attempt + 1, o->retries + 1);
         fy_err_clear(err);
         rs->retries++;
-        nap(wait);
+        fy_nap(wait);
         bool stop = fy_interrupted();
         if (stop)
             rc = fy_fail(err, FY_EINTR, "%s: interrupted", show);

@@ -107,6 +107,8 @@ void fy_signals_install(void);
 bool fy_interrupted(void);
 /* Which signal arrived (0 if none). */
 int fy_interrupt_signal(void);
+/* Sleep secs (in steps of 0.1 s), waking early on SIGINT/SIGTERM. */
+void fy_nap(double secs);
 
 #ifdef __cplusplus
 }
