@@ -14,18 +14,39 @@
 
 #include "ferry/cmd_def.h"
 
+/* A usage error "[cmd: ]msg", pointing at the help when see_help. */
+static enum fy_rc usage_fail(struct fy_ctx *ctx,
+                             const char *cmd,
+                             bool see_help,
+                             const char *fmt,
+                             va_list ap) FY_PRINTF(4, 0);
+
+static enum fy_rc
+usage_fail(struct fy_ctx *ctx,
+           const char *cmd,
+           bool see_help,
+           const char *fmt,
+           va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    if (cmd == NULL)
+        return fy_fail(&ctx->err, FY_EUSAGE, "%s%s", msg,
+                       see_help ? " (see 'ferry --help')" : "");
+    if (!see_help)
+        return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s", cmd, msg);
+    return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
+                   msg, cmd);
+}
+
 enum fy_rc
 cli_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    enum fy_rc rc = usage_fail(ctx, cmd, true, fmt, ap);
     va_end(ap);
-    if (cmd == NULL)
-        return fy_fail(&ctx->err, FY_EUSAGE, "%s (see 'ferry --help')", msg);
-    return fy_fail(&ctx->err, FY_EUSAGE, "%s: %s (see 'ferry %s --help')", cmd,
-                   msg, cmd);
+    return rc;
 }
 
 /* ------------------------------------------------------- did you mean */
@@ -203,15 +224,10 @@ hint_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 static void
 hint_usage(struct fy_ctx *ctx, const char *cmd, const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    (void)usage_fail(ctx, cmd, false, fmt, ap);
     va_end(ap);
-    if (cmd == NULL)
-        fy_fail(&ctx->err, FY_EUSAGE, "%s", msg);
-    else
-        fy_fail(&ctx->err, FY_EUSAGE, "%s: %s", cmd, msg);
 }
 
 /* Two spellings of one option (--webseed, --web-seed). */

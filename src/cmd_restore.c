@@ -178,10 +178,6 @@ run_incr(struct fy_ctx *ctx, const struct restore_args *a)
     struct incr_opts io = {0, false, a->state, 0};
     struct incr_result r;
     double t0 = out_now();
-    char *shown = remote_url_show(a->url);
-    /* the run's one "start": the unpacker's is dropped */
-    out_event(&ctx->out, "start", "{ssss}", "url", shown, "dir", a->dir);
-    free(shown);
     enum fy_rc rc = incr_restore(a->url, a->dir, &a->unpack, &io, &a->remote,
                                  &ctx->out, &r, &ctx->err);
     out_progress_end(&ctx->out);

@@ -217,10 +217,6 @@ run_incr(struct fy_ctx *ctx, struct save_args *a)
         return rc;
     struct incr_result r;
     double t0 = out_now();
-    char *shown = remote_url_show(a->url);
-    /* the run's one "start": the packer's is dropped */
-    out_event(&ctx->out, "start", "{ssss}", "dir", a->dir, "url", shown);
-    free(shown);
     rc = incr_save(a->dir, a->url, &a->pack.o, &a->incr, &a->remote, &ctx->out,
                    &r, err);
     out_progress_end(&ctx->out);

@@ -22,6 +22,7 @@
 
 #include "incr_int.h"
 #include "ferry/out.h"
+#include "ferry/save.h"
 #include "ferry/remote.h"
 #include "ferry/xalloc.h"
 
@@ -333,6 +334,7 @@ incr_restore(const char *set,
     struct restorer r;
     memset(&r, 0, sizeof r);
     memset(res, 0, sizeof *res);
+    save_say_start(out, dir, set, true); /* the unpacker's is dropped */
     r.set = set;
     r.o = o;
     r.out = out;

@@ -32,6 +32,7 @@
 #include "incr_int.h"
 #include "ferry/fs.h"
 #include "ferry/out.h"
+#include "ferry/save.h"
 #include "ferry/remote.h"
 #include "ferry/remote_list.h"
 #include "ferry/xalloc.h"
@@ -622,6 +623,7 @@ incr_save(const char *dir,
     struct saver s;
     memset(&s, 0, sizeof s);
     memset(res, 0, sizeof *res);
+    save_say_start(out, dir, set, false); /* the packer's is dropped */
     s.dir = dir;
     s.set = set;
     s.o = o;

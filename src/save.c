@@ -19,6 +19,17 @@
 #include "ferry/stream.h"
 #include "ferry/xalloc.h"
 
+void
+save_say_start(struct out *out, const char *dir, const char *url, bool restore)
+{
+    char *shown = remote_url_show(url);
+    if (restore)
+        out_event(out, "start", "{ssss}", "url", shown, "dir", dir);
+    else
+        out_event(out, "start", "{ssss}", "dir", dir, "url", shown);
+    free(shown);
+}
+
 enum fy_rc
 save_run(const char *dir,
          const char *url,
@@ -32,10 +43,7 @@ save_run(const char *dir,
     /* the uploader draws the progress; the packer keeps its warnings */
     struct out quiet = *out;
     quiet.mode = OUT_NONE;
-    /* the run's one "start": the upload's and the packer's are dropped */
-    char *shown = remote_url_show(url);
-    out_event(out, "start", "{ssss}", "dir", dir, "url", shown);
-    free(shown);
+    save_say_start(out, dir, url, false);
     for (int attempt = 1;; attempt++) {
         struct remote_stats one = {0};
         struct fy_ostream os;
@@ -106,10 +114,7 @@ restore_run(const char *url,
     /* the downloader draws the progress; the unpacker keeps its warnings */
     struct out quiet = *out;
     quiet.mode = OUT_NONE;
-    /* the run's one "start": the download's and the unpacker's are dropped */
-    char *shown = remote_url_show(url);
-    out_event(out, "start", "{ssss}", "url", shown, "dir", dir);
-    free(shown);
+    save_say_start(out, dir, url, true);
     struct fy_istream is;
     struct remote_opts ro = *o; /* borrowed fields stay borrowed */
     char *cache = cache_path(dir);

@@ -38,6 +38,15 @@ struct out;
  * backoff (shown with -v), at most o->retries times; then the error says
  * "gave up after N uploads".
  */
+/*
+ * The one "start" event of a save (restore false: dir, url) or a restore
+ * (url, dir), with the URL's secrets hidden; the engines' own starts are
+ * dropped after it (out.h).  Used by save_run(), restore_run() and the
+ * save-set paths of `ferry save`/`ferry restore`.
+ */
+void
+save_say_start(struct out *out, const char *dir, const char *url, bool restore);
+
 enum fy_rc save_run(const char *dir,
                     const char *url,
                     const struct arc_pack_opts *po,
