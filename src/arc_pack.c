@@ -80,7 +80,8 @@ struct packer {
      * archive's last byte is written (pack_tick) */
     int64_t read;
     struct arc_tick prog;
-    struct sha256 *sha; /* of every byte written (NULL: none) */
+    struct sha256 *sha;      /* of every byte written (NULL: none) */
+    struct arc_prefetch *pf; /* opens files ahead (NULL: none) */
 };
 
 /* The manifest line of a scan entry (see arc_manifest_add); type 0: it
@@ -392,15 +393,14 @@ static enum fy_rc
 file_open(struct packer *p, const char *path, int *fd)
 {
     size_t base;
-    int dfd = dir_open(p, path, &base);
+    int err = 0;
     *fd = -1;
-    if (dfd >= 0) {
-        *fd =
-            openat(dfd, path + base,
-                   O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
-        if (*fd < 0 && errno == EPERM) /* O_NOATIME needs ownership */
-            *fd = openat(dfd, path + base,
-                         O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+    if (arc_prefetch_take(p->pf, p->cur, fd, &err)) {
+        errno = err;
+    } else {
+        int dfd = dir_open(p, path, &base);
+        if (dfd >= 0)
+            *fd = arc_pack_open_at(dfd, path + base);
     }
     if (*fd >= 0)
         return FY_OK;
@@ -445,11 +445,18 @@ file_data(
 {
     enum fy_rc rc = FY_OK;
     int64_t left = size;
+    int64_t hinted = ARC_PF_HINT; /* announced: the opener did the first */
     XXH3_128bits_reset(p->xx);
     *short_read = false;
     while (rc == FY_OK && left > 0) {
         if (fy_interrupted())
             return fy_fail(p->err, FY_EINTR, "%s: interrupted", p->name);
+        if (size - left + ARC_PF_HINT / 2 > hinted && hinted < size) {
+            /* keep a big file's next bytes on their way, whatever the
+             * device's own read-ahead (128 KiB on many VMs) */
+            (void)posix_fadvise(fd, hinted, ARC_PF_HINT, POSIX_FADV_WILLNEED);
+            hinted += ARC_PF_HINT;
+        }
         size_t want = left < (int64_t)ARC_BLOCK ? (size_t)left : ARC_BLOCK;
         ssize_t n = *short_read ? 0 : read(fd, p->buf, want);
         if (n < 0 && errno == EINTR)
@@ -696,6 +703,7 @@ pack_manifest(struct packer *p)
 static void
 packer_release(struct packer *p)
 {
+    arc_prefetch_stop(p->pf); /* first: its thread reads the scan, rootfd */
     if (p->a != NULL)
         archive_write_free(p->a); /* after a failure: discards */
     if (p->e != NULL)
@@ -894,8 +902,10 @@ arc_pack(const char *dir,
     p.mf = xcalloc(p.scan.n > 0 ? p.scan.n : 1, sizeof *p.mf);
     p.sha = sha256_new();
     rc = writer_open(&p);
-    if (rc == FY_OK)
+    if (rc == FY_OK) {
+        p.pf = arc_prefetch_start(p.rootfd, &p.scan, p.keep);
         rc = pack_entries(&p);
+    }
     if (rc == FY_OK)
         rc = pack_finish(&p);
     if (rc == FY_OK)

@@ -6,12 +6,16 @@
 #
 # Deterministic as in growing_file.sh: pack writes into an undrained 4 KiB
 # pipe and the first file packed holds 64 MB, so once the pipe is full the
-# scan is over and sub/ is not read yet; only then is sub/ swapped.
+# scan is over and sub/ is not read yet; only then is sub/ swapped.  Pack
+# opens files a bounded way ahead of the one it reads (at most 64 files):
+# the 80 small files between the first file and sub/ keep sub/'s files
+# from being opened before the swap.
 . "$(dirname "$0")/../lib.sh"
 . "$(dirname "$0")/helpers.bash"
 need python3 zstd tar
 small_ws "$WORK/ws"
 head -c 64000000 /dev/urandom >"$WORK/ws/0-first.bin"
+for i in $(seq 10 89); do printf 'pad %s\n' "$i" >"$WORK/ws/1-pad-$i.txt"; done
 mkdir -p "$WORK/outside"
 printf 'outside secret\n' >"$WORK/outside/numbers.txt"
 printf 'outside secret\n' >"$WORK/outside/random.bin"
