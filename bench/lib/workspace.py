@@ -595,6 +595,39 @@ def warm(path):
             pass
 
 
+def warm_tree(root):
+    """Read every regular file below root once (symlinks not followed), so
+    the tree is in the page cache: a VM's memory may have reclaimed pages
+    not touched for a minute (DAMON's pageout on this one), and a pack
+    timed half-cold measures the disk's luck, not the packer."""
+    for d, dirs, files in os.walk(root):
+        for n in files:
+            p = os.path.join(d, n)
+            try:
+                fd = os.open(p, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+            except OSError:
+                continue
+            try:
+                if stat.S_ISREG(os.fstat(fd).st_mode):
+                    while os.read(fd, 8 * MIB):
+                        pass
+            finally:
+                os.close(fd)
+
+
+def drop_caches():
+    """Write back, then drop the page cache (root): the next read of any
+    file comes from the disk, as for files a VM wrote long ago.  False
+    when the kernel refuses."""
+    sync()
+    try:
+        with open("/proc/sys/vm/drop_caches", "w") as f:
+            f.write("1\n")
+        return True
+    except OSError:
+        return False
+
+
 def write_floor(dirpath, nbytes, src, tries=2):
     """Seconds for `dd bs=8M conv=fdatasync` to copy nbytes of
     incompressible data (src: a file of at least that many, read into the
