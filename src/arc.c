@@ -5,6 +5,8 @@
  *
  *   arc_scan.c    pack's pre-scan: the tree walked, excludes applied
  *   arc_pack.c    pack: entries written through libarchive (arc_pack)
+ *   arc_prefetch.c  pack's opener: files opened and read ahead on a
+ *                 helper thread
  *   arc_zstd.c    the only user of <zstd.h>: the threaded zstd writer and
  *                 the reader of zstd streams with ferry's stored frames
  *   arc_decode.c  the reader's other decoders: xz, gzip, bzip2, lz4
@@ -20,7 +22,7 @@
  *   arc_rules.c   paths, the entry safety rules, excludes, the map
  *   arc_manifest.c  the manifest's text
  * src/arc_int.h declares what these files share; calls go one way:
- * pack -> scan, zstd; unpack -> pwrite -> walk -> read -> zstd, decode;
+ * pack -> scan, prefetch, zstd; unpack -> pwrite -> walk -> read -> zstd, decode;
  * all of them -> arc.c, arc_rules.c, arc_manifest.c.
  *
  * pack: a pre-scan walks the tree (sorted per directory, excludes applied,

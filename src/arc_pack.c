@@ -28,7 +28,7 @@
 #include "arc_int.h"
 #include "ferry/fs.h"
 #include "ferry/out.h"
-#include "ferry/sha256.h"
+#include "ferry/outpipe.h"
 #include "arc_zstd.h"
 #include "ferry/xalloc.h"
 
@@ -80,7 +80,7 @@ struct packer {
      * archive's last byte is written (pack_tick) */
     int64_t read;
     struct arc_tick prog;
-    struct sha256 *sha;      /* of every byte written (NULL: none) */
+    struct outpipe *op;      /* the archive's bytes: hashed, written */
     struct arc_prefetch *pf; /* opens files ahead (NULL: none) */
 };
 
@@ -142,8 +142,7 @@ owrite(void *ctx, const void *buf, size_t n)
 {
     struct packer *p = ctx;
     p->st->archive_bytes += (int64_t)n;
-    sha256_update(p->sha, buf, n);
-    enum fy_rc rc = p->os->write(p->os->ctx, buf, n, p->err);
+    enum fy_rc rc = outpipe_write(p->op, buf, n, p->err);
     pack_tick(p);
     return rc;
 }
@@ -721,7 +720,7 @@ packer_release(struct packer *p)
     free(p->gname);
     free(p->mf);
     free(p->keep);
-    sha256_free(p->sha);
+    outpipe_free(p->op);
     arc_map_release(&p->links);
     arc_scan_release(&p->scan);
 }
@@ -900,7 +899,7 @@ arc_pack(const char *dir,
     p.buf = xmalloc(ARC_BLOCK);
     p.xx = arc_xx_new();
     p.mf = xcalloc(p.scan.n > 0 ? p.scan.n : 1, sizeof *p.mf);
-    p.sha = sha256_new();
+    p.op = outpipe_new(os);
     rc = writer_open(&p);
     if (rc == FY_OK) {
         p.pf = arc_prefetch_start(p.rootfd, &p.scan, p.keep);
@@ -909,7 +908,7 @@ arc_pack(const char *dir,
     if (rc == FY_OK)
         rc = pack_finish(&p);
     if (rc == FY_OK)
-        (void)sha256_hex(p.sha, st->sha256);
+        rc = outpipe_finish(p.op, st->sha256, err);
     if (rc == FY_OK) {
         p.prog.p.done = p.read;      /* all of it is in the archive now */
         if (p.prog.p.total < p.read) /* a file grew while it was read */
@@ -920,6 +919,8 @@ arc_pack(const char *dir,
     }
 done:
     out_progress_end(out);
+    outpipe_free(p.op); /* before the stream it writes to is closed */
+    p.op = NULL;
     if (!closed)
         os->close(os->ctx, false, err);
     packer_release(&p);

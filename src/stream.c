@@ -81,6 +81,7 @@ stream_out_open(struct fy_ostream *os, const char *path, struct fy_err *err)
         }
         f->fd = f->af.fd;
         os->is_file = true;
+        os->any_thread = true;
     }
     os->write = file_write;
     os->close = file_close;

@@ -1,9 +1,9 @@
 /*
- * sha256.h - a streaming SHA-256 through OpenSSL's EVP interface
+ * sha256.h - a streaming SHA-256 through OpenSSL's SHA256_* functions
  * (src/sha256.c), for the checksum of an archive that pack and save
- * print: the hash is taken of the bytes as they are written, never by
- * reading the output a second time, so `sha256sum ARCHIVE` gives the same
- * hex.
+ * print: the hash is taken of the bytes as they are written (outpipe.h),
+ * never by reading the output a second time, so `sha256sum ARCHIVE`
+ * gives the same hex.
  *
  *     struct sha256 *h = sha256_new();      (NULL: no SHA-256 here)
  *     sha256_update(h, buf, n);             (h NULL: nothing)
@@ -11,8 +11,8 @@
  *     if (sha256_hex(h, hex)) ...           (64 lower-case hex digits)
  *     sha256_free(h);                       (NULL is fine)
  *
- * The hash runs on a helper thread (4 MiB of buffers): update copies.
- * One thread at a time may call these functions on one hash.
+ * The hash is taken on the calling thread (outpipe.c calls it on its
+ * helper).  One thread at a time may call these functions on one hash.
  *
  * Ownership: the caller's, freed with sha256_free().  A failure (an
  * OpenSSL that refuses, out of memory) is no error: the hash is simply

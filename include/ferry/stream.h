@@ -55,6 +55,9 @@ struct fy_ostream {
     const char *name; /* for messages: the final path, "-" for stdout */
     int fd;           /* the file descriptor written, or -1 if none */
     bool is_file;     /* a regular file on disk (the packer skips it) */
+    /* write may run on a thread other than the caller's: it touches
+     * nothing shared and never waits long (a regular file, not a pipe) */
+    bool any_thread;
 };
 
 struct fy_istream {
