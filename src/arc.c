@@ -22,7 +22,8 @@
  *   arc_rules.c   paths, the entry safety rules, excludes, the map
  *   arc_manifest.c  the manifest's text
  * src/arc_int.h declares what these files share; calls go one way:
- * pack -> scan, prefetch, zstd; unpack -> pwrite -> walk -> read -> zstd, decode;
+ * pack -> scan, prefetch, zstd;
+ * unpack -> pwrite -> walk -> read -> zstd, decode;
  * all of them -> arc.c, arc_rules.c, arc_manifest.c.
  *
  * pack: a pre-scan walks the tree (sorted per directory, excludes applied,
