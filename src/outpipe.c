@@ -80,7 +80,7 @@ outpipe_new(struct fy_ostream *os)
 {
     struct outpipe *o = xcalloc(1, sizeof *o);
     o->os = os;
-    o->sha = sha256_new();
+    o->sha = sha256_new_here(); /* hashed on this file's helper */
     o->werr = (struct fy_err)FY_ERR_INIT;
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
