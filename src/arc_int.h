@@ -705,8 +705,22 @@ struct arc_prefetch *
 arc_prefetch_start(int rootfd, const struct arc_scan *scan, const bool *keep);
 bool arc_prefetch_take(struct arc_prefetch *pf, size_t i, int *fd, int *err);
 void arc_prefetch_stop(struct arc_prefetch *pf);
-/* A file of pack's opened in its directory dfd: read-only, not followed
- * if a symlink, O_NONBLOCK (a FIFO swapped in never blocks), no atime. */
-int arc_pack_open_at(int dfd, const char *name);
+/* The directory pack last opened a file in, kept open (the files of one
+ * directory come in a row): reached beneath the root without following a
+ * symlink, so a directory swapped for a symlink is not walked through. */
+struct arc_dircache {
+    int fd;
+    struct sbuf path;
+};
+#define ARC_DIRCACHE_INIT                                                      \
+    {                                                                          \
+        -1, SBUF_INIT                                                          \
+    }
+/* The file at path (relative to rootfd) opened as pack reads it: beneath
+ * its cached directory, read-only, not followed if a symlink, O_NONBLOCK
+ * (a FIFO swapped in never blocks), no atime where allowed; -1 with
+ * errno. */
+int arc_pack_open(struct arc_dircache *dc, int rootfd, const char *path);
+void arc_dircache_release(struct arc_dircache *dc);
 
 #endif

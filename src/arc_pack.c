@@ -49,8 +49,7 @@ struct packer {
     int rootfd;
     /* the directory of the last file opened, so the next file of the same
      * directory opens without a walk of its whole path */
-    int dirfd;
-    struct sbuf dirpath;
+    struct arc_dircache dirs;
     struct arc_scan scan; /* the entries to pack */
     struct archive *a;
     struct archive_entry *e;
@@ -360,47 +359,16 @@ link_slot(struct packer *p, const struct stat *st, bool add)
     return v;
 }
 
-/* The directory of path (relative to the packed one) open as p->dirfd,
- * reached without following a symlink: a directory replaced by a symlink
- * since the scan is not walked through.  The base name's offset in path. */
-static int
-dir_open(struct packer *p, const char *path, size_t *base)
-{
-    const char *slash = strrchr(path, '/');
-    size_t dl = slash != NULL ? (size_t)(slash - path) : 0;
-    *base = slash != NULL ? dl + 1 : 0;
-    if (dl == 0)
-        return p->rootfd;
-    if (p->dirfd >= 0 && p->dirpath.len == dl &&
-        memcmp(p->dirpath.buf, path, dl) == 0)
-        return p->dirfd;
-    if (p->dirfd >= 0)
-        close(p->dirfd);
-    p->dirpath.len = 0;
-    sbuf_add(&p->dirpath, path, dl);
-    sbuf_add(&p->dirpath, "", 1); /* a C string for the open */
-    p->dirpath.len = dl;
-    p->dirfd =
-        fs_open_beneath(p->rootfd, p->dirpath.buf, O_RDONLY | O_DIRECTORY, 0);
-    if (p->dirfd < 0)
-        p->dirpath.len = 0;
-    return p->dirfd;
-}
-
 /* Open the file at path for reading: *fd, or -1 if it vanished (warned). */
 static enum fy_rc
 file_open(struct packer *p, const char *path, int *fd)
 {
-    size_t base;
     int err = 0;
     *fd = -1;
-    if (arc_prefetch_take(p->pf, p->cur, fd, &err)) {
+    if (arc_prefetch_take(p->pf, p->cur, fd, &err))
         errno = err;
-    } else {
-        int dfd = dir_open(p, path, &base);
-        if (dfd >= 0)
-            *fd = arc_pack_open_at(dfd, path + base);
-    }
+    else
+        *fd = arc_pack_open(&p->dirs, p->rootfd, path);
     if (*fd >= 0)
         return FY_OK;
     if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
@@ -710,9 +678,7 @@ packer_release(struct packer *p)
     arc_zstd_writer_free(p->zstd);
     if (p->xx != NULL)
         XXH3_freeState(p->xx);
-    if (p->dirfd >= 0)
-        close(p->dirfd);
-    sbuf_release(&p->dirpath);
+    arc_dircache_release(&p->dirs);
     if (p->rootfd >= 0)
         close(p->rootfd);
     free(p->buf);
@@ -874,7 +840,7 @@ arc_pack(const char *dir,
 
     memset(&p, 0, sizeof p);
     p.rootfd = -1;
-    p.dirfd = -1;
+    p.dirs = (struct arc_dircache)ARC_DIRCACHE_INIT;
     memset(st, 0, sizeof *st);
     p.o = o;
     p.fmt = o->format == ARC_FMT_NONE ? ARC_FMT_TAR_ZST : o->format;

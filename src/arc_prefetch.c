@@ -1,5 +1,6 @@
 /*
- * arc_prefetch.c - pack's opener: a helper thread that opens the regular
+ * arc_prefetch.c - pack's opener (arc_pack_open, the one way pack opens a
+ * file) and its helper thread that opens the regular
  * files of the scan a little ahead of pack's thread and asks the kernel to
  * start reading them (POSIX_FADV_WILLNEED), so pack's thread finds each
  * file open and its data on its way or already in the page cache.
@@ -60,9 +61,7 @@ struct arc_prefetch {
     size_t opened; /* entries below this are opened or skipped (helper) */
     int64_t ahead; /* bytes announced and not taken */
     bool stop;
-    /* the helper's own: the directory of the last file it opened */
-    int dirfd;
-    struct sbuf dirpath;
+    struct arc_dircache dirs; /* the helper's own */
 };
 
 /* Is entry i one pack opens (a regular file it packs)? */
@@ -75,32 +74,39 @@ pf_wanted(const struct arc_prefetch *pf, size_t i)
 /* The directory of path, open beneath the root (cached); its base name's
  * offset.  -1 with errno on failure. */
 static int
-pf_dir(struct arc_prefetch *pf, const char *path, size_t *base)
+dircache_get(struct arc_dircache *dc,
+             int rootfd,
+             const char *path,
+             size_t *base)
 {
     const char *slash = strrchr(path, '/');
     size_t dl = slash != NULL ? (size_t)(slash - path) : 0;
     *base = slash != NULL ? dl + 1 : 0;
     if (dl == 0)
-        return pf->rootfd;
-    if (pf->dirfd >= 0 && pf->dirpath.len == dl &&
-        memcmp(pf->dirpath.buf, path, dl) == 0)
-        return pf->dirfd;
-    if (pf->dirfd >= 0)
-        close(pf->dirfd);
-    pf->dirpath.len = 0;
-    sbuf_add(&pf->dirpath, path, dl);
-    sbuf_add(&pf->dirpath, "", 1);
-    pf->dirpath.len = dl;
-    pf->dirfd =
-        fs_open_beneath(pf->rootfd, pf->dirpath.buf, O_RDONLY | O_DIRECTORY, 0);
-    if (pf->dirfd < 0)
-        pf->dirpath.len = 0;
-    return pf->dirfd;
+        return rootfd;
+    if (dc->fd >= 0 && dc->path.len == dl &&
+        memcmp(dc->path.buf, path, dl) == 0)
+        return dc->fd;
+    if (dc->fd >= 0)
+        close(dc->fd);
+    dc->path.len = 0;
+    sbuf_add(&dc->path, path, dl);
+    sbuf_add(&dc->path, "", 1); /* a C string for the open */
+    dc->path.len = dl;
+    dc->fd = fs_open_beneath(rootfd, dc->path.buf, O_RDONLY | O_DIRECTORY, 0);
+    if (dc->fd < 0)
+        dc->path.len = 0;
+    return dc->fd;
 }
 
 int
-arc_pack_open_at(int dfd, const char *name)
+arc_pack_open(struct arc_dircache *dc, int rootfd, const char *path)
 {
+    size_t base;
+    int dfd = dircache_get(dc, rootfd, path, &base);
+    if (dfd < 0)
+        return -1;
+    const char *name = path + base;
     int fd = openat(dfd, name,
                     O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK | O_NOATIME);
     if (fd < 0 && errno == EPERM) /* O_NOATIME needs ownership */
@@ -108,16 +114,23 @@ arc_pack_open_at(int dfd, const char *name)
     return fd;
 }
 
+void
+arc_dircache_release(struct arc_dircache *dc)
+{
+    if (dc->fd >= 0)
+        close(dc->fd);
+    dc->fd = -1;
+    sbuf_release(&dc->path);
+}
+
 /* Open entry i into s and announce its first bytes. */
 static void
 pf_open(struct arc_prefetch *pf, size_t i, struct pf_slot *s)
 {
     const char *path = arc_scan_path(pf->scan, &pf->scan->ents[i]);
-    size_t base;
-    int dfd = pf_dir(pf, path, &base);
     s->idx = i;
     s->hint = 0;
-    s->fd = dfd >= 0 ? arc_pack_open_at(dfd, path + base) : -1;
+    s->fd = arc_pack_open(&pf->dirs, pf->rootfd, path);
     s->err = s->fd < 0 ? errno : 0;
     struct stat st;
     if (s->fd >= 0 && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
@@ -173,7 +186,7 @@ arc_prefetch_start(int rootfd, const struct arc_scan *scan, const bool *keep)
     pf->rootfd = rootfd;
     pf->scan = scan;
     pf->keep = keep;
-    pf->dirfd = -1;
+    pf->dirs = (struct arc_dircache)ARC_DIRCACHE_INIT;
     pthread_mutex_init(&pf->mu, NULL);
     pthread_cond_init(&pf->cv, NULL);
     pf->threaded = pthread_create(&pf->th, NULL, pf_main, pf) == 0;
@@ -223,9 +236,7 @@ arc_prefetch_stop(struct arc_prefetch *pf)
     for (size_t k = 0; k < PF_FILES; k++)
         if (pf->slot[k].ready && pf->slot[k].fd >= 0)
             close(pf->slot[k].fd);
-    if (pf->dirfd >= 0)
-        close(pf->dirfd);
-    sbuf_release(&pf->dirpath);
+    arc_dircache_release(&pf->dirs);
     pthread_cond_destroy(&pf->cv);
     pthread_mutex_destroy(&pf->mu);
     free(pf);

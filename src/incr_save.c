@@ -390,7 +390,11 @@ write_layer(struct saver *s,
     for (int attempt = 1;; attempt++) {
         struct remote_stats one = {0};
         struct tap t = {url, s->o, s->out, &one, {0}, false, incr_sha_new(), 0};
-        struct fy_ostream os = {tap_write, tap_close, &t, url, -1, false, false};
+        struct fy_ostream os = {.write = tap_write,
+                                .close = tap_close,
+                                .ctx = &t,
+                                .name = url,
+                                .fd = -1};
         enum fy_rc rc = arc_pack(s->dir, &p, &os, &quiet, &res->st, s->err);
         char hex[65];
         incr_sha_end(t.sha, hex);

@@ -3,7 +3,8 @@
  * (ferry/outpipe.h).  outpipe_write() copies the bytes into a ring of
  * SLOTS buffers of SLOT_BYTES; the helper takes full slots in order,
  * hashes each and, for a stream that allows it (os->any_thread), writes
- * it; a slot is refilled only after that.
+ * it; a slot is refilled only after that.  With no stream it is a
+ * SHA-256 taken on a helper thread.
  *
  * What it keeps true: the stream and the digest get exactly the bytes
  * given, in order; memory is bounded; after a failed write nothing more
@@ -80,14 +81,14 @@ outpipe_new(struct fy_ostream *os)
 {
     struct outpipe *o = xcalloc(1, sizeof *o);
     o->os = os;
-    o->sha = sha256_new_here(); /* hashed on this file's helper */
+    o->sha = sha256_new();
     o->werr = (struct fy_err)FY_ERR_INIT;
     pthread_mutex_init(&o->mu, NULL);
     pthread_cond_init(&o->cv, NULL);
     for (size_t i = 0; i < SLOTS; i++)
         o->buf[i] = xmalloc(SLOT_BYTES);
     o->threaded = pthread_create(&o->th, NULL, helper, o) == 0;
-    o->writes = o->threaded && os->any_thread;
+    o->writes = o->threaded && os != NULL && os->any_thread;
     return o;
 }
 
@@ -118,9 +119,9 @@ outpipe_write(struct outpipe *o, const void *buf, size_t n, struct fy_err *err)
 {
     if (!o->threaded) {
         sha256_update(o->sha, buf, n);
-        return o->os->write(o->os->ctx, buf, n, err);
+        return o->os != NULL ? o->os->write(o->os->ctx, buf, n, err) : FY_OK;
     }
-    if (!o->writes) { /* the stream stays on this thread */
+    if (!o->writes && o->os != NULL) { /* the stream stays on this thread */
         enum fy_rc rc = o->os->write(o->os->ctx, buf, n, err);
         if (rc != FY_OK)
             return rc;

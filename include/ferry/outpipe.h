@@ -11,6 +11,9 @@
  *     if (outpipe_finish(o, hex, err) != FY_OK) ...    (all written, hashed)
  *     outpipe_free(o);                                 (then os.close)
  *
+ * With os NULL it only hashes: a SHA-256 off the caller's thread (an
+ * incremental restore hashes each layer so).
+ *
  * The helper writes only to a stream whose write may run on any thread
  * (os.any_thread: a regular file); other streams (stdout, which may be a
  * pipe that blocks; uploads, which report progress and retries) are
@@ -24,7 +27,8 @@
  * SIGINT/SIGTERM; freed without outpipe_finish (a failure, Ctrl-C), it writes
  * nothing more, as the stream is about to be discarded.
  *
- * Ownership: the caller's; os stays the caller's and must outlive o.
+ * Ownership: the caller's; os (if any) stays the caller's and must
+ * outlive o.
  */
 #ifndef FERRY_OUTPIPE_H
 #define FERRY_OUTPIPE_H

@@ -11,10 +11,9 @@
  *     if (sha256_hex(h, hex)) ...           (64 lower-case hex digits)
  *     sha256_free(h);                       (NULL is fine)
  *
- * sha256_new()'s hash runs on a helper thread (2 MiB of buffers):
- * update copies.  sha256_new_here()'s is taken inline, on the caller's
- * thread (for a caller that is itself a helper thread, as outpipe.c's).
- * One thread at a time may call these functions on one hash.
+ * The hash is taken on the calling thread; outpipe.h takes it on a
+ * helper thread (outpipe_new(NULL) for the hash alone).  One thread at a time
+ * may call these functions on one hash.
  *
  * Ownership: the caller's, freed with sha256_free().  A failure (an
  * OpenSSL that refuses, out of memory) is no error: the hash is simply
@@ -35,7 +34,6 @@ extern "C" {
 struct sha256;
 
 struct sha256 *sha256_new(void);
-struct sha256 *sha256_new_here(void);
 void sha256_update(struct sha256 *h, const void *buf, size_t n);
 /* Finish: hex is the digest of every byte given; the hash is then spent
  * (later updates are ignored). */

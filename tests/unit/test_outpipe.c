@@ -185,6 +185,31 @@ test_free_unfinished(void **state)
     free(buf);
 }
 
+/* No stream: a SHA-256 taken on the helper, OpenSSL's one-shot digest;
+ * freed unfinished, it stops. */
+static void
+test_hash_only(void **state)
+{
+    (void)state;
+    size_t n = (9u << 20) + 12345;
+    unsigned char *buf = pattern(n);
+    char hex[SHA256_HEX], want[SHA256_HEX];
+    struct fy_err err = FY_ERR_INIT;
+    want_hex(buf, n, want);
+    struct outpipe *o = outpipe_new(NULL);
+    for (size_t off = 0; off < n; off += 7777)
+        assert_int_equal(
+            outpipe_write(o, buf + off, n - off < 7777 ? n - off : 7777, &err),
+            FY_OK);
+    assert_int_equal(outpipe_finish(o, hex, &err), FY_OK);
+    assert_string_equal(hex, want);
+    outpipe_free(o);
+    o = outpipe_new(NULL);
+    assert_int_equal(outpipe_write(o, buf, n, &err), FY_OK);
+    outpipe_free(o);
+    free(buf);
+}
+
 int
 main(void)
 {
@@ -193,6 +218,7 @@ main(void)
         cmocka_unit_test(test_caller_writes),
         cmocka_unit_test(test_failure),
         cmocka_unit_test(test_free_unfinished),
+        cmocka_unit_test(test_hash_only),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
