@@ -23,7 +23,9 @@ made): `ferry restore` of the set (file:// and S3), `ferry restore` of
 one plain archive of the final tree (`ferry save WS URL` first, not
 timed) and `restic restore latest`.  Every command is timed from a sync
 to the sync after it; the first run compares every restored tree with the
-workspace.
+workspace.  CPU: user + system seconds of the command (what 2 cores
+can overlap at best: a restore whose CPU time is near 2 x its wall time
+has nothing left for more parallel downloads to win).
 
 restic against s3rver: restic 0.14 (minio-go v7.0.46) sends every PUT
 over plain http as STREAMING-AWS4-HMAC-SHA256-PAYLOAD, an aws-chunked body
@@ -123,10 +125,10 @@ STEPS = [
 def _run(cmd, env, tmp, out=None):
     log = os.path.join(tmp, "bench.log")
     subprocess.call(["sync"])
-    secs, code, rss, _ = timed("set -euo pipefail; " + cmd, log, env)
+    secs, code, rss, cpu = timed("set -euo pipefail; " + cmd, log, env)
     if code != 0:
         sys.exit("%s: command failed (exit %d, see %s): %s" % (WHO, code, log, cmd))
-    return secs, rss
+    return secs, rss, cpu
 
 
 def _done_bytes(path):
@@ -242,7 +244,7 @@ def scenario(a, ferry, tmp, ws_src, env):
             for name, cmd in order:
                 repo = os.path.join(R, "restic")
                 before = _tree_bytes(repo) if name == "restic local" else 0
-                secs, rss = _run(cmd, env, tmp)
+                secs, rss, _ = _run(cmd, env, tmp)
                 if name.startswith("ferry"):
                     ev = _done_bytes(os.path.join(R, "ev.json"))
                     nbytes = ev["archive_bytes"]
@@ -263,14 +265,14 @@ def scenario(a, ferry, tmp, ws_src, env):
         for name, cmd in order:
             env["OUT"] = dest.setup()
             try:
-                secs, rss = _run(cmd, env, tmp)
+                secs, rss, cpu = _run(cmd, env, tmp)
                 if ref is not None and manifest(env["OUT"])[0] != ref:
                     sys.exit("%s: %s left a tree that differs from the workspace"
                              % (WHO, name))
             finally:
                 dest.teardown(env["OUT"])
-            rres.setdefault(name, []).append((secs, rss))
-            print("run %d  %-28s %6.2f s  %5.0f MiB" % (r + 1, name, secs, rss),
+            rres.setdefault(name, []).append((secs, rss, cpu))
+            print("run %d  %-28s %6.2f s  %5.0f MiB  %5.2f s CPU" % (r + 1, name, secs, rss, cpu),
                   file=sys.stderr)
         shutil.rmtree(R)
     loads.append(os.getloadavg()[0])
@@ -301,8 +303,9 @@ def report(a, ver, dest, res, rres, tools, restores, loads, layers, size, s3why)
         print("| %d %s | %s | %.2f× | %s |" % (
             k, label, " | ".join(cells), t["ferry file"] / t["restic local"],
             "%.2f×" % (b["ferry file"] / rb) if rb else "(restic +0)"))
-    print("\n| restore (fresh ext4) | time (s) | peak RSS (MiB) | vs one full archive | restic / this |")
-    print("|---|---:|---:|---:|---:|")
+    print("\n| restore (fresh ext4) | time (s) | CPU (s) | peak RSS (MiB) | vs one full archive "
+          "| restic / this |")
+    print("|---|---:|---:|---:|---:|---:|")
     m = {n: med(x[0] for x in rres[n]) for n, _ in restores}
     for n, _ in restores:
         vs = rs = ""
@@ -312,4 +315,5 @@ def report(a, ver, dest, res, rres, tools, restores, loads, layers, size, s3why)
             rk = "restic restore (local)" if where == "file" else "restic restore (s3)"
             if rk in m:
                 rs = "%.2f×" % (m[rk] / m[n])
-        print("| `%s` | %.2f | %.0f | %s | %s |" % (n, m[n], max(x[1] for x in rres[n]), vs, rs))
+        print("| `%s` | %.2f | %.2f | %.0f | %s | %s |" % (
+            n, m[n], med(x[2] for x in rres[n]), max(x[1] for x in rres[n]), vs, rs))
