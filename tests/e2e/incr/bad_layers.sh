@@ -53,6 +53,30 @@ assert_exit 3
 grep -q "$l2" "$WORK/err" || fail "the damaged layer is not named: $(cat "$WORK/err")"
 untouched damaged
 
+# 2b. the layer intact again (the byte flipped back), its state naming
+# another SHA-256 (the size kept): only the SHA-256 (taken on its own
+# thread) can tell: exit 3, naming it
+python3 - "$WORK/set/$l2" <<'PY'
+import sys
+p = sys.argv[1]
+b = bytearray(open(p, 'rb').read())
+b[len(b) // 2] ^= 0x55
+open(p, 'wb').write(bytes(b))
+PY
+cp "$WORK/set/state-00000002.json" "$WORK/state2.saved"
+python3 - "$WORK/set/state-00000002.json" <<'PY'
+import json, sys
+s = json.load(open(sys.argv[1]))
+h = s['layers'][1]['sha256']
+s['layers'][1]['sha256'] = ('0' if h[0] != '0' else '1') + h[1:]
+json.dump(s, open(sys.argv[1], 'w'))
+PY
+run_ferry restore --force "$set" "$WORK/dir"
+assert_exit 3
+assert_one_error_line "$l2: corrupt: not the size or SHA-256 state 2 names"
+untouched "sha-256"
+cp "$WORK/state2.saved" "$WORK/set/state-00000002.json"
+
 # 3. a layer of another set, put where the state names its delta (the
 # state rewritten to vouch for its size and SHA-256): refused, exit 4
 o2=$(cd "$WORK/other" && ls layer-00000002-*)
