@@ -93,11 +93,8 @@ enum fy_rc incr_state_get(const char *set,
                           struct incr_state *s,
                           struct fy_err *err);
 
-/* SHA-256, streamed: new, update, hex digest (frees it). */
-struct incr_sha;
-struct incr_sha *incr_sha_new(void);
-void incr_sha_update(struct incr_sha *h, const void *buf, size_t len);
-void incr_sha_end(struct incr_sha *h, char hex[65]);
+/* The SHA-256 of len bytes at buf, as hex (an index, a state). */
+void incr_sha_hex(const void *buf, size_t len, char hex[65]);
 
 /* 32 random hex digits (the set id) or 8 (a name's suffix). */
 void incr_random_hex(char *out, size_t digits);

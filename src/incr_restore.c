@@ -12,7 +12,7 @@
  * that holds it, so a parent is made before, or in the same layer as,
  * anything below it.  Directory modes and times are set after the last.
  *
- * Each layer's SHA-256 runs on sha256.h's helper thread: taken on the
+ * Each layer's SHA-256 runs on a helper thread (outpipe_new(NULL)): on the
  * thread that decodes the layer it made a restore of a full layer and 10
  * deltas 1.7x one of a plain archive (bench/save.md).
  */
@@ -27,7 +27,7 @@
 #include "incr_int.h"
 #include "ferry/out.h"
 #include "ferry/save.h"
-#include "ferry/sha256.h"
+#include "ferry/outpipe.h"
 #include "ferry/remote.h"
 #include "ferry/xalloc.h"
 
@@ -42,7 +42,7 @@ struct restorer {
     bool *member_seen; /* per layer, in the order applied */
     /* the layer being read */
     struct fy_istream inner;
-    struct sha256 *sha; /* on its own thread, off the unpacker's path */
+    struct outpipe *sha; /* on its own thread, off the unpacker's path */
     int64_t bytes;
     const struct incr_obj *cur;
     char *cur_show; /* SET/name, for messages */
@@ -62,15 +62,21 @@ tap_read(void *ctx, void *buf, size_t cap, size_t *got, struct fy_err *err)
     enum fy_rc rc = r->inner.read(r->inner.ctx, buf, cap, got, err);
     if (rc != FY_OK)
         return rc;
+    if (r->sha == NULL) /* its end was checked already */
+        return *got > 0 ? fy_fail(err, FY_EINPUT, "%s: data after its end",
+                                  r->cur_show)
+                        : FY_OK;
     if (*got > 0) {
-        sha256_update(r->sha, buf, *got);
         r->bytes += (int64_t)*got;
-        return FY_OK;
+        return outpipe_write(r->sha, buf, *got, err);
     }
     char hex[SHA256_HEX];
-    bool have = sha256_hex(r->sha, hex);
-    sha256_free(r->sha);
+    rc = outpipe_finish(r->sha, hex, err);
+    outpipe_free(r->sha);
     r->sha = NULL;
+    if (rc != FY_OK)
+        return rc;
+    bool have = hex[0] != '\0';
     r->res->downloaded += r->bytes;
     if (!have)
         return fy_fail(err, FY_ERUNTIME, "%s: cannot compute a SHA-256 here",
@@ -88,7 +94,7 @@ tap_close(void *ctx)
 {
     struct restorer *r = ctx;
     r->inner.close(r->inner.ctx);
-    sha256_free(r->sha);
+    outpipe_free(r->sha);
     r->sha = NULL;
 }
 
@@ -105,7 +111,7 @@ open_layer(void *ctx, size_t i, struct fy_istream *is, struct fy_err *err)
     free(url);
     if (rc != FY_OK)
         return rc;
-    r->sha = sha256_new();
+    r->sha = outpipe_new(NULL);
     r->bytes = 0;
     is->read = tap_read;
     is->close = tap_close;
@@ -303,9 +309,7 @@ load_index(struct restorer *r, struct fy_err *err)
     }
     if (rc == FY_OK) {
         char hex[65];
-        struct incr_sha *h = incr_sha_new();
-        incr_sha_update(h, z.buf, z.len);
-        incr_sha_end(h, hex);
+        incr_sha_hex(z.buf, z.len, hex);
         r->res->downloaded += (int64_t)z.len;
         if ((int64_t)z.len != r->st.index.size ||
             strcmp(hex, r->st.index.sha256) != 0)

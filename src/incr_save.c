@@ -328,8 +328,9 @@ packed(void *ctx,
     }
 }
 
-/* An upload opened at its first byte, hashed as it goes (struct
- * fy_ostream over it; tap_close does not free the tap). */
+/* An upload opened at its first byte, its bytes counted (struct
+ * fy_ostream over it; tap_close does not free the tap).  Their SHA-256
+ * is pack's own (arc_stats.sha256: the bytes it gave the stream). */
 struct tap {
     const char *url;
     const struct remote_opts *o;
@@ -337,7 +338,6 @@ struct tap {
     struct remote_stats *rs;
     struct fy_ostream real;
     bool opened;
-    struct incr_sha *sha;
     int64_t bytes;
 };
 
@@ -352,7 +352,6 @@ tap_write(void *ctx, const void *buf, size_t n, struct fy_err *err)
             return rc;
         t->opened = true;
     }
-    incr_sha_update(t->sha, buf, n);
     t->bytes += (int64_t)n;
     return t->real.write(t->real.ctx, buf, n, err);
 }
@@ -389,17 +388,18 @@ write_layer(struct saver *s,
     s->hooks = &hooks;
     for (int attempt = 1;; attempt++) {
         struct remote_stats one = {0};
-        struct tap t = {url, s->o, s->out, &one, {0}, false, incr_sha_new(), 0};
+        struct tap t = {url, s->o, s->out, &one, {0}, false, 0};
         struct fy_ostream os = {.write = tap_write,
                                 .close = tap_close,
                                 .ctx = &t,
                                 .name = url,
                                 .fd = -1};
         enum fy_rc rc = arc_pack(s->dir, &p, &os, &quiet, &res->st, s->err);
-        char hex[65];
-        incr_sha_end(t.sha, hex);
+        if (rc == FY_OK && t.bytes > 0 && res->st.sha256[0] == '\0')
+            return fy_fail(s->err, FY_ERUNTIME,
+                           "%s: cannot compute a SHA-256 here", url);
         if (rc == FY_OK) {
-            memcpy(lo->sha256, hex, 65);
+            memcpy(lo->sha256, res->st.sha256, 65);
             lo->size = t.bytes;
             res->uploaded += t.bytes;
             return FY_OK;
@@ -478,9 +478,7 @@ load_prev(struct saver *s, const struct incr_opts *io)
     free(url);
     if (rc == FY_OK) {
         char hex[65];
-        struct incr_sha *h = incr_sha_new();
-        incr_sha_update(h, z.buf, z.len);
-        incr_sha_end(h, hex);
+        incr_sha_hex(z.buf, z.len, hex);
         if ((int64_t)z.len != s->prev.index.size ||
             strcmp(hex, s->prev.index.sha256) != 0)
             rc = fy_fail(s->err, FY_EINPUT,
@@ -668,9 +666,7 @@ incr_save(const char *dir,
     cur.index.name = xasprintf("index-%08" PRId64 "-%s.zst", s.seq, rnd);
     cur.index.seq = s.seq;
     cur.index.size = (int64_t)z.len;
-    struct incr_sha *h = incr_sha_new();
-    incr_sha_update(h, z.buf, z.len);
-    incr_sha_end(h, cur.index.sha256);
+    incr_sha_hex(z.buf, z.len, cur.index.sha256);
     url = incr_url(set, cur.index.name);
     rc = incr_put(url, z.buf, z.len, o, out, err);
     free(url);
