@@ -12,12 +12,13 @@
  *
  * - Before a request goes to a web seed (peer_plugin::write_request) it
  *   looks at the pieces the request spans.  When every one of them is
- *   covered - a connected peer that is not choking us has it, or a ferry
- *   peer said it is getting it from the web seed (below) - the request is
- *   held: not sent, and the web seed connection is closed, which gives the
- *   requested blocks back to the piece picker (the bittorrent peers take
- *   them) and keeps any partial block for later.  libtorrent connects the
- *   web seed again about a second later and picks again.
+ *   covered - a connected peer has it (choking us or not: it or the
+ *   peers it unchokes pass it on), or a ferry peer said it is getting it
+ *   from the web seed (below) - the request is held: not sent, and the
+ *   web seed connection is closed, which gives the requested blocks back
+ *   to the piece picker (the bittorrent peers take them) and keeps any
+ *   partial block for later.  libtorrent connects the web seed again
+ *   about a second later and picks again.
  * - A request that does go out is announced to the connected ferry peers
  *   in a small extension message (BEP 10, "ferry_webseed": claim FIRST
  *   COUNT); they count those pieces as covered for CLAIM_TTL, so two VMs
@@ -30,7 +31,9 @@
  * peers to be delivering: once holding has gone on for GRACE while the
  * peers sent less than MIN_PEER_BYTES in the last WINDOW seconds, the web
  * seed is asked again.  Claims from a peer vanish with its connection and
- * after CLAIM_TTL.  No settings of the session are touched.
+ * after CLAIM_TTL.  The one session setting this relies on is set in
+ * torrent.cpp: urlseed_max_request_bytes, so that a web seed request
+ * spans max(1 MiB, a piece), not libtorrent's 16 MiB of pieces.
  *
  * Threads: libtorrent calls the plugin on its network thread only; the
  * counters the C side reads are atomic.  Memory: a vector of the peers,
@@ -192,13 +195,13 @@ class ws_peer final : public lt::peer_plugin {
     {
         expire(clock_type::now());
     }
-    /* Can this peer give piece p, or is it getting it from the web? */
+    /* Has this peer piece p, or is it getting it from the web seed? */
     bool
     covers(int p, clock_type::time_point now) const
     {
         if (released_ || pc_.is_connecting() || pc_.in_handshake())
             return false;
-        if (!pc_.has_peer_choked() && pc_.has_piece(lt::piece_index_t{p}))
+        if (pc_.has_piece(lt::piece_index_t{p}))
             return true;
         auto it = claims_.find(p);
         return it != claims_.end() && now - it->second < CLAIM_TTL;
