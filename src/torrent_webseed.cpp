@@ -15,10 +15,10 @@
  *   covered - a connected peer has it (choking us or not: it or the
  *   peers it unchokes pass it on), or a ferry peer said it is getting it
  *   from the web seed (below) - the request is held: not sent, and the
- *   web seed connection is closed, which gives the requested blocks back
- *   to the piece picker (the bittorrent peers take them) and keeps any
- *   partial block for later.  libtorrent connects the web seed again
- *   about a second later and picks again.
+ *   web seed connection is closed once what it asked before has arrived
+ *   (at most DRAIN_MAX later), which gives the held blocks back to the
+ *   piece picker (the bittorrent peers take them).  libtorrent connects
+ *   the web seed again about a second later and picks again.
  * - A request that does go out is announced to the connected ferry peers
  *   in a small extension message (BEP 10, "ferry_webseed": claim FIRST
  *   COUNT); they count those pieces as covered for CLAIM_TTL, so two VMs
@@ -43,6 +43,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
+#include <cstring>
 #include <deque>
 #include <unordered_map>
 #include <vector>
@@ -64,6 +66,7 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 constexpr auto CLAIM_TTL = std::chrono::seconds(10); /* a claim's life */
 constexpr auto GRACE = std::chrono::seconds(5);      /* hold on trust */
+constexpr auto DRAIN_MAX = std::chrono::seconds(5);  /* most a close waits */
 constexpr int WINDOW = 5;                            /* seconds of bytes */
 constexpr std::int64_t MIN_PEER_BYTES = 1 << 20;     /* in WINDOW s */
 constexpr int EXT_ID = 42; /* our id for the message */
@@ -83,6 +86,7 @@ struct ws_state {
     }
     std::shared_ptr<webseed_count> count;
     int piece_length;                /* 0: unknown */
+    bool close_at_once = false;      /* experiment: no drain before a close */
     std::vector<ws_peer *> peers;    /* bittorrent connections */
     std::int64_t bytes[WINDOW] = {}; /* payload from peers, per second */
     int slot = 0;
@@ -261,14 +265,22 @@ class ws_web final : public lt::peer_plugin {
         if (st.piece_length > 0 && r.start >= 0 && r.length > 0)
             last = first + (r.start + r.length - 1) / st.piece_length;
         auto now = clock_type::now();
+        if (closing_)
+            return true; /* draining: nothing more goes out */
         if (hold(first, last, now)) {
             st.count->held.fetch_add(1, std::memory_order_relaxed);
-            release_claims(now);
-            pc_.disconnect(boost::asio::error::operation_aborted,
-                           lt::operation_t::bittorrent,
-                           lt::peer_connection_interface::normal);
+            if (outstanding_ <= 0 || st.close_at_once) {
+                close();
+                return true;
+            }
+            /* what was asked before is on its way: closing now would
+             * throw away what the server already sent; take it, then
+             * close (tick) */
+            closing_ = true;
+            closing_since_ = now;
             return true;
         }
+        outstanding_ += r.length;
         int n = std::min(last - first + 1, MAX_SPAN);
         for (ws_peer *p : st.peers)
             p->send(OP_CLAIM, first, n);
@@ -277,6 +289,20 @@ class ws_web final : public lt::peer_plugin {
             st.mine.pop_front();
         return false;
     }
+    bool
+    on_piece(lt::peer_request const &r, lt::span<char const>) override
+    {
+        outstanding_ -= r.length;
+        return false;
+    }
+    void
+    tick() override
+    {
+        if (closing_ && !pc_.is_disconnecting() &&
+            (outstanding_ <= 0 ||
+             clock_type::now() - closing_since_ >= DRAIN_MAX))
+            close();
+    }
     void
     on_disconnect(lt::error_code const &) override
     {
@@ -284,6 +310,15 @@ class ws_web final : public lt::peer_plugin {
     }
 
   private:
+    /* Close the connection: the held blocks go back to the picker. */
+    void
+    close()
+    {
+        release_claims(clock_type::now());
+        pc_.disconnect(boost::asio::error::operation_aborted,
+                       lt::operation_t::bittorrent,
+                       lt::peer_connection_interface::normal);
+    }
     /* Every piece of the request covered by a peer, and peers delivering? */
     bool
     hold(int first, int last, clock_type::time_point now)
@@ -322,6 +357,9 @@ class ws_web final : public lt::peer_plugin {
     }
     std::shared_ptr<ws_state> st_;
     lt::peer_connection_handle pc_;
+    std::int64_t outstanding_ = 0; /* bytes asked, not yet received */
+    bool closing_ = false;
+    clock_type::time_point closing_since_;
 };
 
 class ws_torrent final : public lt::torrent_plugin {
@@ -329,6 +367,10 @@ class ws_torrent final : public lt::torrent_plugin {
     ws_torrent(std::shared_ptr<webseed_count> c, int plen)
         : st_(std::make_shared<ws_state>(std::move(c), plen))
     {
+        /* FERRY_WEBSEED=close: close at a hold without taking what is on
+         * its way first (for benchmarks, bench/fleet.md) */
+        const char *e = std::getenv("FERRY_WEBSEED");
+        st_->close_at_once = e != nullptr && std::strcmp(e, "close") == 0;
     }
     std::shared_ptr<lt::peer_plugin>
     new_connection(lt::peer_connection_handle const &pc) override
