@@ -5,15 +5,16 @@
 # 1. A VM whose torrent has a slow web seed (512 KiB/s per connection)
 #    and which is also given a `ferry seed` peer holding every piece
 #    (capped at 4 MiB/s, so the fetch lasts a few seconds) gets the bundle
-#    from the peer: the web seed is asked for at most 2 MiB of the 16 MiB
-#    (two requests of 1 MiB: what was asked before the peer had unchoked
-#    the VM) and sends at most that; the done event counts the requests
+#    from the peer: the web seed is asked for at most 4 MiB of the 16 MiB
+#    (requests of 1 MiB sent before the peer's pieces were known; 1-2
+#    seen) and sends at most that; the done event counts the requests
 #    held back (webseed_held >= 1: the VM keeps trying the web seed, about
 #    once a second, and holds each try).  Before this change a web seed
-#    request spanned up to 16 MiB of pieces (main's ferry asked for 12 MB
-#    here, and the fetch waited for the slow web seed); with the 1 MiB
-#    requests but without the plugin (FERRY_WEBSEED=plain) requests for
-#    pieces the peer has still go out, and none is held.
+#    request spanned up to 16 MiB of pieces (main's ferry asked for all
+#    16 MiB here and got 12 MB of it, the fetch waiting for the slow web
+#    seed); with the 1 MiB requests but without the plugin
+#    (FERRY_WEBSEED=plain) requests for pieces the peer has still go out
+#    (2.3 MiB asked), and none is held.
 # 2. A VM with the same web seed unthrottled and no peer at all completes
 #    from the web seed alone, and nothing is held back.
 # Every file's sha256 matches in both.
