@@ -537,11 +537,12 @@ summary(struct run *r, const struct tor_status *st, double secs)
                  esc, size, secs, got, rate, r->max_peers,
                  r->max_peers == 1 ? "" : "s", r->max_seeds,
                  r->max_seeds == 1 ? "" : "s");
-    out_event(r->out, "done", "{sssIsIsfsfsisisisb}", "name", esc, "bytes",
+    out_event(r->out, "done", "{sssIsIsfsfsisisisbsI}", "name", esc, "bytes",
               (long long)r->selected_bytes, "session_down",
               (long long)st->session_down, "seconds", secs, "rate", rt,
               "hash_failures", r->hash_failures, "peers_max", r->max_peers,
-              "seeds_max", r->max_seeds, "already_complete", already);
+              "seeds_max", r->max_seeds, "already_complete", already,
+              "webseed_held", (long long)st->webseed_held);
     free(esc);
     free(name);
     if (r->o->stats != NULL) {

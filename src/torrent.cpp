@@ -347,6 +347,10 @@ tor_session_new(const struct tor_options *o, struct fy_err *err) noexcept
         sp.set_int(lt::settings_pack::tick_interval, 100);
         sp.set_int(lt::settings_pack::min_reconnect_time, 1);
         sp.set_int(lt::settings_pack::peer_connect_timeout, 7);
+        /* a web seed request spans max(1 MiB, a piece) instead of 16 MiB
+         * of contiguous pieces: the pieces peers already have stay out of
+         * it (torrent_webseed.cpp) */
+        sp.set_int(lt::settings_pack::urlseed_max_request_bytes, 1024 * 1024);
         if (o->seeding) {
             sp.set_int(lt::settings_pack::unchoke_slots_limit, 64);
             sp.set_int(lt::settings_pack::choking_algorithm,
@@ -524,6 +528,17 @@ tor_start(struct tor_session *s,
                 [sources](lt::torrent_handle const &, lt::client_data_t) {
                     return ferry::source_plugin(sources);
                 });
+            /* peers first: a web seed only for what no peer can give
+             * (FERRY_WEBSEED=plain turns it off, for benchmarks) */
+            const char *ws = std::getenv("FERRY_WEBSEED");
+            if (ws == nullptr || std::strcmp(ws, "plain") != 0) {
+                std::shared_ptr<ferry::webseed_count> wc = s->webseed;
+                int plen = atp.ti ? atp.ti->piece_length() : 0;
+                atp.extensions.push_back(
+                    [wc, plen](lt::torrent_handle const &, lt::client_data_t) {
+                        return ferry::webseed_plugin(wc, plen);
+                    });
+            }
             if (s->origin && atp.ti) {
                 std::shared_ptr<ferry::origin_count> oc = s->origin;
                 int npieces = atp.ti->num_pieces();
@@ -736,6 +751,7 @@ tor_get_status(struct tor_session *s,
                 static_cast<bool>(ts.flags & lt::torrent_flags::super_seeding);
             if (s->origin)
                 st->held_back = s->origin->held_back.load();
+            st->webseed_held = s->webseed->held.load();
             if (st->listen_port == 0)
                 st->listen_port = s->ses->listen_port();
             return FY_OK;

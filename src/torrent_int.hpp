@@ -27,6 +27,7 @@
 #include "ferry/torrent.h"
 #include "torrent_origin.hpp"
 #include "torrent_sources.hpp"
+#include "torrent_webseed.hpp"
 
 namespace ferry {
 struct hub;
@@ -43,6 +44,9 @@ struct tor_session {
     int listen_port = 0;
     /* seed --send-once: the origin plugin's counter, null if not asked */
     std::shared_ptr<ferry::origin_count> origin;
+    /* fetch: the web seed plugin's counters (torrent_webseed.cpp) */
+    std::shared_ptr<ferry::webseed_count> webseed =
+        std::make_shared<ferry::webseed_count>();
     bool metadata_only = false;
     /* tor_prepare()d, not yet tor_start()ed */
     std::unique_ptr<libtorrent::add_torrent_params> pending;

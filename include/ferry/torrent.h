@@ -196,10 +196,11 @@ struct tor_status {
      * as connections come and go, not sampled like peers/seeds */
     int sources_max, seed_sources_max;
     int pieces, pieces_done;
-    int listen_port;    /* first listen port, 0 if none */
-    bool super_seeding; /* libtorrent reports BEP 16 super seeding on */
-    int64_t held_back;  /* --send-once: requests turned away so far */
-    char error[256];    /* torrent error text, "" if none */
+    int listen_port;      /* first listen port, 0 if none */
+    bool super_seeding;   /* libtorrent reports BEP 16 super seeding on */
+    int64_t held_back;    /* --send-once: requests turned away so far */
+    int64_t webseed_held; /* web seed requests held for peers to serve */
+    char error[256];      /* torrent error text, "" if none */
 };
 
 enum fy_rc tor_get_status(struct tor_session *s,

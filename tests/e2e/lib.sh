@@ -244,13 +244,14 @@ start_aria2_seed() {
   wait_for 60 port_open "$ARIA2_PORT" || fail "aria2c seeder $name did not listen: $(tail -3 "$WORK/$name.log")"
 }
 
-# start_http NAME ROOT: tests/e2e/servers/http_range.py serving ROOT on a free
-# 127.0.0.1 port (byte ranges, one log line per request in $WORK/NAME.log).
+# start_http NAME ROOT [RATE]: tests/e2e/servers/http_range.py serving ROOT
+# on a free 127.0.0.1 port (byte ranges, one log line per request in
+# $WORK/NAME.log; RATE: bytes/s per connection, see http_range.py).
 # Sets HTTP_PORT, HTTP_PID and HTTP_URL (ending with '/').
 start_http() {
   local name=$1 root=$2
   HTTP_PORT=$(free_port)
-  start_bg "$name" python3 -u "$SERVERS_DIR/http_range.py" "$root" "$HTTP_PORT"
+  start_bg "$name" python3 -u "$SERVERS_DIR/http_range.py" "$root" "$HTTP_PORT" "${@:3}"
   HTTP_PID=$BG_PID
   wait_for 10 port_open "$HTTP_PORT" || fail "http_range.py did not start: $(tail -3 "$WORK/$name.log")"
   HTTP_URL="http://127.0.0.1:$HTTP_PORT/"

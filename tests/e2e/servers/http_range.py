@@ -8,13 +8,20 @@ keep-alive, one thread per connection.  Every request is logged as one line
 on stdout:  METHOD PATH RANGE STATUS BYTES  (so a test can tell that the
 data came from here).  Binds 127.0.0.1 only.
 
-usage: http_range.py ROOT PORT
+With RATE (bytes/s), every connection sends at most RATE bytes a second,
+each request is logged as it arrives too (ASK METHOD PATH RANGE), and a
+response the client stops reading is logged as GONE METHOD PATH RANGE
+BYTES-SENT: a slow web seed whose every asked and sent byte a test can
+count.
+
+usage: http_range.py ROOT PORT [RATE]
 """
 import http.server
 import os
 import re
 import socketserver
 import sys
+import time
 import urllib.parse
 
 RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
@@ -23,6 +30,7 @@ RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     root = "."
+    rate = 0
 
     def log_message(self, fmt, *args):
         pass
@@ -47,6 +55,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.log(status, 0)
 
     def serve(self, body):
+        if self.rate > 0:
+            sys.stdout.write("ASK %s %s %s\n" % (self.command, self.path,
+                             self.headers.get("Range", "-")))
+            sys.stdout.flush()
         rel = urllib.parse.unquote(urllib.parse.urlsplit(self.path).path)
         parts = [p for p in rel.split("/") if p not in ("", ".")]
         if ".." in parts:
@@ -80,14 +92,25 @@ class Handler(http.server.BaseHTTPRequestHandler):
                 self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
             self.end_headers()
             sent = 0
+            step = 16384 if self.rate > 0 else 1 << 20
             if body:
                 f.seek(start)
                 while sent < length:
-                    chunk = f.read(min(1 << 20, length - sent))
+                    chunk = f.read(min(step, length - sent))
                     if not chunk:
                         break
-                    self.wfile.write(chunk)
+                    try:
+                        self.wfile.write(chunk)
+                    except OSError:
+                        sys.stdout.write("GONE %s %s %s %d\n" % (
+                            self.command, self.path,
+                            self.headers.get("Range", "-"), sent))
+                        sys.stdout.flush()
+                        self.close_connection = True
+                        return
                     sent += len(chunk)
+                    if self.rate > 0:
+                        time.sleep(len(chunk) / self.rate)
             self.log(status, sent)
 
 
@@ -97,9 +120,11 @@ class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
 
 
 def main():
-    if len(sys.argv) != 3:
-        sys.exit("usage: http_range.py ROOT PORT")
+    if len(sys.argv) not in (3, 4):
+        sys.exit("usage: http_range.py ROOT PORT [RATE]")
     Handler.root = os.path.abspath(sys.argv[1])
+    if len(sys.argv) == 4:
+        Handler.rate = int(sys.argv[3])
     srv = Server(("127.0.0.1", int(sys.argv[2])), Handler)
     sys.stdout.write("serving %s on http://127.0.0.1:%d/\n" % (Handler.root, srv.server_address[1]))
     sys.stdout.flush()
