@@ -416,12 +416,28 @@ write_layer(struct saver *s,
     }
 }
 
+/* The name of the newest state of the listing older than seq below
+ * (*seq: its number), or NULL when there is none. */
+static const char *
+state_below(const struct saver *s, int64_t below, int64_t *seq)
+{
+    const char *name = NULL;
+    *seq = 0;
+    for (size_t i = 0; i < s->ls.n; i++)
+        if (s->ls.kind[i] == 's' && s->ls.v[i].seq < below &&
+            s->ls.v[i].seq > *seq) {
+            *seq = s->ls.v[i].seq;
+            name = s->ls.v[i].name;
+        }
+    return name;
+}
+
 /* The newest state that parses (s->prev), its index (s->old), and
  * whether the next layer must be a full one. */
 static enum fy_rc
 load_prev(struct saver *s, const struct incr_opts *io)
 {
-    int64_t best = 0;
+    int64_t best = INT64_MAX; /* states below it are still to try */
     for (size_t i = 0; i < s->ls.n; i++)
         if (s->ls.v[i].seq > s->seq - 1)
             s->seq = s->ls.v[i].seq + 1;
@@ -429,14 +445,8 @@ load_prev(struct saver *s, const struct incr_opts *io)
         s->seq = 1;
     /* states newest first */
     for (;;) {
-        const char *name = NULL;
-        int64_t top = 0;
-        for (size_t i = 0; i < s->ls.n; i++)
-            if (s->ls.kind[i] == 's' && s->ls.v[i].seq > top &&
-                (best == 0 || s->ls.v[i].seq < best)) {
-                top = s->ls.v[i].seq;
-                name = s->ls.v[i].name;
-            }
+        int64_t top;
+        const char *name = state_below(s, best, &top);
         if (name == NULL)
             break;
         best = top;
@@ -580,14 +590,8 @@ retain(struct saver *s, const struct incr_state *cur, int keep, int *removed)
     int64_t below = cur->seq;
     kept[0] = *cur; /* borrowed: not released below */
     while ((int)nk < keep) {
-        const char *name = NULL;
-        int64_t top = 0;
-        for (size_t i = 0; i < s->ls.n; i++)
-            if (s->ls.kind[i] == 's' && s->ls.v[i].seq < below &&
-                s->ls.v[i].seq > top) {
-                top = s->ls.v[i].seq;
-                name = s->ls.v[i].name;
-            }
+        int64_t top;
+        const char *name = state_below(s, below, &top);
         if (name == NULL)
             break;
         below = top;
