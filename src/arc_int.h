@@ -696,14 +696,20 @@ enum fy_rc arc_writers_drain(struct arc_writers *pool, struct arc_walk *w);
  * pack's opener (arc_prefetch.c): a helper thread opens the regular files
  * pack will read (scan entries that keep allows; keep NULL: all), in scan
  * order and a bounded way ahead, and starts the kernel reading them.
- * take: entry i's open, as *fd (-1: failed with *err); false when there
- * is no helper (open it yourself).  stop closes what was not taken.
+ * take: entry i's open, as *fd (-1: failed with *err) and its fstat (*st,
+ * if *have_st); false when there is no helper (open it yourself).  stop closes
+ * what was not taken.
  */
 #define ARC_PF_HINT ((int64_t)8 << 20) /* a file's bytes announced at once */
 struct arc_prefetch;
 struct arc_prefetch *
 arc_prefetch_start(int rootfd, const struct arc_scan *scan, const bool *keep);
-bool arc_prefetch_take(struct arc_prefetch *pf, size_t i, int *fd, int *err);
+bool arc_prefetch_take(struct arc_prefetch *pf,
+                       size_t i,
+                       int *fd,
+                       int *err,
+                       struct stat *st,
+                       bool *have_st);
 void arc_prefetch_stop(struct arc_prefetch *pf);
 /* The directory pack last opened a file in, kept open (the files of one
  * directory come in a row): reached beneath the root without following a

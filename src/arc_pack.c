@@ -359,18 +359,26 @@ link_slot(struct packer *p, const struct stat *st, bool add)
     return v;
 }
 
-/* Open the file at path for reading: *fd, or -1 if it vanished (warned). */
+/* Open the regular file at path for reading: *fd and its fstat *a, or -1
+ * if it vanished or is no regular file any more (warned). */
 static enum fy_rc
-file_open(struct packer *p, const char *path, int *fd)
+file_open(struct packer *p, const char *path, int *fd, struct stat *a)
 {
     int err = 0;
+    bool have = false;
     *fd = -1;
-    if (arc_prefetch_take(p->pf, p->cur, fd, &err))
+    if (arc_prefetch_take(p->pf, p->cur, fd, &err, a, &have))
         errno = err;
     else
         *fd = arc_pack_open(&p->dirs, p->rootfd, path);
-    if (*fd >= 0)
+    if (*fd >= 0) {
+        if ((have || fstat(*fd, a) == 0) && S_ISREG(a->st_mode))
+            return FY_OK;
+        close(*fd);
+        *fd = -1;
+        vanished(p, path);
         return FY_OK;
+    }
     if (errno == ENOENT || errno == ELOOP || errno == ENOTDIR) {
         vanished(p, path);
         return FY_OK;
@@ -483,15 +491,10 @@ static enum fy_rc
 pack_file(struct packer *p, const struct arc_scan_entry *pe, const char *path)
 {
     int fd;
-    enum fy_rc rc = file_open(p, path, &fd);
+    struct stat a, b;
+    enum fy_rc rc = file_open(p, path, &fd, &a);
     if (fd < 0)
         return rc;
-    struct stat a, b;
-    if (fstat(fd, &a) != 0 || !S_ISREG(a.st_mode)) {
-        close(fd);
-        vanished(p, path);
-        return FY_OK;
-    }
     /* a file with several links: the second and later become hardlinks */
     bool links = a.st_nlink > 1 && p->fmt != ARC_FMT_ZIP;
     if (links) {

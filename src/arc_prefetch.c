@@ -17,7 +17,8 @@
  *   - a file is opened exactly as pack_file did it itself: beneath its
  *     directory reached without following a symlink (fs_open_beneath),
  *     O_NOFOLLOW | O_NONBLOCK, so a FIFO or device swapped in blocks
- *     nothing; pack's thread still checks what it got (fstat, S_ISREG);
+ *     nothing; pack's thread still checks what it got (S_ISREG of the
+ *     fstat taken here, handed over with the descriptor);
  *   - order: slot i is entry i's open, and pack's thread takes them in
  *     scan order; a failed open is handed over with its errno, so pack
  *     reports it (or the file's vanishing) exactly as before;
@@ -44,7 +45,9 @@ struct pf_slot {
     size_t idx; /* the scan entry */
     int fd;     /* -1: failed, with err */
     int err;
-    int64_t hint; /* bytes announced */
+    int64_t hint;   /* bytes announced */
+    struct stat st; /* fd's, if have_st */
+    bool have_st;
     bool ready;
 };
 
@@ -132,10 +135,9 @@ pf_open(struct arc_prefetch *pf, size_t i, struct pf_slot *s)
     s->hint = 0;
     s->fd = arc_pack_open(&pf->dirs, pf->rootfd, path);
     s->err = s->fd < 0 ? errno : 0;
-    struct stat st;
-    if (s->fd >= 0 && fstat(s->fd, &st) == 0 && S_ISREG(st.st_mode) &&
-        st.st_size > 0) {
-        s->hint = st.st_size < ARC_PF_HINT ? st.st_size : ARC_PF_HINT;
+    s->have_st = s->fd >= 0 && fstat(s->fd, &s->st) == 0;
+    if (s->have_st && S_ISREG(s->st.st_mode) && s->st.st_size > 0) {
+        s->hint = s->st.st_size < ARC_PF_HINT ? s->st.st_size : ARC_PF_HINT;
         (void)posix_fadvise(s->fd, 0, s->hint, POSIX_FADV_WILLNEED);
     }
 }
@@ -194,7 +196,12 @@ arc_prefetch_start(int rootfd, const struct arc_scan *scan, const bool *keep)
 }
 
 bool
-arc_prefetch_take(struct arc_prefetch *pf, size_t i, int *fd, int *err)
+arc_prefetch_take(struct arc_prefetch *pf,
+                  size_t i,
+                  int *fd,
+                  int *err,
+                  struct stat *st,
+                  bool *have_st)
 {
     if (pf == NULL || !pf->threaded)
         return false;
@@ -212,6 +219,9 @@ arc_prefetch_take(struct arc_prefetch *pf, size_t i, int *fd, int *err)
     if (got) {
         *fd = s->fd;
         *err = s->err;
+        *have_st = s->have_st;
+        if (s->have_st)
+            *st = s->st;
         s->ready = false;
         pf->ahead -= s->hint;
     }
